@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OAuthAspire.AppHost.Infrastructure;
+
+namespace OAuthAspire.AppHost;
+
+/// <summary>
+/// Adds OAuthAspire's services with what each needs: its own database, the broker, the issuer
+/// and the internal key. Services wait only for their database and the broker, never for each
+/// other (their calls form cycles); calls between them retry until the callee listens.
+/// </summary>
+public sealed class OAuthSystem
+{
+    private readonly IDistributedApplicationBuilder _builder;
+    private readonly OAuthInfrastructure _infrastructure;
+    private readonly IResourceBuilder<ParameterResource> _internalKey;
+    private readonly int _replicas;
+    private EndpointReference? _issuer;
+
+    public OAuthSystem(IDistributedApplicationBuilder builder, OAuthInfrastructure infrastructure)
+    {
+        _builder = builder;
+        _infrastructure = infrastructure;
+        _internalKey = builder.AddParameter("internal-key",
+            new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+        _replicas = Math.Max(1, builder.Configuration.GetValue("Services:Replicas", 1));
+    }
+
+    /// <summary>The edge: the single public origin, whose URL is the issuer.</summary>
+    public IResourceBuilder<ProjectResource> AddEdge()
+    {
+        // Fixed by default (http://localhost:8080); 0 picks a free port (tests).
+        var port = InfrastructureSettings.PortOrFree(_builder.Configuration.GetValue("Edge:Port", 8080));
+        var edge = AddService<Projects.Edge>("edge")
+            .WithEndpoint("http", e =>
+            {
+                e.Port = port;
+                if (!e.IsProxied && !_builder.ExecutionContext.IsPublishMode)
+                {
+                    e.TargetPort = port;
+                }
+            })
+            .WithExternalHttpEndpoints();
+        _issuer = edge.GetEndpoint("http");
+        edge.WithEnvironment("OAuth__Issuer", _issuer);
+        edge.OnResourceReady((_, e, _) =>
+        {
+            e.Services.GetRequiredService<ILogger<OAuthSystem>>().LogInformation(
+                "OAuthAspire is ready. Issuer: {Issuer}  (metadata: {Issuer}/.well-known/openid-configuration)", _issuer.Url, _issuer.Url);
+            return Task.CompletedTask;
+        });
+        return edge;
+    }
+
+    public IResourceBuilder<ProjectResource> AddService<TProject>(string name) where TProject : IProjectMetadata, new()
+    {
+        var database = _infrastructure.AddDatabase(name.Replace("-", "") + "db", name.Replace("-", ""));
+        var service = _builder.AddProject<TProject>(name)
+            .WithReference(database).WaitFor(database)
+            .WithReference(_infrastructure.Broker).WaitFor(_infrastructure.Broker)
+            .WithEnvironment("Internal__Key", _internalKey)
+            // Aspire turns on ASP.NET Core's forwarded headers for any loopback proxy; ours are
+            // trusted only with the internal key (ServiceDefaults' EdgeTrust).
+            .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
+            .WithHttpHealthCheck("/health", endpointName: "http");
+
+        if (_builder.ExecutionContext.IsPublishMode)
+        {
+            // Deployed containers listen on fixed ports; locally every port is allocated.
+            service.WithEndpoint("http", e => e.TargetPort = 8080, createIfNotExists: false)
+                .WithEndpoint("grpc", e => e.TargetPort = 8081, createIfNotExists: false);
+        }
+        else
+        {
+            service.WithEnvironment("ASPNETCORE_ENVIRONMENT", _builder.Environment.EnvironmentName);
+        }
+
+        if (_issuer is not null)
+        {
+            service.WithEnvironment("OAuth__Issuer", _issuer);
+        }
+
+        if (_replicas > 1)
+        {
+            service.WithReplicas(_replicas);
+        }
+        else
+        {
+            // One process each: callers connect straight to it, with no proxy hop, and a callee
+            // that is not up yet refuses the connection (which callers retry) instead of a proxy
+            // accepting and then dropping it.
+            service.WithEndpointProxySupport(false);
+        }
+
+        return service;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using NpgsqlTypes;
+using OAuthAspire.Contracts.Audit;
+
+namespace OAuthAspire.ServiceDefaults.Audit;
+
+/// <summary>The outbox writer. <paramref name="service"/> names the writer in every event.</summary>
+public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service) : IAuditSink
+{
+    // Aspire names each service after its resource ("token", "edge"...).
+    public OutboxAuditSink(NpgsqlDataSource dataSource, IConfiguration configuration, IHostEnvironment environment)
+        : this(dataSource, configuration["OTEL_SERVICE_NAME"] ?? environment.ApplicationName)
+    {
+    }
+
+    // One statement: the insert, and a notification that wakes the relay once the transaction commits.
+    private const string InsertSql =
+        "WITH written AS (INSERT INTO outbox (event_id, message_type, payload) VALUES ($1, $2, $3)) SELECT pg_notify('outbox', '')";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task WriteAsync(NpgsqlTransaction transaction, AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
+        Bind(command, Stamp(auditEvent));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(InsertSql);
+        Bind(command, Stamp(auditEvent));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private AuditEvent Stamp(AuditEvent auditEvent) => auditEvent with
+    {
+        Service = string.IsNullOrEmpty(auditEvent.Service) ? service : auditEvent.Service,
+        TraceId = auditEvent.TraceId ?? Activity.Current?.TraceId.ToHexString(),
+    };
+
+    private static void Bind(NpgsqlCommand command, AuditEvent auditEvent)
+    {
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = auditEvent.EventId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = auditEvent.Type });
+        command.Parameters.Add(new NpgsqlParameter<string>
+        {
+            TypedValue = JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json),
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+        });
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+
+namespace OAuthAspire.ServiceDefaults.Audit;
+
+public sealed class OutboxOptions
+{
+    /// <summary>Rows published per round trip.</summary>
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>Longest sleep between polls when no notification arrives.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one publish may wait for the broker's confirmation.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sent rows are deleted after this long.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>
+/// Publishes committed outbox rows through MassTransit, in order, marking each batch sent only
+/// after the broker confirmed every message in it. Exactly one relay per database runs at a
+/// time, whatever the number of replicas: the others wait on a PostgreSQL advisory lock. When
+/// the broker or the database is away it backs off and resumes where it stopped; a crash
+/// between publish and mark can repeat events, which carry stable ids for consumers to drop.
+/// </summary>
+internal sealed class OutboxRelay(
+    NpgsqlDataSource dataSource,
+    IBus bus,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private const long RelayLockId = 0x0A0A_5EED_0002;
+
+    // Rows whose transaction began before every transaction still running: none older can appear.
+    private const string SelectBatchSql = """
+        SELECT id, event_id, message_type, payload::text FROM outbox
+        WHERE sent_at IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY txid, id LIMIT $1
+        """;
+
+    private const string MarkSentSql = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
+    private const string CleanupSql = "DELETE FROM outbox WHERE sent_at < now() - $1";
+
+    private readonly OutboxOptions _options = options.Value;
+    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunWhileLeaderAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Audit relay paused ({Reason}); retrying in {Delay} ms", e.Message, (int)backoff.TotalMilliseconds);
+                await Task.Delay(backoff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
+                continue;
+            }
+        }
+    }
+
+    private async Task RunWhileLeaderAsync(CancellationToken stoppingToken)
+    {
+        // This connection holds the lock and listens; closing it (or losing it) releases both.
+        await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+        if (!await TryLockAsync(connection, stoppingToken))
+        {
+            await Task.Delay(_options.PollInterval * 2, stoppingToken);
+            return;
+        }
+
+        logger.LogInformation("Audit relay started for this database");
+        await using (var listen = new NpgsqlCommand("LISTEN outbox", connection))
+        {
+            await listen.ExecuteNonQueryAsync(stoppingToken);
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var published = await PublishBatchAsync(connection, stoppingToken);
+            if (published == _options.BatchSize)
+            {
+                continue;
+            }
+
+            await CleanupIfDueAsync(connection, stoppingToken);
+            // Wakes on the next committed insert's notification, or polls anyway.
+            await connection.WaitAsync(_options.PollInterval, stoppingToken);
+        }
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({RelayLockId})", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<int> PublishBatchAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
+    {
+        var rows = new List<(long Id, Guid EventId, string Type, string Payload)>(_options.BatchSize);
+        await using (var select = new NpgsqlCommand(SelectBatchSql, connection))
+        {
+            select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
+            await using var reader = await select.ExecuteReaderAsync(stoppingToken);
+            while (await reader.ReadAsync(stoppingToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var sent = new List<long>(rows.Count);
+        try
+        {
+            // One at a time, each awaiting the broker's confirmation: order is kept exactly.
+            foreach (var row in rows)
+            {
+                var message = Deserialize(row.Type, row.Payload);
+                if (message is not null)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    timeout.CancelAfter(_options.PublishTimeout);
+                    await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(c => c.MessageId = row.EventId), timeout.Token);
+                }
+
+                sent.Add(row.Id);
+            }
+        }
+        finally
+        {
+            if (sent.Count > 0)
+            {
+                await MarkSentAsync(connection, sent, CancellationToken.None);
+            }
+        }
+
+        return rows.Count;
+    }
+
+    private AuditEvent? Deserialize(string typeName, string payload)
+    {
+        var type = AuditCatalog.Resolve(typeName);
+        if (type is null)
+        {
+            // Written by a newer version of the service; skipping it would lose it, so stop here.
+            throw new InvalidOperationException($"Unknown audit event type '{typeName}' in the outbox.");
+        }
+
+        return (AuditEvent?)JsonSerializer.Deserialize(payload, type, OutboxAuditSink.Json);
+    }
+
+    private static async Task MarkSentAsync(NpgsqlConnection connection, List<long> ids, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(MarkSentSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. ids] });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task CleanupIfDueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (DateTimeOffset.UtcNow < _nextCleanup)
+        {
+            return;
+        }
+
+        _nextCleanup = DateTimeOffset.UtcNow.AddHours(1);
+        await using var command = new NpgsqlCommand(CleanupSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Retention });
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            logger.LogInformation("Audit outbox: deleted {Count} sent row(s) older than {Retention}", deleted, _options.Retention);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using OAuthAspire.ServiceDefaults.Http;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
+
+namespace OAuthAspire.Edge.Proxy;
+
+/// <summary>
+/// The public surface: which path goes to which service. Each service is addressed by its
+/// Aspire name and found through service discovery.
+/// </summary>
+public static class EdgeRoutes
+{
+    private static readonly (string Service, string[] Paths)[] Table =
+    [
+        ("authorize", ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
+            "/oauth/logout", "/api/admin/users/{**rest}"]),
+        ("token", ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
+            "/oauth/jwks", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
+            "/api/admin/keys/{**rest}"]),
+        ("client-registry", ["/api/admin/clients/{**rest}"]),
+        ("federation-trust", ["/api/admin/trusts/{**rest}"]),
+        ("scope-policy", ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
+    ];
+
+    public static IReverseProxyBuilder AddEdgeRoutes(this IServiceCollection services)
+    {
+        var routes = Table
+            .SelectMany(entry => entry.Paths.Select((path, i) => new RouteConfig
+            {
+                RouteId = $"{entry.Service}-{i}",
+                ClusterId = entry.Service,
+                Match = new RouteMatch { Path = path },
+            }))
+            .ToArray();
+        var clusters = Table
+            .Select(entry => new ClusterConfig
+            {
+                ClusterId = entry.Service,
+                Destinations = new Dictionary<string, DestinationConfig>
+                {
+                    ["primary"] = new() { Address = $"http://{entry.Service}" },
+                },
+            })
+            .ToArray();
+
+        return services.AddReverseProxy()
+            .LoadFromMemory(routes, clusters)
+            .AddServiceDiscoveryDestinationResolver()
+            .AddTransforms(context =>
+            {
+                // What the edge saw, never what the caller claims; and the key that lets the
+                // service believe it.
+                context.UseDefaultForwarders = false;
+                context.AddXForwardedFor(action: ForwardedTransformActions.Set);
+                context.AddXForwardedProto(action: ForwardedTransformActions.Set);
+                context.AddXForwardedHost(action: ForwardedTransformActions.Set);
+                var key = context.Services.GetRequiredService<InternalKey>();
+                context.AddRequestHeader(InternalKey.EdgeHeader, key.Value, append: false);
+            });
+    }
+}

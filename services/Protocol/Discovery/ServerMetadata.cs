@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+
+namespace OAuthAspire.Protocol.Discovery;
+
+/// <summary>
+/// The authorization server metadata document (RFC 8414), also served as the OpenID Connect
+/// discovery document. Members the server does not support yet are left out, not faked.
+/// </summary>
+public sealed record ServerMetadata
+{
+    [JsonPropertyName("issuer")]
+    public required string Issuer { get; init; }
+
+    [JsonPropertyName("authorization_endpoint")]
+    public string? AuthorizationEndpoint { get; init; }
+
+    [JsonPropertyName("token_endpoint")]
+    public string? TokenEndpoint { get; init; }
+
+    [JsonPropertyName("jwks_uri")]
+    public string? JwksUri { get; init; }
+
+    [JsonPropertyName("userinfo_endpoint")]
+    public string? UserinfoEndpoint { get; init; }
+
+    [JsonPropertyName("end_session_endpoint")]
+    public string? EndSessionEndpoint { get; init; }
+
+    [JsonPropertyName("revocation_endpoint")]
+    public string? RevocationEndpoint { get; init; }
+
+    [JsonPropertyName("introspection_endpoint")]
+    public string? IntrospectionEndpoint { get; init; }
+
+    [JsonPropertyName("scopes_supported")]
+    public required IReadOnlyList<string> ScopesSupported { get; init; }
+
+    [JsonPropertyName("response_types_supported")]
+    public required IReadOnlyList<string> ResponseTypesSupported { get; init; }
+
+    [JsonPropertyName("response_modes_supported")]
+    public IReadOnlyList<string>? ResponseModesSupported { get; init; }
+
+    [JsonPropertyName("grant_types_supported")]
+    public IReadOnlyList<string>? GrantTypesSupported { get; init; }
+
+    [JsonPropertyName("token_endpoint_auth_methods_supported")]
+    public IReadOnlyList<string>? TokenEndpointAuthMethodsSupported { get; init; }
+
+    [JsonPropertyName("token_endpoint_auth_signing_alg_values_supported")]
+    public IReadOnlyList<string>? TokenEndpointAuthSigningAlgValuesSupported { get; init; }
+
+    [JsonPropertyName("revocation_endpoint_auth_methods_supported")]
+    public IReadOnlyList<string>? RevocationEndpointAuthMethodsSupported { get; init; }
+
+    [JsonPropertyName("introspection_endpoint_auth_methods_supported")]
+    public IReadOnlyList<string>? IntrospectionEndpointAuthMethodsSupported { get; init; }
+
+    [JsonPropertyName("code_challenge_methods_supported")]
+    public IReadOnlyList<string>? CodeChallengeMethodsSupported { get; init; }
+
+    [JsonPropertyName("authorization_response_iss_parameter_supported")]
+    public bool? AuthorizationResponseIssParameterSupported { get; init; }
+
+    [JsonPropertyName("subject_types_supported")]
+    public IReadOnlyList<string>? SubjectTypesSupported { get; init; }
+
+    [JsonPropertyName("id_token_signing_alg_values_supported")]
+    public IReadOnlyList<string>? IdTokenSigningAlgValuesSupported { get; init; }
+
+    [JsonPropertyName("claims_supported")]
+    public IReadOnlyList<string>? ClaimsSupported { get; init; }
+
+    [JsonPropertyName("service_documentation")]
+    public string? ServiceDocumentation { get; init; }
+}

@@ -1,0 +1,36 @@
+using Grpc.Core;
+using OAuthAspire.Contracts.Grpc.ScopePolicy;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Protocol.Errors;
+
+namespace OAuthAspire.Token.Discovery;
+
+/// <summary>RFC 8414 metadata and the OpenID Connect discovery document.</summary>
+public static class DiscoveryEndpoints
+{
+    public static IEndpointRouteBuilder MapDiscoveryEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(MetadataBuilder.OAuthServerPath, GetMetadataAsync);
+        endpoints.MapGet(MetadataBuilder.OpenIdConfigurationPath, GetMetadataAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> GetMetadataAsync(
+        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, HttpContext context)
+    {
+        ListScopesReply scopes;
+        try
+        {
+            scopes = await scopePolicy.ListScopesAsync(new ListScopesRequest(), cancellationToken: context.RequestAborted);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Json(new OAuthError(OAuthErrorCodes.TemporarilyUnavailable, "Scope information is unavailable; retry shortly."),
+                ProtocolJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name)), ProtocolJson.Options);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Net;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>Services do not wait for each other to start: a call retries until its callee listens.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class StartupOrderTests(SystemFixture system)
+{
+    [Fact]
+    public async Task ACallToAServiceThatIsNotUpYetSucceedsOnceItStarts()
+    {
+        var commands = system.App.Services.GetRequiredService<ResourceCommandService>();
+        var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
+        try
+        {
+            Assert.True((await commands.ExecuteCommandAsync("scope-policy", KnownResourceCommands.StopCommand)).Success);
+            await notifications.WaitForResourceAsync("scope-policy", KnownResourceStates.TerminalStates).WaitAsync(TimeSpan.FromSeconds(60));
+
+            // token → scope-policy is refused at the socket while scope-policy is down...
+            var clock = Stopwatch.StartNew();
+            var pending = system.Edge.GetAsync("/.well-known/openid-configuration");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(pending.IsCompleted, "the call should be waiting for its callee");
+
+            // ...and goes through once it is back, without the caller seeing an error.
+            Assert.True((await commands.ExecuteCommandAsync("scope-policy", KnownResourceCommands.StartCommand)).Success);
+            var response = await pending;
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await notifications.WaitForResourceHealthyAsync("scope-policy").WaitAsync(TimeSpan.FromSeconds(90));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>
+/// The whole system, started once for every functional test of the assembly: real PostgreSQL
+/// and RabbitMQ processes with a fresh data folder, the six services, free ports everywhere.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"oauthaspire-test-{Guid.NewGuid():N}"[..32]);
+
+    private ResourceLogs? _logs;
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>Every resource's console and structured logs, one file each, kept after the run.</summary>
+    public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "resource-logs");
+
+    public ResourceLogs Logs => _logs!;
+
+    /// <summary>The edge's actual URL: the issuer of this run.</summary>
+    public Uri EdgeUrl { get; private set; } = null!;
+
+    public string Issuer => EdgeUrl.GetLeftPart(UriPartial.Authority);
+
+    public HttpClient Edge { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        [
+            $"--Infrastructure:DataDirectory={_dataDirectory}",
+            "--Infrastructure:PostgresPort=0",
+            "--Infrastructure:RabbitMqPort=0",
+            "--Edge:Port=0",
+        ], timeout.Token);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            // Tests run without the dashboard: an exporter aimed at its absent OTLP port would
+            // hold every service's shutdown for its 10 s flush timeout.
+            builder.CreateResourceBuilder(project).WithEnvironment(e => e.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        App = await builder.BuildAsync(timeout.Token);
+        if (Directory.Exists(LogDirectory))
+        {
+            Directory.Delete(LogDirectory, recursive: true);
+        }
+
+        _logs = ResourceLogs.Capture(App, LogDirectory);
+        await App.StartAsync(timeout.Token);
+        await WaitForAllHealthyAsync(timeout.Token);
+
+        EdgeUrl = App.GetEndpoint("edge", "http");
+        Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Every infrastructure and service resource that starts with the system.</summary>
+    public IEnumerable<IResource> Resources =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is ProjectResource or ExecutableResource or IResourceWithConnectionString)
+            // Aspire's own helpers (project rebuilders) start only on demand.
+            .Where(r => !r.Annotations.OfType<ExplicitStartupAnnotation>().Any());
+
+    public async Task WaitForAllHealthyAsync(CancellationToken cancellationToken)
+    {
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        await Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
+    }
+
+    public async Task<NpgsqlDataSource> DatabaseAsync(string connectionName) =>
+        NpgsqlDataSource.Create((await App.GetConnectionStringAsync(connectionName))!);
+
+    public async Task DisposeAsync()
+    {
+        Edge?.Dispose();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        if (_logs is not null)
+        {
+            await _logs.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "system";
+}
