@@ -53,13 +53,22 @@ public sealed class OAuthSystem
         return edge;
     }
 
-    public IResourceBuilder<ProjectResource> AddService<TProject>(string name) where TProject : IProjectMetadata, new()
+    /// <summary>A generated secret parameter, kept across runs in the AppHost's user secrets.</summary>
+    public IResourceBuilder<ParameterResource> Secret(string name) =>
+        _builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
+    /// <param name="usesBroker">False for a protected API outside the OAuth system (the sample), which writes no audit events.</param>
+    public IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool usesBroker = true) where TProject : IProjectMetadata, new()
     {
         var database = _infrastructure.AddDatabase(name.Replace("-", "") + "db", name.Replace("-", ""));
         var service = _builder.AddProject<TProject>(name)
-            .WithReference(database).WaitFor(database)
-            .WithReference(_infrastructure.Broker).WaitFor(_infrastructure.Broker)
-            .WithEnvironment("Internal__Key", _internalKey)
+            .WithReference(database).WaitFor(database);
+        if (usesBroker)
+        {
+            service.WithReference(_infrastructure.Broker).WaitFor(_infrastructure.Broker);
+        }
+
+        service.WithEnvironment("Internal__Key", _internalKey)
             // Aspire turns on ASP.NET Core's forwarded headers for any loopback proxy; ours are
             // trusted only with the internal key (ServiceDefaults' EdgeTrust).
             .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")

@@ -6,16 +6,28 @@ var builder = DistributedApplication.CreateBuilder(args);
 var infrastructure = OAuthInfrastructure.Add(builder);
 var system = new OAuthSystem(builder, infrastructure);
 
+// Secrets with generated defaults: the first administrator, the bootstrap client, and the key
+// that encrypts signing keys at rest (read them in the dashboard or with `dotnet user-secrets list`).
+var adminPassword = system.Secret("admin-password");
+var bootstrapClientId = builder.AddParameter("bootstrap-client-id", "oauthaspire-bootstrap", publishValueAsDefault: true);
+var bootstrapClientSecret = system.Secret("bootstrap-client-secret");
+var keyEncryptionKey = system.Secret("key-encryption-key");
+
 var edge = system.AddEdge();
-var authorize = system.AddService<Projects.Authorize>("authorize");
-var token = system.AddService<Projects.Token>("token");
-var clientRegistry = system.AddService<Projects.ClientRegistry>("client-registry");
+var authorize = system.AddService<Projects.Authorize>("authorize")
+    .WithEnvironment("Bootstrap__AdminPassword", adminPassword);
+var token = system.AddService<Projects.Token>("token")
+    .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey);
+var clientRegistry = system.AddService<Projects.ClientRegistry>("client-registry")
+    .WithEnvironment("Bootstrap__ClientId", bootstrapClientId)
+    .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret);
 var federationTrust = system.AddService<Projects.FederationTrust>("federation-trust");
 var scopePolicy = system.AddService<Projects.ScopePolicy>("scope-policy");
+var tableApi = system.AddService<Projects.TableApi>("table-api", usesBroker: false);
 
 // Who calls whom (service discovery only: WaitFor between services would deadlock on the cycles).
 edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
-    .WithReference(federationTrust).WithReference(scopePolicy);
+    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(tableApi);
 authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy);
 token.WithReference(authorize).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust);
 clientRegistry.WithReference(authorize).WithReference(scopePolicy);

@@ -1,5 +1,4 @@
 using System.Reflection;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,21 +17,31 @@ public static class OAuthService
     /// Service defaults, the issuer, the service's own database (migrated from the embedded
     /// <c>Migrations/*.sql</c> of <paramref name="serviceAssembly"/>), the bus and the audit outbox.
     /// </summary>
+    /// <param name="instanceConsumers">Bus consumers each instance runs (see <see cref="Bus.AddAuditedBus"/>).</param>
     public static TBuilder AddOAuthService<TBuilder>(this TBuilder builder, string connectionName, Assembly serviceAssembly,
-        Action<IBusRegistrationConfigurator>? consumers = null) where TBuilder : IHostApplicationBuilder
+        params Type[] instanceConsumers) where TBuilder : IHostApplicationBuilder
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"],
             allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.AddServiceDatabase(connectionName, serviceAssembly);
-        builder.AddAuditedBus(consumers);
+        builder.AddAuditedBus(instanceConsumers);
         return builder;
     }
 
     /// <summary>Edge trust first (it sets the client address everything else sees), then health.</summary>
-    public static WebApplication UseOAuthServiceDefaults(this WebApplication app)
+    /// <param name="problemStatusPages">Give bare 4xx/5xx answers a ProblemDetails body (not at the
+    /// edge, which must pass upstream answers through untouched).</param>
+    public static WebApplication UseOAuthServiceDefaults(this WebApplication app, bool problemStatusPages = true)
     {
         app.UseEdgeForwardedHeaders();
+        // Unhandled failures become ProblemDetails, never an HTML page or a stack trace.
+        app.UseExceptionHandler();
+        if (problemStatusPages)
+        {
+            app.UseStatusCodePages();
+        }
+
         app.MapDefaultEndpoints();
         return app;
     }

@@ -16,6 +16,8 @@ public static class ServiceDatabase
         var connectionString = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException($"Connection string '{connectionName}' is missing.");
 
+        // snake_case columns map to PascalCase members without an alias in every query.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         builder.AddNpgsqlDataSource(connectionName);
         builder.Services.AddSingleton(sp => new DatabaseMigrator(
             connectionString,

@@ -17,7 +17,11 @@ public static class InternalGrpc
 
     /// <summary>Serves gRPC, refusing calls without the internal key.</summary>
     public static IGrpcServerBuilder AddInternalGrpcServer(this IServiceCollection services) =>
-        services.AddGrpc(o => o.Interceptors.Add<InternalKeyServerInterceptor>());
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<InternalKeyServerInterceptor>();
+            o.Interceptors.Add<UnavailableDependencyInterceptor>();
+        });
 
     /// <summary>
     /// A typed client for <paramref name="serviceName"/>'s "grpc" endpoint. The factory keeps one
@@ -58,5 +62,25 @@ internal sealed class InternalKeyServerInterceptor(InternalKey key) : Intercepto
         }
 
         return continuation(request, context);
+    }
+}
+
+/// <summary>
+/// A handler that fails because its database is unreachable answers UNAVAILABLE (which callers
+/// treat as "retry later", 503 to their own callers), not UNKNOWN.
+/// </summary>
+internal sealed class UnavailableDependencyInterceptor : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "A dependency of this service is unavailable."));
+        }
     }
 }

@@ -17,7 +17,11 @@ public static class Bus
     /// keeps running and stays healthy while RabbitMQ is down: the bus reports Degraded and the
     /// outbox holds the events until it returns.
     /// </summary>
-    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? consumers = null)
+    /// <param name="instanceConsumers">
+    /// Consumers every instance must run (cache invalidation): they share one temporary queue per
+    /// process, so each replica sees every event, instead of competing for them.
+    /// </param>
+    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, params Type[] instanceConsumers)
         where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
@@ -25,7 +29,13 @@ public static class Bus
 
         builder.Services.AddMassTransit(bus =>
         {
-            consumers?.Invoke(bus);
+            // No phoning home: these machines have no route out, and an identity server should not.
+            bus.DisableUsageTelemetry();
+            foreach (var consumer in instanceConsumers)
+            {
+                bus.AddConsumer(consumer).ExcludeFromConfigureEndpoints();
+            }
+
             bus.ConfigureHealthCheckOptions(o =>
             {
                 o.Name = "rabbitmq-bus";
@@ -34,6 +44,17 @@ public static class Bus
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true);
+                if (instanceConsumers.Length > 0)
+                {
+                    rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
+                    {
+                        foreach (var consumer in instanceConsumers)
+                        {
+                            endpoint.ConfigureConsumer(context, consumer);
+                        }
+                    });
+                }
+
                 rabbit.ConfigureEndpoints(context);
             });
         });

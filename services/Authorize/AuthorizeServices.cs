@@ -10,12 +10,19 @@ public static class AuthorizeServices
     {
         builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly);
         builder.Services.AddInternalGrpcServer();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<LockoutOptions>().BindConfiguration("Lockout");
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<Passwords>();
+        builder.Services.AddSingleton<PasswordVerifier>();
+        builder.Services.AddHostedService<AdminBootstrap>();
         return builder;
     }
 
     public static WebApplication MapAuthorizeEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults();
+        app.MapUserAdminEndpoints();
         app.MapGrpcService<DirectoryGrpcService>();
         return app;
     }

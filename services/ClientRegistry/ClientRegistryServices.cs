@@ -1,6 +1,8 @@
 using OAuthAspire.ClientRegistry.Clients;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.ClientRegistry;
 
@@ -10,12 +12,18 @@ public static class ClientRegistryServices
     {
         builder.AddOAuthService("clientregistrydb", typeof(ClientRegistryServices).Assembly);
         builder.Services.AddInternalGrpcServer();
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
+        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
+        builder.Services.AddSingleton<ClientStore>();
+        builder.Services.AddScoped<ClientValidator>();
+        builder.Services.AddHostedService<BootstrapClient>();
         return builder;
     }
 
     public static WebApplication MapClientRegistryEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults();
+        app.MapClientAdminEndpoints();
         app.MapGrpcService<ClientRegistryGrpcService>();
         return app;
     }

@@ -1,5 +1,10 @@
 using OAuthAspire.Edge.Proxy;
+using OAuthAspire.Edge.Security;
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Grpc;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Edge;
 
@@ -7,14 +12,25 @@ public static class EdgeServices
 {
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly);
+        builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
+            typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(KeyRotatedConsumer));
         builder.Services.AddEdgeRoutes();
+        builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddHttpClient(JwksCache.HttpClientName, c => c.BaseAddress = new Uri("http://token"));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
+        builder.Services.AddSingleton<JwksCache>();
+        builder.Services.AddSingleton<RevocationList>();
+        builder.Services.AddSingleton<ClientStatus>();
+        builder.Services.AddHostedService<RevocationSnapshot>();
         return builder;
     }
 
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
-        app.UseOAuthServiceDefaults();
+        app.UseOAuthServiceDefaults(problemStatusPages: false);
+        app.UseMiddleware<ApiGate>();
         app.MapReverseProxy();
         return app;
     }

@@ -1,7 +1,17 @@
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Discovery;
+using OAuthAspire.Token.Endpoints;
+using OAuthAspire.Token.Grants;
 using OAuthAspire.Token.Issuance;
+using OAuthAspire.Token.Keys;
+using OAuthAspire.Token.Scopes;
+using OAuthAspire.Token.Users;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.Token;
 
@@ -9,9 +19,40 @@ public static class TokenServices
 {
     public static WebApplicationBuilder AddTokenServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly);
+        builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
+            typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer));
         builder.Services.AddInternalGrpcServer();
-        builder.Services.AddInternalGrpcClient<Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient>("scope-policy");
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
+        {
+            o.ValueCountLimit = 64;
+            o.KeyLengthLimit = 256;
+            o.ValueLengthLimit = 16 * 1024;
+        });
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 64 * 1024);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => TokenSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
+        services.AddOptions<KeyOptions>().BindConfiguration("Keys");
+        services.AddSingleton<KeyEncryption>();
+        services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<KeyMaintenance>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenance>());
+        services.AddSingleton<ClientDirectory>();
+        services.AddSingleton<UserDirectory>();
+        services.AddSingleton<ScopeResolver>();
+        services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<RevocationStore>();
+        services.AddHostedService<TokenHousekeeping>();
+        services.AddSingleton<TokenInspection>();
+        services.AddSingleton<ClientCredentialsGrant>();
+        services.AddSingleton<TokenEndpoint>();
+        services.AddSingleton<IntrospectionEndpoint>();
+        services.AddSingleton<RevocationEndpoint>();
         return builder;
     }
 
@@ -19,6 +60,10 @@ public static class TokenServices
     {
         app.UseOAuthServiceDefaults();
         app.MapDiscoveryEndpoints();
+        app.MapKeyEndpoints();
+        TokenEndpoint.Map(app);
+        IntrospectionEndpoint.Map(app);
+        RevocationEndpoint.Map(app);
         app.MapGrpcService<TokenIssuerGrpcService>();
         return app;
     }

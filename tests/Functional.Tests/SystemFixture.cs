@@ -76,6 +76,13 @@ public sealed class SystemFixture : IAsyncLifetime
         await Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
     }
 
+    /// <summary>The value of an AppHost parameter (generated secrets included).</summary>
+    public async Task<string> ParameterAsync(string name)
+    {
+        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        return (await parameter.GetValueAsync(default))!;
+    }
+
     public async Task<NpgsqlDataSource> DatabaseAsync(string connectionName) =>
         NpgsqlDataSource.Create((await App.GetConnectionStringAsync(connectionName))!);
 

@@ -16,6 +16,24 @@ public class MetadataBuilderTests
         Assert.Equal(["email", "openid", "profile"], MetadataBuilder.Build(TestIssuer, ["profile", "openid", "email", "openid"]).ScopesSupported);
 
     [Fact]
+    public void EndpointsAreAbsoluteUrlsUnderTheIssuer()
+    {
+        var metadata = MetadataBuilder.Build(TestIssuer, []);
+        Assert.Equal("https://id.example.com/oauth/token", metadata.TokenEndpoint);
+        Assert.Equal("https://id.example.com/oauth/jwks", metadata.JwksUri);
+        Assert.Equal("https://id.example.com/oauth/revoke", metadata.RevocationEndpoint);
+        Assert.Equal("https://id.example.com/oauth/introspect", metadata.IntrospectionEndpoint);
+    }
+
+    [Fact]
+    public void EverySupportedGrantAndAuthenticationMethodIsListed()
+    {
+        var metadata = MetadataBuilder.Build(TestIssuer, []);
+        Assert.Contains("client_credentials", metadata.GrantTypesSupported!);
+        Assert.Equal(["client_secret_basic", "client_secret_post"], metadata.TokenEndpointAuthMethodsSupported!);
+    }
+
+    [Fact]
     public void BlankScopeNamesAreLeftOut() =>
         Assert.Equal(["openid"], MetadataBuilder.Build(TestIssuer, ["", " ", "openid"]).ScopesSupported);
 
@@ -26,7 +44,9 @@ public class MetadataBuilderTests
         using var document = JsonDocument.Parse(json);
         var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
 
-        Assert.Equal(["issuer", "scopes_supported", "response_types_supported"], names);
+        Assert.Equal(["issuer", "token_endpoint", "jwks_uri", "revocation_endpoint", "introspection_endpoint", "scopes_supported",
+            "response_types_supported", "grant_types_supported", "token_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal(JsonValueKind.Array, document.RootElement.GetProperty("response_types_supported").ValueKind);
     }

@@ -1,4 +1,67 @@
+using Google.Protobuf;
+using Grpc.Core;
+using OAuthAspire.Contracts.Grpc.ClientRegistry;
+
 namespace OAuthAspire.ClientRegistry.Clients;
 
-/// <summary>The ClientRegistry contract. Its methods answer UNIMPLEMENTED until their issue fills them in.</summary>
-public sealed class ClientRegistryGrpcService : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase;
+/// <summary>The ClientRegistry contract: applications and their credentials for the other services.</summary>
+public sealed class ClientRegistryGrpcService(ClientStore store) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
+{
+    public override async Task<AuthenticateClientReply> AuthenticateClient(AuthenticateClientRequest request, ServerCallContext context)
+    {
+        var client = await store.FindAsync(request.ClientId, context.CancellationToken);
+        // Always one hash and one constant-time comparison, known client or not.
+        var matches = ClientSecrets.Matches(client?.SecretHash, request.ClientSecret);
+        var failure = client switch
+        {
+            null => "unknown_client",
+            { SecretHash: null } => "no_secret",
+            _ when !matches => "bad_secret",
+            { Active: false } => "inactive",
+            _ => "",
+        };
+        return failure.Length == 0
+            ? new AuthenticateClientReply { Ok = true, Client = ToMessage(client!) }
+            : new AuthenticateClientReply { Ok = false, Failure = failure };
+    }
+
+    public override async Task<ClientReply> GetClient(GetClientRequest request, ServerCallContext context) =>
+        await store.FindAsync(request.ClientId, context.CancellationToken) is { } client
+            ? new ClientReply { Found = true, Client = ToMessage(client) }
+            : new ClientReply { Found = false };
+
+    public override async Task<IsScopeInUseReply> IsScopeInUse(IsScopeInUseRequest request, ServerCallContext context)
+    {
+        var clients = await store.ClientsUsingScopeAsync(request.Scope, context.CancellationToken);
+        var reply = new IsScopeInUseReply { InUse = clients.Count > 0 };
+        reply.ClientIds.AddRange(clients);
+        return reply;
+    }
+
+    public static Client ToMessage(ClientRecord c)
+    {
+        var message = new Client
+        {
+            ClientId = c.ClientId,
+            Name = c.Name,
+            Public = c.Public,
+            PkceRequired = c.PkceRequired,
+            AccessTokenLifespan = c.AccessTokenLifespan,
+            RefreshTokenLifespan = c.RefreshTokenLifespan,
+            ApplicationUser = c.ApplicationUserSysId ?? "",
+            ApplicationUserName = c.ApplicationUserName ?? "",
+            CanIntrospect = c.CanIntrospect,
+            LogoUrl = c.LogoUrl ?? "",
+            Active = c.Active,
+            Version = c.Version,
+            SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
+        };
+        message.RedirectUris.AddRange(c.RedirectUris);
+        message.PostLogoutRedirectUris.AddRange(c.PostLogoutRedirectUris);
+        message.GrantTypes.AddRange(c.GrantTypes);
+        message.Scopes.AddRange(c.Scopes);
+        message.DefaultScopes.AddRange(c.DefaultScopes);
+        message.Trusts.AddRange(c.Trusts);
+        return message;
+    }
+}

@@ -20,7 +20,18 @@ public static class EdgeRoutes
         ("client-registry", ["/api/admin/clients/{**rest}"]),
         ("federation-trust", ["/api/admin/trusts/{**rest}"]),
         ("scope-policy", ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
+        // Everything else under /api: the protected REST APIs (the sample table API here).
+        ("table-api", ["/api/{**rest}"]),
     ];
+
+    private static readonly string[] AdminPrefixes = Table
+        .SelectMany(entry => entry.Paths)
+        .Where(path => path.StartsWith("/api/admin/", StringComparison.Ordinal))
+        .Select(path => path.Replace("/{**rest}", "", StringComparison.Ordinal))
+        .ToArray();
+
+    /// <summary>True when an admin path belongs to one of the admin APIs (anything else is a 404, never the sample API).</summary>
+    public static bool IsAdminRoute(PathString path) => AdminPrefixes.Any(prefix => path.StartsWithSegments(prefix));
 
     public static IReverseProxyBuilder AddEdgeRoutes(this IServiceCollection services)
     {
@@ -30,6 +41,8 @@ public static class EdgeRoutes
                 RouteId = $"{entry.Service}-{i}",
                 ClusterId = entry.Service,
                 Match = new RouteMatch { Path = path },
+                // The catch-all API route loses to every specific one.
+                Order = path == "/api/{**rest}" ? 1000 : 0,
             }))
             .ToArray();
         var clusters = Table

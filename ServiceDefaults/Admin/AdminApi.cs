@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OAuthAspire.ServiceDefaults.Http;
+
+namespace OAuthAspire.ServiceDefaults.Admin;
+
+/// <summary>
+/// The admin REST APIs (<c>/api/admin/**</c>). The edge admits a call only with an access token of
+/// ours carrying <c>admin.api</c> and an admin role; each service checks again that the call came
+/// through the edge with such an identity, so reaching a service directly gets nothing.
+/// </summary>
+public static class AdminApi
+{
+    public static readonly IReadOnlySet<string> AdminRoles = new HashSet<string>(StringComparer.Ordinal) { "oauth_admin", "mi_admin", "admin" };
+
+    public const string AdminScope = "admin.api";
+
+    public static bool IsAdmin(IReadOnlyList<string> scopes, IReadOnlyList<string> roles) =>
+        scopes.Contains(AdminScope) && roles.Any(AdminRoles.Contains);
+
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder endpoints, string prefix) =>
+        endpoints.MapGroup(prefix).AddEndpointFilter(async (context, next) =>
+        {
+            var identity = EdgeIdentity.Of(context.HttpContext);
+            if (identity is null || !IsAdmin(identity.Scopes, identity.Roles))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                    detail: "Admin APIs are served only through the edge to an administrator's token.");
+            }
+
+            return await next(context);
+        });
+
+    /// <summary>The administrator making this (already admitted) call.</summary>
+    public static EdgeIdentity Caller(this HttpContext context) =>
+        EdgeIdentity.Of(context) ?? throw new InvalidOperationException("Admin endpoint reached without an edge identity.");
+}

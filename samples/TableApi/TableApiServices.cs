@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Data;
+using OAuthAspire.ServiceDefaults.Http;
+
+namespace OAuthAspire.Samples.TableApi;
+
+public static class TableApiServices
+{
+    /// <summary>
+    /// Defence in depth: besides the edge's checks, the API validates the bearer token itself with
+    /// the standard JwtBearer handler, configured from the issuer's metadata and our audience.
+    /// </summary>
+    public static WebApplicationBuilder AddTableApiServices(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddServiceDatabase("tableapidb", typeof(TableApiServices).Assembly);
+        var issuer = builder.Configuration["OAuth:Issuer"] ?? throw new InvalidOperationException("OAuth:Issuer is required.");
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MetadataAddress = issuer + "/.well-known/openid-configuration";
+            o.RequireHttpsMetadata = issuer.StartsWith("https://", StringComparison.Ordinal);
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = issuer,
+                ValidAudience = builder.Configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer + "/api",
+                ValidTypes = ["at+jwt"],
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    public static WebApplication MapTableApi(this WebApplication app)
+    {
+        app.UseEdgeForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Reachable only through the edge: a direct call lacks the internal key.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api") && !context.IsFromEdge())
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapDefaultEndpoints();
+        app.MapTableEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using OAuthAspire.ServiceDefaults.Admin;
+
+namespace OAuthAspire.Authorize.Users;
+
+/// <summary>A row of the user directory.</summary>
+public sealed record UserRecord
+{
+    public required string SysId { get; init; }
+    public required string UserName { get; init; }
+    public string? Email { get; init; }
+    public string FirstName { get; init; } = "";
+    public string LastName { get; init; } = "";
+    public string? PasswordHash { get; init; }
+    public string[] Roles { get; init; } = [];
+    public bool Active { get; init; } = true;
+    public int FailedLogins { get; init; }
+    public DateTime? FailureWindowStarted { get; init; }
+    public DateTime? LockedUntil { get; init; }
+
+    public bool IsLockedOut(DateTimeOffset now) => LockedUntil is { } until && until > now.UtcDateTime;
+
+    public UserDto ToDto() => new(SysId, UserName, Email, FirstName, LastName, Roles, Active, null);
+}
+
+/// <summary>The admin API's user (camelCase JSON). <c>password</c> is write-only.</summary>
+public sealed record UserDto(
+    string? SysId, string? UserName, string? Email, string? FirstName, string? LastName,
+    string[]? Roles, bool? Active, string? Password);
+
+public sealed record PasswordDto(string? Password);
+
+public static partial class UserRules
+{
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 256;
+
+    [GeneratedRegex("^[a-z0-9_.-]{1,64}$")]
+    private static partial Regex RolePattern();
+
+    public static Validation Check(UserDto user, bool passwordRequired)
+    {
+        var validation = new Validation();
+        var name = user.UserName;
+        validation.Require(!string.IsNullOrWhiteSpace(name) && name.Length <= 100 && !name.Any(char.IsControl) && name.Trim() == name,
+            "userName", "is required: 1-100 characters, no control characters or surrounding spaces");
+        if (user.Email is not null)
+        {
+            validation.Require(user.Email.Length <= 254 && user.Email.IndexOf('@') > 0 && user.Email.IndexOf('@') < user.Email.Length - 1
+                && !user.Email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)), "email", "must be an email address");
+        }
+
+        validation.Require((user.FirstName?.Length ?? 0) <= 100, "firstName", "must be at most 100 characters");
+        validation.Require((user.LastName?.Length ?? 0) <= 100, "lastName", "must be at most 100 characters");
+        foreach (var role in user.Roles ?? [])
+        {
+            validation.Require(role is not null && RolePattern().IsMatch(role), "roles", $"'{role}' is not a role name (a-z, 0-9, _ . -)");
+        }
+
+        CheckPassword(validation, user.Password, passwordRequired);
+        return validation;
+    }
+
+    public static Validation CheckPassword(Validation validation, string? password, bool required)
+    {
+        if (password is null)
+        {
+            return validation.Require(!required, "password", "is required");
+        }
+
+        return validation.Require(password.Length is >= MinPasswordLength and <= MaxPasswordLength, "password",
+            $"must be {MinPasswordLength}-{MaxPasswordLength} characters");
+    }
+
+    public static string NewSysId() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,118 @@
+using Grpc.Core;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.Directory;
+using OAuthAspire.Protocol;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Data;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+
+namespace OAuthAspire.ClientRegistry.Clients;
+
+/// <summary>
+/// Registers the bootstrap client on first start: confidential, client credentials only, scope
+/// <c>admin.api</c>, running as the first administrator; its secret is the AppHost's generated
+/// <c>bootstrap-client-secret</c>. It is how a fresh install gets its first admin token. Created
+/// once: a later deletion or rotation by an administrator stands.
+/// </summary>
+public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, IAuditSink audit, IConfiguration configuration,
+    ILogger<BootstrapClient> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RegisterAsync(stoppingToken);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Registering the bootstrap client failed (attempt {Attempt}): {Reason}", attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken);
+            }
+        }
+    }
+
+    private async Task RegisterAsync(CancellationToken stoppingToken)
+    {
+        var clientId = configuration["Bootstrap:ClientId"];
+        var secret = configuration["Bootstrap:ClientSecret"];
+        if (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(secret))
+        {
+            logger.LogWarning("Bootstrap:ClientId or Bootstrap:ClientSecret is not set: no bootstrap client is registered");
+            return;
+        }
+
+        if (await ExistsAsync(clientId, stoppingToken))
+        {
+            return;
+        }
+
+        // The administrator is created by the authorize service, which may still be starting.
+        var admin = await FindAdminAsync(stoppingToken);
+        var client = new ClientRecord
+        {
+            ClientId = clientId,
+            Name = "Bootstrap administration client",
+            SecretHash = ClientSecrets.Hash(secret),
+            GrantTypes = [GrantTypes.ClientCredentials],
+            Scopes = ["admin.api"],
+            DefaultScopes = ["admin.api"],
+            ApplicationUserSysId = admin.SysId,
+            ApplicationUserName = admin.UserName,
+        };
+        var created = await store.DataSource.InTransactionAsync(async tx =>
+        {
+            if (!await ClientStore.InsertAsync(tx, client, stoppingToken))
+            {
+                return false;
+            }
+
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes) { Reason = "bootstrap" }, stoppingToken);
+            return true;
+        }, stoppingToken);
+        if (created)
+        {
+            logger.LogInformation("Registered the bootstrap client '{ClientId}'", clientId);
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT 1 FROM oauth_client WHERE client_id = $1", connection);
+        command.Parameters.AddWithValue(clientId);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private async Task<User> FindAdminAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var reply = await directory.FindUserAsync(new FindUserRequest { Field = "user_name", Value = "admin" }, cancellationToken: cancellationToken);
+                if (reply.Found)
+                {
+                    return reply.User;
+                }
+            }
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+            {
+                // Not up yet, or failing: keep trying; a background failure must not stop the service.
+                if (attempt % 10 == 0)
+                {
+                    logger.LogWarning("Looking up the first administrator failed: {Status}", e.Status);
+                }
+            }
+
+            if (attempt % 10 == 0)
+            {
+                logger.LogInformation("Waiting for the first administrator to exist (attempt {Attempt})", attempt);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using Grpc.Core;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Data;
+
+namespace OAuthAspire.ClientRegistry.Clients;
+
+/// <summary><c>/api/admin/clients</c>: register, list, read, replace, delete, rotate the secret.</summary>
+public static class ClientAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapClientAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var clients = endpoints.MapAdminGroup("/api/admin/clients");
+        clients.MapPost("", CreateAsync);
+        clients.MapGet("", ListAsync);
+        clients.MapGet("/{clientId}", GetAsync);
+        clients.MapPut("/{clientId}", UpdateAsync);
+        clients.MapDelete("/{clientId}", DeleteAsync);
+        clients.MapPost("/{clientId}/secret", RotateSecretAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> CreateAsync(ClientDto body, ClientStore store, ClientValidator validator, IAuditSink audit,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        var clientId = body.ClientId ?? Guid.NewGuid().ToString("N");
+        if (!ClientRules.IsValidClientId(clientId))
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("clientId", "must match ^[A-Za-z0-9._~-]{8,128}$").Errors);
+        }
+
+        var (client, validation) = await GuardAsync(() => validator.ValidateAsync(body, clientId, null, cancellationToken));
+        if (client is null)
+        {
+            return validation is null ? Unavailable() : TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        var secret = client.Public ? null : ClientSecrets.Generate();
+        client = client with { SecretHash = secret is null ? null : ClientSecrets.Hash(secret) };
+        var inserted = await store.DataSource.InTransactionAsync(async tx =>
+        {
+            if (!await ClientStore.InsertAsync(tx, client, cancellationToken))
+            {
+                return false;
+            }
+
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes)
+                { Actor = context.Caller().Actor }, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+        return inserted
+            ? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret })
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: $"The client id '{clientId}' is taken (or was used by a deleted client; ids are never reused).");
+    }
+
+    private static async Task<IResult> ListAsync(int? offset, int? limit, ClientStore store, CancellationToken cancellationToken)
+    {
+        var page = await store.ListAsync(Paging.From(offset, limit), cancellationToken);
+        return TypedResults.Ok(new Page<ClientDto>(page.Items.Select(c => c.ToDto()).ToArray(), page.Offset, page.Limit, page.Total));
+    }
+
+    private static async Task<IResult> GetAsync(string clientId, ClientStore store, CancellationToken cancellationToken) =>
+        await store.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
+
+    private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, IAuditSink audit,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindAsync(clientId, cancellationToken);
+        if (existing is null)
+        {
+            return NotFound(clientId);
+        }
+
+        if (body.ClientId is not null && body.ClientId != clientId)
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("clientId", "cannot be changed").Errors);
+        }
+
+        var (client, validation) = await GuardAsync(() => validator.ValidateAsync(body, clientId, existing, cancellationToken));
+        if (client is null)
+        {
+            return validation is null ? Unavailable() : TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        // A client that turns public loses its secret; one that turns confidential gets a new one, shown now.
+        string? newSecret = null;
+        if (client.Public)
+        {
+            client = client with { SecretHash = null };
+        }
+        else if (client.SecretHash is null)
+        {
+            newSecret = ClientSecrets.Generate();
+            client = client with { SecretHash = ClientSecrets.Hash(newSecret) };
+        }
+
+        await store.DataSource.InTransactionAsync(async tx =>
+        {
+            await ClientStore.UpdateAsync(tx, client, cancellationToken);
+            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes)
+                { Actor = context.Caller().Actor }, cancellationToken);
+        }, cancellationToken);
+        return TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
+    }
+
+    private static async Task<IResult> DeleteAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
+    {
+        var deleted = await store.DataSource.InTransactionAsync(async tx =>
+        {
+            if (!await ClientStore.DeleteAsync(tx, clientId, cancellationToken))
+            {
+                return false;
+            }
+
+            await audit.WriteAsync(tx, new ClientDeleted(clientId) { Actor = context.Caller().Actor }, cancellationToken);
+            return true;
+        }, cancellationToken);
+        return deleted ? TypedResults.NoContent() : NotFound(clientId);
+    }
+
+    private static async Task<IResult> RotateSecretAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindAsync(clientId, cancellationToken);
+        if (existing is null)
+        {
+            return NotFound(clientId);
+        }
+
+        if (existing.Public)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "A public client has no secret.");
+        }
+
+        var secret = ClientSecrets.Generate();
+        await store.DataSource.InTransactionAsync(async tx =>
+        {
+            await ClientStore.SetSecretAsync(tx, clientId, ClientSecrets.Hash(secret), cancellationToken);
+            await audit.WriteAsync(tx, new ClientSecretRotated(clientId) { Actor = context.Caller().Actor }, cancellationToken);
+        }, cancellationToken);
+        return TypedResults.Ok(existing.ToDto() with { ClientSecret = secret });
+    }
+
+    private static async Task<(ClientRecord?, Validation?)> GuardAsync(Func<Task<(ClientRecord?, Validation)>> validate)
+    {
+        try
+        {
+            return await validate();
+        }
+        catch (RpcException e) when (ClientValidator.IsUnavailable(e))
+        {
+            return (null, null);
+        }
+    }
+
+    private static IResult Unavailable() => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+        title: "Service Unavailable", detail: "Scope or user information is unavailable; retry shortly.");
+
+    private static IResult NotFound(string clientId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No client '{clientId}'.");
+}

@@ -1,0 +1,79 @@
+using Dapper;
+using Npgsql;
+using OAuthAspire.ServiceDefaults.Admin;
+
+namespace OAuthAspire.ClientRegistry.Clients;
+
+/// <summary>Reads and writes the registry. Deleted clients are invisible but keep their id forever.</summary>
+public sealed class ClientStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = """
+        client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
+        default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
+        can_introspect, logo_url, active, trusts, version
+        """;
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public async Task<ClientRecord?> FindAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ClientRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM oauth_client WHERE client_id = @clientId AND deleted_at IS NULL", new { clientId },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<Page<ClientRecord>> ListAsync(Paging paging, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM oauth_client WHERE deleted_at IS NULL", cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ClientRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM oauth_client WHERE deleted_at IS NULL ORDER BY client_id OFFSET @Offset LIMIT @Limit", paging,
+            cancellationToken: cancellationToken));
+        return new Page<ClientRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
+    }
+
+    public async Task<IReadOnlyList<string>> ClientsUsingScopeAsync(string scope, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT client_id FROM oauth_client WHERE deleted_at IS NULL AND (@scope = ANY(scopes) OR @scope = ANY(default_scopes)) ORDER BY client_id",
+            new { scope }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>False when the id is taken, now or by a deleted client.</summary>
+    public static async Task<bool> InsertAsync(NpgsqlTransaction tx, ClientRecord client, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO oauth_client (client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris,
+                grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
+                application_user_name, can_introspect, logo_url, active, trusts)
+            VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
+                @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
+                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts)
+            ON CONFLICT (client_id) DO NOTHING
+            """, client, tx, cancellationToken: cancellationToken)) == 1;
+
+    public static async Task<bool> UpdateAsync(NpgsqlTransaction tx, ClientRecord client, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE oauth_client SET name = @Name, secret_hash = @SecretHash, public = @Public, pkce_required = @PkceRequired,
+                redirect_uris = @RedirectUris, post_logout_redirect_uris = @PostLogoutRedirectUris, grant_types = @GrantTypes,
+                scopes = @Scopes, default_scopes = @DefaultScopes, access_token_lifespan = @AccessTokenLifespan,
+                refresh_token_lifespan = @RefreshTokenLifespan, application_user_sys_id = @ApplicationUserSysId,
+                application_user_name = @ApplicationUserName, can_introspect = @CanIntrospect, logo_url = @LogoUrl,
+                active = @Active, trusts = @Trusts, version = version + 1, updated_at = now()
+            WHERE client_id = @ClientId AND deleted_at IS NULL
+            """, client, tx, cancellationToken: cancellationToken)) == 1;
+
+    public static async Task<bool> SetSecretAsync(NpgsqlTransaction tx, string clientId, byte[] hash, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE oauth_client SET secret_hash = @hash, version = version + 1, updated_at = now() WHERE client_id = @clientId AND deleted_at IS NULL",
+            new { clientId, hash }, tx, cancellationToken: cancellationToken)) == 1;
+
+    public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string clientId, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE oauth_client SET deleted_at = now(), active = false, secret_hash = NULL, version = version + 1
+            WHERE client_id = @clientId AND deleted_at IS NULL
+            """, new { clientId }, tx, cancellationToken: cancellationToken)) == 1;
+}

@@ -1,0 +1,120 @@
+using Grpc.Core;
+using OAuthAspire.Contracts.Grpc.Directory;
+using OAuthAspire.Contracts.Grpc.ScopePolicy;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.ServiceDefaults.Admin;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
+
+namespace OAuthAspire.ClientRegistry.Clients;
+
+/// <summary>
+/// Checks an application registration field by field (ProblemDetails name each field), asking
+/// scope-policy whether the scopes exist and authorize whether the application user does.
+/// </summary>
+public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory)
+{
+    /// <returns>The record to store, or the validation errors.</returns>
+    public async Task<(ClientRecord? Client, Validation Validation)> ValidateAsync(ClientDto body, string clientId, ClientRecord? existing,
+        CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        v.Require(!string.IsNullOrWhiteSpace(body.Name) && body.Name.Length <= 200 && !body.Name.Any(char.IsControl), "name", "is required: 1-200 characters");
+        var isPublic = body.Public ?? existing?.Public ?? false;
+        var grantTypes = Distinct(body.GrantTypes);
+        if (ClientRules.CheckGrantTypes(grantTypes, isPublic) is { } grantError)
+        {
+            v.Add("grantTypes", grantError);
+        }
+
+        var redirectUris = Distinct(body.RedirectUris);
+        CheckUris(v, "redirectUris", redirectUris, isPublic);
+        var postLogoutUris = Distinct(body.PostLogoutRedirectUris);
+        CheckUris(v, "postLogoutRedirectUris", postLogoutUris, isPublic);
+        v.Require(redirectUris.Length > 0 || !grantTypes.Any(g => g is GrantTypes.AuthorizationCode or GrantTypes.Implicit),
+            "redirectUris", "at least one is needed for authorization_code or implicit");
+
+        var accessLifespan = body.AccessTokenLifespan ?? 1800;
+        v.Require(accessLifespan is >= 1 and <= ClientRules.MaxAccessTokenLifespan, "accessTokenLifespan",
+            $"must be 1-{ClientRules.MaxAccessTokenLifespan} seconds");
+        var refreshLifespan = body.RefreshTokenLifespan ?? 8_640_000;
+        v.Require(refreshLifespan is >= 1 and <= ClientRules.MaxRefreshTokenLifespan, "refreshTokenLifespan",
+            $"must be 1-{ClientRules.MaxRefreshTokenLifespan} seconds");
+        if (body.LogoUrl is not null)
+        {
+            v.Require(Uri.TryCreate(body.LogoUrl, UriKind.Absolute, out var logo) && (logo.Scheme == "https" || (logo.Scheme == "http" && ClientRules.IsLoopback(logo))),
+                "logoUrl", "must be an https URL");
+        }
+
+        var scopes = Distinct(body.Scopes);
+        var defaultScopes = Distinct(body.DefaultScopes);
+        var unknownDefaults = defaultScopes.Except(scopes).ToArray();
+        v.Require(unknownDefaults.Length == 0, "defaultScopes", $"must be among scopes: {string.Join(", ", unknownDefaults)}");
+        if (scopes.Length > 0)
+        {
+            var known = (await scopePolicy.ListScopesAsync(new ListScopesRequest(), cancellationToken: cancellationToken)).Scopes.Select(s => s.Name).ToHashSet();
+            var unknown = scopes.Where(s => !known.Contains(s)).ToArray();
+            v.Require(unknown.Length == 0, "scopes", $"unknown or inactive scope(s): {string.Join(", ", unknown)}");
+        }
+
+        string? userSysId = null, userName = null;
+        if (!string.IsNullOrEmpty(body.ApplicationUser))
+        {
+            var reply = await directory.FindUserAsync(new FindUserRequest { Field = "user_name", Value = body.ApplicationUser }, cancellationToken: cancellationToken);
+            if (reply.Found)
+            {
+                (userSysId, userName) = (reply.User.SysId, reply.User.UserName);
+            }
+            else
+            {
+                v.Add("applicationUser", $"no user '{body.ApplicationUser}'");
+            }
+        }
+
+        if (!v.IsValid)
+        {
+            return (null, v);
+        }
+
+        var record = new ClientRecord
+        {
+            ClientId = clientId,
+            Name = body.Name!,
+            SecretHash = existing?.SecretHash,
+            Public = isPublic,
+            // RFC 9700 §2.1.1: PKCE for every public client, whatever the flag says.
+            PkceRequired = isPublic || (body.PkceRequired ?? false),
+            RedirectUris = redirectUris,
+            PostLogoutRedirectUris = postLogoutUris,
+            GrantTypes = grantTypes,
+            Scopes = scopes,
+            DefaultScopes = defaultScopes,
+            AccessTokenLifespan = accessLifespan,
+            RefreshTokenLifespan = refreshLifespan,
+            ApplicationUserSysId = userSysId,
+            ApplicationUserName = userName,
+            CanIntrospect = body.CanIntrospect ?? false,
+            LogoUrl = body.LogoUrl,
+            Active = body.Active ?? true,
+            Trusts = existing?.Trusts ?? [],
+        };
+        return (record, v);
+    }
+
+    private static void CheckUris(Validation v, string field, string[] uris, bool isPublic)
+    {
+        for (var i = 0; i < uris.Length; i++)
+        {
+            if (ClientRules.CheckRedirectUri(uris[i], isPublic) is { } error)
+            {
+                v.Add($"{field}[{i}]", error);
+            }
+        }
+    }
+
+    // Order kept for URIs (the first is the default for one-URI clients); duplicates dropped.
+    private static string[] Distinct(string[]? values) => (values ?? []).Where(x => x is not null).Distinct(StringComparer.Ordinal).ToArray();
+
+    public static bool IsUnavailable(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+}

@@ -1,0 +1,76 @@
+using MassTransit;
+using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Contracts.Audit;
+
+namespace OAuthAspire.Edge.Security;
+
+/// <summary>
+/// The issuer's published keys, fetched from the token service. Refetched every five minutes, at
+/// once when a rotation is announced, and when a token names a key we do not know, but never more
+/// than once every few seconds, so a flood of forged key ids cannot turn into a flood of fetches.
+/// </summary>
+public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time, ILogger<JwksCache> logger)
+{
+    private static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
+    private readonly SemaphoreSlim _fetch = new(1, 1);
+    private volatile IReadOnlyList<SecurityKey> _keys = [];
+    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+
+    public const string HttpClientName = "token-jwks";
+
+    public async ValueTask<IReadOnlyList<SecurityKey>> KeysAsync(CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() - _fetchedAt > MaxAge)
+        {
+            await RefreshAsync(force: true, cancellationToken);
+        }
+
+        return _keys;
+    }
+
+    /// <summary>Refetches unless a fetch happened moments ago; true when the key set may have changed.</summary>
+    public async Task<bool> RefreshAsync(bool force, CancellationToken cancellationToken)
+    {
+        if (!force && time.GetUtcNow() - _fetchedAt < MinRefetchInterval)
+        {
+            return false;
+        }
+
+        await _fetch.WaitAsync(cancellationToken);
+        try
+        {
+            if (!force && time.GetUtcNow() - _fetchedAt < MinRefetchInterval)
+            {
+                return false;
+            }
+
+            var json = await httpClients.CreateClient(HttpClientName).GetStringAsync("/oauth/jwks", cancellationToken);
+            _keys = new JsonWebKeySet(json).GetSigningKeys().ToArray();
+            _fetchedAt = time.GetUtcNow();
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Keep the keys we have; try again after the minimum interval.
+            logger.LogWarning("Could not fetch the issuer's keys: {Reason}", e.Message);
+            _fetchedAt = time.GetUtcNow() - MaxAge + MinRefetchInterval;
+            return false;
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
+    public void Invalidate() => _fetchedAt = DateTimeOffset.MinValue;
+}
+
+public sealed class KeyRotatedConsumer(JwksCache jwks) : IConsumer<SigningKeyRotated>
+{
+    public Task Consume(ConsumeContext<SigningKeyRotated> context)
+    {
+        jwks.Invalidate();
+        return Task.CompletedTask;
+    }
+}

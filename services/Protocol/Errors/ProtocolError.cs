@@ -1,0 +1,22 @@
+namespace OAuthAspire.Protocol.Errors;
+
+/// <summary>A refusal with its RFC 6749 §5.2 code, description and HTTP status.</summary>
+public sealed record ProtocolError(string Error, string Description, int StatusCode)
+{
+    public static ProtocolError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description, 400);
+
+    /// <summary>Client authentication failed: 401 with a challenge (RFC 6749 §5.2).</summary>
+    public static ProtocolError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description, 401);
+
+    public static ProtocolError InvalidGrant(string description) => new(OAuthErrorCodes.InvalidGrant, description, 400);
+
+    public static ProtocolError UnauthorizedClient(string description) => new(OAuthErrorCodes.UnauthorizedClient, description, 400);
+
+    public static ProtocolError UnsupportedGrantType(string description) => new(OAuthErrorCodes.UnsupportedGrantType, description, 400);
+
+    public static ProtocolError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description, 400);
+
+    public static ProtocolError TemporarilyUnavailable(string description) => new(OAuthErrorCodes.TemporarilyUnavailable, description, 503);
+
+    public OAuthError ToBody() => new(Error, Description);
+}

@@ -1,0 +1,53 @@
+namespace OAuthAspire.Protocol.Requests;
+
+/// <summary>
+/// The parameters of a form-encoded request, as the host read them. RFC 6749 §3.1 and §3.2:
+/// parameters sent without a value are treated as omitted, and none may appear twice.
+/// </summary>
+public sealed class RequestParameters
+{
+    public const int MaxValueLength = 8192;
+
+    private readonly Dictionary<string, IReadOnlyList<string?>> _values;
+
+    public RequestParameters(IEnumerable<KeyValuePair<string, IReadOnlyList<string?>>> values) =>
+        _values = values.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    public static RequestParameters Empty { get; } = new([]);
+
+    public static RequestParameters Of(params (string Name, string? Value)[] values) =>
+        new(values.GroupBy(v => v.Name).Select(g => new KeyValuePair<string, IReadOnlyList<string?>>(g.Key, g.Select(v => v.Value).ToArray())));
+
+    /// <summary>The single value of <paramref name="name"/>, or null when absent or empty.</summary>
+    public string? this[string name] =>
+        _values.TryGetValue(name, out var values) && values.Count > 0 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;
+
+    public bool Contains(string name) => this[name] is not null;
+
+    /// <summary>The first parameter sent more than once (with a value), or one that is oversized.</summary>
+    public ProtocolErrorCheck Check()
+    {
+        foreach (var (name, values) in _values)
+        {
+            if (values.Count(v => !string.IsNullOrEmpty(v)) > 1)
+            {
+                return new ProtocolErrorCheck($"The '{name}' parameter must not be repeated.");
+            }
+
+            if (values.Any(v => v is { Length: > MaxValueLength }))
+            {
+                return new ProtocolErrorCheck($"The '{name}' parameter is too long.");
+            }
+        }
+
+        return ProtocolErrorCheck.Ok;
+    }
+}
+
+/// <summary>Null description when the parameters are acceptable.</summary>
+public readonly record struct ProtocolErrorCheck(string? Description)
+{
+    public static ProtocolErrorCheck Ok => default;
+
+    public bool IsOk => Description is null;
+}

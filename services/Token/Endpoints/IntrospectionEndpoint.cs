@@ -1,0 +1,59 @@
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.Token.Clients;
+
+namespace OAuthAspire.Token.Endpoints;
+
+/// <summary>
+/// <c>POST /oauth/introspect</c> (RFC 7662). The caller authenticates; it learns about its own
+/// tokens, or about any token when it may introspect others' (a resource server). Everything else,
+/// expired, revoked, malformed, foreign or not its own, is <c>{"active": false}</c>.
+/// </summary>
+public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspection inspection, ILogger<IntrospectionEndpoint> logger)
+{
+    public static void Map(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost("/oauth/introspect", (HttpContext http, IntrospectionEndpoint endpoint) => endpoint.HandleAsync(http));
+
+    public async Task<IResult> HandleAsync(HttpContext http)
+    {
+        try
+        {
+            var (form, error) = await OAuthResults.ReadFormAsync(http);
+            if (form is null)
+            {
+                return OAuthResults.Error(error!);
+            }
+
+            var credentials = ClientAuthentication.Read(http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, form);
+            if (credentials is ClientCredentials.Invalid invalid)
+            {
+                return OAuthResults.Error(invalid.Error);
+            }
+
+            var (caller, _) = credentials is ClientCredentials.Secret
+                ? await clients.AuthenticateAsync(credentials, http.RequestAborted)
+                : (null, ClientFailure.NoCredentials);
+            if (caller is null)
+            {
+                return OAuthResults.Error(ProtocolError.InvalidClient("Client authentication failed."));
+            }
+
+            var token = form["token"];
+            if (token is null)
+            {
+                return OAuthResults.Error(ProtocolError.InvalidRequest("The token parameter is required."));
+            }
+
+            var content = await inspection.ActiveAsync(token, http.RequestAborted);
+            return content is not null && (content.ClientId == caller.ClientId || caller.CanIntrospect)
+                ? OAuthResults.Json(IntrospectionResponse.For(content))
+                : OAuthResults.Json(IntrospectionResponse.Inactive);
+        }
+        catch (Exception e) when (TokenEndpoint.IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Introspection could not be served: {Reason}", e.Message);
+            return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+        }
+    }
+}

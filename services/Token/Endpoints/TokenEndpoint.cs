@@ -1,0 +1,111 @@
+using Grpc.Core;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Grants;
+
+namespace OAuthAspire.Token.Endpoints;
+
+/// <summary>
+/// <c>POST /oauth/token</c> (alias <c>/oauth_token.do</c>). Orchestrates only: read the form,
+/// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
+/// </summary>
+public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, IAuditSink audit, ILogger<TokenEndpoint> logger)
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/oauth/token", (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapPost("/oauth_token.do", (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext http)
+    {
+        string? clientId = null, grantType = null;
+        try
+        {
+            var (form, formError) = await OAuthResults.ReadFormAsync(http);
+            if (form is null)
+            {
+                return await RefuseAsync(http, null, null, GrantOutcome.Refuse(formError!));
+            }
+
+            grantType = form["grant_type"];
+            var credentials = ClientAuthentication.Read(http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, form);
+            clientId = credentials switch
+            {
+                ClientCredentials.Secret s => s.ClientId,
+                ClientCredentials.IdOnly i => i.ClientId,
+                ClientCredentials.Assertion x => x.ClientId,
+                _ => null,
+            };
+            if (credentials is ClientCredentials.Invalid invalid)
+            {
+                return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(invalid.Error));
+            }
+
+            var (client, failure) = await clients.AuthenticateAsync(credentials, http.RequestAborted);
+            if (client is null)
+            {
+                var description = failure == ClientFailure.NoCredentials ? "Client authentication is required." : "Client authentication failed.";
+                return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(ProtocolError.InvalidClient(description), failure.ToString()));
+            }
+
+            GrantOutcome outcome = grantType switch
+            {
+                null => GrantOutcome.Refuse(ProtocolError.InvalidRequest("The grant_type parameter is required.")),
+                _ when !GrantTypes.TokenEndpoint.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported.")),
+                _ when !client.GrantTypes.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnauthorizedClient($"The client is not allowed the grant type '{grantType}'.")),
+                GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
+            };
+
+            return outcome switch
+            {
+                GrantOutcome.Issued issued => OAuthResults.Json(issued.Response),
+                GrantOutcome.Refused refused => await RefuseAsync(http, clientId, grantType, refused),
+                _ => throw new InvalidOperationException(),
+            };
+        }
+        catch (Exception e) when (IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Token request could not be served: {Reason}", e.Message);
+            return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+        }
+    }
+
+    /// <summary>Refusals are audited with the client, the error, the reason and the remote address.</summary>
+    private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? grantType, GrantOutcome.Refused refused)
+    {
+        try
+        {
+            await audit.WriteAsync(new TokenRequestRefused(Truncate(clientId), Truncate(grantType), refused.Error.Error)
+            {
+                Actor = clientId is null ? AuditActor.None : AuditActor.Client(Truncate(clientId)!),
+                Outcome = AuditOutcome.Failure,
+                Reason = refused.Reason,
+                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+            }, http.RequestAborted);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            logger.LogWarning("Could not record a token refusal: {Reason}", e.Message);
+        }
+
+        return OAuthResults.Error(refused.Error);
+    }
+
+    // Attacker-chosen values go into the audit trail cut short.
+    private static string? Truncate(string? value) => value is { Length: > 128 } ? value[..128] : value;
+
+    public static bool IsUnavailable(Exception e) => e switch
+    {
+        RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
+        NpgsqlException => true,
+        TimeoutException => true,
+        _ => false,
+    };
+}

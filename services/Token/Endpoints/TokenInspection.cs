@@ -1,0 +1,36 @@
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Issuance;
+using OAuthAspire.Token.Keys;
+
+namespace OAuthAspire.Token.Endpoints;
+
+/// <summary>
+/// Decides whether one of our access tokens is still good: signed by a published key, of type
+/// at+jwt, for our audience, unexpired, not revoked, and its client still active.
+/// </summary>
+public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettings settings, RevocationStore revocations, ClientDirectory clients)
+{
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+    private readonly AccessTokenValidator _validator = new();
+
+    /// <summary>The token's content when it is active, else null.</summary>
+    public async Task<AccessTokenContent?> ActiveAsync(string token, CancellationToken cancellationToken)
+    {
+        var validation = await _validator.ValidateAsync(token, issuer.Value, settings.Audience, keys.ValidationKeys, ClockSkew);
+        if (!validation.IsValid || await revocations.IsRevokedAsync(validation.Token!.Jti, cancellationToken))
+        {
+            return null;
+        }
+
+        return await clients.FindAsync(validation.Token.ClientId, cancellationToken) is { Active: true } ? validation.Token : null;
+    }
+
+    /// <summary>The token's content when it is ours and correctly signed, even if expired (revocation needs no more).</summary>
+    public async Task<AccessTokenContent?> OursAsync(string token)
+    {
+        var validation = await _validator.ValidateAsync(token, issuer.Value, settings.Audience, keys.ValidationKeys, TimeSpan.FromDays(3650));
+        return validation.Token;
+    }
+}

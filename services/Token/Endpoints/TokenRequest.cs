@@ -1,0 +1,32 @@
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.Token.Clients;
+
+namespace OAuthAspire.Token.Endpoints;
+
+/// <summary>A token request whose client has been authenticated and allowed the grant.</summary>
+public sealed record TokenRequest(HttpContext Http, RequestParameters Form, ClientInfo Client, string GrantType)
+{
+    public string? RemoteAddress => Http.Connection.RemoteIpAddress?.ToString();
+
+    public CancellationToken Aborted => Http.RequestAborted;
+}
+
+/// <summary>What a grant handler decided.</summary>
+public abstract record GrantOutcome
+{
+    public sealed record Issued(TokenResponse Response) : GrantOutcome;
+
+    /// <param name="Reason">Why, for the audit trail (may say more than the response does).</param>
+    public sealed record Refused(ProtocolError Error, string Reason) : GrantOutcome;
+
+    public static Refused Refuse(ProtocolError error, string? reason = null) => new(error, reason ?? error.Description);
+}
+
+/// <summary>The audience of our access tokens: the API resource identifier.</summary>
+public sealed record TokenSettings(string Audience)
+{
+    public static TokenSettings From(IConfiguration configuration, Protocol.Issuer issuer) =>
+        new(configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer.Url("/api"));
+}

@@ -1,0 +1,44 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.Token.Keys;
+
+namespace OAuthAspire.Token.Issuance;
+
+/// <summary>
+/// Signs an access token, then records it and its "token issued" audit event in one commit before
+/// the token is handed out: a token nobody can account for never leaves the server.
+/// </summary>
+public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> keyOptions, NpgsqlDataSource dataSource, IAuditSink audit,
+    TimeProvider time)
+{
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    public async Task<string> IssueAsync(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
+        CancellationToken cancellationToken)
+    {
+        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
+        var token = AccessToken.Sign(content, key.Credentials, _handler);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at)
+            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt)
+            """, new { content.Jti, content.ClientId, content.Subject, content.Scope, grantType, IssuedAt = content.IssuedAt.UtcDateTime,
+            ExpiresAt = content.ExpiresAt.UtcDateTime }, tx, cancellationToken: cancellationToken));
+        await audit.WriteAsync(tx, new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
+        {
+            Actor = actor,
+            RemoteAddress = remoteAddress,
+        }, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return token;
+    }
+}

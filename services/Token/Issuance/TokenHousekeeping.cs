@@ -1,0 +1,25 @@
+namespace OAuthAspire.Token.Issuance;
+
+/// <summary>Hourly: forgets records of tokens long expired.</summary>
+public sealed class TokenHousekeeping(RevocationStore store, ILogger<TokenHousekeeping> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var removed = await store.PurgeExpiredAsync(stoppingToken);
+                if (removed > 0)
+                {
+                    logger.LogInformation("Purged {Count} expired token record(s)", removed);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Token housekeeping failed: {Reason}", e.Message);
+            }
+        }
+    }
+}

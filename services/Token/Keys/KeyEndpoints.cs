@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.ServiceDefaults.Admin;
+
+namespace OAuthAspire.Token.Keys;
+
+public sealed record KeyDto(string Kid, string Algorithm, string Status, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? UnpublishedAt);
+
+public sealed record RotateKeyDto(int? ActivateAfterSeconds);
+
+/// <summary><c>GET /oauth/jwks</c> and the key administration API.</summary>
+public static class KeyEndpoints
+{
+    public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(MetadataBuilder.Paths.Jwks, (SigningKeys keys, HttpContext http) =>
+        {
+            // Short-lived caching: a new key is published a minute before it signs.
+            http.Response.Headers.CacheControl = "public, max-age=30";
+            return TypedResults.Json(new { keys = keys.All.Select(k => k.PublicJwk) });
+        });
+
+        var admin = endpoints.MapAdminGroup("/api/admin/keys");
+        admin.MapGet("", (SigningKeys keys, TimeProvider time) =>
+            TypedResults.Ok(keys.All.Select(k => ToDto(k, time.GetUtcNow())).ToArray()));
+        admin.MapPost("/rotate", RotateAsync);
+        return endpoints;
+    }
+
+    /// <summary>Publishes a new key now; it signs after the on-demand lead (or <c>activateAfterSeconds</c>).</summary>
+    private static async Task<IResult> RotateAsync(HttpRequest request, SigningKeyStore store, KeyMaintenance maintenance, SigningKeys keys,
+        IOptions<KeyOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RotateKeyDto? body = null;
+        if (request.HasJsonContentType())
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<RotateKeyDto>(cancellationToken);
+            }
+            catch (JsonException)
+            {
+                return TypedResults.ValidationProblem(new Validation().Add("body", "must be JSON: { \"activateAfterSeconds\": n }").Errors);
+            }
+        }
+
+        var lead = body?.ActivateAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.OnDemandPublishLead;
+        if (lead < TimeSpan.Zero || lead > TimeSpan.FromDays(7))
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("activateAfterSeconds", "must be 0-604800").Errors);
+        }
+
+        var row = await store.RotateAsync(options.Value.Algorithm, lead, options.Value.RetiredKeyRetention, "rotated by an administrator",
+            cancellationToken);
+        await keys.RefreshAsync(cancellationToken);
+        maintenance.Wake();
+        var created = keys.All.Single(k => k.Kid == row.Kid);
+        return TypedResults.Created($"/api/admin/keys/{row.Kid}", ToDto(created, time.GetUtcNow()));
+    }
+
+    private static KeyDto ToDto(LoadedKey key, DateTimeOffset now) =>
+        new(key.Kid, key.Algorithm, key.Status(now), key.ActivatesAt, key.RetiresAt, key.ExpiresAt);
+}

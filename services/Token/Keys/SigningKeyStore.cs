@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.ServiceDefaults.Audit;
+
+namespace OAuthAspire.Token.Keys;
+
+public sealed record SigningKeyRow
+{
+    public required string Kid { get; init; }
+    public required string Alg { get; init; }
+    public required byte[] PrivateKey { get; init; }
+    public required string PublicJwk { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime ActivatesAt { get; init; }
+    public DateTime? RetiresAt { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+}
+
+public sealed class KeyOptions
+{
+    /// <summary>RS256 (default) or ES256 for access tokens; id_tokens are always RS256.</summary>
+    public string Algorithm { get; set; } = SecurityAlgorithms.RsaSha256;
+
+    public TimeSpan RotationInterval { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long a scheduled key is published before it signs: longer than relying parties cache a
+    /// JWKS (JwtBearer refetches every 12 h), so none ever meets a token signed by a key it lacks.
+    /// </summary>
+    public TimeSpan PublishLead { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// The same for a rotation an administrator asks for (overridable per request down to 0 when a
+    /// key is compromised): longer than the 5 minutes JwtBearer waits between refetches on an unknown key.
+    /// </summary>
+    public TimeSpan OnDemandPublishLead { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a retired key stays published: the longest access token lifespan, plus skew.</summary>
+    public TimeSpan RetiredKeyRetention { get; set; } = TimeSpan.FromSeconds(86_400 + 300);
+}
+
+/// <summary>Creates, rotates and loads signing keys; rotation is serialized across replicas by an advisory lock.</summary>
+public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption encryption, IAuditSink audit)
+{
+    private const long RotationLockId = 0x0A0A_5EED_1001;
+
+    public async Task<IReadOnlyList<SigningKeyRow>> LoadPublishedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<SigningKeyRow>(new CommandDefinition(
+            "SELECT kid, alg, private_key, public_jwk::text AS public_jwk, created_at, activates_at, retires_at, expires_at FROM signing_key WHERE expires_at IS NULL OR expires_at > now() ORDER BY activates_at",
+            cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Creates a first key, active at once, when none is in service.</summary>
+    public Task EnsureKeyAsync(string algorithm, CancellationToken cancellationToken) =>
+        WithLockAsync(async tx =>
+        {
+            var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM signing_key WHERE retires_at IS NULL", transaction: tx, cancellationToken: cancellationToken));
+            if (inService == 0)
+            {
+                await CreateAsync(tx, algorithm, TimeSpan.Zero, TimeSpan.Zero, "first key", cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Publishes a new key that signs after <paramref name="lead"/>; the current one retires then.</summary>
+    public Task<SigningKeyRow> RotateAsync(string algorithm, TimeSpan lead, TimeSpan retention, string reason, CancellationToken cancellationToken) =>
+        WithLockAsync(tx => CreateAsync(tx, algorithm, lead, retention, reason, cancellationToken), cancellationToken);
+
+    /// <summary>Rotates when the newest key is older than the interval and none is waiting to activate.</summary>
+    public Task RotateIfDueAsync(KeyOptions options, CancellationToken cancellationToken) =>
+        WithLockAsync(async tx =>
+        {
+            // The successor is published a lead ahead of the interval's end, so it signs right on time.
+            var newest = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+                "SELECT max(activates_at) FROM signing_key WHERE retires_at IS NULL", transaction: tx, cancellationToken: cancellationToken));
+            if (newest is { } activated && activated < DateTime.UtcNow - options.RotationInterval + options.PublishLead)
+            {
+                await CreateAsync(tx, options.Algorithm, options.PublishLead, options.RetiredKeyRetention, "scheduled rotation", cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public async Task DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM signing_key WHERE expires_at < now() - interval '1 day'",
+            cancellationToken: cancellationToken));
+    }
+
+    private async Task<SigningKeyRow> CreateAsync(NpgsqlTransaction tx, string algorithm, TimeSpan lead, TimeSpan retention, string reason,
+        CancellationToken cancellationToken)
+    {
+        var kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
+        var (privateKey, publicJwk) = Generate(algorithm, kid);
+        var now = DateTime.UtcNow;
+        var activatesAt = now + lead;
+        var previous = await tx.Connection!.QueryAsync<string>(new CommandDefinition("""
+            UPDATE signing_key SET retires_at = @activatesAt, expires_at = @expiresAt
+            WHERE retires_at IS NULL RETURNING kid
+            """, new { activatesAt, expiresAt = activatesAt + retention }, tx, cancellationToken: cancellationToken));
+        var row = new SigningKeyRow { Kid = kid, Alg = algorithm, PrivateKey = encryption.Encrypt(privateKey, kid), PublicJwk = publicJwk, CreatedAt = now, ActivatesAt = activatesAt };
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO signing_key (kid, alg, private_key, public_jwk, created_at, activates_at)
+            VALUES (@Kid, @Alg, @PrivateKey, @PublicJwk::jsonb, @CreatedAt, @ActivatesAt)
+            """, row, tx, cancellationToken: cancellationToken));
+        await audit.WriteAsync(tx, new SigningKeyRotated(kid, algorithm, activatesAt, previous.FirstOrDefault()) { Reason = reason }, cancellationToken);
+        return row;
+    }
+
+    private async Task<T> WithLockAsync<T>(Func<NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition($"SELECT pg_advisory_xact_lock({RotationLockId})", transaction: tx,
+            cancellationToken: cancellationToken));
+        var result = await work(tx);
+        await tx.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary>A new key pair: PKCS#8 private key bytes and the public JWK.</summary>
+    public static (byte[] PrivateKey, string PublicJwk) Generate(string algorithm, string kid)
+    {
+        if (algorithm == SecurityAlgorithms.EcdsaSha256)
+        {
+            using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var p = ec.ExportParameters(false);
+            return (ec.ExportPkcs8PrivateKey(), JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["kty"] = "EC", ["use"] = "sig", ["alg"] = algorithm, ["kid"] = kid, ["crv"] = "P-256",
+                ["x"] = Base64UrlEncoder.Encode(p.Q.X!), ["y"] = Base64UrlEncoder.Encode(p.Q.Y!),
+            }));
+        }
+
+        using var rsa = RSA.Create(2048);
+        var rp = rsa.ExportParameters(false);
+        return (rsa.ExportPkcs8PrivateKey(), JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["kty"] = "RSA", ["use"] = "sig", ["alg"] = SecurityAlgorithms.RsaSha256, ["kid"] = kid,
+            ["n"] = Base64UrlEncoder.Encode(rp.Modulus!), ["e"] = Base64UrlEncoder.Encode(rp.Exponent!),
+        }));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace OAuthAspire.Functional.Tests;
+
+[Collection(SystemCollection.Name)]
+public sealed class KeyRotationTests(SystemFixture system)
+{
+    private readonly TestApi _api = new(system);
+
+    [Fact]
+    public async Task AKeyRotationWhileTokensAreInUseKeepsOldTokensValidAndSignsNewOnesWithTheNewKey()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var before = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+        var oldKid = new JsonWebToken(before).Kid;
+        await using var resourceServer = await ResourceServer.StartAsync(system.Issuer);
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(resourceServer, before)).StatusCode);
+
+        var rotate = await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds = 2 });
+        Assert.Equal(HttpStatusCode.Created, rotate.StatusCode);
+        var newKid = (await _api.ReadAsync(rotate)).GetProperty("kid").GetString();
+        Assert.NotEqual(oldKid, newKid);
+
+        // Published before it signs.
+        var jwks = JsonDocument.Parse(await system.Edge.GetStringAsync("/oauth/jwks")).RootElement.GetProperty("keys")
+            .EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToArray();
+        Assert.Contains(oldKid, jwks);
+        Assert.Contains(newKid, jwks);
+        Assert.Equal(oldKid, new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid);
+
+        await TestApi.EventuallyAsync(async () => new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid == newKid,
+            TimeSpan.FromSeconds(10), "signing with the new key");
+        var after = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+
+        // A relying party that fetched the keys after the new one was published takes both tokens
+        // (one that fetched just before waits up to JwtBearer's 5-minute refetch interval: hence
+        // the default publish lead of 10 minutes for rotations on demand).
+        await using var freshResourceServer = await ResourceServer.StartAsync(system.Issuer);
+        foreach (var token in new[] { before, after })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: token)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(freshResourceServer, token)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(resourceServer, before)).StatusCode);
+
+        var keys = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/keys"));
+        Assert.Equal("retired", keys.EnumerateArray().Single(k => k.GetProperty("kid").GetString() == oldKid).GetProperty("status").GetString());
+        Assert.Equal("active", keys.EnumerateArray().Single(k => k.GetProperty("kid").GetString() == newKid).GetProperty("status").GetString());
+    }
+
+    private static async Task<HttpResponseMessage> WhoAmIAsync(ResourceServer server, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await server.Client.SendAsync(request);
+    }
+}

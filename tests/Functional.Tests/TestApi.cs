@@ -1,0 +1,117 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Duende.IdentityModel.Client;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>What the tests do again and again through the edge: admin tokens, users, clients, tokens.</summary>
+public sealed class TestApi(SystemFixture system)
+{
+    private string? _adminToken;
+
+    public HttpClient Edge => system.Edge;
+
+    public string TokenEndpoint => system.Issuer + "/oauth/token";
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    /// <summary>The bootstrap client's token: how a fresh install administers itself.</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        if (_adminToken is null)
+        {
+            var response = await ClientCredentialsAsync(await system.ParameterAsync("bootstrap-client-id"), await system.ParameterAsync("bootstrap-client-secret"));
+            Assert.False(response.IsError, response.Error);
+            _adminToken = response.AccessToken;
+        }
+
+        return _adminToken!;
+    }
+
+    public async Task<TokenResponse> ClientCredentialsAsync(string clientId, string clientSecret, string? scope = null) =>
+        await Edge.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+        {
+            Address = TokenEndpoint,
+            ClientId = clientId,
+            ClientSecret = clientSecret,
+            Scope = scope,
+        });
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null, bool anonymous = false)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (!anonymous)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? await AdminTokenAsync());
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);
+        }
+
+        return await Edge.SendAsync(request);
+    }
+
+    public async Task<JsonElement> ReadAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public async Task<JsonElement> CreateUserAsync(string userName, string[] roles, string? password = "Pa55word-for-tests")
+    {
+        var response = await SendAsync(HttpMethod.Post, "/api/admin/users", new { userName, email = $"{userName}@example.com", firstName = "Test", lastName = "User", roles, password });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return await ReadAsync(response);
+    }
+
+    /// <summary>Registers a confidential client-credentials client; returns its id and secret.</summary>
+    public async Task<(string ClientId, string Secret)> CreateClientAsync(string[] scopes, string? applicationUser = null, string[]? grantTypes = null,
+        bool canIntrospect = false, string[]? defaultScopes = null)
+    {
+        var response = await SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        {
+            name = "Test back-end",
+            grantTypes = grantTypes ?? ["client_credentials"],
+            scopes,
+            defaultScopes = defaultScopes ?? scopes,
+            applicationUser,
+            canIntrospect,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        var json = JsonDocument.Parse(body).RootElement;
+        return (json.GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!);
+    }
+
+    /// <summary>Posts a form to an OAuth endpoint, optionally with Basic client authentication.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<KeyValuePair<string, string>> form, string? clientId = null, string? secret = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        if (clientId is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret!));
+        }
+
+        return await Edge.SendAsync(request);
+    }
+
+    /// <summary>
+    /// The RFC 6749 error code of a token response. (Duende reports non-400 failures, such as the
+    /// 401 of invalid_client, as HTTP errors with the reason phrase in <c>Error</c>.)
+    /// </summary>
+    public static string? OAuthError(ProtocolResponse response) =>
+        response.Json is { } json && json.TryGetProperty("error", out var error) ? error.GetString() : null;
+
+    /// <summary>Polls until <paramref name="condition"/> holds, failing after <paramref name="bound"/>; returns the time it took.</summary>
+    public static async Task<TimeSpan> EventuallyAsync(Func<Task<bool>> condition, TimeSpan bound, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < bound, $"{what} did not happen within {bound.TotalSeconds} s");
+            await Task.Delay(25);
+        }
+
+        return clock.Elapsed;
+    }
+}

@@ -1,0 +1,26 @@
+using OAuthAspire.Protocol.Requests;
+
+namespace OAuthAspire.Protocol.Tests;
+
+public class RequestParametersTests
+{
+    [Fact]
+    public void AParameterSentTwiceIsRejected() =>
+        Assert.False(RequestParameters.Of(("grant_type", "client_credentials"), ("grant_type", "password")).Check().IsOk);
+
+    [Fact]
+    public void AParameterWithoutAValueCountsAsOmitted()
+    {
+        var parameters = RequestParameters.Of(("scope", ""), ("grant_type", "client_credentials"));
+        Assert.Null(parameters["scope"]);
+        Assert.True(parameters.Check().IsOk);
+    }
+
+    [Fact]
+    public void AnEmptyRepeatIsNotADuplicate() =>
+        Assert.True(RequestParameters.Of(("scope", "a"), ("scope", "")).Check().IsOk);
+
+    [Fact]
+    public void AnOversizedParameterIsRejected() =>
+        Assert.False(RequestParameters.Of(("scope", new string('a', RequestParameters.MaxValueLength + 1))).Check().IsOk);
+}
