@@ -1,6 +1,16 @@
+using OAuthAspire.Authorize.Authorization;
+using OAuthAspire.Authorize.Clients;
+using OAuthAspire.Authorize.Consents;
+using OAuthAspire.Authorize.Pages;
+using OAuthAspire.Authorize.Scopes;
+using OAuthAspire.Authorize.Security;
+using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
+using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Authorize;
 
@@ -8,21 +18,53 @@ public static class AuthorizeServices
 {
     public static WebApplicationBuilder AddAuthorizeServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly);
-        builder.Services.AddInternalGrpcServer();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<LockoutOptions>().BindConfiguration("Lockout");
-        builder.Services.AddSingleton<UserStore>();
-        builder.Services.AddSingleton<Passwords>();
-        builder.Services.AddSingleton<PasswordVerifier>();
-        builder.Services.AddHostedService<AdminBootstrap>();
+        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, typeof(ClientChangedConsumer));
+        var services = builder.Services;
+        services.AddInternalGrpcServer();
+        services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
+        services.AddInternalGrpcClient<TokenIssuerClient>("token");
+        services.AddSharedDataProtection(builder.Configuration);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "oauthaspire_af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
+        {
+            o.ValueCountLimit = 64;
+            o.ValueLengthLimit = 16 * 1024;
+        });
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 64 * 1024);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<LockoutOptions>().BindConfiguration("Lockout");
+        services.AddOptions<LoginSessionOptions>().BindConfiguration("Sessions");
+        services.AddOptions<AuthorizeOptions>().BindConfiguration("Authorize");
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<Passwords>();
+        services.AddSingleton<PasswordVerifier>();
+        services.AddHostedService<AdminBootstrap>();
+        services.AddSingleton<ClientProfiles>();
+        services.AddSingleton<ScopeCatalog>();
+        services.AddSingleton<Sessions.Sessions>();
+        services.AddSingleton<ConsentStore>();
+        services.AddSingleton<PendingAuthorizations>();
+        services.AddSingleton<AuthorizationFlow>();
+        services.AddSingleton<AuthorizeEndpoint>();
+        services.AddHostedService<AuthorizeHousekeeping>();
         return builder;
     }
 
     public static WebApplication MapAuthorizeEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults();
+        app.UsePageHeaders();
+        AuthorizeEndpoint.Map(app);
+        app.MapLoginEndpoints();
+        app.MapConsentEndpoints();
         app.MapUserAdminEndpoints();
+        app.MapConsentAdminEndpoints();
         app.MapGrpcService<DirectoryGrpcService>();
         return app;
     }

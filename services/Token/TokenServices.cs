@@ -50,6 +50,8 @@ public static class TokenServices
         services.AddHostedService<TokenHousekeeping>();
         services.AddSingleton<TokenInspection>();
         services.AddSingleton<ClientCredentialsGrant>();
+        services.AddSingleton<AuthorizationCodes>();
+        services.AddSingleton<AuthorizationCodeGrant>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();

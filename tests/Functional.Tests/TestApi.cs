@@ -83,6 +83,35 @@ public sealed class TestApi(SystemFixture system)
         return (json.GetProperty("clientId").GetString()!, json.GetProperty("clientSecret").GetString()!);
     }
 
+    /// <summary>Registers a client for the authorization code flow; the secret is null for a public client.</summary>
+    public async Task<(string ClientId, string? Secret)> CreateWebClientAsync(string[] redirectUris, string[] scopes, bool isPublic = false,
+        string[]? grantTypes = null, bool pkceRequired = false, string? name = null)
+    {
+        var response = await SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        {
+            name = name ?? "Test web app",
+            @public = isPublic,
+            pkceRequired,
+            grantTypes = grantTypes ?? ["authorization_code"],
+            redirectUris,
+            scopes,
+            logoUrl = "https://app.example.test/logo.png",
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        var json = JsonDocument.Parse(body).RootElement;
+        return (json.GetProperty("clientId").GetString()!, json.TryGetProperty("clientSecret", out var s) ? s.GetString() : null);
+    }
+
+    /// <summary>A user with a known password, for sign-in tests.</summary>
+    public async Task<(string UserName, string SysId, string Password)> CreateSignInUserAsync(string[]? roles = null)
+    {
+        var userName = Unique("person");
+        const string password = "Correct-horse-battery-9";
+        var user = await CreateUserAsync(userName, roles ?? ["itil"], password);
+        return (userName, user.GetProperty("sysId").GetString()!, password);
+    }
+
     /// <summary>Posts a form to an OAuth endpoint, optionally with Basic client authentication.</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<KeyValuePair<string, string>> form, string? clientId = null, string? secret = null)
     {

@@ -30,7 +30,10 @@ public class MetadataBuilderTests
     {
         var metadata = MetadataBuilder.Build(TestIssuer, []);
         Assert.Contains("client_credentials", metadata.GrantTypesSupported!);
-        Assert.Equal(["client_secret_basic", "client_secret_post"], metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Contains("authorization_code", metadata.GrantTypesSupported!);
+        Assert.Equal(["client_secret_basic", "client_secret_post", "none"], metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Equal(["S256"], metadata.CodeChallengeMethodsSupported!);
+        Assert.True(metadata.AuthorizationResponseIssParameterSupported);
     }
 
     [Fact]
@@ -44,9 +47,10 @@ public class MetadataBuilderTests
         using var document = JsonDocument.Parse(json);
         var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
 
-        Assert.Equal(["issuer", "token_endpoint", "jwks_uri", "revocation_endpoint", "introspection_endpoint", "scopes_supported",
-            "response_types_supported", "grant_types_supported", "token_endpoint_auth_methods_supported",
-            "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported"], names);
+        Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint", "introspection_endpoint", "scopes_supported",
+            "response_types_supported", "response_modes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported",
+            "authorization_response_iss_parameter_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal(JsonValueKind.Array, document.RootElement.GetProperty("response_types_supported").ValueKind);
     }

@@ -7,7 +7,7 @@ using OAuthAspire.ServiceDefaults.Data;
 namespace OAuthAspire.Authorize.Users;
 
 /// <summary>The Directory contract: users for the other services.</summary>
-public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, IAuditSink audit, TimeProvider time)
+public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, Consents.ConsentStore consents, IAuditSink audit, TimeProvider time)
     : Contracts.Grpc.Directory.Directory.DirectoryBase
 {
     public override async Task<UserReply> GetUser(GetUserRequest request, ServerCallContext context) =>
@@ -66,6 +66,9 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
 
         return Reply(user);
     }
+
+    public override async Task<CheckConsentReply> CheckConsent(CheckConsentRequest request, ServerCallContext context) =>
+        new() { Granted = await consents.CoversAsync(request.UserSysId, request.ClientId, request.Scopes, context.CancellationToken) };
 
     private UserReply Reply(UserRecord? user) => user is null ? new UserReply { Found = false } : new UserReply { Found = true, User = ToMessage(user) };
 

@@ -10,7 +10,7 @@ public enum PasswordFailure
     Inactive,
 }
 
-public sealed record PasswordCheck(PasswordFailure Failure, UserRecord? User, bool LockedNow)
+public sealed record PasswordCheck(PasswordFailure Failure, UserRecord? User, bool LockedNow, DateTimeOffset? LockedUntil = null)
 {
     public bool Ok => Failure == PasswordFailure.None;
 }
@@ -39,7 +39,8 @@ public sealed class PasswordVerifier(UserStore users, Passwords passwords, IOpti
         {
             var (_, lockedUntil) = await users.RecordFailureAsync(user.SysId, lockout.Value, cancellationToken);
             var lockedNow = lockedUntil is { } until && until > time.GetUtcNow().UtcDateTime;
-            return new PasswordCheck(lockedNow ? PasswordFailure.LockedOut : PasswordFailure.InvalidCredentials, user, lockedNow);
+            return new PasswordCheck(lockedNow ? PasswordFailure.LockedOut : PasswordFailure.InvalidCredentials, user, lockedNow,
+                lockedUntil is { } u ? new DateTimeOffset(DateTime.SpecifyKind(u, DateTimeKind.Utc)) : null);
         }
 
         if (!user.Active)

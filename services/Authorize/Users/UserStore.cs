@@ -55,9 +55,15 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             WHERE sys_id = @SysId
             """, user, tx, cancellationToken: cancellationToken)) == 1;
 
-    public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string sysId, CancellationToken cancellationToken) =>
-        await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM app_user WHERE sys_id = @sysId", new { sysId }, tx,
+    /// <summary>Deletes the user with their sessions and consents.</summary>
+    public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string sysId, CancellationToken cancellationToken)
+    {
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM consent WHERE user_sys_id = @sysId; UPDATE login_session SET ended_at = now() WHERE user_sys_id = @sysId AND ended_at IS NULL",
+            new { sysId }, tx, cancellationToken: cancellationToken));
+        return await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM app_user WHERE sys_id = @sysId", new { sysId }, tx,
             cancellationToken: cancellationToken)) == 1;
+    }
 
     /// <summary>Counts a failed password within the lockout window, locking the account at the limit.</summary>
     public async Task<(int Failures, DateTime? LockedUntil)> RecordFailureAsync(string sysId, LockoutOptions lockout, CancellationToken cancellationToken)

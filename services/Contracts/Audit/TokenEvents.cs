@@ -12,3 +12,11 @@ public sealed record TokenRevoked(string Jti, string ClientId, string TokenType,
 
 /// <summary>A new signing key was published; it signs from <paramref name="ActivatesAt"/>.</summary>
 public sealed record SigningKeyRotated(string Kid, string Algorithm, DateTimeOffset ActivatesAt, string? PreviousKid) : AuditEvent;
+
+/// <summary>An authorization code was issued (identified by a prefix of its hash, never the code).</summary>
+public sealed record CodeIssued(string ClientId, string UserSysId, IReadOnlyList<string> Scopes, string CodeId) : AuditEvent;
+
+public sealed record CodeRedeemed(string ClientId, string UserSysId, string CodeId, string Jti) : AuditEvent;
+
+/// <summary>A used code was presented again: everything its first use issued has been revoked.</summary>
+public sealed record CodeReplayDetected(string ClientId, string CodeId, IReadOnlyList<string> RevokedJtis) : AuditEvent;

@@ -14,7 +14,8 @@ namespace OAuthAspire.Token.Endpoints;
 /// <c>POST /oauth/token</c> (alias <c>/oauth_token.do</c>). Orchestrates only: read the form,
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
-public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, IAuditSink audit, ILogger<TokenEndpoint> logger)
+public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
+    IAuditSink audit, ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -60,6 +61,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 _ when !GrantTypes.TokenEndpoint.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported.")),
                 _ when !client.GrantTypes.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnauthorizedClient($"The client is not allowed the grant type '{grantType}'.")),
                 GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                GrantTypes.AuthorizationCode => await authorizationCode.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
             };
 

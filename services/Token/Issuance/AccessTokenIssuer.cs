@@ -20,25 +20,35 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Issues in a transaction of its own.</summary>
     public async Task<string> IssueAsync(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
         CancellationToken cancellationToken)
     {
-        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
-        var token = AccessToken.Sign(content, key.Credentials, _handler);
-
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at)
-            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt)
+        var token = await IssueAsync(tx, content, grantType, remoteAddress, actor, null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return token;
+    }
+
+    /// <summary>Issues within the caller's transaction (a code redemption commits with its token).</summary>
+    public async Task<string> IssueAsync(NpgsqlTransaction tx, AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
+        byte[]? codeHash, CancellationToken cancellationToken)
+    {
+        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
+        var token = AccessToken.Sign(content, key.Credentials, _handler);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash)
+            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt, @codeHash)
             """, new { content.Jti, content.ClientId, content.Subject, content.Scope, grantType, IssuedAt = content.IssuedAt.UtcDateTime,
-            ExpiresAt = content.ExpiresAt.UtcDateTime }, tx, cancellationToken: cancellationToken));
+            ExpiresAt = content.ExpiresAt.UtcDateTime, codeHash }, tx, cancellationToken: cancellationToken));
         await audit.WriteAsync(tx, new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
         {
             Actor = actor,
             RemoteAddress = remoteAddress,
         }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
         return token;
     }
 }

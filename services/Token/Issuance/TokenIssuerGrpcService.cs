@@ -3,9 +3,20 @@ using OAuthAspire.Contracts.Grpc.TokenIssuer;
 
 namespace OAuthAspire.Token.Issuance;
 
-/// <summary>The TokenIssuer contract. Code and implicit issuance arrive with the authorization code issue.</summary>
-public sealed class TokenIssuerGrpcService(RevocationStore revocations) : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
+/// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
+public sealed class TokenIssuerGrpcService(RevocationStore revocations, AuthorizationCodes codes) : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
+    public override async Task<CreateAuthorizationCodeReply> CreateAuthorizationCode(CreateAuthorizationCodeRequest request, ServerCallContext context)
+    {
+        if (request.ClientId.Length == 0 || request.UserSysId.Length == 0 || request.RedirectUri.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "client_id, user_sys_id and redirect_uri are required"));
+        }
+
+        var code = await codes.CreateAsync(request, context.CancellationToken);
+        return new CreateAuthorizationCodeReply { Code = code, ExpiresIn = (int)AuthorizationCodes.Lifetime.TotalSeconds };
+    }
+
     /// <summary>Every revoked access token not yet expired: the edge's snapshot when it starts.</summary>
     public override async Task<ListRevocationsReply> ListRevocations(ListRevocationsRequest request, ServerCallContext context)
     {

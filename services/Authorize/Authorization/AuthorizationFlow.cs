@@ -1,0 +1,117 @@
+using Grpc.Core;
+using OAuthAspire.Authorize.Clients;
+using OAuthAspire.Authorize.Consents;
+using OAuthAspire.Authorize.Pages;
+using OAuthAspire.Authorize.Sessions;
+using OAuthAspire.Authorize.Users;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.TokenIssuer;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.ServiceDefaults.Audit;
+using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
+
+namespace OAuthAspire.Authorize.Authorization;
+
+/// <summary>
+/// Takes a validated request as far as it can go: sign-in if needed, consent if needed, then the
+/// answer to the client. Resumed after the login and consent pages by the request's server-side id.
+/// </summary>
+public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.Sessions sessions, UserStore users, ConsentStore consents,
+    ClientProfiles clients, IServiceProvider services, IAuditSink audit, Issuer issuer, TimeProvider time)
+{
+    public async Task<IResult> ContinueAsync(HttpContext http, Pending pending, CancellationToken cancellationToken)
+    {
+        var request = pending.Request;
+        var client = await clients.FindAsync(request.ClientId, cancellationToken);
+        if (client is null || !client.Client.Active)
+        {
+            return Html.ErrorPage("Sign-in stopped", "The application is no longer registered or active.");
+        }
+
+        var session = await sessions.CurrentAsync(http, cancellationToken);
+        var user = session is null ? null : await users.FindAsync("sys_id", session.UserSysId, cancellationToken);
+        var now = time.GetUtcNow();
+        var loginNeeded = user is not { Active: true }
+            || (request.Prompt.Contains("login") && pending.LoginDoneAt is null)
+            || (request.MaxAge is { } maxAge && session is not null && (now.UtcDateTime - session.AuthTime).TotalSeconds > maxAge);
+        if (loginNeeded)
+        {
+            return request.Prompt.Contains("none")
+                ? await RefuseAsync(http, pending, OAuthErrorCodes.LoginRequired, "The user is not signed in.")
+                : Redirect($"/oauth/login?request={pending.Id}");
+        }
+
+        var askEveryTime = AsksEveryTime(client, request.RedirectUri);
+        var consentNeeded = !pending.ConsentDone
+            && (request.Prompt.Contains("consent") || askEveryTime || !await consents.CoversAsync(user!.SysId, client.ClientId, request.Scopes, cancellationToken));
+        if (consentNeeded)
+        {
+            return request.Prompt.Contains("none")
+                ? await RefuseAsync(http, pending, OAuthErrorCodes.ConsentRequired, "The user has not consented.")
+                : Redirect($"/oauth/consent?request={pending.Id}");
+        }
+
+        if (!await pendings.CompleteAsync(pending.Id, cancellationToken))
+        {
+            return Html.ErrorPage("Sign-in already completed", "This sign-in request has already been answered. Return to the application and start again.");
+        }
+
+        return await IssueAsync(http, request, user!, session!, cancellationToken);
+    }
+
+    /// <summary>
+    /// Native apps (public clients redirecting to loopback or a private-use scheme) can be
+    /// impersonated by another app on the device, so their consent is never remembered (RFC 8252 §8.6).
+    /// </summary>
+    public static bool AsksEveryTime(ClientView client, string redirectUri) =>
+        client.Client.Public && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
+        && (uri.Scheme is not ("http" or "https") || Protocol.Clients.ClientRules.IsLoopback(uri));
+
+    private async Task<IResult> IssueAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
+    {
+        var code = new CreateAuthorizationCodeRequest
+        {
+            ClientId = request.ClientId,
+            UserSysId = user.SysId,
+            UserName = user.UserName,
+            RedirectUri = request.RedirectUri,
+            RedirectUriSent = request.RedirectUriSent,
+            CodeChallenge = request.CodeChallenge ?? "",
+            CodeChallengeMethod = request.CodeChallengeMethod ?? "",
+            SessionId = session.Sid,
+            AuthTime = new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+            Nonce = request.Nonce ?? "",
+            RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+        };
+        code.Scopes.AddRange(request.Scopes);
+        code.Amr.AddRange(session.Amr);
+        try
+        {
+            var reply = await services.GetRequiredService<TokenIssuerClient>().CreateAuthorizationCodeAsync(code, cancellationToken: cancellationToken);
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State, ("code", reply.Code));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                ("error", OAuthErrorCodes.TemporarilyUnavailable), ("error_description", "The server is temporarily unavailable."));
+        }
+    }
+
+    /// <summary>Ends the request with an error at the client's redirect URI, audited.</summary>
+    public async Task<IResult> RefuseAsync(HttpContext http, Pending pending, string error, string description)
+    {
+        await pendings.CompleteAsync(pending.Id, http.RequestAborted);
+        var request = pending.Request;
+        await audit.WriteAsync(new AuthorizationRequestRefused(request.ClientId, request.RedirectUri, error)
+        {
+            Actor = AuditActor.Client(request.ClientId),
+            Outcome = AuditOutcome.Failure,
+            Reason = description,
+            RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+        }, http.RequestAborted);
+        return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State, ("error", error), ("error_description", description));
+    }
+
+    private static IResult Redirect(string location) => TypedResults.Redirect(location);
+}

@@ -1,0 +1,127 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using OAuthAspire.Authorize.Clients;
+using OAuthAspire.Authorize.Pages;
+using OAuthAspire.Authorize.Scopes;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Authorization;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Requests;
+using OAuthAspire.ServiceDefaults.Audit;
+
+namespace OAuthAspire.Authorize.Authorization;
+
+public sealed class AuthorizeOptions
+{
+    /// <summary>Refuse requests without <c>state</c> (ServiceNow's setting; on by default).</summary>
+    public bool RequireState { get; set; } = true;
+}
+
+/// <summary>
+/// <c>GET|POST /oauth/authorize</c> (alias <c>/oauth_auth.do</c>). A request whose client or
+/// redirect URI cannot be trusted gets an error page; anything else goes back to the client.
+/// </summary>
+public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
+    IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        foreach (var path in new[] { "/oauth/authorize", "/oauth_auth.do" })
+        {
+            // Clients post here cross-site by design: no antiforgery on this one.
+            endpoints.MapMethods(path, ["GET", "POST"], (HttpContext http, AuthorizeEndpoint endpoint) => endpoint.HandleAsync(http)).DisableAntiforgery();
+        }
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext http)
+    {
+        var parameters = await ReadAsync(http);
+        if (parameters is null)
+        {
+            return Html.ErrorPage("Invalid request", "An authorization request is sent as a query string or an application/x-www-form-urlencoded form.");
+        }
+
+        AuthorizationValidation? validation = null;
+        try
+        {
+            var clientId = parameters["client_id"];
+            var client = clientId is null || clientId.Length > 128 ? null : await clients.FindAsync(clientId, http.RequestAborted);
+            validation = AuthorizationRequestValidator.Validate(parameters, client?.Profile, new AuthorizeSettings(options.Value.RequireState));
+            switch (validation)
+            {
+                case AuthorizationValidation.ErrorPage page:
+                    await AuditAsync(http, clientId, null, OAuthErrorCodes.InvalidRequest, page.Description);
+                    return Html.ErrorPage("This sign-in request cannot be completed", page.Description);
+
+                case AuthorizationValidation.ErrorRedirect error:
+                    await AuditAsync(http, clientId, error.RedirectUri, error.Error, error.Description);
+                    return ClientResponses.Send(issuer, error.RedirectUri, error.ResponseMode, error.State, ("error", error.Error), ("error_description", error.Description));
+            }
+
+            var request = ((AuthorizationValidation.Valid)validation).Request;
+            var decision = await scopes.ResolveAsync(client!.ClientId, request.Scopes, client.Client.Scopes, client.Client.DefaultScopes, http.RequestAborted);
+            if (!decision.Granted)
+            {
+                var description = "A requested scope is not allowed for this client.";
+                await AuditAsync(http, client.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidScope, $"refused scopes: {string.Join(' ', decision.Refused)}");
+                return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                    ("error", OAuthErrorCodes.InvalidScope), ("error_description", description));
+            }
+
+            var pending = PendingRequest.From(request, decision.Scopes);
+            var id = await pendings.SaveAsync(pending, http.RequestAborted);
+            return await flow.ContinueAsync(http, new Pending(id, pending, null, false), http.RequestAborted);
+        }
+        catch (Exception e) when (IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Authorization request could not be served: {Reason}", e.Message);
+            // Only a verified redirect URI may receive the error; otherwise a page says it.
+            return validation is AuthorizationValidation.Valid valid
+                ? ClientResponses.Send(issuer, valid.Request.RedirectUri, valid.Request.ResponseMode, valid.Request.State,
+                    ("error", OAuthErrorCodes.TemporarilyUnavailable), ("error_description", "The server is temporarily unavailable."))
+                : Html.ErrorPage("Temporarily unavailable", "The sign-in service is temporarily unavailable. Try again shortly.", 503);
+        }
+    }
+
+    private static async Task<RequestParameters?> ReadAsync(HttpContext http)
+    {
+        if (HttpMethods.IsGet(http.Request.Method))
+        {
+            return new RequestParameters(http.Request.Query.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, kv.Value.ToArray())));
+        }
+
+        if (!http.Request.HasFormContentType || http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return null;
+        }
+
+        try
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            return new RequestParameters(form.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, kv.Value.ToArray())));
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private Task AuditAsync(HttpContext http, string? clientId, string? redirectUri, string error, string reason) =>
+        audit.WriteAsync(new AuthorizationRequestRefused(Truncate(clientId), Truncate(redirectUri), error)
+        {
+            Actor = clientId is null ? AuditActor.None : AuditActor.Client(Truncate(clientId)!),
+            Outcome = AuditOutcome.Failure,
+            Reason = reason,
+            RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+        }, http.RequestAborted);
+
+    private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
+
+    public static bool IsUnavailable(Exception e) => e switch
+    {
+        RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
+        Npgsql.NpgsqlException or TimeoutException => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using OAuthAspire.Protocol.Authorization;
+
+namespace OAuthAspire.Authorize.Authorization;
+
+/// <summary>A validated authorization request waiting for the user, with the scopes it would grant.</summary>
+public sealed record PendingRequest
+{
+    public required string ClientId { get; init; }
+    public required string ResponseType { get; init; }
+    public required string RedirectUri { get; init; }
+    public required bool RedirectUriSent { get; init; }
+    public required string ResponseMode { get; init; }
+    public required string[] Scopes { get; init; }
+    public string? State { get; init; }
+    public string? CodeChallenge { get; init; }
+    public string? CodeChallengeMethod { get; init; }
+    public string[] Prompt { get; init; } = [];
+    public int? MaxAge { get; init; }
+    public string? Nonce { get; init; }
+    public string? LoginHint { get; init; }
+    public string? IdTokenHint { get; init; }
+
+    public static PendingRequest From(ValidatedAuthorizationRequest request, IReadOnlyList<string> grantedScopes) => new()
+    {
+        ClientId = request.ClientId,
+        ResponseType = request.ResponseType,
+        RedirectUri = request.RedirectUri,
+        RedirectUriSent = request.RedirectUriSent,
+        ResponseMode = request.ResponseMode,
+        Scopes = [.. grantedScopes],
+        State = request.State,
+        CodeChallenge = request.CodeChallenge,
+        CodeChallengeMethod = request.CodeChallengeMethod,
+        Prompt = [.. request.Prompt],
+        MaxAge = request.MaxAge,
+        Nonce = request.Nonce,
+        LoginHint = request.LoginHint,
+        IdTokenHint = request.IdTokenHint,
+    };
+}
+
+/// <summary>A pending request and how far the user has got with it.</summary>
+public sealed record Pending(string Id, PendingRequest Request, DateTime? LoginDoneAt, bool ConsentDone);
+
+/// <summary>Authorization requests parked while the user signs in or consents, for ten minutes at most.</summary>
+public sealed class PendingAuthorizations(NpgsqlDataSource dataSource)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+
+    public async Task<string> SaveAsync(PendingRequest request, CancellationToken cancellationToken)
+    {
+        var id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO pending_authorization (id, client_id, request, expires_at) VALUES (@id, @ClientId, @json::jsonb, now() + @Lifetime)
+            """, new { id, request.ClientId, json = JsonSerializer.Serialize(request), Lifetime }, cancellationToken: cancellationToken));
+        return id;
+    }
+
+    public async Task<Pending?> FindAsync(string? id, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 64)
+        {
+            return null;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Json, DateTime? LoginDoneAt, bool ConsentDone)>(new CommandDefinition(
+            "SELECT request::text, login_done_at, consent_done FROM pending_authorization WHERE id = @id AND expires_at > now()",
+            new { id }, cancellationToken: cancellationToken));
+        return row.Json is null ? null : new Pending(id, JsonSerializer.Deserialize<PendingRequest>(row.Json)!, row.LoginDoneAt, row.ConsentDone);
+    }
+
+    public async Task MarkAsync(string id, bool login, bool consent, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE pending_authorization SET login_done_at = CASE WHEN @login THEN now() ELSE login_done_at END,
+                consent_done = consent_done OR @consent WHERE id = @id
+            """, new { id, login, consent }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Completes a request: it can be answered once only.</summary>
+    public async Task<bool> CompleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM pending_authorization WHERE id = @id", new { id },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task PurgeExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM pending_authorization WHERE expires_at < now();
+            DELETE FROM login_session WHERE expires_at < now() - interval '1 day' OR ended_at < now() - interval '1 day';
+            """, cancellationToken: cancellationToken));
+    }
+}

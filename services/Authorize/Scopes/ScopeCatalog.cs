@@ -1,0 +1,35 @@
+using OAuthAspire.Contracts.Grpc.ScopePolicy;
+using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.ServiceDefaults.Caching;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
+
+namespace OAuthAspire.Authorize.Scopes;
+
+/// <summary>Scope decisions and consent texts from scope-policy.</summary>
+public sealed class ScopeCatalog(IServiceProvider services)
+{
+    private readonly ExpiringCache<string, IReadOnlyDictionary<string, string>> _descriptions = new(TimeSpan.FromSeconds(60));
+
+    private ScopePolicyClient Client => services.GetRequiredService<ScopePolicyClient>();
+
+    public async Task<ScopeDecision> ResolveAsync(string clientId, IReadOnlyList<string> requested, IEnumerable<string> allowed, IEnumerable<string> defaults,
+        CancellationToken cancellationToken)
+    {
+        var request = new ResolveGrantedScopesRequest { ClientId = clientId };
+        request.Requested.AddRange(requested);
+        request.Allowed.AddRange(allowed);
+        request.Defaults.AddRange(defaults);
+        var reply = await Client.ResolveGrantedScopesAsync(request, cancellationToken: cancellationToken);
+        return new ScopeDecision(reply.Ok, reply.Granted, reply.Refused);
+    }
+
+    /// <summary>Scope name → the text shown on the consent page.</summary>
+    public ValueTask<IReadOnlyDictionary<string, string>> DescriptionsAsync(CancellationToken cancellationToken) =>
+        _descriptions.GetOrAddAsync("all", async (_, ct) =>
+        {
+            var reply = await Client.ListScopesAsync(new ListScopesRequest(), cancellationToken: ct);
+            return (IReadOnlyDictionary<string, string>)reply.Scopes.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
+        }, cancellationToken);
+
+    public void Invalidate() => _descriptions.Clear();
+}

@@ -1,0 +1,20 @@
+namespace OAuthAspire.Contracts.Audit;
+
+/// <summary>A user signed in (password checked). Never carries the password.</summary>
+public sealed record LoginSucceeded(string UserSysId, string UserName, string? ClientId) : AuditEvent;
+
+/// <summary>A sign-in failed; the user is named only when the account exists.</summary>
+public sealed record LoginFailed(string? UserSysId, string? UserName, string? ClientId) : AuditEvent;
+
+/// <summary>An account reached the failed-password limit and is locked until <paramref name="LockedUntil"/>.</summary>
+public sealed record AccountLocked(string UserSysId, string UserName, DateTimeOffset LockedUntil) : AuditEvent;
+
+public sealed record ConsentGranted(string UserSysId, string UserName, string ClientId, IReadOnlyList<string> Scopes, bool Remembered) : AuditEvent;
+
+public sealed record ConsentRevoked(string UserSysId, string UserName, string ClientId) : AuditEvent;
+
+/// <summary>An authorization request was refused (bad request, denial, prompt=none that needs interaction).</summary>
+public sealed record AuthorizationRequestRefused(string? ClientId, string? RedirectUri, string Error) : AuditEvent;
+
+/// <summary>A user ended their session (logout).</summary>
+public sealed record SessionEnded(string UserSysId, string UserName, string? ClientId, string SessionId) : AuditEvent;

@@ -1,0 +1,92 @@
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Authorization;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.Token.Endpoints;
+using OAuthAspire.Token.Issuance;
+using OAuthAspire.Token.Users;
+
+namespace OAuthAspire.Token.Grants;
+
+/// <summary>
+/// RFC 6749 §4.1.3 with RFC 7636: exchanges a code for tokens, once. The code's row is locked for
+/// the whole exchange, so of two concurrent redemptions one succeeds and the other, arriving
+/// second, is a replay: it is refused and revokes what the first issued (RFC 6749 §4.1.2).
+/// </summary>
+public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, UserDirectory users, IAuditSink audit,
+    Issuer issuerId, TokenSettings settings, TimeProvider time)
+{
+    public async Task<GrantOutcome> HandleAsync(TokenRequest request)
+    {
+        var code = request.Form["code"];
+        if (code is null)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidRequest("The code parameter is required."));
+        }
+
+        var verifier = request.Form["code_verifier"];
+        if (verifier is not null && !Pkce.IsValidVerifier(verifier))
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidRequest("code_verifier must be 43-128 unreserved characters."));
+        }
+
+        var hash = AuthorizationCodes.Hash(code);
+        await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
+        await using var tx = await connection.BeginTransactionAsync(request.Aborted);
+        var row = await AuthorizationCodes.LockAsync(tx, hash, request.Aborted);
+        var invalid = ProtocolError.InvalidGrant("The authorization code is invalid, expired or already used.");
+        if (row is null)
+        {
+            return GrantOutcome.Refuse(invalid, "unknown code");
+        }
+
+        if (row.RedeemedAt is not null)
+        {
+            var revoked = await codes.RevokeIssuedFromAsync(tx, row, request.RemoteAddress, request.Aborted);
+            await audit.WriteAsync(tx, new CodeReplayDetected(row.ClientId, AuthorizationCodes.Id(hash), revoked)
+            {
+                Actor = AuditActor.Client(request.Client.ClientId),
+                Outcome = AuditOutcome.Failure,
+                Reason = $"code presented again by {request.Client.ClientId}",
+                RemoteAddress = request.RemoteAddress,
+            }, request.Aborted);
+            await tx.CommitAsync(request.Aborted);
+            return GrantOutcome.Refuse(invalid, "code replayed");
+        }
+
+        // Failures below leave the code unused (the transaction rolls back): only its client,
+        // with the right redirect URI and verifier, can spend it.
+        var failure = row switch
+        {
+            _ when row.ExpiresAt <= time.GetUtcNow().UtcDateTime => "code expired",
+            _ when row.ClientId != request.Client.ClientId => "code issued to another client",
+            _ when row.RedirectUriSent && request.Form["redirect_uri"] != row.RedirectUri => "redirect_uri differs from the authorization request",
+            _ when !row.RedirectUriSent && request.Form["redirect_uri"] is { } uri && uri != row.RedirectUri => "redirect_uri differs from the registered one",
+            { CodeChallenge: null } when verifier is not null => "code_verifier sent but no code_challenge was",
+            { CodeChallenge: { } challenge } when verifier is null || !Pkce.Verify(verifier, challenge) => "code_verifier missing or wrong",
+            _ => null,
+        };
+        if (failure is not null)
+        {
+            return GrantOutcome.Refuse(invalid, failure);
+        }
+
+        var user = await users.GetAsync(row.UserSysId, request.Aborted);
+        if (user is not { Active: true })
+        {
+            return GrantOutcome.Refuse(invalid, "user missing or inactive");
+        }
+
+        await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
+        var content = AccessToken.Describe(issuerId, settings.Audience, request.Client.ClientId, user.SysId, row.Scopes, user.Roles,
+            request.Client.AccessTokenLifespan, issuer.Now, user.UserName);
+        var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
+        var token = await issuer.IssueAsync(tx, content, GrantTypes.AuthorizationCode, request.RemoteAddress, actor, hash, request.Aborted);
+        await audit.WriteAsync(tx, new CodeRedeemed(row.ClientId, user.SysId, AuthorizationCodes.Id(hash), content.Jti)
+            { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
+        await tx.CommitAsync(request.Aborted);
+        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope));
+    }
+}
