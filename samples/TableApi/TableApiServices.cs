@@ -22,6 +22,9 @@ public static class TableApiServices
             o.MetadataAddress = issuer + "/.well-known/openid-configuration";
             o.RequireHttpsMetadata = issuer.StartsWith("https://", StringComparison.Ordinal);
             o.MapInboundClaims = false;
+            // Inside the system: a rotation is published minutes ahead, but an administrator may
+            // activate a key at once; refetch the keys on an unknown kid after 10 s, not 5 min.
+            o.RefreshInterval = TimeSpan.FromSeconds(10);
             o.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = issuer,

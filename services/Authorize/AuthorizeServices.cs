@@ -1,6 +1,7 @@
 using OAuthAspire.Authorize.Authorization;
 using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Consents;
+using OAuthAspire.Authorize.OpenIdConnect;
 using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Scopes;
 using OAuthAspire.Authorize.Security;
@@ -8,6 +9,7 @@ using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
@@ -18,7 +20,7 @@ public static class AuthorizeServices
 {
     public static WebApplicationBuilder AddAuthorizeServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, typeof(ClientChangedConsumer));
+        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer));
         var services = builder.Services;
         services.AddInternalGrpcServer();
         services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
@@ -51,6 +53,8 @@ public static class AuthorizeServices
         services.AddSingleton<ConsentStore>();
         services.AddSingleton<PendingAuthorizations>();
         services.AddSingleton<AuthorizationFlow>();
+        services.AddSingleton<IdTokenHints>();
+        JwksCache.AddJwksCache(services);
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddHostedService<AuthorizeHousekeeping>();
         return builder;
@@ -63,6 +67,7 @@ public static class AuthorizeServices
         AuthorizeEndpoint.Map(app);
         app.MapLoginEndpoints();
         app.MapConsentEndpoints();
+        app.MapLogoutEndpoints();
         app.MapUserAdminEndpoints();
         app.MapConsentAdminEndpoints();
         app.MapGrpcService<DirectoryGrpcService>();

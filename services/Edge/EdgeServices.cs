@@ -3,6 +3,7 @@ using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -13,14 +14,13 @@ public static class EdgeServices
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
-            typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(KeyRotatedConsumer));
+            typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer));
         builder.Services.AddEdgeRoutes();
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
-        builder.Services.AddHttpClient(JwksCache.HttpClientName, c => c.BaseAddress = new Uri("http://token"));
+        JwksCache.AddJwksCache(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
-        builder.Services.AddSingleton<JwksCache>();
         builder.Services.AddSingleton<RevocationList>();
         builder.Services.AddSingleton<ClientStatus>();
         builder.Services.AddHostedService<RevocationSnapshot>();

@@ -7,6 +7,7 @@ using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Grants;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.Keys;
+using OAuthAspire.Token.OpenIdConnect;
 using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
@@ -52,6 +53,8 @@ public static class TokenServices
         services.AddSingleton<ClientCredentialsGrant>();
         services.AddSingleton<AuthorizationCodes>();
         services.AddSingleton<AuthorizationCodeGrant>();
+        services.AddSingleton<IdTokenIssuer>();
+        services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();
@@ -66,6 +69,7 @@ public static class TokenServices
         TokenEndpoint.Map(app);
         IntrospectionEndpoint.Map(app);
         RevocationEndpoint.Map(app);
+        UserInfoEndpoint.Map(app);
         app.MapGrpcService<TokenIssuerGrpcService>();
         return app;
     }

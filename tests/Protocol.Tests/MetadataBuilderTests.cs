@@ -37,6 +37,18 @@ public class MetadataBuilderTests
     }
 
     [Fact]
+    public void TheOpenIdDiscoveryMembersCoreRequiresArePresent()
+    {
+        var metadata = MetadataBuilder.Build(TestIssuer, ["openid"]);
+        Assert.Equal("https://id.example.com/oauth/userinfo", metadata.UserinfoEndpoint);
+        Assert.Equal("https://id.example.com/oauth/logout", metadata.EndSessionEndpoint);
+        Assert.Equal(["public"], metadata.SubjectTypesSupported!);
+        Assert.Equal(["RS256"], metadata.IdTokenSigningAlgValuesSupported!);
+        Assert.Contains("sub", metadata.ClaimsSupported!);
+        Assert.Contains("id_token token", metadata.ResponseTypesSupported);
+    }
+
+    [Fact]
     public void BlankScopeNamesAreLeftOut() =>
         Assert.Equal(["openid"], MetadataBuilder.Build(TestIssuer, ["", " ", "openid"]).ScopesSupported);
 
@@ -47,10 +59,12 @@ public class MetadataBuilderTests
         using var document = JsonDocument.Parse(json);
         var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
 
-        Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint", "introspection_endpoint", "scopes_supported",
-            "response_types_supported", "response_modes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported",
-            "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported",
-            "authorization_response_iss_parameter_supported"], names);
+        Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
+            "introspection_endpoint", "scopes_supported", "response_types_supported", "response_modes_supported", "grant_types_supported",
+            "token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported",
+            "code_challenge_methods_supported", "authorization_response_iss_parameter_supported", "subject_types_supported",
+            "id_token_signing_alg_values_supported", "claims_supported", "claims_parameter_supported", "request_parameter_supported",
+            "request_uri_parameter_supported", "frontchannel_logout_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal(JsonValueKind.Array, document.RootElement.GetProperty("response_types_supported").ValueKind);
     }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Consents;
+using OAuthAspire.Authorize.OpenIdConnect;
 using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
@@ -8,6 +9,7 @@ using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.OpenIdConnect;
 using OAuthAspire.ServiceDefaults.Audit;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -18,7 +20,7 @@ namespace OAuthAspire.Authorize.Authorization;
 /// answer to the client. Resumed after the login and consent pages by the request's server-side id.
 /// </summary>
 public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.Sessions sessions, UserStore users, ConsentStore consents,
-    ClientProfiles clients, IServiceProvider services, IAuditSink audit, Issuer issuer, TimeProvider time)
+    ClientProfiles clients, IdTokenHints hints, IServiceProvider services, IAuditSink audit, Issuer issuer, TimeProvider time)
 {
     public async Task<IResult> ContinueAsync(HttpContext http, Pending pending, CancellationToken cancellationToken)
     {
@@ -32,9 +34,18 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         var session = await sessions.CurrentAsync(http, cancellationToken);
         var user = session is null ? null : await users.FindAsync("sys_id", session.UserSysId, cancellationToken);
         var now = time.GetUtcNow();
+
+        // id_token_hint names the user the client expects; another signed-in user must sign in again.
+        var hint = await hints.ReadAsync(request.IdTokenHint, cancellationToken);
+        if (!hint.Valid)
+        {
+            return await RefuseAsync(http, pending, OAuthErrorCodes.InvalidRequest, "id_token_hint is not a valid ID token of this issuer.");
+        }
+
         var loginNeeded = user is not { Active: true }
             || (request.Prompt.Contains("login") && pending.LoginDoneAt is null)
-            || (request.MaxAge is { } maxAge && session is not null && (now.UtcDateTime - session.AuthTime).TotalSeconds > maxAge);
+            || (hint.Hint is { } expected && expected.Subject != user.SysId && pending.LoginDoneAt is null)
+            || (session is not null && !IdToken.SatisfiesMaxAge(new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)), request.MaxAge, now));
         if (loginNeeded)
         {
             return request.Prompt.Contains("none")
@@ -68,7 +79,39 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         client.Client.Public && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
         && (uri.Scheme is not ("http" or "https") || Protocol.Clients.ClientRules.IsLoopback(uri));
 
-    private async Task<IResult> IssueAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
+    private Task<IResult> IssueAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken) =>
+        request.ResponseType == "code" ? IssueCodeAsync(http, request, user, session, cancellationToken) : IssueImplicitAsync(http, request, user, session, cancellationToken);
+
+    private async Task<IResult> IssueImplicitAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
+    {
+        var tokens = new IssueImplicitTokensRequest
+        {
+            ClientId = request.ClientId,
+            UserSysId = user.SysId,
+            AccessToken = true,
+            IdToken = request.ResponseType == "id_token token",
+            Nonce = request.Nonce ?? "",
+            SessionId = session.Sid,
+            AuthTime = new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+            RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+        };
+        tokens.Scopes.AddRange(request.Scopes);
+        tokens.Amr.AddRange(session.Amr);
+        try
+        {
+            var reply = await services.GetRequiredService<TokenIssuerClient>().IssueImplicitTokensAsync(tokens, cancellationToken: cancellationToken);
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                ("access_token", reply.AccessToken), ("token_type", "Bearer"), ("expires_in", reply.ExpiresIn.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("scope", reply.Scope), ("id_token", reply.IdToken.Length == 0 ? null : reply.IdToken));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                ("error", OAuthErrorCodes.TemporarilyUnavailable), ("error_description", "The server is temporarily unavailable."));
+        }
+    }
+
+    private async Task<IResult> IssueCodeAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
     {
         var code = new CreateAuthorizationCodeRequest
         {

@@ -20,3 +20,6 @@ public sealed record CodeRedeemed(string ClientId, string UserSysId, string Code
 
 /// <summary>A used code was presented again: everything its first use issued has been revoked.</summary>
 public sealed record CodeReplayDetected(string ClientId, string CodeId, IReadOnlyList<string> RevokedJtis) : AuditEvent;
+
+/// <summary>The legacy implicit flow was used (tokens in the browser's URL fragment or a form post).</summary>
+public sealed record ImplicitFlowUsed(string ClientId, string UserSysId, string ResponseType, string Jti) : AuditEvent;

@@ -13,7 +13,7 @@ public static class EdgeRoutes
     private static readonly (string Service, string[] Paths)[] Table =
     [
         ("authorize", ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
-            "/oauth/logout", "/oauth/assets/{**rest}", "/api/admin/users/{**rest}"]),
+            "/oauth/logout/{**rest}", "/oauth/assets/{**rest}", "/api/admin/users/{**rest}"]),
         ("token", ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
             "/oauth/jwks", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
             "/api/admin/keys/{**rest}"]),

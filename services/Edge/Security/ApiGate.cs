@@ -8,6 +8,7 @@ using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.Edge.Security;
 

@@ -15,6 +15,8 @@ public static class MetadataBuilder
         public const string Jwks = "/oauth/jwks";
         public const string Revocation = "/oauth/revoke";
         public const string Introspection = "/oauth/introspect";
+        public const string UserInfo = "/oauth/userinfo";
+        public const string EndSession = "/oauth/logout";
     }
 
     private static readonly string[] SecretAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost];
@@ -31,14 +33,24 @@ public static class MetadataBuilder
         JwksUri = issuer.Url(Paths.Jwks),
         RevocationEndpoint = issuer.Url(Paths.Revocation),
         IntrospectionEndpoint = issuer.Url(Paths.Introspection),
+        UserinfoEndpoint = issuer.Url(Paths.UserInfo),
+        EndSessionEndpoint = issuer.Url(Paths.EndSession),
         ScopesSupported = scopes.Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
-        ResponseTypesSupported = ["code"],
-        ResponseModesSupported = ["query", "form_post"],
-        GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials],
+        // The implicit types are served only to clients that enable the grant (legacy apps).
+        ResponseTypesSupported = ["code", "token", "id_token token"],
+        ResponseModesSupported = ["query", "fragment", "form_post"],
+        GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials, GrantTypes.Implicit],
         TokenEndpointAuthMethodsSupported = TokenAuthMethods,
         RevocationEndpointAuthMethodsSupported = TokenAuthMethods,
         IntrospectionEndpointAuthMethodsSupported = SecretAuthMethods,
         CodeChallengeMethodsSupported = ["S256"],
         AuthorizationResponseIssParameterSupported = true,
+        SubjectTypesSupported = ["public"],
+        IdTokenSigningAlgValuesSupported = [OpenIdConnect.IdToken.Algorithm],
+        ClaimsSupported = OpenIdConnect.UserInfo.ClaimsSupported,
+        ClaimsParameterSupported = false,
+        RequestParameterSupported = false,
+        RequestUriParameterSupported = false,
+        FrontchannelLogoutSupported = false,
     };
 }

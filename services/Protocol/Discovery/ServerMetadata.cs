@@ -71,6 +71,18 @@ public sealed record ServerMetadata
     [JsonPropertyName("claims_supported")]
     public IReadOnlyList<string>? ClaimsSupported { get; init; }
 
+    [JsonPropertyName("claims_parameter_supported")]
+    public bool? ClaimsParameterSupported { get; init; }
+
+    [JsonPropertyName("request_parameter_supported")]
+    public bool? RequestParameterSupported { get; init; }
+
+    [JsonPropertyName("request_uri_parameter_supported")]
+    public bool? RequestUriParameterSupported { get; init; }
+
+    [JsonPropertyName("frontchannel_logout_supported")]
+    public bool? FrontchannelLogoutSupported { get; init; }
+
     [JsonPropertyName("service_documentation")]
     public string? ServiceDocumentation { get; init; }
 }

@@ -6,6 +6,7 @@ using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Issuance;
+using OAuthAspire.Token.OpenIdConnect;
 using OAuthAspire.Token.Users;
 
 namespace OAuthAspire.Token.Grants;
@@ -15,8 +16,8 @@ namespace OAuthAspire.Token.Grants;
 /// the whole exchange, so of two concurrent redemptions one succeeds and the other, arriving
 /// second, is a replay: it is refused and revokes what the first issued (RFC 6749 §4.1.2).
 /// </summary>
-public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, UserDirectory users, IAuditSink audit,
-    Issuer issuerId, TokenSettings settings, TimeProvider time)
+public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, UserDirectory users, IdTokenIssuer idTokens,
+    IAuditSink audit, Issuer issuerId, TokenSettings settings, TimeProvider time)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
     {
@@ -86,7 +87,12 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         var token = await issuer.IssueAsync(tx, content, GrantTypes.AuthorizationCode, request.RemoteAddress, actor, hash, request.Aborted);
         await audit.WriteAsync(tx, new CodeRedeemed(row.ClientId, user.SysId, AuthorizationCodes.Id(hash), content.Jti)
             { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
+        // OpenID Connect: the sign-in as it happened (auth time, session, methods) and the request's nonce.
+        var idToken = row.Scopes.Contains("openid")
+            ? idTokens.Issue(user, row.ClientId, new DateTimeOffset(DateTime.SpecifyKind(row.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), row.Nonce, token,
+                row.SessionId, row.Amr)
+            : null;
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope));
+        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope, IdToken: idToken));
     }
 }

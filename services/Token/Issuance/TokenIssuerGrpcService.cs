@@ -1,11 +1,17 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
+using OAuthAspire.Token.OpenIdConnect;
 
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
-public sealed class TokenIssuerGrpcService(RevocationStore revocations, AuthorizationCodes codes) : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
+public sealed class TokenIssuerGrpcService(RevocationStore revocations, AuthorizationCodes codes, ImplicitIssuance implicitTokens)
+    : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
+    /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
+    public override Task<IssueImplicitTokensReply> IssueImplicitTokens(IssueImplicitTokensRequest request, ServerCallContext context) =>
+        implicitTokens.IssueAsync(request, context.CancellationToken);
+
     public override async Task<CreateAuthorizationCodeReply> CreateAuthorizationCode(CreateAuthorizationCodeRequest request, ServerCallContext context)
     {
         if (request.ClientId.Length == 0 || request.UserSysId.Length == 0 || request.RedirectUri.Length == 0)

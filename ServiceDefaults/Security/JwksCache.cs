@@ -1,11 +1,14 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using OAuthAspire.Contracts.Audit;
 
-namespace OAuthAspire.Edge.Security;
+namespace OAuthAspire.ServiceDefaults.Security;
 
 /// <summary>
-/// The issuer's published keys, fetched from the token service. Refetched every five minutes, at
+/// The issuer's published keys, fetched from the token service (for services that check our own
+/// tokens locally: the edge, and the authorize service for id_token hints). Refetched every five minutes, at
 /// once when a rotation is announced, and when a token names a key we do not know, but never more
 /// than once every few seconds, so a flood of forged key ids cannot turn into a flood of fetches.
 /// </summary>
@@ -64,9 +67,18 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     }
 
     public void Invalidate() => _fetchedAt = DateTimeOffset.MinValue;
+
+    /// <summary>Registers the cache, its HTTP client to the token service and nothing else.</summary>
+    public static IServiceCollection AddJwksCache(IServiceCollection services)
+    {
+        services.AddHttpClient(HttpClientName, c => c.BaseAddress = new Uri("http://token"));
+        services.AddSingleton<JwksCache>();
+        return services;
+    }
 }
 
-public sealed class KeyRotatedConsumer(JwksCache jwks) : IConsumer<SigningKeyRotated>
+/// <summary>A rotation was announced: fetch the keys again before the next validation.</summary>
+public sealed class JwksRotatedConsumer(JwksCache jwks) : IConsumer<SigningKeyRotated>
 {
     public Task Consume(ConsumeContext<SigningKeyRotated> context)
     {

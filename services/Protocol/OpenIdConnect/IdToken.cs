@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OAuthAspire.Protocol.OpenIdConnect;
+
+/// <summary>What an ID token states about a sign-in (OpenID Connect Core §2).</summary>
+public sealed record IdTokenContent(
+    string Issuer,
+    string Subject,
+    string ClientId,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset AuthTime,
+    string? Nonce,
+    string? AccessTokenHash,
+    string? SessionId,
+    IReadOnlyList<string> Amr,
+    string Acr);
+
+/// <summary>Shapes and signs ID tokens: always RS256, whatever signs access tokens.</summary>
+public static class IdToken
+{
+    public const string Algorithm = SecurityAlgorithms.RsaSha256;
+
+    /// <summary>Authentication context: a password sign-in, no second factor (ISO/IEC 29115 level 1).</summary>
+    public const string PasswordAcr = "1";
+
+    public static IdTokenContent Describe(Issuer issuer, string subject, string clientId, DateTimeOffset now, TimeSpan lifetime, DateTimeOffset authTime,
+        string? nonce, string? accessToken, string? sessionId, IReadOnlyList<string> amr)
+    {
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        return new IdTokenContent(issuer.Value, subject, clientId, issuedAt, issuedAt + lifetime, DateTimeOffset.FromUnixTimeSeconds(authTime.ToUnixTimeSeconds()),
+            nonce, accessToken is null ? null : AccessTokenHash(accessToken), sessionId, amr, PasswordAcr);
+    }
+
+    /// <summary>at_hash (Core §3.1.3.6): base64url of the left half of SHA-256 of the access token's ASCII, for RS256.</summary>
+    public static string AccessTokenHash(string accessToken)
+    {
+        var hash = SHA256.HashData(Encoding.ASCII.GetBytes(accessToken));
+        return Base64UrlEncoder.Encode(hash.AsSpan(0, hash.Length / 2).ToArray());
+    }
+
+    public static Dictionary<string, object> Claims(IdTokenContent token)
+    {
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            [JwtRegisteredClaimNames.Iss] = token.Issuer,
+            [JwtRegisteredClaimNames.Sub] = token.Subject,
+            [JwtRegisteredClaimNames.Aud] = token.ClientId,
+            [JwtRegisteredClaimNames.Iat] = token.IssuedAt.ToUnixTimeSeconds(),
+            [JwtRegisteredClaimNames.Exp] = token.ExpiresAt.ToUnixTimeSeconds(),
+            [JwtRegisteredClaimNames.AuthTime] = token.AuthTime.ToUnixTimeSeconds(),
+            [JwtRegisteredClaimNames.Acr] = token.Acr,
+            [JwtRegisteredClaimNames.Amr] = token.Amr.ToArray(),
+        };
+        if (token.Nonce is not null)
+        {
+            claims[JwtRegisteredClaimNames.Nonce] = token.Nonce;
+        }
+
+        if (token.AccessTokenHash is not null)
+        {
+            claims[JwtRegisteredClaimNames.AtHash] = token.AccessTokenHash;
+        }
+
+        if (token.SessionId is not null)
+        {
+            claims[JwtRegisteredClaimNames.Sid] = token.SessionId;
+        }
+
+        return claims;
+    }
+
+    public static string Sign(IdTokenContent token, SigningCredentials credentials, JsonWebTokenHandler handler)
+    {
+        if (credentials.Algorithm != Algorithm)
+        {
+            throw new ArgumentException("ID tokens are always signed with RS256.", nameof(credentials));
+        }
+
+        return handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = Claims(token),
+            TokenType = "JWT",
+            SigningCredentials = credentials,
+        });
+    }
+
+    /// <summary>
+    /// OpenID Connect Core §3.1.2.1: with max_age the user must have signed in within that many
+    /// seconds, else sign in again.
+    /// </summary>
+    public static bool SatisfiesMaxAge(DateTimeOffset authTime, int? maxAge, DateTimeOffset now) =>
+        maxAge is null || (now - authTime).TotalSeconds <= maxAge.Value;
+}
