@@ -90,6 +90,12 @@ public sealed class OAuthSystem
             service.WithEnvironment("OAuth__Issuer", _issuer);
         }
 
+        // Per-service settings from the AppHost's configuration, e.g. Services:token:Environment:Refresh__ReuseGrace.
+        foreach (var setting in _builder.Configuration.GetSection($"Services:{name}:Environment").GetChildren())
+        {
+            service.WithEnvironment(setting.Key, setting.Value ?? "");
+        }
+
         if (_replicas > 1)
         {
             service.WithReplicas(_replicas);

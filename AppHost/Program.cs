@@ -19,6 +19,7 @@ var authorize = system.AddService<Projects.Authorize>("authorize")
 var token = system.AddService<Projects.Token>("token")
     .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey);
 var clientRegistry = system.AddService<Projects.ClientRegistry>("client-registry")
+    .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey)
     .WithEnvironment("Bootstrap__ClientId", bootstrapClientId)
     .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret);
 var federationTrust = system.AddService<Projects.FederationTrust>("federation-trust");

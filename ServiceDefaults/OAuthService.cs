@@ -17,15 +17,16 @@ public static class OAuthService
     /// Service defaults, the issuer, the service's own database (migrated from the embedded
     /// <c>Migrations/*.sql</c> of <paramref name="serviceAssembly"/>), the bus and the audit outbox.
     /// </summary>
-    /// <param name="instanceConsumers">Bus consumers each instance runs (see <see cref="Bus.AddAuditedBus"/>).</param>
+    /// <param name="instanceConsumers">Bus consumers each instance runs; <paramref name="sharedConsumers"/> run once per event
+    /// (see <see cref="Bus.AddAuditedBus"/>).</param>
     public static TBuilder AddOAuthService<TBuilder>(this TBuilder builder, string connectionName, Assembly serviceAssembly,
-        params Type[] instanceConsumers) where TBuilder : IHostApplicationBuilder
+        Type[]? instanceConsumers = null, Type[]? sharedConsumers = null) where TBuilder : IHostApplicationBuilder
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"],
             allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.AddServiceDatabase(connectionName, serviceAssembly);
-        builder.AddAuditedBus(instanceConsumers);
+        builder.AddAuditedBus(instanceConsumers ?? [], sharedConsumers ?? []);
         return builder;
     }
 

@@ -21,9 +21,14 @@ public static class Bus
     /// Consumers every instance must run (cache invalidation): they share one temporary queue per
     /// process, so each replica sees every event, instead of competing for them.
     /// </param>
-    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, params Type[] instanceConsumers)
+    /// <param name="sharedConsumers">
+    /// Consumers whose work must happen once per event (revoking grants): a durable queue per
+    /// service, named after it, that survives restarts so no event is missed.
+    /// </param>
+    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, Type[] instanceConsumers, Type[] sharedConsumers)
         where TBuilder : IHostApplicationBuilder
     {
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing.");
 
@@ -36,6 +41,12 @@ public static class Bus
                 bus.AddConsumer(consumer).ExcludeFromConfigureEndpoints();
             }
 
+            foreach (var consumer in sharedConsumers)
+            {
+                bus.AddConsumer(consumer);
+            }
+
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
             bus.ConfigureHealthCheckOptions(o =>
             {
                 o.Name = "rabbitmq-bus";
@@ -44,6 +55,8 @@ public static class Bus
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true);
+                // A consumer failing on a transient fault (its database restarting) tries again before giving up.
+                rabbit.UseMessageRetry(retry => retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
                 if (instanceConsumers.Length > 0)
                 {
                     rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>

@@ -16,6 +16,7 @@ public static class ClientRegistryServices
         builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
+        builder.Services.AddSingleton<SharedKeyProtector>();
         builder.Services.AddHostedService<BootstrapClient>();
         return builder;
     }

@@ -14,7 +14,7 @@ public static class EdgeServices
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
-            typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer));
+            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer)]);
         builder.Services.AddEdgeRoutes();
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");

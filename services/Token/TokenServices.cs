@@ -1,6 +1,7 @@
 using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Discovery;
 using OAuthAspire.Token.Endpoints;
@@ -21,7 +22,7 @@ public static class TokenServices
     public static WebApplicationBuilder AddTokenServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
-            typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer));
+            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer)], [typeof(GrantWithdrawnConsumer)]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
@@ -54,6 +55,19 @@ public static class TokenServices
         services.AddSingleton<AuthorizationCodes>();
         services.AddSingleton<AuthorizationCodeGrant>();
         services.AddSingleton<IdTokenIssuer>();
+        services.AddOptions<RefreshOptions>().BindConfiguration("Refresh");
+        services.AddSingleton<RefreshTokenStore>();
+        services.AddSingleton<RefreshTokenGrant>();
+        services.AddSingleton<PasswordGrant>();
+        services.AddSingleton<JwtBearerGrant>();
+        services.AddSingleton<JtiStore>();
+        services.AddSingleton<VerifierKeys>();
+        services.AddSingleton<ClientAssertions>();
+        services.AddHttpClient(VerifierKeys.HttpClientName, c =>
+        {
+            c.Timeout = TimeSpan.FromSeconds(5);
+            c.MaxResponseContentBufferSize = 64 * 1024;
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();

@@ -41,6 +41,8 @@ public sealed class SystemFixture : IAsyncLifetime
             "--Infrastructure:PostgresPort=0",
             "--Infrastructure:RabbitMqPort=0",
             "--Edge:Port=0",
+            // Short windows so the tests can cross them: a rotated refresh token reused after 1 s is theft.
+            "--Services:token:Environment:Refresh__ReuseGrace=00:00:01",
         ], timeout.Token);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {

@@ -112,6 +112,40 @@ public sealed class TestApi(SystemFixture system)
         return (userName, user.GetProperty("sysId").GetString()!, password);
     }
 
+    /// <summary>Signs a user in through the code flow (consenting) and redeems the code; returns the token response.</summary>
+    public async Task<TokenResponse> CodeFlowAsync(string clientId, string? secret, string userName, string password, string scope,
+        string redirectUri = "https://app.example.test/callback")
+    {
+        var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
+        using var browser = new FormBrowser(system.EdgeUrl);
+        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
+            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
+        await browser.SignInAsync(userName, password);
+        var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
+        var code = FormBrowser.RedirectParameters(response, out _)["code"];
+        return await Edge.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = TokenEndpoint,
+            ClientId = clientId,
+            ClientSecret = secret,
+            Code = code,
+            RedirectUri = redirectUri,
+            CodeVerifier = verifier,
+            ClientCredentialStyle = secret is null ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader,
+        });
+    }
+
+    public Task<TokenResponse> RefreshAsync(string clientId, string? secret, string refreshToken, string? scope = null) =>
+        Edge.RequestRefreshTokenAsync(new RefreshTokenRequest
+        {
+            Address = TokenEndpoint,
+            ClientId = clientId,
+            ClientSecret = secret,
+            RefreshToken = refreshToken,
+            Scope = scope,
+            ClientCredentialStyle = secret is null ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader,
+        });
+
     /// <summary>Posts a form to an OAuth endpoint, optionally with Basic client authentication.</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<KeyValuePair<string, string>> form, string? clientId = null, string? secret = null)
     {

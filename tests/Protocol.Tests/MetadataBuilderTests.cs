@@ -31,7 +31,11 @@ public class MetadataBuilderTests
         var metadata = MetadataBuilder.Build(TestIssuer, []);
         Assert.Contains("client_credentials", metadata.GrantTypesSupported!);
         Assert.Contains("authorization_code", metadata.GrantTypesSupported!);
-        Assert.Equal(["client_secret_basic", "client_secret_post", "none"], metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Contains("RS256", metadata.TokenEndpointAuthSigningAlgValuesSupported!);
+        Assert.DoesNotContain("HS256", metadata.TokenEndpointAuthSigningAlgValuesSupported!);
+        Assert.Contains("refresh_token", metadata.GrantTypesSupported!);
+        Assert.Contains("urn:ietf:params:oauth:grant-type:jwt-bearer", metadata.GrantTypesSupported!);
         Assert.Equal(["S256"], metadata.CodeChallengeMethodsSupported!);
         Assert.True(metadata.AuthorizationResponseIssParameterSupported);
     }
@@ -61,8 +65,8 @@ public class MetadataBuilderTests
 
         Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
             "introspection_endpoint", "scopes_supported", "response_types_supported", "response_modes_supported", "grant_types_supported",
-            "token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported",
-            "code_challenge_methods_supported", "authorization_response_iss_parameter_supported", "subject_types_supported",
+            "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_methods_supported",
+            "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported", "authorization_response_iss_parameter_supported", "subject_types_supported",
             "id_token_signing_alg_values_supported", "claims_supported", "claims_parameter_supported", "request_parameter_supported",
             "request_uri_parameter_supported", "frontchannel_logout_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());

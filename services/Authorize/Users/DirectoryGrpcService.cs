@@ -26,6 +26,17 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
     public override async Task<VerifyPasswordReply> VerifyPassword(VerifyPasswordRequest request, ServerCallContext context)
     {
         var check = await verifier.VerifyAsync(request.UserName, request.Password, context.CancellationToken);
+        if (check.LockedNow)
+        {
+            await audit.WriteAsync(new AccountLocked(check.User!.SysId, check.User.UserName, check.LockedUntil!.Value)
+            {
+                Actor = new AuditActor(check.User.SysId, check.User.UserName, NullIfEmpty(request.ClientId)),
+                Outcome = AuditOutcome.Failure,
+                Reason = "too many failed passwords (password grant)",
+                RemoteAddress = NullIfEmpty(request.RemoteAddress),
+            }, context.CancellationToken);
+        }
+
         return new VerifyPasswordReply
         {
             Ok = check.Ok,

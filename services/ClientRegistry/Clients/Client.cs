@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using OAuthAspire.Protocol.Assertions;
 using Microsoft.IdentityModel.Tokens;
 
 namespace OAuthAspire.ClientRegistry.Clients;
@@ -27,8 +29,19 @@ public sealed record ClientRecord
     public string[] Trusts { get; init; } = [];
     public long Version { get; init; } = 1;
 
+    /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
+    public string? JwtVerifier { get; init; }
+
+    public byte[]? SharedKeyEnc { get; init; }
+
+    public VerifierSettings? Verifier => JwtVerifier is null ? null : JsonSerializer.Deserialize<VerifierSettings>(JwtVerifier, JsonSerializerOptions.Web);
+
     public ClientDto ToDto() => new(Name, ClientId, Public, PkceRequired, RedirectUris, PostLogoutRedirectUris, GrantTypes, Scopes,
-        DefaultScopes, AccessTokenLifespan, RefreshTokenLifespan, ApplicationUserName, CanIntrospect, LogoUrl, Active);
+        DefaultScopes, AccessTokenLifespan, RefreshTokenLifespan, ApplicationUserName, CanIntrospect, LogoUrl, Active)
+    {
+        JwtVerifier = Verifier,
+        Trusts = Trusts,
+    };
 }
 
 /// <summary>
@@ -38,7 +51,14 @@ public sealed record ClientRecord
 public sealed record ClientDto(
     string? Name, string? ClientId, bool? Public, bool? PkceRequired, string[]? RedirectUris, string[]? PostLogoutRedirectUris,
     string[]? GrantTypes, string[]? Scopes, string[]? DefaultScopes, int? AccessTokenLifespan, int? RefreshTokenLifespan,
-    string? ApplicationUser, bool? CanIntrospect, string? LogoUrl, bool? Active, string? ClientSecret = null);
+    string? ApplicationUser, bool? CanIntrospect, string? LogoUrl, bool? Active, string? ClientSecret = null)
+{
+    /// <summary>Keys and rules for the JWT bearer grant and private_key_jwt; <c>sharedKey</c> is write-only.</summary>
+    public VerifierSettings? JwtVerifier { get; init; }
+
+    /// <summary>Trusted identity providers whose tokens this client may exchange (token exchange).</summary>
+    public string[]? Trusts { get; init; }
+}
 
 /// <summary>
 /// Client secrets are 256-bit random values, shown once and stored only as SHA-256: for a value

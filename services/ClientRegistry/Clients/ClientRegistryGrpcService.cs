@@ -5,8 +5,27 @@ using OAuthAspire.Contracts.Grpc.ClientRegistry;
 namespace OAuthAspire.ClientRegistry.Clients;
 
 /// <summary>The ClientRegistry contract: applications and their credentials for the other services.</summary>
-public sealed class ClientRegistryGrpcService(ClientStore store) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
+public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtector sharedKeys) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
 {
+    /// <summary>The client's JWT verifier settings, shared key included (internal callers only: the token service).</summary>
+    public override async Task<GetVerifierKeysReply> GetVerifierKeys(GetVerifierKeysRequest request, ServerCallContext context)
+    {
+        var client = await store.FindAsync(request.ClientId, context.CancellationToken);
+        if (client?.Verifier is not { } verifier)
+        {
+            return new GetVerifierKeysReply { Found = false };
+        }
+
+        var full = verifier with { SharedKey = client.SharedKeyEnc is null ? null : sharedKeys.Open(client.SharedKeyEnc, client.ClientId) };
+        return new GetVerifierKeysReply
+        {
+            Found = true,
+            JwksUri = verifier.JwksUri ?? "",
+            JwksCacheSeconds = (int)verifier.JwksCacheDuration.TotalSeconds,
+            SettingsJson = System.Text.Json.JsonSerializer.Serialize(full, System.Text.Json.JsonSerializerOptions.Web),
+        };
+    }
+
     public override async Task<AuthenticateClientReply> AuthenticateClient(AuthenticateClientRequest request, ServerCallContext context)
     {
         var client = await store.FindAsync(request.ClientId, context.CancellationToken);

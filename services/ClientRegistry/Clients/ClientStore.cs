@@ -10,7 +10,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
     private const string Columns = """
         client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
         default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
-        can_introspect, logo_url, active, trusts, version
+        can_introspect, logo_url, active, trusts, version, jwt_verifier::text AS jwt_verifier, shared_key_enc
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -48,10 +48,10 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
             INSERT INTO oauth_client (client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris,
                 grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
-                application_user_name, can_introspect, logo_url, active, trusts)
+                application_user_name, can_introspect, logo_url, active, trusts, jwt_verifier, shared_key_enc)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
-                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts)
+                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @JwtVerifier::jsonb, @SharedKeyEnc)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -62,7 +62,8 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 scopes = @Scopes, default_scopes = @DefaultScopes, access_token_lifespan = @AccessTokenLifespan,
                 refresh_token_lifespan = @RefreshTokenLifespan, application_user_sys_id = @ApplicationUserSysId,
                 application_user_name = @ApplicationUserName, can_introspect = @CanIntrospect, logo_url = @LogoUrl,
-                active = @Active, trusts = @Trusts, version = version + 1, updated_at = now()
+                active = @Active, trusts = @Trusts, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
+                version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -73,7 +74,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
 
     public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string clientId, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            UPDATE oauth_client SET deleted_at = now(), active = false, secret_hash = NULL, version = version + 1
+            UPDATE oauth_client SET deleted_at = now(), active = false, secret_hash = NULL, shared_key_enc = NULL, version = version + 1
             WHERE client_id = @clientId AND deleted_at IS NULL
             """, new { clientId }, tx, cancellationToken: cancellationToken)) == 1;
 }

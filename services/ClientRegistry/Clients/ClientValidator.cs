@@ -3,6 +3,8 @@ using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Assertions;
+using System.Text.Json;
 using OAuthAspire.ServiceDefaults.Admin;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
@@ -13,7 +15,7 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// Checks an application registration field by field (ProblemDetails name each field), asking
 /// scope-policy whether the scopes exist and authorize whether the application user does.
 /// </summary>
-public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory)
+public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory, SharedKeyProtector sharedKeys)
 {
     /// <returns>The record to store, or the validation errors.</returns>
     public async Task<(ClientRecord? Client, Validation Validation)> ValidateAsync(ClientDto body, string clientId, ClientRecord? existing,
@@ -72,6 +74,8 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
             }
         }
 
+        var (verifierJson, sharedKeyEnc) = CheckVerifier(v, body.JwtVerifier, existing, clientId, grantTypes);
+
         if (!v.IsValid)
         {
             return (null, v);
@@ -98,8 +102,40 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
             LogoUrl = body.LogoUrl,
             Active = body.Active ?? true,
             Trusts = existing?.Trusts ?? [],
+            JwtVerifier = verifierJson,
+            SharedKeyEnc = sharedKeyEnc,
         };
         return (record, v);
+    }
+
+    /// <summary>
+    /// The verifier as stored (without the shared key) and the shared key sealed. An omitted
+    /// <c>sharedKey</c> keeps the one already stored; an empty one removes it.
+    /// </summary>
+    private (string? Json, byte[]? SharedKeyEnc) CheckVerifier(Validation v, VerifierSettings? verifier, ClientRecord? existing, string clientId,
+        IReadOnlyCollection<string> grantTypes)
+    {
+        if (verifier is null)
+        {
+            v.Require(!grantTypes.Contains(GrantTypes.JwtBearer), "jwtVerifier", "is required for the JWT bearer grant");
+            return (null, null);
+        }
+
+        var sharedKeyEnc = verifier.SharedKey switch
+        {
+            "" => null,
+            null => existing?.SharedKeyEnc,
+            { } key => sharedKeys.Seal(key, clientId),
+        };
+        var effective = verifier with { SharedKey = verifier.SharedKey is { Length: > 0 } ? verifier.SharedKey : sharedKeyEnc is null ? null : new string('x', 32) };
+        foreach (var (field, message) in effective.Problems())
+        {
+            v.Add(field, message);
+        }
+
+        v.Require(verifier.JwksUri is not null || verifier.Keys is { Count: > 0 } || sharedKeyEnc is not null, "jwtVerifier",
+            "needs a jwksUri, keys or a sharedKey");
+        return (JsonSerializer.Serialize(verifier with { SharedKey = null }, JsonSerializerOptions.Web), sharedKeyEnc);
     }
 
     private static void CheckUris(Validation v, string field, string[] uris, bool isPublic)

@@ -23,3 +23,27 @@ public sealed record CodeReplayDetected(string ClientId, string CodeId, IReadOnl
 
 /// <summary>The legacy implicit flow was used (tokens in the browser's URL fragment or a form post).</summary>
 public sealed record ImplicitFlowUsed(string ClientId, string UserSysId, string ResponseType, string Jti) : AuditEvent;
+
+/// <summary>A refresh token was used and replaced by a new one of the same family.</summary>
+public sealed record RefreshTokenRotated(string ClientId, string UserSysId, Guid FamilyId, string Jti) : AuditEvent;
+
+/// <summary>A concurrent refresh with the same token lost the race (within the grace window): refused, nothing revoked.</summary>
+public sealed record RefreshRaceLost(string ClientId, Guid FamilyId) : AuditEvent;
+
+/// <summary>A rotated refresh token was presented again: the family and its access tokens are revoked.</summary>
+public sealed record RefreshTokenReuseDetected(string ClientId, string UserSysId, Guid FamilyId, IReadOnlyList<string> RevokedJtis) : AuditEvent;
+
+/// <summary>A refresh token family was revoked (revocation request, consent withdrawn, user deleted).</summary>
+public sealed record RefreshFamilyRevoked(string ClientId, string UserSysId, Guid FamilyId) : AuditEvent;
+
+/// <summary>The resource owner password grant failed (same answer whatever the reason; the reason is here).</summary>
+public sealed record PasswordGrantFailed(string ClientId, string? UserSysId) : AuditEvent;
+
+/// <summary>A JWT bearer assertion was refused; <see cref="AuditEvent.Reason"/> says which check failed.</summary>
+public sealed record JwtAssertionRefused(string ClientId, string? Subject) : AuditEvent;
+
+/// <summary>A token was issued on a JWT bearer assertion (RFC 7523).</summary>
+public sealed record JwtBearerTokenIssued(string ClientId, string Subject, string Jti) : AuditEvent;
+
+/// <summary>A client assertion (private_key_jwt) failed to authenticate its client.</summary>
+public sealed record ClientAssertionRefused(string? ClientId) : AuditEvent;

@@ -19,10 +19,11 @@ public static class MetadataBuilder
         public const string EndSession = "/oauth/logout";
     }
 
-    private static readonly string[] SecretAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost];
+    private static readonly string[] ConfidentialAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt];
 
     // Public clients identify themselves with client_id alone at the token and revocation endpoints.
-    private static readonly string[] TokenAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.None];
+    private static readonly string[] TokenAuthMethods =
+        [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt, ClientAuthentication.None];
 
     /// <param name="scopes">Active scope names; listed sorted and without duplicates.</param>
     public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes) => new()
@@ -39,10 +40,12 @@ public static class MetadataBuilder
         // The implicit types are served only to clients that enable the grant (legacy apps).
         ResponseTypesSupported = ["code", "token", "id_token token"],
         ResponseModesSupported = ["query", "fragment", "form_post"],
-        GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials, GrantTypes.Implicit],
+        GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials, GrantTypes.RefreshToken, GrantTypes.Password,
+            GrantTypes.JwtBearer, GrantTypes.Implicit],
         TokenEndpointAuthMethodsSupported = TokenAuthMethods,
         RevocationEndpointAuthMethodsSupported = TokenAuthMethods,
-        IntrospectionEndpointAuthMethodsSupported = SecretAuthMethods,
+        IntrospectionEndpointAuthMethodsSupported = ConfidentialAuthMethods,
+        TokenEndpointAuthSigningAlgValuesSupported = Assertions.AssertionPolicy.DefaultAlgorithms,
         CodeChallengeMethodsSupported = ["S256"],
         AuthorizationResponseIssParameterSupported = true,
         SubjectTypesSupported = ["public"],

@@ -74,4 +74,19 @@ public sealed record ScopeDecision(bool Granted, IReadOnlyList<string> Scopes, I
             ? new ScopeDecision(true, requestedList, [])
             : new ScopeDecision(false, [], refused);
     }
+
+    /// <summary>
+    /// A refresh may ask for fewer scopes than the original grant, never more (RFC 6749 §6); none
+    /// requested means the original grant.
+    /// </summary>
+    public static ScopeDecision Narrow(IReadOnlyList<string> requested, IReadOnlyCollection<string> granted)
+    {
+        if (requested.Count == 0)
+        {
+            return new ScopeDecision(true, ScopeSet.Normalize(granted), []);
+        }
+
+        var refused = requested.Where(s => !granted.Contains(s)).ToArray();
+        return refused.Length == 0 ? new ScopeDecision(true, ScopeSet.Normalize(requested), []) : new ScopeDecision(false, [], refused);
+    }
 }

@@ -3,7 +3,9 @@ using System.Text;
 using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Token.Assertions;
 using OAuthAspire.ServiceDefaults.Caching;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
@@ -37,6 +39,7 @@ public enum ClientFailure
     BadSecret,
     SecretRequired,
     Inactive,
+    BadAssertion,
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public enum ClientFailure
 /// within a second by client events), and a presented secret is checked against the cached
 /// SHA-256 in constant time, so a token request costs no call to the registry.
 /// </summary>
-public sealed class ClientDirectory(ClientRegistryClient registry)
+public sealed class ClientDirectory(ClientRegistryClient registry, ClientAssertions assertions)
 {
     private static readonly byte[] Decoy = new byte[32];
     private readonly ExpiringCache<string, ClientInfo?> _cache = new(TimeSpan.FromSeconds(60));
@@ -58,10 +61,29 @@ public sealed class ClientDirectory(ClientRegistryClient registry)
             return reply.Found ? new ClientInfo(reply.Client) : null;
         }, cancellationToken);
 
-    public async ValueTask<(ClientInfo? Client, ClientFailure Failure)> AuthenticateAsync(ClientCredentials credentials, CancellationToken cancellationToken)
+    public async ValueTask<(ClientInfo? Client, ClientFailure Failure)> AuthenticateAsync(ClientCredentials credentials, CancellationToken cancellationToken,
+        string? remoteAddress = null)
     {
         switch (credentials)
         {
+            case ClientCredentials.Assertion assertion:
+            {
+                // The client is named by client_id or, failing that, by the assertion's (still unverified) issuer.
+                var clientId = assertion.ClientId ?? JwtAssertion.Peek(assertion.Jwt).Issuer;
+                var client = clientId is null || clientId.Length > 128 ? null : await FindAsync(clientId, cancellationToken);
+                if (client is null)
+                {
+                    return (null, ClientFailure.UnknownClient);
+                }
+
+                if (client.Public || !await assertions.VerifyAsync(client.ClientId, assertion.Jwt, remoteAddress, cancellationToken))
+                {
+                    return (null, ClientFailure.BadAssertion);
+                }
+
+                return client.Active ? (client, ClientFailure.None) : (null, ClientFailure.Inactive);
+            }
+
             case ClientCredentials.Secret secret:
             {
                 var client = await FindAsync(secret.ClientId, cancellationToken);
@@ -96,7 +118,7 @@ public sealed class ClientDirectory(ClientRegistryClient registry)
 }
 
 /// <summary>Drops a client from this instance's cache when the registry says it changed.</summary>
-public sealed class ClientChangedConsumer(ClientDirectory clients)
+public sealed class ClientChangedConsumer(ClientDirectory clients, VerifierKeys verifierKeys)
     : IConsumer<ClientUpdated>, IConsumer<ClientDeleted>, IConsumer<ClientSecretRotated>
 {
     public Task Consume(ConsumeContext<ClientUpdated> context) => Drop(context.Message.ClientId);
@@ -108,6 +130,7 @@ public sealed class ClientChangedConsumer(ClientDirectory clients)
     private Task Drop(string clientId)
     {
         clients.Cache.Invalidate(clientId);
+        verifierKeys.Settings.Invalidate(clientId);
         return Task.CompletedTask;
     }
 }

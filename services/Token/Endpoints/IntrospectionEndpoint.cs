@@ -1,7 +1,9 @@
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Issuance;
 
 namespace OAuthAspire.Token.Endpoints;
 
@@ -10,7 +12,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// tokens, or about any token when it may introspect others' (a resource server). Everything else,
 /// expired, revoked, malformed, foreign or not its own, is <c>{"active": false}</c>.
 /// </summary>
-public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspection inspection, ILogger<IntrospectionEndpoint> logger)
+public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspection inspection, RefreshTokenStore refreshTokens, ILogger<IntrospectionEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/oauth/introspect", (HttpContext http, IntrospectionEndpoint endpoint) => endpoint.HandleAsync(http));
@@ -31,8 +33,8 @@ public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspecti
                 return OAuthResults.Error(invalid.Error);
             }
 
-            var (caller, _) = credentials is ClientCredentials.Secret
-                ? await clients.AuthenticateAsync(credentials, http.RequestAborted)
+            var (caller, _) = credentials is ClientCredentials.Secret or ClientCredentials.Assertion
+                ? await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString())
                 : (null, ClientFailure.NoCredentials);
             if (caller is null)
             {
@@ -43,6 +45,23 @@ public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspecti
             if (token is null)
             {
                 return OAuthResults.Error(ProtocolError.InvalidRequest("The token parameter is required."));
+            }
+
+            // Refresh tokens are opaque, access tokens are JWTs: the shape says which store to ask.
+            if (RefreshTokens.LooksLikeRefreshToken(token))
+            {
+                var family = await refreshTokens.ActiveFamilyAsync(token, http.RequestAborted);
+                return family is not null && (family.ClientId == caller.ClientId || caller.CanIntrospect)
+                    ? OAuthResults.Json(new IntrospectionResponse
+                    {
+                        Active = true,
+                        ClientId = family.ClientId,
+                        Scope = ScopeSet.Format(family.Scopes),
+                        Sub = family.UserSysId,
+                        Exp = new DateTimeOffset(DateTime.SpecifyKind(family.ExpiresAt, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+                        TokenType = "refresh_token",
+                    })
+                    : OAuthResults.Json(IntrospectionResponse.Inactive);
             }
 
             var content = await inspection.ActiveAsync(token, http.RequestAborted);

@@ -2,6 +2,8 @@ using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Token.Clients;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.Token.Issuance;
 
 namespace OAuthAspire.Token.Endpoints;
@@ -11,8 +13,8 @@ namespace OAuthAspire.Token.Endpoints;
 /// their client_id. A client revokes only tokens issued to it; an unknown or invalid token is
 /// answered 200 like a revoked one (§2.2). The hint is honoured, with fallback to the other type.
 /// </summary>
-public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection inspection, RevocationStore revocations,
-    ILogger<RevocationEndpoint> logger)
+public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection inspection, RevocationStore revocations, RefreshTokenStore refreshTokens,
+    IAuditSink audit, ILogger<RevocationEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/oauth/revoke", (HttpContext http, RevocationEndpoint endpoint) => endpoint.HandleAsync(http));
@@ -33,7 +35,7 @@ public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection 
                 return OAuthResults.Error(invalid.Error);
             }
 
-            var (caller, _) = await clients.AuthenticateAsync(credentials, http.RequestAborted);
+            var (caller, _) = await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
             if (caller is null)
             {
                 return OAuthResults.Error(ProtocolError.InvalidClient("Client authentication failed."));
@@ -45,7 +47,31 @@ public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection 
                 return OAuthResults.Error(ProtocolError.InvalidRequest("The token parameter is required."));
             }
 
-            // Only access tokens exist so far; a refresh_token hint falls back to them (§2.1).
+            // A refresh token revokes its family and every access token issued from it (§2.1).
+            // Opaque tokens are refresh tokens whatever the hint says; the hint only orders the look-ups.
+            if (RefreshTokens.LooksLikeRefreshToken(token))
+            {
+                var family = await refreshTokens.FamilyOfAsync(token, http.RequestAborted);
+                if (family is null || family.RevokedAt is not null)
+                {
+                    return OAuthResults.Empty();
+                }
+
+                if (family.ClientId != caller.ClientId)
+                {
+                    return OAuthResults.Error(ProtocolError.UnauthorizedClient("The token was not issued to this client."));
+                }
+
+                await using var connection = await refreshTokens.DataSource.OpenConnectionAsync(http.RequestAborted);
+                await using var tx = await connection.BeginTransactionAsync(http.RequestAborted);
+                var familyActor = new AuditActor(family.UserSysId, null, caller.ClientId);
+                await refreshTokens.RevokeFamilyAsync(tx, family, "revoked by the client", familyActor, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+                await audit.WriteAsync(tx, new RefreshFamilyRevoked(family.ClientId, family.UserSysId, family.FamilyId)
+                    { Actor = familyActor, Reason = "revoked by the client", RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
+                await tx.CommitAsync(http.RequestAborted);
+                return OAuthResults.Empty();
+            }
+
             var content = await inspection.OursAsync(token);
             if (content is null)
             {

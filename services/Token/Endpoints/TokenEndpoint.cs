@@ -15,7 +15,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
 public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
-    IAuditSink audit, ILogger<TokenEndpoint> logger)
+    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, IAuditSink audit, ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -48,7 +48,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(invalid.Error));
             }
 
-            var (client, failure) = await clients.AuthenticateAsync(credentials, http.RequestAborted);
+            var (client, failure) = await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
             if (client is null)
             {
                 var description = failure == ClientFailure.NoCredentials ? "Client authentication is required." : "Client authentication failed.";
@@ -62,6 +62,9 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 _ when !client.GrantTypes.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnauthorizedClient($"The client is not allowed the grant type '{grantType}'.")),
                 GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 GrantTypes.AuthorizationCode => await authorizationCode.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                GrantTypes.RefreshToken => await refreshToken.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                GrantTypes.Password => await password.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                GrantTypes.JwtBearer => await jwtBearer.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
             };
 
@@ -82,6 +85,11 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
     /// <summary>Refusals are audited with the client, the error, the reason and the remote address.</summary>
     private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? grantType, GrantOutcome.Refused refused)
     {
+        if (refused.Audited)
+        {
+            return OAuthResults.Error(refused.Error);
+        }
+
         try
         {
             await audit.WriteAsync(new TokenRequestRefused(Truncate(clientId), Truncate(grantType), refused.Error.Error)

@@ -19,7 +19,8 @@ public abstract record GrantOutcome
     public sealed record Issued(TokenResponse Response) : GrantOutcome;
 
     /// <param name="Reason">Why, for the audit trail (may say more than the response does).</param>
-    public sealed record Refused(ProtocolError Error, string Reason) : GrantOutcome;
+    /// <param name="Audited">The grant already wrote its own, more specific refusal event.</param>
+    public sealed record Refused(ProtocolError Error, string Reason, bool Audited = false) : GrantOutcome;
 
     public static Refused Refuse(ProtocolError error, string? reason = null) => new(error, reason ?? error.Description);
 }

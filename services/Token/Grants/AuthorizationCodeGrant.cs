@@ -84,7 +84,27 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         var content = AccessToken.Describe(issuerId, settings.Audience, request.Client.ClientId, user.SysId, row.Scopes, user.Roles,
             request.Client.AccessTokenLifespan, issuer.Now, user.UserName);
         var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
-        var token = await issuer.IssueAsync(tx, content, GrantTypes.AuthorizationCode, request.RemoteAddress, actor, hash, request.Aborted);
+        // A refresh token when the client may use them: a new family, bound to this grant.
+        string? refreshToken = null;
+        Guid? familyId = null;
+        if (request.Client.GrantTypes.Contains(GrantTypes.RefreshToken))
+        {
+            familyId = Guid.CreateVersion7();
+            refreshToken = await RefreshTokenStore.StartFamilyAsync(tx, new RefreshFamily
+            {
+                FamilyId = familyId.Value,
+                ClientId = row.ClientId,
+                UserSysId = user.SysId,
+                Scopes = row.Scopes,
+                GrantType = GrantTypes.AuthorizationCode,
+                AuthTime = row.AuthTime,
+                SessionId = row.SessionId,
+                Amr = row.Amr,
+                ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
+            }, request.Aborted);
+        }
+
+        var token = await issuer.IssueAsync(tx, content, GrantTypes.AuthorizationCode, request.RemoteAddress, actor, hash, familyId, request.Aborted);
         await audit.WriteAsync(tx, new CodeRedeemed(row.ClientId, user.SysId, AuthorizationCodes.Id(hash), content.Jti)
             { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
         // OpenID Connect: the sign-in as it happened (auth time, session, methods) and the request's nonce.
@@ -93,6 +113,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 row.SessionId, row.Amr)
             : null;
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope, IdToken: idToken));
+        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
+            RefreshToken: refreshToken, IdToken: idToken));
     }
 }

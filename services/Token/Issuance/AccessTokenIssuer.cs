@@ -28,22 +28,24 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var token = await IssueAsync(tx, content, grantType, remoteAddress, actor, null, cancellationToken);
+        var token = await IssueAsync(tx, content, grantType, remoteAddress, actor, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return token;
     }
 
     /// <summary>Issues within the caller's transaction (a code redemption commits with its token).</summary>
+    /// <param name="codeHash">The code it was issued for (a replayed code revokes it).</param>
+    /// <param name="familyId">The refresh family it belongs to (a reused refresh token revokes it).</param>
     public async Task<string> IssueAsync(NpgsqlTransaction tx, AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
-        byte[]? codeHash, CancellationToken cancellationToken)
+        byte[]? codeHash, Guid? familyId, CancellationToken cancellationToken)
     {
         var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
         var token = AccessToken.Sign(content, key.Credentials, _handler);
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash)
-            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt, @codeHash)
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash, family_id)
+            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt, @codeHash, @familyId)
             """, new { content.Jti, content.ClientId, content.Subject, content.Scope, grantType, IssuedAt = content.IssuedAt.UtcDateTime,
-            ExpiresAt = content.ExpiresAt.UtcDateTime, codeHash }, tx, cancellationToken: cancellationToken));
+            ExpiresAt = content.ExpiresAt.UtcDateTime, codeHash, familyId }, tx, cancellationToken: cancellationToken));
         await audit.WriteAsync(tx, new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
         {
             Actor = actor,

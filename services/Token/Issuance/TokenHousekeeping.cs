@@ -1,7 +1,7 @@
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>Hourly: forgets records of tokens long expired.</summary>
-public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes codes, ILogger<TokenHousekeeping> logger) : BackgroundService
+public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes codes, RefreshTokenStore refreshTokens, ILogger<TokenHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -10,7 +10,7 @@ public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes 
         {
             try
             {
-                var removed = await store.PurgeExpiredAsync(stoppingToken) + await codes.PurgeExpiredAsync(stoppingToken);
+                var removed = await store.PurgeExpiredAsync(stoppingToken) + await codes.PurgeExpiredAsync(stoppingToken) + await refreshTokens.PurgeExpiredAsync(stoppingToken);
                 if (removed > 0)
                 {
                     logger.LogInformation("Purged {Count} expired token record(s)", removed);

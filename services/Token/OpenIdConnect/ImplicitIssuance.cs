@@ -34,7 +34,7 @@ public sealed class ImplicitIssuance(ClientDirectory clients, UserDirectory user
         var remote = request.RemoteAddress.Length == 0 ? null : request.RemoteAddress;
         await using var connection = await issuer.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.Implicit, remote, actor, null, cancellationToken);
+        var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.Implicit, remote, actor, null, null, cancellationToken);
         await audit.WriteAsync(tx, new ImplicitFlowUsed(client.ClientId, user.SysId, request.IdToken ? "id_token token" : "token", content.Jti)
         {
             Actor = actor,

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OAuthAspire.Protocol.Assertions;
+
+/// <summary>What a client's verifier settings allow (registry field <c>jwtVerifier</c>).</summary>
+public sealed record AssertionPolicy(
+    IReadOnlyCollection<string> Algorithms,
+    TimeSpan ClockSkew,
+    TimeSpan MaxLifetime,
+    IReadOnlyCollection<string> RequiredClaims,
+    bool JtiRequired)
+{
+    public static readonly IReadOnlyList<string> DefaultAlgorithms =
+        [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSsaPssSha256,
+         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384];
+}
+
+/// <summary>Who must have issued the assertion, for whom, and whether the audience must be the issuer alone.</summary>
+public sealed record AssertionExpectations(string Issuer, IReadOnlyCollection<string> Audiences, bool SoleAudience = false, string? Subject = null);
+
+public enum AssertionFailure
+{
+    None,
+    Malformed,
+    AlgorithmNotAllowed,
+    UnknownKey,
+    BadSignature,
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+    NotYetValid,
+    IssuedInTheFuture,
+    LifetimeTooLong,
+    MissingSubject,
+    WrongSubject,
+    MissingJti,
+    Replayed,
+    MissingClaim,
+}
+
+public sealed record AssertionClaims(string Issuer, string Subject, string? Jti, DateTimeOffset ExpiresAt, JsonWebToken Token);
+
+public sealed record AssertionResult(AssertionFailure Failure, AssertionClaims? Claims, string Detail = "")
+{
+    public bool IsValid => Failure == AssertionFailure.None;
+
+    /// <summary>A short reason for the audit trail (never echoed to the caller).</summary>
+    public string Reason => Detail.Length == 0 ? Failure.ToString() : $"{Failure}: {Detail}";
+}
+
+/// <summary>
+/// Validates a signed JWT a client presents: as an authorization grant (RFC 7523 §3) or as client
+/// authentication (§3 with draft-ietf-oauth-rfc7523bis: the audience is the issuer alone). The
+/// algorithm must be allowed and fit the key (so no RSA public key is ever used as an HMAC secret,
+/// and <c>none</c> never passes); iss, aud, exp, nbf, iat, sub, jti and required claims are checked.
+/// </summary>
+public static class JwtAssertion
+{
+    private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    /// <param name="useJti">Records a jti as used until the assertion expires; false when it was used before.</param>
+    public static async Task<AssertionResult> ValidateAsync(string assertion, IReadOnlyCollection<SecurityKey> keys, AssertionPolicy policy,
+        AssertionExpectations expected, DateTimeOffset now, Func<string, DateTimeOffset, ValueTask<bool>>? useJti = null)
+    {
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(assertion);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
+        {
+            return Fail(AssertionFailure.Malformed);
+        }
+
+        var alg = jwt.Alg;
+        if (string.IsNullOrEmpty(alg) || alg.Equals("none", StringComparison.OrdinalIgnoreCase) || !policy.Algorithms.Contains(alg))
+        {
+            return Fail(AssertionFailure.AlgorithmNotAllowed, alg);
+        }
+
+        var candidates = keys.Where(k => Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId))).ToArray();
+        if (candidates.Length == 0)
+        {
+            return Fail(AssertionFailure.UnknownKey, jwt.Kid);
+        }
+
+        var result = await Handler.ValidateTokenAsync(assertion, new TokenValidationParameters
+        {
+            IssuerSigningKeys = candidates,
+            TryAllIssuerSigningKeys = true,
+            ValidAlgorithms = [alg],
+            ValidIssuer = expected.Issuer,
+            ValidateAudience = false,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = policy.ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, p) =>
+                expires is { } exp && exp.ToUniversalTime() + p.ClockSkew > now.UtcDateTime
+                && (notBefore is null || notBefore.Value.ToUniversalTime() - p.ClockSkew <= now.UtcDateTime),
+        });
+        if (!result.IsValid)
+        {
+            return Fail(result.Exception switch
+            {
+                SecurityTokenInvalidIssuerException => AssertionFailure.WrongIssuer,
+                SecurityTokenSignatureKeyNotFoundException => AssertionFailure.UnknownKey,
+                SecurityTokenInvalidSignatureException => AssertionFailure.BadSignature,
+                SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException or SecurityTokenNoExpirationException =>
+                    jwt.ValidFrom > now.UtcDateTime + policy.ClockSkew ? AssertionFailure.NotYetValid : AssertionFailure.Expired,
+                SecurityTokenNotYetValidException => AssertionFailure.NotYetValid,
+                SecurityTokenInvalidAlgorithmException => AssertionFailure.AlgorithmNotAllowed,
+                _ => AssertionFailure.Malformed,
+            }, result.Exception?.GetType().Name ?? "");
+        }
+
+        var audiences = jwt.Audiences.ToArray();
+        var audienceOk = expected.SoleAudience
+            ? audiences.Length == 1 && expected.Audiences.Contains(audiences[0])
+            : audiences.Any(expected.Audiences.Contains);
+        if (!audienceOk)
+        {
+            return Fail(AssertionFailure.WrongAudience, string.Join(' ', audiences));
+        }
+
+        var expiresAt = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        if (expiresAt - now > policy.MaxLifetime + policy.ClockSkew)
+        {
+            return Fail(AssertionFailure.LifetimeTooLong);
+        }
+
+        if (jwt.TryGetPayloadValue<long>("iat", out var iat) && DateTimeOffset.FromUnixTimeSeconds(iat) > now + policy.ClockSkew)
+        {
+            return Fail(AssertionFailure.IssuedInTheFuture);
+        }
+
+        if (string.IsNullOrEmpty(jwt.Subject))
+        {
+            return Fail(AssertionFailure.MissingSubject);
+        }
+
+        if (expected.Subject is not null && jwt.Subject != expected.Subject)
+        {
+            return Fail(AssertionFailure.WrongSubject);
+        }
+
+        var missing = policy.RequiredClaims.FirstOrDefault(c => !jwt.TryGetPayloadValue<object>(c, out _));
+        if (missing is not null)
+        {
+            return Fail(AssertionFailure.MissingClaim, missing);
+        }
+
+        var jti = string.IsNullOrEmpty(jwt.Id) ? null : jwt.Id;
+        if (policy.JtiRequired && jti is null)
+        {
+            return Fail(AssertionFailure.MissingJti);
+        }
+
+        if (policy.JtiRequired && useJti is not null && !await useJti(jti!, expiresAt))
+        {
+            return Fail(AssertionFailure.Replayed);
+        }
+
+        return new AssertionResult(AssertionFailure.None, new AssertionClaims(jwt.Issuer, jwt.Subject, jti, expiresAt, jwt));
+    }
+
+    /// <summary>The kid and issuer of an assertion, read without trusting it (to find the client and its keys).</summary>
+    public static (string? Issuer, string? Kid) Peek(string assertion)
+    {
+        try
+        {
+            var jwt = new JsonWebToken(assertion);
+            return (jwt.Issuer, jwt.Kid);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>Only a key of the algorithm's family may verify it: the algorithm-confusion defence.</summary>
+    public static bool Fits(SecurityKey key, string alg) => alg[..2] switch
+    {
+        "HS" => key is SymmetricSecurityKey,
+        "RS" or "PS" => key is RsaSecurityKey or X509SecurityKey { PublicKey: System.Security.Cryptography.RSA } or JsonWebKey { Kty: "RSA" },
+        "ES" => key is ECDsaSecurityKey or X509SecurityKey { PublicKey: System.Security.Cryptography.ECDsa } or JsonWebKey { Kty: "EC" },
+        _ => false,
+    };
+
+    private static AssertionResult Fail(AssertionFailure failure, string? detail = null) => new(failure, null, detail ?? "");
+}

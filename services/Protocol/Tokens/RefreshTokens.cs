@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OAuthAspire.Protocol.Tokens;
+
+public enum RefreshDecision
+{
+    /// <summary>Unused token: rotate it.</summary>
+    Rotate,
+    /// <summary>Used moments ago by a concurrent request that won: refuse this one, harm nothing.</summary>
+    RaceLost,
+    /// <summary>Used long ago: someone replays a stolen token. Revoke the whole family.</summary>
+    Reuse,
+}
+
+/// <summary>
+/// Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2): opaque 256-bit random values, stored hashed,
+/// rotated on every use, grouped in a family that expires a fixed time after its first issue.
+/// </summary>
+public static class RefreshTokens
+{
+    public static string New() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>Opaque refresh tokens have no dots; our access tokens are JWTs with two.</summary>
+    public static bool LooksLikeRefreshToken(string token) => !token.Contains('.');
+
+    public static RefreshDecision Decide(DateTimeOffset? rotatedAt, DateTimeOffset now, TimeSpan grace) => rotatedAt switch
+    {
+        null => RefreshDecision.Rotate,
+        { } used when now - used <= grace => RefreshDecision.RaceLost,
+        _ => RefreshDecision.Reuse,
+    };
+
+    /// <summary>The family's absolute end: rotation never extends it.</summary>
+    public static DateTimeOffset FamilyExpiry(DateTimeOffset firstIssued, TimeSpan lifespan) => firstIssued + lifespan;
+}

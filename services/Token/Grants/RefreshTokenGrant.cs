@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Options;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.Token.Endpoints;
+using OAuthAspire.Token.Issuance;
+using OAuthAspire.Token.OpenIdConnect;
+using OAuthAspire.Token.Users;
+
+namespace OAuthAspire.Token.Grants;
+
+/// <summary>
+/// RFC 6749 §6 with rotation (RFC 9700 §4.14.2). Every use replaces the token. The family row is
+/// locked for the exchange, so of racing refreshes one wins and the others, arriving within the
+/// grace window, are refused harmlessly; a rotated token presented after the window is taken as
+/// stolen: the family and every access token issued from it are revoked.
+/// </summary>
+public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStore refreshTokens, UserDirectory users, IdTokenIssuer idTokens,
+    IAuditSink audit, IOptions<RefreshOptions> options, Issuer issuerId, TokenSettings settings, TimeProvider time)
+{
+    public async Task<GrantOutcome> HandleAsync(TokenRequest request)
+    {
+        var presented = request.Form["refresh_token"];
+        if (presented is null)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidRequest("The refresh_token parameter is required."));
+        }
+
+        if (!ScopeSet.TryParse(request.Form["scope"], out var requested))
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidScope("The scope parameter is malformed."));
+        }
+
+        var invalid = ProtocolError.InvalidGrant("The refresh token is invalid, expired or revoked.");
+        var now = time.GetUtcNow();
+        await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
+        await using var tx = await connection.BeginTransactionAsync(request.Aborted);
+        var row = await RefreshTokenStore.LockAsync(tx, presented, request.Aborted);
+        var family = row?.Family;
+        if (row is null || family!.ClientId != request.Client.ClientId)
+        {
+            return GrantOutcome.Refuse(invalid, row is null ? "unknown refresh token" : "refresh token of another client");
+        }
+
+        if (family.RevokedAt is not null || family.ExpiresAt <= now.UtcDateTime)
+        {
+            return GrantOutcome.Refuse(invalid, family.RevokedAt is not null ? "family revoked" : "family expired");
+        }
+
+        var actor = new AuditActor(family.UserSysId, null, family.ClientId);
+        var rotatedAt = row.RotatedAt is { } r ? new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+        switch (RefreshTokens.Decide(rotatedAt, now, options.Value.ReuseGrace))
+        {
+            case RefreshDecision.RaceLost:
+                await audit.WriteAsync(tx, new RefreshRaceLost(family.ClientId, family.FamilyId)
+                    { Actor = actor, Outcome = AuditOutcome.Failure, Reason = "used concurrently", RemoteAddress = request.RemoteAddress }, request.Aborted);
+                await tx.CommitAsync(request.Aborted);
+                return GrantOutcome.Refuse(invalid, "refresh race lost");
+
+            case RefreshDecision.Reuse:
+                var revoked = await refreshTokens.RevokeFamilyAsync(tx, family, "refresh token reuse", actor, request.RemoteAddress, request.Aborted);
+                await audit.WriteAsync(tx, new RefreshTokenReuseDetected(family.ClientId, family.UserSysId, family.FamilyId, revoked)
+                    { Actor = actor, Outcome = AuditOutcome.Failure, Reason = "a rotated refresh token was presented again", RemoteAddress = request.RemoteAddress },
+                    request.Aborted);
+                await tx.CommitAsync(request.Aborted);
+                return GrantOutcome.Refuse(invalid, "refresh token reuse: family revoked");
+        }
+
+        // A lockout (which anyone can cause) does not stop refresh; deactivation and deletion do.
+        var user = await users.GetAsync(family.UserSysId, request.Aborted);
+        if (user is not { Active: true })
+        {
+            return GrantOutcome.Refuse(invalid, "user missing or inactive");
+        }
+
+        var decision = ScopeDecision.Narrow(requested, family.Scopes);
+        if (!decision.Granted)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidScope("A refresh may only narrow the originally granted scopes."),
+                $"widening to {string.Join(' ', decision.Refused)}");
+        }
+
+        if (!await RefreshTokenStore.MarkRotatedAsync(tx, row.TokenHash, request.Aborted))
+        {
+            return GrantOutcome.Refuse(invalid, "refresh race lost");
+        }
+
+        var content = AccessToken.Describe(issuerId, settings.Audience, family.ClientId, user.SysId, decision.Scopes, user.Roles,
+            request.Client.AccessTokenLifespan, issuer.Now, user.UserName);
+        actor = actor with { UserName = user.UserName };
+        var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.RefreshToken, request.RemoteAddress, actor, null, family.FamilyId, request.Aborted);
+        var refreshToken = await RefreshTokenStore.AddTokenAsync(tx, family.FamilyId, request.Aborted);
+        await audit.WriteAsync(tx, new RefreshTokenRotated(family.ClientId, user.SysId, family.FamilyId, content.Jti)
+            { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
+        // With openid, a new ID token for the same sign-in: same sub and auth_time.
+        var idToken = decision.Scopes.Contains("openid")
+            ? idTokens.Issue(user, family.ClientId, new DateTimeOffset(DateTime.SpecifyKind(family.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), null,
+                accessToken, family.SessionId, family.Amr)
+            : null;
+        await tx.CommitAsync(request.Aborted);
+        return new GrantOutcome.Issued(new TokenResponse(accessToken, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
+            RefreshToken: refreshToken, IdToken: idToken));
+    }
+}
