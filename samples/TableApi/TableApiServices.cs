@@ -57,6 +57,7 @@ public static class TableApiServices
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapTableEndpoints();
+        app.MapIdentityEndpoint();
         return app;
     }
 }

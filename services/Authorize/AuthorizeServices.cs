@@ -20,7 +20,7 @@ public static class AuthorizeServices
 {
     public static WebApplicationBuilder AddAuthorizeServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer)]);
+        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(ClientChangedConsumer), typeof(ScopeChangedConsumer), typeof(JwksRotatedConsumer)]);
         var services = builder.Services;
         services.AddInternalGrpcServer();
         services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");

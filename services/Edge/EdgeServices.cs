@@ -5,6 +5,7 @@ using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Edge;
@@ -14,15 +15,17 @@ public static class EdgeServices
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
-            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(JwksRotatedConsumer)]);
+            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(JwksRotatedConsumer)]);
         builder.Services.AddEdgeRoutes();
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         JwksCache.AddJwksCache(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
         builder.Services.AddSingleton<RevocationList>();
         builder.Services.AddSingleton<ClientStatus>();
+        builder.Services.AddSingleton<ApiPolicySnapshot>();
         builder.Services.AddHostedService<RevocationSnapshot>();
         return builder;
     }

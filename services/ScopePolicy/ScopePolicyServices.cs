@@ -1,4 +1,6 @@
+using OAuthAspire.ScopePolicy.Policies;
 using OAuthAspire.ScopePolicy.Scopes;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 
@@ -11,12 +13,16 @@ public static class ScopePolicyServices
         builder.AddOAuthService("scopepolicydb", typeof(ScopePolicyServices).Assembly);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddSingleton<ScopeStore>();
+        builder.Services.AddSingleton<PolicyStore>();
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
         return builder;
     }
 
     public static WebApplication MapScopePolicyEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults();
+        app.MapScopeAdminEndpoints();
+        app.MapPolicyAdminEndpoints();
         app.MapGrpcService<ScopePolicyGrpcService>();
         return app;
     }

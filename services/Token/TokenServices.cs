@@ -22,7 +22,7 @@ public static class TokenServices
     public static WebApplicationBuilder AddTokenServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
-            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer)], [typeof(GrantWithdrawnConsumer)]);
+            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer), typeof(ScopeChangedConsumer)], [typeof(GrantWithdrawnConsumer)]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");

@@ -1,3 +1,4 @@
+using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -32,4 +33,21 @@ public sealed class ScopeCatalog(IServiceProvider services)
         }, cancellationToken);
 
     public void Invalidate() => _descriptions.Clear();
+}
+
+/// <summary>A scope created, changed or deleted changes the consent texts: drop them.</summary>
+public sealed class ScopeChangedConsumer(ScopeCatalog catalog) :
+    MassTransit.IConsumer<ScopeCreated>, MassTransit.IConsumer<ScopeUpdated>, MassTransit.IConsumer<ScopeDeleted>
+{
+    public Task Consume(MassTransit.ConsumeContext<ScopeCreated> context) => Drop();
+
+    public Task Consume(MassTransit.ConsumeContext<ScopeUpdated> context) => Drop();
+
+    public Task Consume(MassTransit.ConsumeContext<ScopeDeleted> context) => Drop();
+
+    private Task Drop()
+    {
+        catalog.Invalidate();
+        return Task.CompletedTask;
+    }
 }

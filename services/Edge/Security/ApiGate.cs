@@ -1,8 +1,13 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
+using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Admin;
@@ -13,12 +18,15 @@ using OAuthAspire.ServiceDefaults.Security;
 namespace OAuthAspire.Edge.Security;
 
 /// <summary>
-/// Guards <c>/api/**</c>: a valid access token of this issuer (RFC 6750), not revoked, of an active
-/// client; <c>/api/admin/**</c> also needs <c>admin.api</c> and an admin role. Admitted requests go
-/// on with the verified identity in headers, after any such header from outside was removed.
+/// Guards <c>/api/**</c>: the path canonicalised once (ambiguous forms refused), a valid access
+/// token of this issuer (RFC 6750), not revoked, of an active client; then the scopes that count
+/// (the token's, within the client's current allowed scopes and the active scopes) must satisfy
+/// <c>/api/admin/**</c>'s own rule (<c>admin.api</c> and an admin role) or the API's scope policy.
+/// Admitted requests go on with the verified identity in headers, after any such header from
+/// outside was removed.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, RevocationList revocations, ClientStatus clients,
-    IAuditSink audit, ILogger<ApiGate> logger)
+    ApiPolicySnapshot policies, IAuditSink audit, ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -27,14 +35,38 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
     {
         // Nobody outside may pose as a verified identity, on any path.
         EdgeIdentity.StripFrom(context.Request.Headers);
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api"))
+        if (!context.Request.Path.StartsWithSegments("/api"))
         {
             await next(context);
             return;
         }
 
-        var admin = path.StartsWithSegments("/api/admin");
+        // One reading of the path, for the decision and for the API behind: what is matched is what is forwarded.
+        var path = ApiPath.Canonicalize(RawPath(context), out var problem);
+        var admin = ApiPath.IsUnder(path ?? context.Request.Path.Value!, ApiPolicies.AdminPrefix);
+        if (path is null)
+        {
+            await RefuseAsync(context, admin, 400, null, OAuthErrorCodes.InvalidRequest, $"The request path is ambiguous: {problem}.");
+            return;
+        }
+
+        context.Request.Path = new PathString(path);
+        try
+        {
+            await GuardAsync(context, path, admin);
+        }
+        catch (RpcException e) when (!context.Response.HasStarted && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+        {
+            // A dependency is away: say so, and never let the call through unchecked.
+            logger.LogWarning("An API call could not be checked: {Status}", e.StatusCode);
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, 503, null, new OAuthError("temporarily_unavailable", "The request cannot be checked right now; try again shortly."),
+                "application/json");
+        }
+    }
+
+    private async Task GuardAsync(HttpContext context, string path, bool admin)
+    {
         var header = BearerToken.Read(context.Request.Headers.Authorization.ToArray(), out var token);
         if (header == BearerHeader.Missing)
         {
@@ -48,31 +80,84 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             return;
         }
 
-        var (content, failure) = await ValidateAsync(token, context.RequestAborted);
+        var (content, client, failure) = await ValidateAsync(token, context.RequestAborted);
         if (content is null)
         {
             await RefuseAsync(context, admin, 401, $"Bearer error=\"invalid_token\", error_description=\"{failure}\"", OAuthErrorCodes.InvalidToken, failure);
             return;
         }
 
-        if (admin && !AdminApi.IsAdmin(content.Scopes, content.Roles))
+        var started = Stopwatch.GetTimestamp();
+        var (set, cached) = await policies.GetAsync(context.RequestAborted);
+        // ServiceNow semantics: taking a scope from a client (or deactivating it) disarms its live tokens.
+        var scopes = content.Scopes.Where(s => client!.Scopes.Contains(s) && set.ActiveScopes.Contains(s)).ToArray();
+        if (admin)
         {
-            await RefuseAsync(context, admin, 403, $"Bearer error=\"insufficient_scope\", scope=\"{AdminApi.AdminScope}\"",
-                OAuthErrorCodes.InsufficientScope, "Admin APIs need the admin.api scope and an administrator role.", content);
-            return;
+            if (!AdminApi.IsAdmin(scopes, content.Roles))
+            {
+                await RefuseAsync(context, admin, 403, $"Bearer error=\"insufficient_scope\", scope=\"{AdminApi.AdminScope}\"",
+                    OAuthErrorCodes.InsufficientScope, "Admin APIs need the admin.api scope and an administrator role.", content);
+                return;
+            }
+
+            if (!EdgeRoutes.IsAdminRoute(context.Request.Path))
+            {
+                await WriteAsync(context, 404, null, Problem(404, "No such admin API."), "application/problem+json");
+                return;
+            }
+        }
+        else
+        {
+            var decision = ApiPolicies.Decide(set.Policies, context.Request.Method, path, scopes.ToHashSet(StringComparer.Ordinal));
+            EdgeMetrics.RecordDecision(started, cached);
+            if (!decision.Allowed)
+            {
+                await DenyAsync(context, path, decision, content);
+                return;
+            }
         }
 
-        if (admin && !EdgeRoutes.IsAdminRoute(path))
-        {
-            await WriteAsync(context, 404, null, Problem(404, "No such admin API."), "application/problem+json");
-            return;
-        }
-
-        new EdgeIdentity(content.Subject, content.UserName, content.ClientId, content.Scopes, content.Roles).WriteTo(context.Request.Headers);
+        new EdgeIdentity(content.Subject, content.UserName, content.ClientId, scopes, content.Roles).WriteTo(context.Request.Headers);
         await next(context);
     }
 
-    private async Task<(AccessTokenContent? Content, string Failure)> ValidateAsync(string token, CancellationToken cancellationToken)
+    /// <summary>403 insufficient_scope naming the scopes that would pass (RFC 6750 §3.1), audited.</summary>
+    private async Task DenyAsync(HttpContext context, string path, ApiDecision decision, AccessTokenContent token)
+    {
+        var required = string.Join(' ', decision.RequiredScopes);
+        var description = decision.RequiredScopes.Count == 0
+            ? "No rule of this API's policy allows this call."
+            : $"This call needs one of these scopes: {required}.";
+        await RecordAsync(context, new ApiAccessDenied(context.Request.Method, path, decision.RequiredScopes, decision.Policy)
+        {
+            Actor = Actor(token),
+            Outcome = AuditOutcome.Failure,
+            Reason = decision.Reason,
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+        });
+        var challenge = decision.RequiredScopes.Count == 0
+            ? "Bearer error=\"insufficient_scope\""
+            : $"Bearer error=\"insufficient_scope\", scope=\"{required}\"";
+        await WriteAsync(context, 403, challenge, new OAuthError(OAuthErrorCodes.InsufficientScope, description), "application/json");
+    }
+
+    /// <summary>The path as the caller sent it (before the server decoded it), without the query.</summary>
+    private static string RawPath(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
+        if (!raw.StartsWith('/'))
+        {
+            // Absolute form (http://host/path): the path starts at the first slash after the authority.
+            var scheme = raw.IndexOf("://", StringComparison.Ordinal);
+            var slash = scheme < 0 ? -1 : raw.IndexOf('/', scheme + 3);
+            raw = slash < 0 ? "/" : raw[slash..];
+        }
+
+        var query = raw.IndexOfAny(['?', '#']);
+        return query < 0 ? raw : raw[..query];
+    }
+
+    private async Task<(AccessTokenContent? Content, Client? Client, string Failure)> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, await jwks.KeysAsync(cancellationToken), ClockSkew);
         if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshAsync(force: false, cancellationToken))
@@ -82,7 +167,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
         if (!result.IsValid)
         {
-            return (null, result.Failure switch
+            return (null, null, result.Failure switch
             {
                 TokenFailure.Expired => "The access token expired.",
                 TokenFailure.WrongType => "The token is not an access token.",
@@ -92,34 +177,41 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
         if (revocations.IsRevoked(result.Token!.Jti))
         {
-            return (null, "The access token was revoked.");
+            return (null, null, "The access token was revoked.");
         }
 
-        return await clients.GetAsync(result.Token.ClientId, cancellationToken) is { Active: true }
-            ? (result.Token, "")
-            : (null, "The access token's client is not active.");
+        return await clients.GetAsync(result.Token.ClientId, cancellationToken) is { Active: true } client
+            ? (result.Token, client, "")
+            : (null, null, "The access token's client is not active.");
     }
 
-    private async Task RefuseAsync(HttpContext context, bool admin, int status, string challenge, string? error, string description,
+    private static AuditActor Actor(AccessTokenContent? token) =>
+        token is null ? AuditActor.None : new AuditActor(token.Subject == token.ClientId ? null : token.Subject, token.UserName, token.ClientId);
+
+    private async Task RecordAsync(HttpContext context, AuditEvent auditEvent)
+    {
+        try
+        {
+            await audit.WriteAsync(auditEvent, context.RequestAborted);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning("Could not record a refused API call: {Reason}", e.Message);
+        }
+    }
+
+    private async Task RefuseAsync(HttpContext context, bool admin, int status, string? challenge, string? error, string description,
         AccessTokenContent? token = null)
     {
         if (admin)
         {
-            try
+            await RecordAsync(context, new AdminAccessRefused(context.Request.Method, context.Request.Path.Value ?? "", status)
             {
-                await audit.WriteAsync(new AdminAccessRefused(context.Request.Method, context.Request.Path.Value ?? "", status)
-                {
-                    Actor = token is null ? AuditActor.None : new AuditActor(token.Subject, token.UserName, token.ClientId),
-                    Outcome = AuditOutcome.Failure,
-                    Reason = description,
-                    RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-                }, context.RequestAborted);
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning("Could not record a refused admin call: {Reason}", e.Message);
-            }
-
+                Actor = Actor(token),
+                Outcome = AuditOutcome.Failure,
+                Reason = description,
+                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            });
             await WriteAsync(context, status, challenge, Problem(status, description), "application/problem+json");
             return;
         }

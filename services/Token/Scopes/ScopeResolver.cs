@@ -1,3 +1,4 @@
+using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -26,4 +27,21 @@ public sealed class ScopeResolver(ScopePolicyClient scopePolicy)
             var reply = await scopePolicy.ResolveGrantedScopesAsync(request, cancellationToken: ct);
             return new ScopeDecision(reply.Ok, reply.Granted, reply.Refused);
         }, cancellationToken);
+}
+
+/// <summary>A scope created, changed or deleted may change any decision: drop them all.</summary>
+public sealed class ScopeChangedConsumer(ScopeResolver resolver) :
+    MassTransit.IConsumer<ScopeCreated>, MassTransit.IConsumer<ScopeUpdated>, MassTransit.IConsumer<ScopeDeleted>
+{
+    public Task Consume(MassTransit.ConsumeContext<ScopeCreated> context) => Drop();
+
+    public Task Consume(MassTransit.ConsumeContext<ScopeUpdated> context) => Drop();
+
+    public Task Consume(MassTransit.ConsumeContext<ScopeDeleted> context) => Drop();
+
+    private Task Drop()
+    {
+        resolver.Cache.Clear();
+        return Task.CompletedTask;
+    }
 }

@@ -1,0 +1,194 @@
+namespace OAuthAspire.Protocol.Policies;
+
+/// <summary>One rule of an API's policy: methods (empty = all), a resource pattern, the scopes that pass.</summary>
+public sealed record ApiRule(IReadOnlyList<string> Methods, string Resource, IReadOnlyList<string> Scopes);
+
+/// <summary>An API (a base path) whose calls need a linked scope.</summary>
+public sealed record ApiPolicy(string Name, string BasePath, IReadOnlyList<ApiRule> Rules);
+
+public sealed record ApiDecision(bool Allowed, IReadOnlyList<string> RequiredScopes, string? Policy, string Reason)
+{
+    public static ApiDecision Open { get; } = new(true, [], null, "no policy covers this API");
+}
+
+/// <summary>
+/// REST API auth scopes (ServiceNow): an API with no policy is open to any valid token. Under a
+/// policy the most specific matching rule decides, and the token needs one of its scopes; a call no
+/// rule matches is refused. <c>useraccount</c> passes every policy check, matched or not (never the
+/// admin APIs' rule, which the edge applies before any policy).
+/// </summary>
+public static class ApiPolicies
+{
+    public const string UserAccount = "useraccount";
+    public const string AdminPrefix = "/api/admin";
+
+    public static readonly IReadOnlySet<string> Methods = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+    };
+
+    /// <param name="path">The canonical path (<see cref="ApiPath.Canonicalize"/>).</param>
+    /// <param name="scopes">The scopes that count: the token's, within the client's current allowed scopes.</param>
+    public static ApiDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, IReadOnlySet<string> scopes)
+    {
+        // The API: the policy with the longest base path above the request.
+        ApiPolicy? policy = null;
+        foreach (var candidate in policies)
+        {
+            if (ApiPath.IsUnder(path, candidate.BasePath) && (policy is null || candidate.BasePath.Length > policy.BasePath.Length))
+            {
+                policy = candidate;
+            }
+        }
+
+        if (policy is null)
+        {
+            return ApiDecision.Open;
+        }
+
+        ApiRule? best = null;
+        var bestScore = (-1, -1, -1);
+        foreach (var rule in policy.Rules)
+        {
+            // HEAD is GET without the body (RFC 9110 §9.3.2): a GET rule covers it.
+            if ((rule.Methods.Count == 0 || rule.Methods.Contains(method) || (method == "HEAD" && rule.Methods.Contains("GET")))
+                && PathPattern.Matches(rule.Resource, path))
+            {
+                var score = Specificity(rule);
+                if (score.CompareTo(bestScore) > 0)
+                {
+                    (best, bestScore) = (rule, score);
+                }
+            }
+        }
+
+        if (scopes.Contains(UserAccount))
+        {
+            return new ApiDecision(true, best?.Scopes ?? [], policy.Name, "useraccount passes every API policy");
+        }
+
+        if (best is null)
+        {
+            return new ApiDecision(false, [], policy.Name, "no rule of the API's policy matches this call");
+        }
+
+        return best.Scopes.Any(scopes.Contains)
+            ? new ApiDecision(true, best.Scopes, policy.Name, $"rule {best.Resource} allows")
+            : new ApiDecision(false, best.Scopes, policy.Name, $"rule {best.Resource} needs one of: {string.Join(' ', best.Scopes)}");
+    }
+
+    /// <summary>More literal segments first, then fewer wildcards, then rules naming their methods.</summary>
+    private static (int, int, int) Specificity(ApiRule rule)
+    {
+        var segments = rule.Resource.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return (segments.Count(s => s is not ("*" or "**")), -segments.Count(s => s is "*" or "**") * 2 - (segments.LastOrDefault() == "**" ? 1 : 0),
+            rule.Methods.Count == 0 ? 0 : 1);
+    }
+
+    /// <summary>Null when the policy is acceptable, else field → message (for ProblemDetails).</summary>
+    public static IReadOnlyDictionary<string, string> Problems(string? name, string? basePath, IReadOnlyList<ApiRule>? rules, IReadOnlySet<string> knownScopes)
+    {
+        var problems = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100 || name.Any(char.IsControl))
+        {
+            problems["name"] = "is required: 1-100 characters";
+        }
+
+        if (basePath is null || ApiPath.Canonicalize(basePath, out _) != basePath || !basePath.StartsWith("/api/", StringComparison.Ordinal) || basePath.EndsWith('/')
+            || basePath.Contains('*'))
+        {
+            problems["basePath"] = "must be a canonical path under /api/, without a trailing slash or wildcards";
+        }
+        else if (ApiPath.IsUnder(basePath, AdminPrefix) || basePath == "/api")
+        {
+            problems["basePath"] = "the admin APIs cannot be given a policy: they have their own rule";
+        }
+
+        if (rules is null || rules.Count == 0)
+        {
+            problems["rules"] = "at least one rule is needed";
+        }
+
+        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        {
+            var rule = rules![i];
+            if (rule.Methods.Any(m => !Methods.Contains(m)))
+            {
+                problems[$"rules[{i}].methods"] = "must be HTTP methods in capitals (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)";
+            }
+
+            if (PathPattern.Problem(rule.Resource) is { } patternProblem)
+            {
+                problems[$"rules[{i}].resource"] = patternProblem;
+            }
+            else if (basePath is not null && !ApiPath.IsUnder(rule.Resource.Replace("/**", "", StringComparison.Ordinal).Replace("/*", "/x", StringComparison.Ordinal), basePath))
+            {
+                problems[$"rules[{i}].resource"] = "must be under the API's base path";
+            }
+
+            if (rule.Scopes.Count == 0)
+            {
+                problems[$"rules[{i}].scopes"] = "at least one scope is needed";
+            }
+            else if (rule.Scopes.FirstOrDefault(s => !knownScopes.Contains(s)) is { } unknown)
+            {
+                problems[$"rules[{i}].scopes"] = $"unknown scope '{unknown}'";
+            }
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>
+/// Resource patterns: literal segments, <c>*</c> for exactly one segment, and a final <c>**</c>
+/// for any number of further segments (none included).
+/// </summary>
+public static class PathPattern
+{
+    public static bool Matches(string pattern, string path)
+    {
+        var p = pattern.Split('/');
+        var s = path.Split('/');
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (p[i] == "**")
+            {
+                return true;
+            }
+
+            // Case-insensitive like the routers behind the edge, so a change of case cannot dodge a rule.
+            if (i >= s.Length || (p[i] != "*" && !string.Equals(p[i], s[i], StringComparison.OrdinalIgnoreCase)) || (p[i] == "*" && s[i].Length == 0))
+            {
+                return false;
+            }
+        }
+
+        return p.Length == s.Length;
+    }
+
+    public static string? Problem(string? pattern)
+    {
+        if (pattern is null || !pattern.StartsWith("/api/", StringComparison.Ordinal) || pattern.Length > 512)
+        {
+            return "must be a path under /api/";
+        }
+
+        var segments = pattern.Split('/');
+        for (var i = 1; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment == "**" && i != segments.Length - 1)
+            {
+                return "** may only end a pattern";
+            }
+
+            if (segment.Length == 0 || segment is "." or ".." || (segment.Contains('*') && segment is not ("*" or "**")) || segment.Contains('%'))
+            {
+                return "segments are literal names, * or a final **; no empty, dot or encoded segments";
+            }
+        }
+
+        return null;
+    }
+}

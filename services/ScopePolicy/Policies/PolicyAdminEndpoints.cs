@@ -1,0 +1,121 @@
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Policies;
+using OAuthAspire.ScopePolicy.Scopes;
+using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Data;
+
+namespace OAuthAspire.ScopePolicy.Policies;
+
+/// <summary><c>/api/admin/api-policies</c>: link REST APIs (and some of their methods and resources) to scopes.</summary>
+public static class PolicyAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapPolicyAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var policies = endpoints.MapAdminGroup("/api/admin/api-policies");
+        policies.MapGet("", async (PolicyStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(ApiPolicyDto.From).ToArray()));
+        policies.MapGet("/{name}", async (string name, PolicyStore store, CancellationToken ct) =>
+            await store.FindAsync(name, ct) is { } p ? TypedResults.Ok(ApiPolicyDto.From(p)) : NotFound(name));
+        policies.MapPost("", CreateAsync);
+        policies.MapPut("/{name}", UpdateAsync);
+        policies.MapDelete("/{name}", DeleteAsync);
+        return endpoints;
+    }
+
+    private static async Task<(ApiPolicy? Policy, IResult? Problem)> ValidateAsync(ApiPolicyDto body, ScopeStore scopes, CancellationToken cancellationToken)
+    {
+        var known = (await scopes.ListAsync(includeInactive: false, cancellationToken)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var rules = body.ToRules();
+        var problems = ApiPolicies.Problems(body.Name, body.BasePath, rules, known);
+        return problems.Count > 0
+            ? (null, TypedResults.ValidationProblem(problems.ToDictionary(p => p.Key, p => new[] { p.Value })))
+            : (new ApiPolicy(body.Name!, body.BasePath!, rules), null);
+    }
+
+    private static async Task<IResult> CreateAsync(ApiPolicyDto body, PolicyStore store, ScopeStore scopes, IAuditSink audit, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var (policy, problem) = await ValidateAsync(body, scopes, cancellationToken);
+        if (policy is null)
+        {
+            return problem!;
+        }
+
+        return await store.DataSource.InTransactionAsync<IResult>(async tx =>
+        {
+            if (await ScopesGoneAsync(tx, policy, cancellationToken) is { } gone)
+            {
+                return gone;
+            }
+
+            if (!await PolicyStore.InsertAsync(tx, policy, cancellationToken))
+            {
+                return Conflict("A policy with this name or base path exists.");
+            }
+
+            await audit.WriteAsync(tx, new ApiPolicyCreated(policy.Name, policy.BasePath, policy.Rules.Count) { Actor = http.Caller().Actor }, cancellationToken);
+            return TypedResults.Created($"/api/admin/api-policies/{Uri.EscapeDataString(policy.Name)}", ApiPolicyDto.From(policy));
+        }, cancellationToken);
+    }
+
+    private static async Task<IResult> UpdateAsync(string name, ApiPolicyDto body, PolicyStore store, ScopeStore scopes, IAuditSink audit, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var (policy, problem) = await ValidateAsync(body with { Name = body.Name ?? name }, scopes, cancellationToken);
+        if (policy is null)
+        {
+            return problem!;
+        }
+
+        try
+        {
+            return await store.DataSource.InTransactionAsync<IResult>(async tx =>
+            {
+                if (await ScopesGoneAsync(tx, policy, cancellationToken) is { } gone)
+                {
+                    return gone;
+                }
+
+                if (!await PolicyStore.UpdateAsync(tx, name, policy, cancellationToken))
+                {
+                    return NotFound(name);
+                }
+
+                await audit.WriteAsync(tx, new ApiPolicyUpdated(policy.Name, policy.BasePath, policy.Rules.Count) { Actor = http.Caller().Actor }, cancellationToken);
+                return TypedResults.Ok(ApiPolicyDto.From(policy));
+            }, cancellationToken);
+        }
+        catch (Npgsql.PostgresException e) when (e.IsUniqueViolation(out _))
+        {
+            return Conflict("A policy with this name or base path exists.");
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, PolicyStore store, IAuditSink audit, HttpContext http, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindAsync(name, cancellationToken);
+        if (existing is null)
+        {
+            return NotFound(name);
+        }
+
+        await store.DataSource.InTransactionAsync(async tx =>
+        {
+            await PolicyStore.DeleteAsync(tx, name, cancellationToken);
+            await audit.WriteAsync(tx, new ApiPolicyDeleted(existing.Name, existing.BasePath) { Actor = http.Caller().Actor }, cancellationToken);
+        }, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Locks the linked scopes until commit; a conflict if one was deleted or deactivated since validation.</summary>
+    private static async Task<IResult?> ScopesGoneAsync(Npgsql.NpgsqlTransaction tx, ApiPolicy policy, CancellationToken cancellationToken)
+    {
+        var linked = policy.Rules.SelectMany(r => r.Scopes).ToHashSet(StringComparer.Ordinal);
+        linked.ExceptWith(await ScopeStore.LockActiveAsync(tx, linked, cancellationToken));
+        return linked.Count == 0 ? null : Conflict($"The scope '{linked.First()}' was deleted or deactivated meanwhile.");
+    }
+
+    private static IResult NotFound(string name) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"No API policy '{name}'.");
+
+    private static IResult Conflict(string detail) => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: detail);
+}
