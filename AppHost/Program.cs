@@ -31,8 +31,8 @@ edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
     .WithReference(federationTrust).WithReference(scopePolicy).WithReference(tableApi);
 authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy);
 token.WithReference(authorize).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust);
-clientRegistry.WithReference(authorize).WithReference(scopePolicy);
-federationTrust.WithReference(authorize).WithReference(scopePolicy);
+clientRegistry.WithReference(authorize).WithReference(scopePolicy).WithReference(federationTrust);
+federationTrust.WithReference(authorize).WithReference(scopePolicy).WithReference(clientRegistry);
 scopePolicy.WithReference(clientRegistry);
 
 builder.Build().Run();

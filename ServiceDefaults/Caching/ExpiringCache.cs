@@ -43,6 +43,28 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         return value;
     }
 
+    /// <summary>
+    /// Like <see cref="GetOrAddAsync(TKey, Func{TKey, CancellationToken, Task{TValue}}, CancellationToken)"/>, with a
+    /// lifetime per value (capped by the cache's own); a null lifetime keeps the value out of the cache.
+    /// </summary>
+    public async ValueTask<TValue> GetOrAddAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?> lifetimeOf,
+        CancellationToken cancellationToken)
+    {
+        if (TryGet(key, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = Interlocked.Read(ref _generation);
+        var value = await load(key, cancellationToken);
+        if (lifetimeOf(value) is { } ttl && ttl > TimeSpan.Zero)
+        {
+            Set(key, value, generation, ttl < lifetime ? ttl : lifetime);
+        }
+
+        return value;
+    }
+
     public void Set(TKey key, TValue value) => Set(key, value, Interlocked.Read(ref _generation));
 
     public void Invalidate(TKey key)
@@ -57,7 +79,7 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         _entries.Clear();
     }
 
-    private void Set(TKey key, TValue value, long generation)
+    private void Set(TKey key, TValue value, long generation, TimeSpan? ttlOverride = null)
     {
         if (generation != Interlocked.Read(ref _generation))
         {
@@ -70,7 +92,7 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
             _entries.Clear();
         }
 
-        var ttl = LifetimeOverride?.Invoke() ?? lifetime;
+        var ttl = ttlOverride ?? LifetimeOverride?.Invoke() ?? lifetime;
         _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds);
     }
 

@@ -8,7 +8,9 @@ namespace OAuthAspire.ServiceDefaults.Http;
 /// behind it. The edge first strips every <c>X-OAuthAspire-*</c> header a caller sent, and
 /// services believe these only on requests that carry the edge's internal key.
 /// </summary>
-public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles)
+/// <param name="Trust">The trusted external provider whose token this was (null for our own tokens).</param>
+public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,
+    string? Trust = null)
 {
     public const string HeaderPrefix = "X-OAuthAspire-";
     public const string SubjectHeader = "X-OAuthAspire-Subject";
@@ -16,6 +18,7 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
     public const string ClientHeader = "X-OAuthAspire-Client";
     public const string ScopesHeader = "X-OAuthAspire-Scopes";
     public const string RolesHeader = "X-OAuthAspire-Roles";
+    public const string TrustHeader = "X-OAuthAspire-Trust";
 
     public AuditActor Actor => new(Subject == ClientId ? null : Subject, UserName, ClientId);
 
@@ -36,8 +39,9 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
         }
 
         var user = headers[UserNameHeader].ToString();
+        var trust = headers[TrustHeader].ToString();
         return new EdgeIdentity(subject, user.Length == 0 ? null : Uri.UnescapeDataString(user), client,
-            Split(headers[ScopesHeader].ToString()), Split(headers[RolesHeader].ToString()));
+            Split(headers[ScopesHeader].ToString()), Split(headers[RolesHeader].ToString()), trust.Length == 0 ? null : Uri.UnescapeDataString(trust));
     }
 
     /// <summary>Writes this identity onto a request about to be forwarded.</summary>
@@ -51,6 +55,11 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
         {
             // User names may hold any character; a header value may not.
             headers[UserNameHeader] = Uri.EscapeDataString(UserName);
+        }
+
+        if (Trust is not null)
+        {
+            headers[TrustHeader] = Uri.EscapeDataString(Trust);
         }
     }
 

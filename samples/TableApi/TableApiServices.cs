@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using OAuthAspire.ServiceDefaults;
@@ -8,6 +9,8 @@ namespace OAuthAspire.Samples.TableApi;
 
 public static class TableApiServices
 {
+    private const string ApiScheme = "api";
+
     /// <summary>
     /// Defence in depth: besides the edge's checks, the API validates the bearer token itself with
     /// the standard JwtBearer handler, configured from the issuer's metadata and our audience.
@@ -17,22 +20,28 @@ public static class TableApiServices
         builder.AddServiceDefaults();
         builder.AddServiceDatabase("tableapidb", typeof(TableApiServices).Assembly);
         var issuer = builder.Configuration["OAuth:Issuer"] ?? throw new InvalidOperationException("OAuth:Issuer is required.");
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MetadataAddress = issuer + "/.well-known/openid-configuration";
-            o.RequireHttpsMetadata = issuer.StartsWith("https://", StringComparison.Ordinal);
-            o.MapInboundClaims = false;
-            // Inside the system: a rotation is published minutes ahead, but an administrator may
-            // activate a key at once; refetch the keys on an unknown kid after 10 s, not 5 min.
-            o.RefreshInterval = TimeSpan.FromSeconds(10);
-            o.TokenValidationParameters = new TokenValidationParameters
+        // Our tokens are checked here again; a trusted provider's token was checked and mapped by
+        // the edge (federation-trust), whose verified identity is believed for those calls only.
+        builder.Services.AddAuthentication(ApiScheme)
+            .AddPolicyScheme(ApiScheme, "Our tokens, or a trusted provider's through the edge", o => o.ForwardDefaultSelector = context =>
+                EdgeIdentity.Of(context)?.Trust is null ? JwtBearerDefaults.AuthenticationScheme : EdgeIdentityHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, EdgeIdentityHandler>(EdgeIdentityHandler.SchemeName, null)
+            .AddJwtBearer(o =>
             {
-                ValidIssuer = issuer,
-                ValidAudience = builder.Configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer + "/api",
-                ValidTypes = ["at+jwt"],
-                ClockSkew = TimeSpan.FromSeconds(30),
-            };
-        });
+                o.MetadataAddress = issuer + "/.well-known/openid-configuration";
+                o.RequireHttpsMetadata = issuer.StartsWith("https://", StringComparison.Ordinal);
+                o.MapInboundClaims = false;
+                // Inside the system: a rotation is published minutes ahead, but an administrator may
+                // activate a key at once; refetch the keys on an unknown kid after 10 s, not 5 min.
+                o.RefreshInterval = TimeSpan.FromSeconds(10);
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = issuer,
+                    ValidAudience = builder.Configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer + "/api",
+                    ValidTypes = ["at+jwt"],
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+            });
         builder.Services.AddAuthorization();
         return builder;
     }

@@ -1,6 +1,7 @@
 using OAuthAspire.ClientRegistry.Clients;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
@@ -14,6 +15,7 @@ public static class ClientRegistryServices
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
         builder.Services.AddSingleton<SharedKeyProtector>();

@@ -5,6 +5,7 @@ using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -15,17 +16,20 @@ public static class EdgeServices
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
-            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(JwksRotatedConsumer)]);
+            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(FederationChangedConsumer),
+                typeof(JwksRotatedConsumer)]);
         builder.Services.AddEdgeRoutes();
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
         JwksCache.AddJwksCache(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
         builder.Services.AddSingleton<RevocationList>();
         builder.Services.AddSingleton<ClientStatus>();
         builder.Services.AddSingleton<ApiPolicySnapshot>();
+        builder.Services.AddSingleton<FederatedTokens>();
         builder.Services.AddHostedService<RevocationSnapshot>();
         return builder;
     }

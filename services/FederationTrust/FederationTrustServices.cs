@@ -1,6 +1,11 @@
 using OAuthAspire.FederationTrust.Trusts;
+using OAuthAspire.FederationTrust.Validation;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.ServiceDefaults.Security;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.FederationTrust;
 
@@ -8,14 +13,26 @@ public static class FederationTrustServices
 {
     public static WebApplicationBuilder AddFederationTrustServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly);
+        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, [typeof(TrustChangedConsumer)]);
         builder.Services.AddInternalGrpcServer();
+        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddSingleton(TimeProvider.System);
+        RemoteKeySets.AddRemoteKeySets(builder.Services);
+        builder.Services.AddSingleton<TrustStore>();
+        builder.Services.AddSingleton<TrustCatalog>();
+        builder.Services.AddSingleton<ProviderKeys>();
+        builder.Services.AddSingleton<UserMapping>();
+        builder.Services.AddSingleton<ExternalTokenValidation>();
+        builder.Services.AddHostedService<FederationHousekeeping>();
         return builder;
     }
 
     public static WebApplication MapFederationTrustEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults();
+        app.MapTrustAdminEndpoints();
         app.MapGrpcService<FederationTrustGrpcService>();
         return app;
     }

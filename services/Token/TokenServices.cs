@@ -1,6 +1,7 @@
 using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.ServiceDefaults.Security;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Discovery;
@@ -13,6 +14,7 @@ using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.Token;
@@ -27,6 +29,7 @@ public static class TokenServices
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
         builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
         {
             o.ValueCountLimit = 64;
@@ -60,14 +63,11 @@ public static class TokenServices
         services.AddSingleton<RefreshTokenGrant>();
         services.AddSingleton<PasswordGrant>();
         services.AddSingleton<JwtBearerGrant>();
+        services.AddSingleton<TokenExchangeGrant>();
         services.AddSingleton<JtiStore>();
         services.AddSingleton<VerifierKeys>();
         services.AddSingleton<ClientAssertions>();
-        services.AddHttpClient(VerifierKeys.HttpClientName, c =>
-        {
-            c.Timeout = TimeSpan.FromSeconds(5);
-            c.MaxResponseContentBufferSize = 64 * 1024;
-        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();

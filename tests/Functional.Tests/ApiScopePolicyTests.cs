@@ -19,8 +19,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     public async Task AReadScopeCanGetButIsRefusedPostNamingTheScopeItNeeds()
     {
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
-        var table = await ProtectedTableAsync();
-        var token = await TokenAsync([table.Read]);
+        var table = await _api.ProtectedTableAsync();
+        var token = await _api.TokenAsync([table.Read]);
 
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, table.Path, token: token)).StatusCode);
         var post = await _api.SendAsync(HttpMethod.Post, table.Path, new { short_description = "printer on fire" }, token: token);
@@ -42,8 +42,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task UserAccountPassesEveryCheckOfAPolicy()
     {
-        var table = await ProtectedTableAsync();
-        var token = await TokenAsync(["useraccount"]);
+        var table = await _api.ProtectedTableAsync();
+        var token = await _api.TokenAsync(["useraccount"]);
 
         var created = await _api.SendAsync(HttpMethod.Post, table.Path, new { short_description = "disk full" }, token: token);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -57,8 +57,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task ACallNoRuleCoversIsRefusedEvenWithEveryScopeOfThePolicy()
     {
-        var table = await ProtectedTableAsync();
-        var token = await TokenAsync([table.Read, table.Write]);
+        var table = await _api.ProtectedTableAsync();
+        var token = await _api.TokenAsync([table.Read, table.Write]);
 
         var delete = await _api.SendAsync(HttpMethod.Delete, $"{table.Path}/0123456789abcdef0123456789abcdef", token: token);
 
@@ -69,8 +69,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task AnApiWithoutAPolicyIsOpenToAnyValidToken()
     {
-        var scope = await CreateScopeAsync("unrelated");
-        var token = await TokenAsync([scope]);
+        var scope = await _api.CreateScopeAsync("unrelated");
+        var token = await _api.TokenAsync([scope]);
         var path = $"/api/now/table/open_{Guid.NewGuid():N}"[..40];
 
         Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(HttpMethod.Post, path, new { note = "anyone may" }, token: token)).StatusCode);
@@ -80,7 +80,7 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task RemovingTheScopeFromTheClientRefusesItsLiveTokenWithinASecond()
     {
-        var table = await ProtectedTableAsync();
+        var table = await _api.ProtectedTableAsync();
         var (clientId, secret) = await _api.CreateClientAsync([table.Read, "useraccount"], defaultScopes: [table.Read]);
         var token = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, table.Path, token: token)).StatusCode);
@@ -98,8 +98,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task APolicyEditTakesEffectWithinASecond()
     {
-        var table = await ProtectedTableAsync();
-        var token = await TokenAsync([table.Read]);
+        var table = await _api.ProtectedTableAsync();
+        var token = await _api.TokenAsync([table.Read]);
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, table.Path, token: token)).StatusCode);
 
         var edit = await _api.SendAsync(HttpMethod.Put, $"/api/admin/api-policies/{table.Name}", new
@@ -150,8 +150,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [Fact]
     public async Task EncodedAndCasedPathsAreMatchedAsTheApiReadsThem()
     {
-        var table = await ProtectedTableAsync();
-        var writeOnly = await TokenAsync([table.Write]);
+        var table = await _api.ProtectedTableAsync();
+        var writeOnly = await _api.TokenAsync([table.Write]);
         var encoded = "/api/now/table/%69" + table.Name[1..];
         var upper = table.Path.ToUpperInvariant()[..^table.Name.Length] + table.Name;
 
@@ -176,8 +176,8 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     [InlineData("/api/now/table/%C0%AE%C0%AE")]
     public async Task AmbiguousPathsAreRefusedWith400(string template)
     {
-        var table = await ProtectedTableAsync();
-        var token = await TokenAsync(["useraccount"]);
+        var table = await _api.ProtectedTableAsync();
+        var token = await _api.TokenAsync(["useraccount"]);
 
         var response = await SendRawAsync(HttpMethod.Get, template.Replace("{table}", table.Name, StringComparison.Ordinal), token);
 
@@ -196,52 +196,4 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await system.Edge.SendAsync(request);
     }
-
-    private async Task<string> TokenAsync(string[] scopes)
-    {
-        var (clientId, secret) = await _api.CreateClientAsync(scopes);
-        var response = await _api.ClientCredentialsAsync(clientId, secret);
-        Assert.False(response.IsError, response.Error);
-        return response.AccessToken!;
-    }
-
-    private async Task<string> CreateScopeAsync(string prefix)
-    {
-        var name = $"{prefix}.{Guid.NewGuid():N}"[..(prefix.Length + 13)];
-        var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/scopes", new { name, description = $"Test scope {name}" });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return name;
-    }
-
-    /// <summary>
-    /// A table of its own: GET needs the read scope, POST the write scope, nothing else is allowed.
-    /// Returns once the edge enforces it (a call no rule covers is refused).
-    /// </summary>
-    private async Task<ProtectedTable> ProtectedTableAsync()
-    {
-        var name = $"inc_{Guid.NewGuid():N}"[..16];
-        var path = $"/api/now/table/{name}";
-        var read = await CreateScopeAsync("read");
-        var write = await CreateScopeAsync("write");
-        var created = await _api.SendAsync(HttpMethod.Post, "/api/admin/api-policies", new
-        {
-            name,
-            basePath = path,
-            rules = new[]
-            {
-                new { methods = new[] { "GET" }, resource = path, scopes = new[] { read } },
-                new { methods = new[] { "GET" }, resource = path + "/*", scopes = new[] { read } },
-                new { methods = new[] { "POST" }, resource = path, scopes = new[] { write } },
-            },
-        });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-
-        var probe = await TokenAsync([read]);
-        await TestApi.EventuallyAsync(async () =>
-            (await _api.SendAsync(HttpMethod.Delete, $"{path}/0123456789abcdef0123456789abcdef", token: probe)).StatusCode == HttpStatusCode.Forbidden,
-            TimeSpan.FromSeconds(5), "enforcing the new policy");
-        return new ProtectedTable(name, path, read, write);
-    }
-
-    private sealed record ProtectedTable(string Name, string Path, string Read, string Write);
 }

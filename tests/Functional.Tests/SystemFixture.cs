@@ -43,6 +43,9 @@ public sealed class SystemFixture : IAsyncLifetime
             "--Edge:Port=0",
             // Short windows so the tests can cross them: a rotated refresh token reused after 1 s is theft.
             "--Services:token:Environment:Refresh__ReuseGrace=00:00:01",
+            // A key set may be refetched (on an unknown kid) after 1 s instead of 10 s.
+            "--Services:token:Environment:RemoteKeys__MinRefetch=00:00:01",
+            "--Services:federation-trust:Environment:RemoteKeys__MinRefetch=00:00:01",
         ], timeout.Token);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {

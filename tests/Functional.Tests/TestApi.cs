@@ -66,7 +66,7 @@ public sealed class TestApi(SystemFixture system)
 
     /// <summary>Registers a confidential client-credentials client; returns its id and secret.</summary>
     public async Task<(string ClientId, string Secret)> CreateClientAsync(string[] scopes, string? applicationUser = null, string[]? grantTypes = null,
-        bool canIntrospect = false, string[]? defaultScopes = null)
+        bool canIntrospect = false, string[]? defaultScopes = null, string[]? trusts = null)
     {
         var response = await SendAsync(HttpMethod.Post, "/api/admin/clients", new
         {
@@ -76,6 +76,7 @@ public sealed class TestApi(SystemFixture system)
             defaultScopes = defaultScopes ?? scopes,
             applicationUser,
             canIntrospect,
+            trusts,
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
@@ -158,6 +159,54 @@ public sealed class TestApi(SystemFixture system)
         return await Edge.SendAsync(request);
     }
 
+    /// <summary>A client-credentials token of a new client allowed exactly these scopes.</summary>
+    public async Task<string> TokenAsync(string[] scopes)
+    {
+        var (clientId, secret) = await CreateClientAsync(scopes);
+        var response = await ClientCredentialsAsync(clientId, secret);
+        Assert.False(response.IsError, response.Error);
+        return response.AccessToken!;
+    }
+
+    /// <summary>A new scope named after the prefix.</summary>
+    public async Task<string> CreateScopeAsync(string prefix)
+    {
+        var name = $"{prefix}.{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+        var response = await SendAsync(HttpMethod.Post, "/api/admin/scopes", new { name, description = $"Test scope {name}" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return name;
+    }
+
+    /// <summary>
+    /// A table of its own: GET needs the read scope, POST the write scope, nothing else is allowed.
+    /// Returns once the edge enforces it (a call no rule covers is refused).
+    /// </summary>
+    public async Task<ProtectedTable> ProtectedTableAsync()
+    {
+        var name = $"inc_{Guid.NewGuid():N}"[..16];
+        var path = $"/api/now/table/{name}";
+        var read = await CreateScopeAsync("read");
+        var write = await CreateScopeAsync("write");
+        var created = await SendAsync(HttpMethod.Post, "/api/admin/api-policies", new
+        {
+            name,
+            basePath = path,
+            rules = new[]
+            {
+                new { methods = new[] { "GET" }, resource = path, scopes = new[] { read } },
+                new { methods = new[] { "GET" }, resource = path + "/*", scopes = new[] { read } },
+                new { methods = new[] { "POST" }, resource = path, scopes = new[] { write } },
+            },
+        });
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+
+        var probe = await TokenAsync([read]);
+        await TestApi.EventuallyAsync(async () =>
+            (await SendAsync(HttpMethod.Delete, $"{path}/0123456789abcdef0123456789abcdef", token: probe)).StatusCode == System.Net.HttpStatusCode.Forbidden,
+            TimeSpan.FromSeconds(5), "enforcing the new policy");
+        return new ProtectedTable(name, path, read, write);
+    }
+
     /// <summary>
     /// The RFC 6749 error code of a token response. (Duende reports non-400 failures, such as the
     /// 401 of invalid_client, as HTTP errors with the reason phrase in <c>Error</c>.)
@@ -178,3 +227,6 @@ public sealed class TestApi(SystemFixture system)
         return clock.Elapsed;
     }
 }
+
+/// <summary>A table of the sample API under its own policy: GET needs <see cref="Read"/>, POST <see cref="Write"/>, nothing else passes.</summary>
+public sealed record ProtectedTable(string Name, string Path, string Read, string Write);

@@ -14,8 +14,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace OAuthAspire.Functional.Tests;
 
 /// <summary>
-/// A client's own key infrastructure, in the test process: RSA keys it signs assertions with and a
-/// JWKS URL (plain http on loopback) it publishes them at; keys can be rotated at any time.
+/// Someone else's key infrastructure, in the test process: a client's (RSA keys it signs
+/// assertions with, published at a JWKS URL) or an external OpenID provider's (the same, plus its
+/// metadata document naming it as issuer). Plain http on loopback; keys can be rotated at any time
+/// and the whole server can go down (every request then fails).
 /// </summary>
 public sealed class TestKeyServer : IAsyncDisposable
 {
@@ -33,6 +35,14 @@ public sealed class TestKeyServer : IAsyncDisposable
 
     public string JwksUri { get; private set; } = "";
 
+    /// <summary>Its base URL: the issuer, when it plays an OpenID provider.</summary>
+    public string Issuer { get; private set; } = "";
+
+    public string MetadataUrl => Issuer + "/.well-known/openid-configuration";
+
+    /// <summary>While true, every request is answered 503 (the provider is down).</summary>
+    public bool Down { get; set; }
+
     public int Fetches;
 
     public static async Task<TestKeyServer> StartAsync()
@@ -42,13 +52,33 @@ public sealed class TestKeyServer : IAsyncDisposable
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var server = new TestKeyServer(app, NewKey());
+        app.Use((context, next) =>
+        {
+            if (server.Down)
+            {
+                context.Response.StatusCode = 503;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new
+        {
+            issuer = server.Issuer,
+            jwks_uri = server.JwksUri,
+            authorization_endpoint = server.Issuer + "/authorize",
+            response_types_supported = new[] { "code" },
+            subject_types_supported = new[] { "public" },
+            id_token_signing_alg_values_supported = new[] { "RS256" },
+        }));
         app.MapGet("/jwks", () =>
         {
             Interlocked.Increment(ref server.Fetches);
             return Results.Json(new { keys = server._published.Select(Public) });
         });
         await app.StartAsync();
-        server.JwksUri = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/jwks";
+        server.Issuer = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.JwksUri = server.Issuer + "/jwks";
         return server;
     }
 
@@ -74,6 +104,17 @@ public sealed class TestKeyServer : IAsyncDisposable
         ["aud"] = audience,
         ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
         ["exp"] = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds(),
+        ["jti"] = Guid.NewGuid().ToString("N"),
+    };
+
+    /// <summary>An ID token of this provider for one of its clients: sub, aud, an hour of life, a fresh jti.</summary>
+    public Dictionary<string, object> IdTokenClaims(string subject, object audience) => new()
+    {
+        ["iss"] = Issuer,
+        ["sub"] = subject,
+        ["aud"] = audience,
+        ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
         ["jti"] = Guid.NewGuid().ToString("N"),
     };
 

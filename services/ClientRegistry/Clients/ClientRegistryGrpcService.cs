@@ -57,6 +57,14 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         return reply;
     }
 
+    public override async Task<IsTrustInUseReply> IsTrustInUse(IsTrustInUseRequest request, ServerCallContext context)
+    {
+        var clients = await store.ClientsBoundToTrustAsync(request.Trust, context.CancellationToken);
+        var reply = new IsTrustInUseReply { InUse = clients.Count > 0 };
+        reply.ClientIds.AddRange(clients);
+        return reply;
+    }
+
     public static Client ToMessage(ClientRecord c)
     {
         var message = new Client

@@ -34,6 +34,15 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         return new Page<ClientRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }
 
+    public async Task<IReadOnlyList<string>> ClientsBoundToTrustAsync(string trust, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT client_id FROM oauth_client WHERE deleted_at IS NULL AND @trust = ANY(trusts) ORDER BY client_id",
+            new { trust }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
     public async Task<IReadOnlyList<string>> ClientsUsingScopeAsync(string scope, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

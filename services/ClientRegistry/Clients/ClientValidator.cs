@@ -1,5 +1,6 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.Directory;
+using OAuthAspire.Contracts.Grpc.FederationTrust;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
@@ -7,6 +8,7 @@ using OAuthAspire.Protocol.Assertions;
 using System.Text.Json;
 using OAuthAspire.ServiceDefaults.Admin;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.ClientRegistry.Clients;
@@ -15,7 +17,7 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// Checks an application registration field by field (ProblemDetails name each field), asking
 /// scope-policy whether the scopes exist and authorize whether the application user does.
 /// </summary>
-public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory, SharedKeyProtector sharedKeys)
+public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory, FederationTrustClient federationTrust, SharedKeyProtector sharedKeys)
 {
     /// <returns>The record to store, or the validation errors.</returns>
     public async Task<(ClientRecord? Client, Validation Validation)> ValidateAsync(ClientDto body, string clientId, ClientRecord? existing,
@@ -74,6 +76,17 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
             }
         }
 
+        var trusts = body.Trusts is null ? existing?.Trusts ?? [] : Distinct(body.Trusts);
+        if (trusts.Length > 0)
+        {
+            var known = (await federationTrust.ListTrustsAsync(new ListTrustsRequest(), cancellationToken: cancellationToken)).Trusts.Select(t => t.Name).ToHashSet();
+            var unknown = trusts.Where(t => !known.Contains(t)).ToArray();
+            v.Require(unknown.Length == 0, "trusts", $"unknown trust(s): {string.Join(", ", unknown)}");
+        }
+
+        v.Require(trusts.Length > 0 || !grantTypes.Contains(GrantTypes.TokenExchange), "trusts",
+            "at least one is needed for token exchange: the providers whose tokens this client may exchange");
+
         var (verifierJson, sharedKeyEnc) = CheckVerifier(v, body.JwtVerifier, existing, clientId, grantTypes);
 
         if (!v.IsValid)
@@ -101,7 +114,7 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
             CanIntrospect = body.CanIntrospect ?? false,
             LogoUrl = body.LogoUrl,
             Active = body.Active ?? true,
-            Trusts = existing?.Trusts ?? [],
+            Trusts = trusts,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
@@ -26,7 +28,7 @@ namespace OAuthAspire.Edge.Security;
 /// outside was removed.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, RevocationList revocations, ClientStatus clients,
-    ApiPolicySnapshot policies, IAuditSink audit, ILogger<ApiGate> logger)
+    ApiPolicySnapshot policies, FederatedTokens federated, IAuditSink audit, ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -80,10 +82,28 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             return;
         }
 
-        var (content, client, failure) = await ValidateAsync(token, context.RequestAborted);
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
+        {
+            await RefuseInvalidAsync(context, admin, "The access token is invalid.");
+            return;
+        }
+
+        // Ours, or a trusted provider's (third-party ID token flow): told apart by the issuer.
+        if (jwt.Issuer != settings.Issuer)
+        {
+            await GuardFederatedAsync(context, path, admin, token);
+            return;
+        }
+
+        var (content, client, failure) = await ValidateAsync(jwt, context.RequestAborted);
         if (content is null)
         {
-            await RefuseAsync(context, admin, 401, $"Bearer error=\"invalid_token\", error_description=\"{failure}\"", OAuthErrorCodes.InvalidToken, failure);
+            await RefuseInvalidAsync(context, admin, failure);
             return;
         }
 
@@ -96,7 +116,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             if (!AdminApi.IsAdmin(scopes, content.Roles))
             {
                 await RefuseAsync(context, admin, 403, $"Bearer error=\"insufficient_scope\", scope=\"{AdminApi.AdminScope}\"",
-                    OAuthErrorCodes.InsufficientScope, "Admin APIs need the admin.api scope and an administrator role.", content);
+                    OAuthErrorCodes.InsufficientScope, "Admin APIs need the admin.api scope and an administrator role.", Actor(content));
                 return;
             }
 
@@ -106,23 +126,62 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
                 return;
             }
         }
-        else
+        else if (!await DecideAsync(context, path, set, cached, started, scopes, Actor(content)))
         {
-            var decision = ApiPolicies.Decide(set.Policies, context.Request.Method, path, scopes.ToHashSet(StringComparer.Ordinal));
-            EdgeMetrics.RecordDecision(started, cached);
-            if (!decision.Allowed)
-            {
-                await DenyAsync(context, path, decision, content);
-                return;
-            }
+            return;
         }
 
         new EdgeIdentity(content.Subject, content.UserName, content.ClientId, scopes, content.Roles).WriteTo(context.Request.Headers);
         await next(context);
     }
 
+    /// <summary>
+    /// A trusted provider's token: federation-trust validates and maps it (remembered until it
+    /// expires), then the trust's scopes go through the same API policies. Never on the admin APIs.
+    /// </summary>
+    private async Task GuardFederatedAsync(HttpContext context, string path, bool admin, string token)
+    {
+        if (admin)
+        {
+            await RefuseInvalidAsync(context, admin, "Only this issuer's tokens are accepted on the admin APIs.");
+            return;
+        }
+
+        var identity = await federated.ValidateAsync(token, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
+        if (identity is null)
+        {
+            await RefuseInvalidAsync(context, admin, "The access token is invalid.");
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var (set, cached) = await policies.GetAsync(context.RequestAborted);
+        var scopes = identity.Scopes.Where(set.ActiveScopes.Contains).ToArray();
+        if (await DecideAsync(context, path, set, cached, started, scopes, new AuditActor(identity.UserSysId, identity.UserName, identity.ClientId)))
+        {
+            new EdgeIdentity(identity.UserSysId, identity.UserName, identity.ClientId, scopes, identity.Roles, identity.Trust).WriteTo(context.Request.Headers);
+            await next(context);
+        }
+    }
+
+    /// <summary>The API policy's decision; false when the call was refused (and answered).</summary>
+    private async Task<bool> DecideAsync(HttpContext context, string path, ApiPolicySet set, bool cached, long started, string[] scopes, AuditActor actor)
+    {
+        var decision = ApiPolicies.Decide(set.Policies, context.Request.Method, path, scopes.ToHashSet(StringComparer.Ordinal));
+        EdgeMetrics.RecordDecision(started, cached);
+        if (!decision.Allowed)
+        {
+            await DenyAsync(context, path, decision, actor);
+        }
+
+        return decision.Allowed;
+    }
+
+    private Task RefuseInvalidAsync(HttpContext context, bool admin, string description) =>
+        RefuseAsync(context, admin, 401, $"Bearer error=\"invalid_token\", error_description=\"{description}\"", OAuthErrorCodes.InvalidToken, description);
+
     /// <summary>403 insufficient_scope naming the scopes that would pass (RFC 6750 §3.1), audited.</summary>
-    private async Task DenyAsync(HttpContext context, string path, ApiDecision decision, AccessTokenContent token)
+    private async Task DenyAsync(HttpContext context, string path, ApiDecision decision, AuditActor actor)
     {
         var required = string.Join(' ', decision.RequiredScopes);
         var description = decision.RequiredScopes.Count == 0
@@ -130,7 +189,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             : $"This call needs one of these scopes: {required}.";
         await RecordAsync(context, new ApiAccessDenied(context.Request.Method, path, decision.RequiredScopes, decision.Policy)
         {
-            Actor = Actor(token),
+            Actor = actor,
             Outcome = AuditOutcome.Failure,
             Reason = decision.Reason,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
@@ -157,7 +216,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         return query < 0 ? raw : raw[..query];
     }
 
-    private async Task<(AccessTokenContent? Content, Client? Client, string Failure)> ValidateAsync(string token, CancellationToken cancellationToken)
+    private async Task<(AccessTokenContent? Content, Client? Client, string Failure)> ValidateAsync(JsonWebToken token, CancellationToken cancellationToken)
     {
         var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, await jwks.KeysAsync(cancellationToken), ClockSkew);
         if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshAsync(force: false, cancellationToken))
@@ -185,8 +244,8 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             : (null, null, "The access token's client is not active.");
     }
 
-    private static AuditActor Actor(AccessTokenContent? token) =>
-        token is null ? AuditActor.None : new AuditActor(token.Subject == token.ClientId ? null : token.Subject, token.UserName, token.ClientId);
+    private static AuditActor Actor(AccessTokenContent token) =>
+        new(token.Subject == token.ClientId ? null : token.Subject, token.UserName, token.ClientId);
 
     private async Task RecordAsync(HttpContext context, AuditEvent auditEvent)
     {
@@ -201,13 +260,13 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
     }
 
     private async Task RefuseAsync(HttpContext context, bool admin, int status, string? challenge, string? error, string description,
-        AccessTokenContent? token = null)
+        AuditActor? actor = null)
     {
         if (admin)
         {
             await RecordAsync(context, new AdminAccessRefused(context.Request.Method, context.Request.Path.Value ?? "", status)
             {
-                Actor = Actor(token),
+                Actor = actor ?? AuditActor.None,
                 Outcome = AuditOutcome.Failure,
                 Reason = description,
                 RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),

@@ -41,7 +41,7 @@ public static class MetadataBuilder
         ResponseTypesSupported = ["code", "token", "id_token token"],
         ResponseModesSupported = ["query", "fragment", "form_post"],
         GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials, GrantTypes.RefreshToken, GrantTypes.Password,
-            GrantTypes.JwtBearer, GrantTypes.Implicit],
+            GrantTypes.JwtBearer, GrantTypes.TokenExchange, GrantTypes.Implicit],
         TokenEndpointAuthMethodsSupported = TokenAuthMethods,
         RevocationEndpointAuthMethodsSupported = TokenAuthMethods,
         IntrospectionEndpointAuthMethodsSupported = ConfidentialAuthMethods,

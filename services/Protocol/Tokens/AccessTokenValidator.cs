@@ -34,13 +34,26 @@ public sealed class AccessTokenValidator
     private static readonly string[] Algorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public async Task<AccessTokenValidation> ValidateAsync(string token, string issuer, string audience,
+    public Task<AccessTokenValidation> ValidateAsync(string token, string issuer, string audience,
         IEnumerable<SecurityKey> keys, TimeSpan clockSkew, DateTimeOffset? now = null)
     {
-        if (!_handler.CanReadToken(token))
+        JsonWebToken jwt;
+        try
         {
-            return new AccessTokenValidation(TokenFailure.Malformed, null);
+            jwt = new JsonWebToken(token);
         }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or System.Text.Json.JsonException)
+        {
+            return Task.FromResult(new AccessTokenValidation(TokenFailure.Malformed, null));
+        }
+
+        return ValidateAsync(jwt, issuer, audience, keys, clockSkew, now);
+    }
+
+    /// <summary>Validates a token already parsed (the edge reads the issuer first to tell ours from a trusted provider's).</summary>
+    public async Task<AccessTokenValidation> ValidateAsync(JsonWebToken token, string issuer, string audience,
+        IEnumerable<SecurityKey> keys, TimeSpan clockSkew, DateTimeOffset? now = null)
+    {
 
         var parameters = new TokenValidationParameters
         {

@@ -28,6 +28,8 @@ public sealed class ClientInfo(Client client)
     public TimeSpan RefreshTokenLifespan => TimeSpan.FromSeconds(client.RefreshTokenLifespan);
     public string? ApplicationUser => client.ApplicationUser.Length == 0 ? null : client.ApplicationUser;
     public long Version => client.Version;
+    /// <summary>Trusted providers whose tokens this client may exchange (by trust name).</summary>
+    public IReadOnlyList<string> Trusts => client.Trusts;
     public byte[]? SecretHash { get; } = client.SecretHash.IsEmpty ? null : client.SecretHash.ToByteArray();
 }
 

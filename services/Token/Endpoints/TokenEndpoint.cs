@@ -15,7 +15,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
 public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
-    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, IAuditSink audit, ILogger<TokenEndpoint> logger)
+    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, IAuditSink audit, ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -65,6 +65,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 GrantTypes.RefreshToken => await refreshToken.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 GrantTypes.Password => await password.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 GrantTypes.JwtBearer => await jwtBearer.HandleAsync(new TokenRequest(http, form, client, grantType)),
+                GrantTypes.TokenExchange => await tokenExchange.HandleAsync(new TokenRequest(http, form, client, grantType)),
                 _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
             };
 

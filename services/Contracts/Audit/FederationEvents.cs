@@ -1,0 +1,20 @@
+namespace OAuthAspire.Contracts.Audit;
+
+/// <summary>A trusted external identity provider was registered.</summary>
+public sealed record TrustCreated(string Name, string Issuer, string Template, IReadOnlyList<string> Scopes) : AuditEvent;
+
+public sealed record TrustUpdated(string Name, string Issuer, bool Active, IReadOnlyList<string> Scopes) : AuditEvent;
+
+public sealed record TrustDeleted(string Name, string Issuer) : AuditEvent;
+
+/// <summary>A trusted provider's token was accepted for the first time (once per token), mapped to a local user.</summary>
+public sealed record ExternalTokenAccepted(string Trust, string Issuer, string UserSysId, string UserName, DateTimeOffset ExpiresAt) : AuditEvent;
+
+/// <summary>An external token was refused; <see cref="AuditEvent.Reason"/> says which check failed.</summary>
+public sealed record ExternalTokenRefused(string? Trust, string? Issuer, string? ClientId) : AuditEvent;
+
+/// <summary>A trust with automatic user creation created a local user for an unknown external subject.</summary>
+public sealed record UserAutoCreated(string Trust, string UserSysId, string UserName) : AuditEvent;
+
+/// <summary>A client exchanged a trusted provider's token for one of ours (RFC 8693).</summary>
+public sealed record TokenExchanged(string ClientId, string Trust, string UserSysId, string Jti, string SubjectTokenType, IReadOnlyList<string> Scopes) : AuditEvent;

@@ -1,0 +1,60 @@
+using OAuthAspire.Protocol.Federation;
+
+namespace OAuthAspire.FederationTrust.Trusts;
+
+/// <summary>A trust as stored.</summary>
+public sealed record TrustRecord
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Template { get; init; } = TrustTemplates.Generic;
+    public string Issuer { get; init; } = "";
+    public string MetadataUrl { get; init; } = "";
+    public string[] ClientIds { get; init; } = [];
+    public string UserClaim { get; init; } = "sub";
+    public string UserField { get; init; } = "user_name";
+    public string[] Algorithms { get; init; } = [];
+    public int ClockSkew { get; init; }
+    public bool JtiCheck { get; init; }
+    public bool AutoProvision { get; init; }
+    public string[] Scopes { get; init; } = [];
+    public bool Active { get; init; }
+
+    public TrustSettings Settings => new()
+    {
+        Name = Name, Template = Template, Issuer = Issuer, MetadataUrl = MetadataUrl, ClientIds = ClientIds, UserClaim = UserClaim,
+        UserField = UserField, Algorithms = Algorithms, ClockSkew = ClockSkew, JtiCheck = JtiCheck, AutoProvision = AutoProvision,
+        Scopes = Scopes, Active = Active,
+    };
+
+    public TrustDto ToDto() => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
+        Scopes, Active);
+}
+
+/// <summary>The admin API's trust (camelCase JSON). Omitted fields take the template's defaults.</summary>
+public sealed record TrustDto(string? Name, string? Template, string? Issuer, string? MetadataUrl, string[]? ClientIds, string? UserClaim,
+    string? UserField, string[]? Algorithms, int? ClockSkew, bool? JtiCheck, bool? AutoProvision, string[]? Scopes, bool? Active)
+{
+    public TrustRecord ToRecord(Guid id)
+    {
+        var template = Template ?? TrustTemplates.Generic;
+        var issuer = Issuer ?? "";
+        return new TrustRecord
+        {
+            Id = id,
+            Name = Name ?? "",
+            Template = template,
+            Issuer = issuer,
+            MetadataUrl = MetadataUrl ?? (issuer.Length > 0 ? TrustTemplates.DefaultMetadataUrl(issuer) : ""),
+            ClientIds = (ClientIds ?? []).Distinct().ToArray(),
+            UserClaim = UserClaim ?? TrustTemplates.DefaultUserClaim(template),
+            UserField = UserField ?? "user_name",
+            Algorithms = Algorithms is { Length: > 0 } algorithms ? algorithms.Distinct().ToArray() : ["RS256"],
+            ClockSkew = ClockSkew ?? 300,
+            JtiCheck = JtiCheck ?? false,
+            AutoProvision = AutoProvision ?? false,
+            Scopes = (Scopes ?? []).Distinct().ToArray(),
+            Active = Active ?? true,
+        };
+    }
+}

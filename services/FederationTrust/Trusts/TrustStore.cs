@@ -1,0 +1,73 @@
+using Dapper;
+using Npgsql;
+
+namespace OAuthAspire.FederationTrust.Trusts;
+
+/// <summary>Reads and writes trusts, one-time jtis and the accepted-token ledger.</summary>
+public sealed class TrustStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active";
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public async Task<IReadOnlyList<TrustRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<TrustRecord>(new CommandDefinition($"SELECT {Columns} FROM trust ORDER BY name", cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<TrustRecord?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<TrustRecord>(new CommandDefinition($"SELECT {Columns} FROM trust WHERE name = @name", new { name },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <returns>False when the name or the issuer is taken.</returns>
+    public static async Task<bool> InsertAsync(NpgsqlTransaction tx, TrustRecord trust, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO trust ({Columns})
+            VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active)
+            ON CONFLICT DO NOTHING
+            """, trust, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Updates by id (the name may change); throws a unique violation when the new name or issuer is taken.</summary>
+    public static async Task<bool> UpdateAsync(NpgsqlTransaction tx, TrustRecord trust, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE trust SET name = @Name, template = @Template, issuer = @Issuer, metadata_url = @MetadataUrl, client_ids = @ClientIds,
+                user_claim = @UserClaim, user_field = @UserField, algorithms = @Algorithms, clock_skew = @ClockSkew, jti_check = @JtiCheck,
+                auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, updated_at = now()
+            WHERE id = @Id
+            """, trust, tx, cancellationToken: cancellationToken)) == 1;
+
+    public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, Guid id, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM trust WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <returns>False when this jti was used before with the trust.</returns>
+    public async Task<bool> TryUseJtiAsync(Guid trustId, string jti, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO used_jti (trust_id, jti, expires_at) VALUES (@trustId, @jti, @expiresAt) ON CONFLICT DO NOTHING",
+            new { trustId, jti, expiresAt }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <returns>True the first time a token is accepted.</returns>
+    public static async Task<bool> FirstAcceptanceAsync(NpgsqlTransaction tx, byte[] tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO accepted_token (token_hash, expires_at) VALUES (@tokenHash, @expiresAt) ON CONFLICT DO NOTHING",
+            new { tokenHash, expiresAt }, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Forgets jtis and accepted tokens that expired (with a margin for clock skew).</summary>
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM used_jti WHERE expires_at < now() - interval '15 minutes';
+            DELETE FROM accepted_token WHERE expires_at < now() - interval '15 minutes';
+            """, cancellationToken: cancellationToken));
+    }
+}
