@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,9 @@ public sealed class OutboxOptions
 internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
+    IConfiguration configuration,
     IOptions<OutboxOptions> options,
+    IOptions<AuditStreamOptions> streamOptions,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const long RelayLockId = 0x0A0A_5EED_0002;
@@ -48,12 +51,16 @@ internal sealed class OutboxRelay(
     private const string MarkSentSql = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
     private const string CleanupSql = "DELETE FROM outbox WHERE sent_at < now() - $1";
 
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
     private readonly OutboxOptions _options = options.Value;
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
+    private TimeSpan _backoff = FirstBackoff;
+    private bool _topologyDeclared;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -66,10 +73,11 @@ internal sealed class OutboxRelay(
             }
             catch (Exception e)
             {
-                logger.LogWarning("Audit relay paused ({Reason}); retrying in {Delay} ms", e.Message, (int)backoff.TotalMilliseconds);
-                await Task.Delay(backoff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
-                continue;
+                // After a failure the broker may have lost its data: declare the stream again.
+                _topologyDeclared = false;
+                logger.LogWarning("Audit relay paused ({Reason}); retrying in {Delay} ms", e.Message, (int)_backoff.TotalMilliseconds);
+                await Task.Delay(_backoff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                _backoff = TimeSpan.FromMilliseconds(Math.Min(_backoff.TotalMilliseconds * 2, MaxBackoff.TotalMilliseconds));
             }
         }
     }
@@ -128,6 +136,12 @@ internal sealed class OutboxRelay(
             return 0;
         }
 
+        if (!_topologyDeclared)
+        {
+            await AuditStream.DeclareAsync(new Uri(configuration.GetConnectionString(Messaging.Bus.ConnectionName)!), streamOptions.Value, logger, stoppingToken);
+            _topologyDeclared = true;
+        }
+
         var sent = new List<long>(rows.Count);
         try
         {
@@ -139,7 +153,15 @@ internal sealed class OutboxRelay(
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                     timeout.CancelAfter(_options.PublishTimeout);
-                    await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(c => c.MessageId = row.EventId), timeout.Token);
+                    await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(c =>
+                    {
+                        c.MessageId = row.EventId;
+                        // Unroutable (no stream bound) comes back as an error instead of a silent confirm.
+                        if (c.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                        {
+                            rabbit.Mandatory = true;
+                        }
+                    }), timeout.Token);
                 }
 
                 sent.Add(row.Id);
@@ -150,6 +172,7 @@ internal sealed class OutboxRelay(
             if (sent.Count > 0)
             {
                 await MarkSentAsync(connection, sent, CancellationToken.None);
+                _backoff = FirstBackoff;
             }
         }
 

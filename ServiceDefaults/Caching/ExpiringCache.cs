@@ -5,21 +5,19 @@ namespace OAuthAspire.ServiceDefaults.Caching;
 /// <summary>
 /// A small bounded cache with a time-to-live, for look-ups on hot paths (clients, users,
 /// scope decisions). Entries are dropped by invalidation events within a second of a change;
-/// the lifetime bounds staleness if an event is ever missed (for example while the broker is away).
+/// the lifetime bounds staleness if an event is ever missed, and <see cref="CacheEpoch"/> cuts it to a
+/// second while the broker is away and drops every entry when events can be heard again.
 /// </summary>
 public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity = 10_000) where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private long _generation;
 
-    /// <summary>Shortened while invalidation events cannot arrive (the broker is away).</summary>
-    public Func<TimeSpan>? LifetimeOverride { get; set; }
-
     public int Count => _entries.Count;
 
     public bool TryGet(TKey key, out TValue value)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.Expires > Environment.TickCount64)
+        if (_entries.TryGetValue(key, out var entry) && entry.Expires > Environment.TickCount64 && entry.Epoch == CacheEpoch.Current)
         {
             value = entry.Value;
             return true;
@@ -38,8 +36,9 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
 
         // A load that began before an invalidation must not store its (possibly stale) result.
         var generation = Interlocked.Read(ref _generation);
+        var epoch = CacheEpoch.Current;
         var value = await load(key, cancellationToken);
-        Set(key, value, generation);
+        Set(key, value, generation, epoch);
         return value;
     }
 
@@ -56,16 +55,17 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         }
 
         var generation = Interlocked.Read(ref _generation);
+        var epoch = CacheEpoch.Current;
         var value = await load(key, cancellationToken);
         if (lifetimeOf(value) is { } ttl && ttl > TimeSpan.Zero)
         {
-            Set(key, value, generation, ttl < lifetime ? ttl : lifetime);
+            Set(key, value, generation, epoch, ttl < lifetime ? ttl : lifetime);
         }
 
         return value;
     }
 
-    public void Set(TKey key, TValue value) => Set(key, value, Interlocked.Read(ref _generation));
+    public void Set(TKey key, TValue value) => Set(key, value, Interlocked.Read(ref _generation), CacheEpoch.Current);
 
     public void Invalidate(TKey key)
     {
@@ -79,9 +79,10 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         _entries.Clear();
     }
 
-    private void Set(TKey key, TValue value, long generation, TimeSpan? ttlOverride = null)
+    private void Set(TKey key, TValue value, long generation, long epoch, TimeSpan? ttlOverride = null)
     {
-        if (generation != Interlocked.Read(ref _generation))
+        // A load that spanned a change of epoch may have missed an event: keep it out.
+        if (generation != Interlocked.Read(ref _generation) || epoch != CacheEpoch.Current)
         {
             return;
         }
@@ -92,9 +93,9 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
             _entries.Clear();
         }
 
-        var ttl = ttlOverride ?? LifetimeOverride?.Invoke() ?? lifetime;
-        _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds);
+        var ttl = CacheEpoch.Cap(ttlOverride ?? lifetime);
+        _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds, epoch);
     }
 
-    private readonly record struct Entry(TValue Value, long Expires);
+    private readonly record struct Entry(TValue Value, long Expires, long Epoch);
 }

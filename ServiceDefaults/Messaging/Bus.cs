@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Caching;
 
 namespace OAuthAspire.ServiceDefaults.Messaging;
 
@@ -71,9 +72,12 @@ public static class Bus
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        // Caches dropped by events must know when events cannot arrive.
+        builder.Services.AddReceiveEndpointObserver<CacheEpochObserver>();
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = false);
 
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        builder.Services.AddOptions<AuditStreamOptions>().BindConfiguration("Audit:Stream");
         builder.Services.AddSingleton<IAuditSink>(sp => new OutboxAuditSink(
             sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         builder.Services.AddHostedService<OutboxRelay>();

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.Contracts.Audit;
 
 namespace OAuthAspire.ServiceDefaults.Security;
@@ -19,12 +20,16 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     private readonly SemaphoreSlim _fetch = new(1, 1);
     private volatile IReadOnlyList<SecurityKey> _keys = [];
     private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+    private long _epoch = -1;
+    private DateTimeOffset _attemptedAt = DateTimeOffset.MinValue;
 
     public const string HttpClientName = "token-jwks";
 
     public async ValueTask<IReadOnlyList<SecurityKey>> KeysAsync(CancellationToken cancellationToken)
     {
-        if (time.GetUtcNow() - _fetchedAt > MaxAge)
+        // A rotation announced while the broker was away was never heard: fetch again once it is back.
+        var now = time.GetUtcNow();
+        if (now - _fetchedAt > MaxAge || (_epoch != CacheEpoch.Current && CacheEpoch.Listening && now - _attemptedAt >= MinRefetchInterval))
         {
             await RefreshAsync(force: true, cancellationToken);
         }
@@ -48,9 +53,12 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
                 return false;
             }
 
+            var epoch = CacheEpoch.Current;
+            _attemptedAt = time.GetUtcNow();
             var json = await httpClients.CreateClient(HttpClientName).GetStringAsync("/oauth/jwks", cancellationToken);
             _keys = new JsonWebKeySet(json).GetSigningKeys().ToArray();
             _fetchedAt = time.GetUtcNow();
+            _epoch = epoch;
             return true;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

@@ -3,6 +3,7 @@ using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol.Policies;
+using OAuthAspire.ServiceDefaults.Caching;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.Edge.Security;
@@ -12,7 +13,8 @@ public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Pol
 
 /// <summary>
 /// The current <see cref="ApiPolicySet"/>: loaded from scope-policy once, kept for a bounded time
-/// and dropped within a second of any scope or policy change (events over RabbitMQ). If
+/// and dropped within a second of any scope or policy change (events over RabbitMQ; kept a second
+/// at most while those cannot arrive, see <see cref="CacheEpoch"/>). If
 /// scope-policy cannot answer, the last set keeps serving for a while rather than failing every
 /// API call; with none, or one known to be out of date, the call fails closed (503).
 /// </summary>
@@ -32,7 +34,7 @@ public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPoli
     {
         var entry = _current;
         var now = Environment.TickCount64;
-        if (entry is not null && entry.Expires > now)
+        if (entry is not null && entry.Expires > now && entry.Epoch == CacheEpoch.Current)
         {
             return (entry.Set, true);
         }
@@ -47,16 +49,18 @@ public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPoli
         {
             // Another caller may have loaded it while this one waited.
             entry = _current;
-            if (entry is not null && entry.Expires > Environment.TickCount64)
+            if (entry is not null && entry.Expires > Environment.TickCount64 && entry.Epoch == CacheEpoch.Current)
             {
                 return (entry.Set, true);
             }
 
             var generation = Interlocked.Read(ref _generation);
+            var epoch = CacheEpoch.Current;
             try
             {
                 var set = await LoadAsync(cancellationToken);
-                var loaded = new Entry(set, Environment.TickCount64, Environment.TickCount64 + Lifetime, Dropped: false);
+                var lifetime = (long)CacheEpoch.Cap(TimeSpan.FromMilliseconds(Lifetime)).TotalMilliseconds;
+                var loaded = new Entry(set, Environment.TickCount64, Environment.TickCount64 + lifetime, epoch, Dropped: false);
                 // A change announced during the load must not be hidden behind what the load read.
                 _current = generation == Interlocked.Read(ref _generation) ? loaded : loaded with { Expires = 0, Dropped = true };
                 return (set, false);
@@ -98,7 +102,7 @@ public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPoli
         return new ApiPolicySet(policies, reply.ActiveScopes.ToHashSet(StringComparer.Ordinal));
     }
 
-    private sealed record Entry(ApiPolicySet Set, long Loaded, long Expires, bool Dropped);
+    private sealed record Entry(ApiPolicySet Set, long Loaded, long Expires, long Epoch, bool Dropped);
 }
 
 /// <summary>Any scope or policy change drops the edge's policy set.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using MassTransit;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
@@ -42,11 +43,52 @@ public sealed class TokenRevokedConsumer(RevocationList revocations) : IConsumer
     }
 }
 
-/// <summary>Loads the snapshot (retrying until the token service answers), then purges expired ids.</summary>
+/// <summary>
+/// Loads the snapshot (retrying until the token service answers) and purges expired ids. While
+/// revocation events cannot arrive (the broker is away) it reloads every second instead, and once
+/// they can again it reloads once more: revocations published before this edge's queue was bound
+/// again were never delivered to it.
+/// </summary>
 public sealed class RevocationSnapshot(RevocationList revocations, IServiceProvider services, TimeProvider time, ILogger<RevocationSnapshot> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+    private readonly SemaphoreSlim _wake = new(0);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        CacheEpoch.Advanced += Wake;
+        try
+        {
+            await LoadAsync(untilLoaded: true, stoppingToken);
+            var nextPurge = time.GetUtcNow() + PurgeInterval;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var woken = await _wake.WaitAsync(CacheEpoch.Listening ? PurgeInterval : CacheEpoch.DeafLifetime, stoppingToken);
+                if (woken || !CacheEpoch.Listening)
+                {
+                    await LoadAsync(untilLoaded: false, stoppingToken);
+                }
+
+                if (time.GetUtcNow() >= nextPurge)
+                {
+                    revocations.PurgeExpired(time.GetUtcNow().ToUnixTimeSeconds());
+                    nextPurge = time.GetUtcNow() + PurgeInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            CacheEpoch.Advanced -= Wake;
+        }
+    }
+
+    private void Wake() => _wake.Release();
+
+    private async Task LoadAsync(bool untilLoaded, CancellationToken stoppingToken)
     {
         for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
@@ -59,19 +101,22 @@ public sealed class RevocationSnapshot(RevocationList revocations, IServiceProvi
                     revocations.Add(revocation.Jti, revocation.ExpiresAt);
                 }
 
-                logger.LogInformation("Loaded {Count} revoked token id(s)", reply.Revocations.Count);
-                break;
+                if (untilLoaded)
+                {
+                    logger.LogInformation("Loaded {Count} revoked token id(s)", reply.Revocations.Count);
+                }
+
+                return;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
             {
+                if (!untilLoaded)
+                {
+                    return;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 * attempt, 5000)), stoppingToken);
             }
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            revocations.PurgeExpired(time.GetUtcNow().ToUnixTimeSeconds());
         }
     }
 }

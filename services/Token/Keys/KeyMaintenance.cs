@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.ServiceDefaults.Caching;
 
 namespace OAuthAspire.Token.Keys;
 
@@ -21,6 +22,8 @@ public sealed class KeyMaintenance(SigningKeys keys, SigningKeyStore store, IOpt
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A rotation by another replica while the broker was away was never announced here.
+        CacheEpoch.Advanced += Wake;
         await store.EnsureKeyAsync(options.Value.Algorithm, cancellationToken);
         await keys.RefreshAsync(cancellationToken);
         Ready.TrySetResult();
