@@ -66,6 +66,11 @@ public sealed class OAuthSystem
         if (usesBroker)
         {
             service.WithReference(_infrastructure.Broker).WaitFor(_infrastructure.Broker);
+            // Every relay declares the audit stream; all must agree on its retention.
+            foreach (var setting in _builder.Configuration.GetSection("Audit:Stream").GetChildren())
+            {
+                service.WithEnvironment($"Audit__Stream__{setting.Key}", setting.Value ?? "");
+            }
         }
 
         service.WithEnvironment("Internal__Key", _internalKey)

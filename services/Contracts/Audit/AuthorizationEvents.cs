@@ -9,8 +9,10 @@ public sealed record LoginFailed(string? UserSysId, string? UserName, string? Cl
 /// <summary>An account reached the failed-password limit and is locked until <paramref name="LockedUntil"/>.</summary>
 public sealed record AccountLocked(string UserSysId, string UserName, DateTimeOffset LockedUntil) : AuditEvent;
 
+/// <summary>A user approved a client's scopes; Remembered when the approval is kept for next time.</summary>
 public sealed record ConsentGranted(string UserSysId, string UserName, string ClientId, IReadOnlyList<string> Scopes, bool Remembered) : AuditEvent;
 
+/// <summary>A user's consent to a client was withdrawn; the client's refresh tokens for that user end.</summary>
 public sealed record ConsentRevoked(string UserSysId, string UserName, string ClientId) : AuditEvent;
 
 /// <summary>An authorization request was refused (bad request, denial, prompt=none that needs interaction).</summary>

@@ -3,8 +3,10 @@ namespace OAuthAspire.Contracts.Audit;
 /// <summary>A trusted external identity provider was registered.</summary>
 public sealed record TrustCreated(string Name, string Issuer, string Template, IReadOnlyList<string> Scopes) : AuditEvent;
 
+/// <summary>A trusted identity provider was changed.</summary>
 public sealed record TrustUpdated(string Name, string Issuer, bool Active, IReadOnlyList<string> Scopes) : AuditEvent;
 
+/// <summary>A trusted identity provider was removed; its tokens are refused from now on.</summary>
 public sealed record TrustDeleted(string Name, string Issuer) : AuditEvent;
 
 /// <summary>A trusted provider's token was accepted for the first time (once per token), mapped to a local user.</summary>

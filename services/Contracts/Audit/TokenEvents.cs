@@ -16,6 +16,7 @@ public sealed record SigningKeyRotated(string Kid, string Algorithm, DateTimeOff
 /// <summary>An authorization code was issued (identified by a prefix of its hash, never the code).</summary>
 public sealed record CodeIssued(string ClientId, string UserSysId, IReadOnlyList<string> Scopes, string CodeId) : AuditEvent;
 
+/// <summary>An authorization code was exchanged for tokens; Jti is the access token issued.</summary>
 public sealed record CodeRedeemed(string ClientId, string UserSysId, string CodeId, string Jti) : AuditEvent;
 
 /// <summary>A used code was presented again: everything its first use issued has been revoked.</summary>

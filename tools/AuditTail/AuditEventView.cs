@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace OAuthAspire.AuditTail;
+
+/// <summary>Filters and prints audit events (MassTransit's camelCase JSON of the Contracts records).</summary>
+public static class AuditEventView
+{
+    private static readonly HashSet<string> Envelope = new(StringComparer.Ordinal)
+    {
+        "eventId", "type", "version", "occurredAt", "service", "traceId", "actor", "remoteAddress", "outcome", "reason",
+    };
+
+    public static bool Matches(JsonElement e, TailOptions options)
+    {
+        if (options.Types.Count > 0 && !options.Types.Contains(Text(e, "type") ?? ""))
+        {
+            return false;
+        }
+
+        if (options.Outcome is { } outcome && !string.Equals(Text(e, "outcome"), outcome, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (options.Since is { } since && (OccurredAt(e) is not { } at || at < since))
+        {
+            return false;
+        }
+
+        var actor = e.TryGetProperty("actor", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        if (options.Client is { } client && !string.Equals(Text(actor, "clientId") ?? Text(e, "clientId"), client, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (options.User is { } user && !string.Equals(Text(actor, "userName"), user, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(Text(actor, "userId"), user, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The event as one JSON line, with the stream offset to resume from.</summary>
+    public static string ToJsonLine(StreamEntry entry)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("streamOffset", entry.Offset);
+            if (entry.Event.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in entry.Event.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// One readable line: time, service, type, outcome, actor, then the event's own fields.
+    /// <c>2026-11-29T10:00:00.123Z token TokenIssued success client=app user=jane jti=... reason=...</c>
+    /// </summary>
+    public static string ToTextLine(StreamEntry entry)
+    {
+        var e = entry.Event;
+        var line = new StringBuilder();
+        line.Append(OccurredAt(e)?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ?? "?")
+            .Append(' ').Append(Text(e, "service") ?? "?")
+            .Append(' ').Append(Text(e, "type") ?? "?")
+            .Append(' ').Append(Text(e, "outcome")?.ToLowerInvariant() ?? "?");
+        if (e.TryGetProperty("actor", out var actor) && actor.ValueKind == JsonValueKind.Object)
+        {
+            Field(line, "client", Text(actor, "clientId"));
+            Field(line, "user", Text(actor, "userName") ?? Text(actor, "userId"));
+        }
+
+        Field(line, "from", Text(e, "remoteAddress"));
+        foreach (var property in e.EnumerateObject())
+        {
+            if (!Envelope.Contains(property.Name) && property.Value.ValueKind is not JsonValueKind.Null)
+            {
+                Field(line, property.Name, property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())),
+                    _ => property.Value.GetRawText(),
+                });
+            }
+        }
+
+        Field(line, "reason", Text(e, "reason"));
+        Field(line, "event", Text(e, "eventId"));
+        return line.ToString();
+    }
+
+    private static void Field(StringBuilder line, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        line.Append(' ').Append(name).Append('=');
+        // A value is caller-controlled (a reason, a user name): it must never start a forged line.
+        if (value.Any(char.IsControl))
+        {
+            value = string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        }
+
+        // Quote values with spaces so a line stays splittable.
+        if (value.Contains(' ') || value.Contains('"'))
+        {
+            line.Append('"').Append(value.Replace("\"", "\\\"")).Append('"');
+        }
+        else
+        {
+            line.Append(value);
+        }
+    }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static DateTimeOffset? OccurredAt(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("occurredAt", out var v) && v.TryGetDateTimeOffset(out var at) ? at : null;
+}
