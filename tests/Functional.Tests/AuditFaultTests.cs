@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using OAuthAspire.AuditTail;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>Outages lose no audit event: the broker stopped mid-burst, the token service killed mid-burst.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class AuditFaultTests(SystemFixture system)
+{
+    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(120);
+    private readonly TestApi _api = new(system);
+
+    [Fact]
+    public async Task EveryTokenIssuedWhileRabbitMqIsStoppedIsOnTheStreamAfterItStarts()
+    {
+        var rabbit = (await system.App.GetConnectionStringAsync("rabbitmq"))!;
+        var commands = system.App.Services.GetRequiredService<ResourceCommandService>();
+        var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        await using var reader = await AuditStreamReader.OpenAsync(rabbit, new StartAt.Next());
+        var jtis = new ConcurrentBag<string>();
+
+        try
+        {
+            await BurstAsync(clientId, secret, 150, jtis);
+            var stopped = await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StopCommand);
+            Assert.True(stopped.Success, stopped.Message);
+            await notifications.WaitForResourceAsync("rabbitmq", KnownResourceStates.TerminalStates).WaitAsync(TimeSpan.FromSeconds(60));
+
+            // The token service needs no broker to issue: its events wait in its outbox.
+            await BurstAsync(clientId, secret, 850, jtis);
+
+            var started = await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand);
+            Assert.True(started.Success, started.Message);
+            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        Assert.Equal(1000, jtis.Distinct().Count());
+        var missing = await MissingAsync(reader, jtis);
+        Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
+
+        // The edge hears change events again (its caches were dropped when it reconnected): a new
+        // policy is enforced as usual.
+        await _api.ProtectedTableAsync();
+    }
+
+    [Fact]
+    public async Task EventsOfRequestsCommittedBeforeTheTokenServiceWasKilledArriveAfterItRestarts()
+    {
+        var rabbit = (await system.App.GetConnectionStringAsync("rabbitmq"))!;
+        var commands = system.App.Services.GetRequiredService<ResourceCommandService>();
+        var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        await using var reader = await AuditStreamReader.OpenAsync(rabbit, new StartAt.Next());
+        var jtis = new ConcurrentBag<string>();
+
+        try
+        {
+            using var stop = new CancellationTokenSource();
+            var burst = BurstAsync(clientId, secret, 400, jtis, tolerateFailures: true, stop.Token);
+            await TestApi.EventuallyAsync(() => Task.FromResult(jtis.Count >= 150), TimeSpan.FromSeconds(60), "150 tokens before the kill");
+            var killed = KillProcessTree(notifications, "token");
+            Assert.True(killed > 0, "no token process found");
+            await notifications.WaitForResourceAsync("token", KnownResourceStates.TerminalStates).WaitAsync(TimeSpan.FromSeconds(60));
+            await stop.CancelAsync();
+            await burst;
+
+            var started = await commands.ExecuteCommandAsync("token", KnownResourceCommands.StartCommand);
+            Assert.True(started.Success, started.Message);
+        }
+        finally
+        {
+            await notifications.WaitForResourceHealthyAsync("token").WaitAsync(TimeSpan.FromSeconds(120));
+        }
+
+        Assert.InRange(jtis.Count, 150, 400);
+        var missing = await MissingAsync(reader, jtis);
+        Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
+    }
+
+    /// <summary>Client-credentials requests, eight at a time; collects the jti of every token that came back.</summary>
+    private async Task BurstAsync(string clientId, string secret, int count, ConcurrentBag<string> jtis, bool tolerateFailures = false,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (_, ct) =>
+                {
+                    try
+                    {
+                        using var response = await _api.PostFormAsync("/oauth/token", [new("grant_type", "client_credentials")], clientId, secret);
+                        if (response.StatusCode == HttpStatusCode.OK)
+                        {
+                            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+                            jtis.Add(new JsonWebToken(body.GetProperty("access_token").GetString()).Id);
+                        }
+                        else
+                        {
+                            Assert.True(tolerateFailures, $"token request failed: {(int)response.StatusCode}");
+                        }
+                    }
+                    catch (HttpRequestException) when (tolerateFailures)
+                    {
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The jtis with no TokenIssued event on the stream after the arrival bound.</summary>
+    private static async Task<List<string>> MissingAsync(AuditStreamReader reader, ConcurrentBag<string> jtis)
+    {
+        var expected = jtis.ToHashSet(StringComparer.Ordinal);
+        HashSet<string> Seen(IEnumerable<StreamEntry> entries) => entries
+            .Where(e => e.Event.GetProperty("type").GetString() == "TokenIssued")
+            .Select(e => e.Event.GetProperty("jti").GetString()!)
+            .ToHashSet(StringComparer.Ordinal);
+        await reader.ReadUntilAsync(entries => expected.IsSubsetOf(Seen(entries)), Arrival);
+        var seen = Seen(reader.Entries);
+        return [.. expected.Where(j => !seen.Contains(j))];
+    }
+
+    /// <summary>SIGKILLs the resource's process and everything it started: a crash, no graceful stop.</summary>
+    private static int KillProcessTree(ResourceNotificationService notifications, string resource)
+    {
+        Assert.True(notifications.TryGetCurrentState(resource, out var state), $"no state for {resource}");
+        var pidText = state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value?.ToString();
+        Assert.True(int.TryParse(pidText, out var root), $"no pid for {resource}");
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                try
+                {
+                    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        }
+
+        var killed = 0;
+        foreach (var pid in tree)
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+                killed++;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+
+        return killed;
+    }
+}
