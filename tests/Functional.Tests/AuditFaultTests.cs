@@ -12,7 +12,7 @@ namespace OAuthAspire.Functional.Tests;
 
 /// <summary>Outages lose no audit event: the broker stopped mid-burst, the token service killed mid-burst.</summary>
 [Collection(SystemCollection.Name)]
-public sealed class AuditFaultTests(SystemFixture system)
+public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(120);
     private readonly TestApi _api = new(system);
@@ -26,6 +26,7 @@ public sealed class AuditFaultTests(SystemFixture system)
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
         await using var reader = await AuditStreamReader.OpenAsync(rabbit, new StartAt.Next());
         var jtis = new ConcurrentBag<string>();
+        var restarted = new System.Diagnostics.Stopwatch();
 
         try
         {
@@ -37,9 +38,11 @@ public sealed class AuditFaultTests(SystemFixture system)
             // The token service needs no broker to issue: its events wait in its outbox.
             await BurstAsync(clientId, secret, 850, jtis);
 
+            restarted = System.Diagnostics.Stopwatch.StartNew();
             var started = await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand);
             Assert.True(started.Success, started.Message);
             await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            output.WriteLine($"RabbitMQ healthy {restarted.Elapsed.TotalSeconds:F1} s after its start command");
         }
         finally
         {
@@ -49,6 +52,7 @@ public sealed class AuditFaultTests(SystemFixture system)
         Assert.Equal(1000, jtis.Distinct().Count());
         var missing = await MissingAsync(reader, jtis);
         Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
+        output.WriteLine($"all 1000 TokenIssued events on the stream {restarted.Elapsed.TotalSeconds:F1} s after RabbitMQ's start command");
 
         // The edge hears change events again (its caches were dropped when it reconnected): a new
         // policy is enforced as usual.
@@ -64,6 +68,7 @@ public sealed class AuditFaultTests(SystemFixture system)
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
         await using var reader = await AuditStreamReader.OpenAsync(rabbit, new StartAt.Next());
         var jtis = new ConcurrentBag<string>();
+        var restarted = new System.Diagnostics.Stopwatch();
 
         try
         {
@@ -76,6 +81,7 @@ public sealed class AuditFaultTests(SystemFixture system)
             await stop.CancelAsync();
             await burst;
 
+            restarted.Start();
             var started = await commands.ExecuteCommandAsync("token", KnownResourceCommands.StartCommand);
             Assert.True(started.Success, started.Message);
         }
@@ -87,6 +93,7 @@ public sealed class AuditFaultTests(SystemFixture system)
         Assert.InRange(jtis.Count, 150, 400);
         var missing = await MissingAsync(reader, jtis);
         Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
+        output.WriteLine($"{jtis.Count} tokens answered before the kill; all their events on the stream {restarted.Elapsed.TotalSeconds:F1} s after the restart command");
     }
 
     /// <summary>Client-credentials requests, eight at a time; collects the jti of every token that came back.</summary>
