@@ -92,23 +92,52 @@ internal sealed class OutboxRelay(
             return;
         }
 
-        logger.LogInformation("Audit relay started for this database");
-        await using (var listen = new NpgsqlCommand("LISTEN outbox", connection))
+        try
         {
-            await listen.ExecuteNonQueryAsync(stoppingToken);
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var published = await PublishBatchAsync(connection, stoppingToken);
-            if (published == _options.BatchSize)
+            logger.LogInformation("Audit relay started for this database");
+            await using (var listen = new NpgsqlCommand("LISTEN outbox", connection))
             {
-                continue;
+                await listen.ExecuteNonQueryAsync(stoppingToken);
             }
 
-            await CleanupIfDueAsync(connection, stoppingToken);
-            // Wakes on the next committed insert's notification, or polls anyway.
-            await connection.WaitAsync(_options.PollInterval, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var published = await PublishBatchAsync(connection, stoppingToken);
+                if (published == _options.BatchSize)
+                {
+                    continue;
+                }
+
+                await CleanupIfDueAsync(connection, stoppingToken);
+                // Wakes on the next committed insert's notification, or polls anyway.
+                await connection.WaitAsync(_options.PollInterval, stoppingToken);
+            }
+        }
+        finally
+        {
+            await ReleaseAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Gives up the lock before the connection goes back to the pool: a session lock left on an
+    /// idle pooled connection would keep every relay of this database (this one included) waiting.
+    /// </summary>
+    private static async Task ReleaseAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var release = new NpgsqlCommand($"UNLISTEN outbox; SELECT pg_advisory_unlock({RelayLockId})", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection is closed rather than pooled, which ends the session and its lock.
         }
     }
 

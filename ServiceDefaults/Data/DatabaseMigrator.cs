@@ -41,13 +41,28 @@ public sealed class DatabaseMigrator(string connectionString, Assembly[] scriptA
         var upgradeLog = new UpgradeLog(logger);
         EnsureDatabaseExists(upgradeLog);
 
-        await using var lockConnection = new NpgsqlConnection(connectionString);
+        // Unpooled: a session lock on a pooled connection would outlive this method on an idle
+        // connection in the pool, and hold every other replica's start-up for minutes.
+        await using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await lockConnection.OpenAsync(cancellationToken);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockId})", lockConnection))
         {
             await take.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        try
+        {
+            Upgrade(upgradeLog);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockId})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private void Upgrade(IUpgradeLog upgradeLog)
+    {
         var result = DeployChanges.To.PostgresqlDatabase(connectionString)
             .WithScriptsEmbeddedInAssemblies(scriptAssemblies, name => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
             .WithTransactionPerScript()

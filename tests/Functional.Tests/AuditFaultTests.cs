@@ -75,7 +75,7 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
             using var stop = new CancellationTokenSource();
             var burst = BurstAsync(clientId, secret, 400, jtis, tolerateFailures: true, stop.Token);
             await TestApi.EventuallyAsync(() => Task.FromResult(jtis.Count >= 150), TimeSpan.FromSeconds(60), "150 tokens before the kill");
-            var killed = KillProcessTree(notifications, "token");
+            var killed = Processes.KillTree(notifications, "token");
             Assert.True(killed > 0, "no token process found");
             await notifications.WaitForResourceAsync("token", KnownResourceStates.TerminalStates).WaitAsync(TimeSpan.FromSeconds(60));
             await stop.CancelAsync();
@@ -139,50 +139,5 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
         await reader.ReadUntilAsync(entries => expected.IsSubsetOf(Seen(entries)), Arrival);
         var seen = Seen(reader.Entries);
         return [.. expected.Where(j => !seen.Contains(j))];
-    }
-
-    /// <summary>SIGKILLs the resource's process and everything it started: a crash, no graceful stop.</summary>
-    private static int KillProcessTree(ResourceNotificationService notifications, string resource)
-    {
-        Assert.True(notifications.TryGetCurrentState(resource, out var state), $"no state for {resource}");
-        var pidText = state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value?.ToString();
-        Assert.True(int.TryParse(pidText, out var root), $"no pid for {resource}");
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                try
-                {
-                    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
-
-        var tree = new List<int> { root };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        }
-
-        var killed = 0;
-        foreach (var pid in tree)
-        {
-            try
-            {
-                System.Diagnostics.Process.GetProcessById(pid).Kill();
-                killed++;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-            }
-        }
-
-        return killed;
     }
 }

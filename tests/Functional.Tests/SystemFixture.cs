@@ -10,7 +10,7 @@ namespace OAuthAspire.Functional.Tests;
 /// The whole system, started once for every functional test of the assembly: real PostgreSQL
 /// and RabbitMQ processes with a fresh data folder, the six services, free ports everywhere.
 /// </summary>
-public sealed class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
@@ -19,6 +19,9 @@ public sealed class SystemFixture : IAsyncLifetime
     private ResourceLogs? _logs;
 
     public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>AppHost settings a derived fixture adds (replicas, say).</summary>
+    protected virtual string[] ExtraArguments => [];
 
     /// <summary>Every resource's console and structured logs, one file each, kept after the run.</summary>
     public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "resource-logs");
@@ -32,7 +35,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Edge { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -46,6 +49,7 @@ public sealed class SystemFixture : IAsyncLifetime
             // A key set may be refetched (on an unknown kid) after 1 s instead of 10 s.
             "--Services:token:Environment:RemoteKeys__MinRefetch=00:00:01",
             "--Services:federation-trust:Environment:RemoteKeys__MinRefetch=00:00:01",
+            .. ExtraArguments,
         ], timeout.Token);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {

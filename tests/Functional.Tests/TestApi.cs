@@ -117,13 +117,7 @@ public sealed class TestApi(SystemFixture system)
     public async Task<TokenResponse> CodeFlowAsync(string clientId, string? secret, string userName, string password, string scope,
         string redirectUri = "https://app.example.test/callback")
     {
-        var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
-        using var browser = new FormBrowser(system.EdgeUrl);
-        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
-            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
-        await browser.SignInAsync(userName, password);
-        var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
-        var code = FormBrowser.RedirectParameters(response, out _)["code"];
+        var (code, verifier) = await AuthorizationCodeAsync(clientId, userName, password, scope, redirectUri);
         return await Edge.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
         {
             Address = TokenEndpoint,
@@ -134,6 +128,19 @@ public sealed class TestApi(SystemFixture system)
             CodeVerifier = verifier,
             ClientCredentialStyle = secret is null ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader,
         });
+    }
+
+    /// <summary>Signs a user in through the code flow (consenting); returns the code, not yet redeemed, and its PKCE verifier.</summary>
+    public async Task<(string Code, string Verifier)> AuthorizationCodeAsync(string clientId, string userName, string password, string scope,
+        string redirectUri = "https://app.example.test/callback")
+    {
+        var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
+        using var browser = new FormBrowser(system.EdgeUrl);
+        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
+            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
+        await browser.SignInAsync(userName, password);
+        var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
+        return (FormBrowser.RedirectParameters(response, out _)["code"], verifier);
     }
 
     public Task<TokenResponse> RefreshAsync(string clientId, string? secret, string refreshToken, string? scope = null) =>

@@ -1,5 +1,6 @@
 using OAuthAspire.ServiceDefaults.Http;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace OAuthAspire.Edge.Proxy;
@@ -56,6 +57,7 @@ public static class EdgeRoutes
             })
             .ToArray();
 
+        services.AddSingleton<IForwarderHttpClientFactory, RetryingForwarderHttpClientFactory>();
         return services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)
             .AddServiceDiscoveryDestinationResolver()

@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Npgsql;
+using OAuthAspire.Functional.Tests;
+using Xunit.Abstractions;
+
+namespace OAuthAspire.Replicas.Tests;
+
+/// <summary>
+/// State that must hold across replicas lives in PostgreSQL and changes travel over RabbitMQ: each
+/// test acts on one replica and checks another, addressing replicas directly (past Aspire's proxy).
+/// </summary>
+[Collection(ReplicaCollection.Name)]
+public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
+{
+    private const string Redirect = "https://app.example.test/callback";
+    private readonly TestApi _api = new(system);
+
+    [Fact]
+    public async Task ACodeRedeemedOnOneTokenReplicaIsRefusedOnTheOther()
+    {
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var (clientId, secret) = await _api.CreateWebClientAsync([Redirect], ["openid"]);
+        var (code, verifier) = await _api.AuthorizationCodeAsync(clientId, userName, password, "openid", Redirect);
+        var replicas = await system.ReplicasAsync("token");
+        using var first = await system.BehindEdgeAsync(replicas[0]);
+        using var second = await system.BehindEdgeAsync(replicas[1]);
+
+        using var redeemed = await RedeemAsync(first, clientId, secret!, code, verifier);
+        Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+        var accessToken = JsonDocument.Parse(await redeemed.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+
+        using var replayed = await RedeemAsync(second, clientId, secret!, code, verifier);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        Assert.Equal("invalid_grant", JsonDocument.Parse(await replayed.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+        // The replay revoked what the first redemption issued, everywhere.
+        foreach (var edge in await system.ReplicasAsync("edge"))
+        {
+            using var client = new HttpClient { BaseAddress = edge.Http };
+            await TestApi.EventuallyAsync(async () => (await GetTableAsync(client, accessToken)).StatusCode == HttpStatusCode.Unauthorized,
+                TimeSpan.FromSeconds(1), $"edge replica {edge.Id} refusing the replayed code's token");
+        }
+    }
+
+    [Fact]
+    public async Task ARevocationThroughOneEdgeReplicaIsHonouredByEveryEdgeReplicaWithinOneSecond()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var token = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+        var edges = await system.ReplicasAsync("edge");
+        var clients = edges.Select(e => new HttpClient { BaseAddress = e.Http }).ToArray();
+        try
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await GetTableAsync(client, token)).StatusCode);
+            }
+
+            using var revoke = new HttpRequestMessage(HttpMethod.Post, "/oauth/revoke") { Content = new FormUrlEncodedContent([new("token", token)]) };
+            revoke.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+            Assert.Equal(HttpStatusCode.OK, (await clients[0].SendAsync(revoke)).StatusCode);
+
+            for (var i = 0; i < clients.Length; i++)
+            {
+                var took = await TestApi.EventuallyAsync(async () => (await GetTableAsync(clients[i], token)).StatusCode == HttpStatusCode.Unauthorized,
+                    TimeSpan.FromSeconds(1), $"edge replica {edges[i].Id} refusing the revoked token");
+                output.WriteLine($"edge replica {i + 1} refused the revoked token {took.TotalMilliseconds:F0} ms after the revocation answered");
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RacingRefreshesAcrossTokenReplicasYieldExactlyOneSuccess()
+    {
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var (clientId, secret) = await _api.CreateWebClientAsync([Redirect], ["openid"], grantTypes: ["authorization_code", "refresh_token"]);
+        var signedIn = await _api.CodeFlowAsync(clientId, secret, userName, password, "openid", Redirect);
+        Assert.False(signedIn.IsError, signedIn.Error);
+        var replicas = await system.ReplicasAsync("token");
+        var clients = await Task.WhenAll(replicas.Select(system.BehindEdgeAsync));
+        try
+        {
+            // Two requests per replica, all with the same refresh token, all at once.
+            using var start = new SemaphoreSlim(0);
+            var racers = Enumerable.Range(0, 4).Select(async i =>
+            {
+                await start.WaitAsync();
+                using var response = await PostFormAsync(clients[i % 2], clientId, secret!,
+                    [new("grant_type", "refresh_token"), new("refresh_token", signedIn.RefreshToken!)]);
+                return (response.StatusCode, Body: JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+            }).ToArray();
+            start.Release(racers.Length);
+            var results = await Task.WhenAll(racers);
+
+            var winner = Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.All(results.Where(r => r.StatusCode != HttpStatusCode.OK), r =>
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+                Assert.Equal("invalid_grant", r.Body.GetProperty("error").GetString());
+            });
+
+            // Losing inside the grace window revokes nothing: the winner's token goes on working.
+            var next = await _api.RefreshAsync(clientId, secret, winner.Body.GetProperty("refresh_token").GetString()!);
+            Assert.False(next.IsError, next.Error);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AKeyRotatedOnOneTokenReplicaSignsOnEveryReplica()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var rotate = await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds = 0 });
+        Assert.Equal(HttpStatusCode.Created, rotate.StatusCode);
+        var newKid = (await _api.ReadAsync(rotate)).GetProperty("kid").GetString();
+
+        foreach (var replica in await system.ReplicasAsync("token"))
+        {
+            using var client = await system.BehindEdgeAsync(replica);
+            var took = await TestApi.EventuallyAsync(async () =>
+            {
+                using var response = await PostFormAsync(client, clientId, secret, [new("grant_type", "client_credentials")]);
+                var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
+                return new JsonWebToken(token).Kid == newKid;
+            }, TimeSpan.FromSeconds(5), $"token replica {replica.Id} signing with the rotated key");
+            output.WriteLine($"{replica.Id} signs with the new key {took.TotalMilliseconds:F0} ms after the rotation answered");
+        }
+    }
+
+    [Fact]
+    public async Task AnAccountLocksAfterFailuresSpreadOverTokenReplicas()
+    {
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"], grantTypes: ["password"]);
+        var replicas = await system.ReplicasAsync("token");
+        var clients = await Task.WhenAll(replicas.Select(system.BehindEdgeAsync));
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                using var failed = await PostFormAsync(clients[i % 2], clientId, secret,
+                    [new("grant_type", "password"), new("username", userName), new("password", "wrong-" + i)]);
+                Assert.Equal(HttpStatusCode.BadRequest, failed.StatusCode);
+            }
+
+            // Five failures, three on one replica and two on the other: locked on both.
+            foreach (var client in clients)
+            {
+                using var locked = await PostFormAsync(client, clientId, secret,
+                    [new("grant_type", "password"), new("username", userName), new("password", password)]);
+                Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task EachDatabaseHasExactlyOneAuditRelay()
+    {
+        foreach (var database in new[] { "authorizedb", "tokendb", "clientregistrydb", "federationtrustdb", "scopepolicydb", "edgedb" })
+        {
+            await using var source = await system.DatabaseAsync(database);
+            await TestApi.EventuallyAsync(async () =>
+            {
+                await using var command = source.CreateCommand("""
+                    SELECT count(*) FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND classid = 2570 AND objid = 1592590338
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """);
+                return (long)(await command.ExecuteScalarAsync())! == 1;
+            }, TimeSpan.FromSeconds(10), $"one relay holding {database}'s lock");
+        }
+    }
+
+    private static async Task<HttpResponseMessage> GetTableAsync(HttpClient client, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/now/table/incident");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
+    }
+
+    private static Task<HttpResponseMessage> RedeemAsync(HttpClient client, string clientId, string secret, string code, string verifier) =>
+        PostFormAsync(client, clientId, secret,
+            [new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", Redirect), new("code_verifier", verifier)]);
+
+    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string clientId, string secret, KeyValuePair<string, string>[] form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+        return await client.SendAsync(request);
+    }
+}
