@@ -38,7 +38,13 @@ public static class EdgeServices
     {
         app.UseOAuthServiceDefaults(problemStatusPages: false);
         app.UseMiddleware<ApiGate>();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(ProxyErrors.HandleAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 }

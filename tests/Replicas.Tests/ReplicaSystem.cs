@@ -21,6 +21,11 @@ public sealed class ReplicaSystem : SystemFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
+        await WaitForEveryReplicaAsync(StartTimeout);
+    }
+
+    public async Task WaitForEveryReplicaAsync(TimeSpan bound)
+    {
         using var health = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var service in Services)
@@ -40,9 +45,9 @@ public sealed class ReplicaSystem : SystemFixture
                 {
                 }
 
-                if (clock.Elapsed > StartTimeout)
+                if (clock.Elapsed > bound)
                 {
-                    throw new TimeoutException($"not every replica of {service} became healthy within {StartTimeout}");
+                    throw new TimeoutException($"not every replica of {service} became healthy within {bound}");
                 }
 
                 await Task.Delay(250);
