@@ -62,8 +62,10 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             // A dependency is away: say so, and never let the call through unchecked.
             logger.LogWarning("An API call could not be checked: {Status}", e.StatusCode);
             context.Response.Headers.RetryAfter = "1";
-            await WriteAsync(context, 503, null, new OAuthError("temporarily_unavailable", "The request cannot be checked right now; try again shortly."),
-                "application/json");
+            const string description = "The request cannot be checked right now; try again shortly.";
+            await (admin
+                ? WriteAsync(context, 503, null, Problem(503, description), "application/problem+json")
+                : WriteAsync(context, 503, null, new OAuthError("temporarily_unavailable", description), "application/json"));
         }
     }
 
@@ -280,8 +282,8 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
     private static object Problem(int status, string detail) => new
     {
-        type = $"https://tools.ietf.org/html/rfc9110#section-15.{(status == 400 ? "5.1" : status == 401 ? "5.2" : status == 403 ? "5.4" : "5.5")}",
-        title = status switch { 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", _ => "Not Found" },
+        type = $"https://tools.ietf.org/html/rfc9110#section-15.{status switch { 400 => "5.1", 401 => "5.2", 403 => "5.4", 503 => "6.4", _ => "5.5" }}",
+        title = status switch { 400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 503 => "Service Unavailable", _ => "Not Found" },
         status,
         detail,
     };
