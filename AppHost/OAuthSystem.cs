@@ -43,7 +43,17 @@ public sealed class OAuthSystem
             })
             .WithExternalHttpEndpoints();
         _issuer = edge.GetEndpoint("http");
-        edge.WithEnvironment("OAuth__Issuer", _issuer);
+        edge.WithEnvironment("OAuth__Issuer", _issuer)
+            // Each replica enforces its share of the limits (RateLimits:*), counted in memory.
+            .WithEnvironment("RateLimits__Replicas", _replicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var limit in _builder.Configuration.GetSection("RateLimits").GetChildren())
+        {
+            foreach (var setting in limit.GetChildren())
+            {
+                edge.WithEnvironment($"RateLimits__{limit.Key}__{setting.Key}", setting.Value ?? "");
+            }
+        }
+
         edge.OnResourceReady((_, e, _) =>
         {
             e.Services.GetRequiredService<ILogger<OAuthSystem>>().LogInformation(

@@ -31,12 +31,31 @@ public static class EdgeServices
         builder.Services.AddSingleton<ApiPolicySnapshot>();
         builder.Services.AddSingleton<FederatedTokens>();
         builder.Services.AddHostedService<RevocationSnapshot>();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
+        builder.Services.AddSingleton<RateLimits>();
+        // The public origin reads little: bodies up to 1 MB (OAuth forms are limited further behind
+        // it), forms it reads itself (for rate limits) small.
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.Limits.MaxRequestBodySize = 1024 * 1024;
+            o.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            o.Limits.MaxRequestLineSize = 16 * 1024;
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
+        {
+            o.ValueCountLimit = 256;
+            o.KeyLengthLimit = 2 * 1024;
+            o.ValueLengthLimit = 16 * 1024;
+            o.MultipartBodyLengthLimit = 64 * 1024;
+        });
         return builder;
     }
 
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
         app.UseOAuthServiceDefaults(problemStatusPages: false);
+        app.UseSecurityHeaders(new Uri(app.Services.GetRequiredService<Issuer>().Value), app.Environment.IsDevelopment());
+        app.UseMiddleware<RateLimitGate>();
         app.UseMiddleware<ApiGate>();
         app.MapReverseProxy(proxy =>
         {

@@ -28,6 +28,9 @@ public class SystemFixture : IAsyncLifetime
 
     public ResourceLogs Logs => _logs!;
 
+    /// <summary>Everything the services exported over OTLP (traces and logs).</summary>
+    public TelemetrySink Telemetry { get; private set; } = null!;
+
     /// <summary>The edge's actual URL: the issuer of this run.</summary>
     public Uri EdgeUrl { get; private set; } = null!;
 
@@ -49,13 +52,25 @@ public class SystemFixture : IAsyncLifetime
             // A key set may be refetched (on an unknown kid) after 1 s instead of 10 s.
             "--Services:token:Environment:RemoteKeys__MinRefetch=00:00:01",
             "--Services:federation-trust:Environment:RemoteKeys__MinRefetch=00:00:01",
+            // Rate limits low enough for tests to cross (and high enough for the bursts of other tests).
+            "--RateLimits:TokenPerClient:Permits=1500",
+            "--RateLimits:TokenPerAddress:Permits=3000",
+            "--RateLimits:ApiPerClient:Permits=600",
             .. ExtraArguments,
         ], timeout.Token);
+        Telemetry = await TelemetrySink.StartAsync();
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            // Tests run without the dashboard: an exporter aimed at its absent OTLP port would
-            // hold every service's shutdown for its 10 s flush timeout.
-            builder.CreateResourceBuilder(project).WithEnvironment(e => e.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            // Tests run without the dashboard: every service exports to the test's own receiver
+            // instead (an exporter aimed at an absent port would hold shutdown for its flush timeout).
+            builder.CreateResourceBuilder(project).WithEnvironment(e =>
+            {
+                e.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = Telemetry.Endpoint.ToString().TrimEnd('/');
+                e.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                e.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
+                e.EnvironmentVariables["OTEL_BLRP_SCHEDULE_DELAY"] = "500";
+                e.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+            });
         }
 
         App = await builder.BuildAsync(timeout.Token);
@@ -92,6 +107,33 @@ public class SystemFixture : IAsyncLifetime
         return (await parameter.GetValueAsync(default))!;
     }
 
+    /// <summary>A client of the edge whose connections come from another loopback address (its own rate-limit partition).</summary>
+    public HttpClient EdgeFrom(string localAddress, bool followRedirects = true)
+    {
+        var local = System.Net.IPAddress.Parse(localAddress);
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = followRedirects,
+            UseCookies = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new System.Net.IPEndPoint(local, 0));
+                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
     public async Task<NpgsqlDataSource> DatabaseAsync(string connectionName) =>
         NpgsqlDataSource.Create((await App.GetConnectionStringAsync(connectionName))!);
 
@@ -107,6 +149,11 @@ public class SystemFixture : IAsyncLifetime
         if (_logs is not null)
         {
             await _logs.DisposeAsync();
+        }
+
+        if (Telemetry is not null)
+        {
+            await Telemetry.DisposeAsync();
         }
 
         try

@@ -28,7 +28,7 @@ namespace OAuthAspire.Edge.Security;
 /// outside was removed.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, RevocationList revocations, ClientStatus clients,
-    ApiPolicySnapshot policies, FederatedTokens federated, IAuditSink audit, ILogger<ApiGate> logger)
+    ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit, ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -133,6 +133,11 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             return;
         }
 
+        if (await OverLimitAsync(context, content.ClientId, admin))
+        {
+            return;
+        }
+
         new EdgeIdentity(content.Subject, content.UserName, content.ClientId, scopes, content.Roles).WriteTo(context.Request.Headers);
         await next(context);
     }
@@ -159,7 +164,8 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         var started = Stopwatch.GetTimestamp();
         var (set, cached) = await policies.GetAsync(context.RequestAborted);
         var scopes = identity.Scopes.Where(set.ActiveScopes.Contains).ToArray();
-        if (await DecideAsync(context, path, set, cached, started, scopes, new AuditActor(identity.UserSysId, identity.UserName, identity.ClientId)))
+        if (await DecideAsync(context, path, set, cached, started, scopes, new AuditActor(identity.UserSysId, identity.UserName, identity.ClientId))
+            && !await OverLimitAsync(context, identity.ClientId, admin))
         {
             new EdgeIdentity(identity.UserSysId, identity.UserName, identity.ClientId, scopes, identity.Roles, identity.Trust).WriteTo(context.Request.Headers);
             await next(context);
@@ -248,6 +254,19 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
     private static AuditActor Actor(AccessTokenContent token) =>
         new(token.Subject == token.ClientId ? null : token.Subject, token.UserName, token.ClientId);
+
+    /// <summary>Applies the per-client API limit; true when the call was refused (and answered).</summary>
+    private async Task<bool> OverLimitAsync(HttpContext context, string clientId, bool admin)
+    {
+        var verdict = limits.Acquire(RateLimits.ApiPerClient, clientId);
+        if (verdict.Allowed)
+        {
+            return false;
+        }
+
+        await limits.RefuseAsync(context, verdict, clientId, admin ? RateLimits.ResponseForm.Problem : RateLimits.ResponseForm.OAuthJson);
+        return true;
+    }
 
     private async Task RecordAsync(HttpContext context, AuditEvent auditEvent)
     {

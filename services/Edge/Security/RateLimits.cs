@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.ServiceDefaults.Audit;
+
+namespace OAuthAspire.Edge.Security;
+
+/// <summary>One limit: so many requests per window (configuration <c>RateLimits:{Name}</c>).</summary>
+public sealed class RateRule
+{
+    public int Permits { get; set; }
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// The limits, for the whole system: each edge replica enforces its share (<see cref="Replicas"/>),
+/// so no request costs a database write or a call to another process.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public RateRule TokenPerClient { get; set; } = new() { Permits = 1200 };
+
+    public RateRule TokenPerAddress { get; set; } = new() { Permits = 6000 };
+
+    public RateRule LoginPerUser { get; set; } = new() { Permits = 10 };
+
+    public RateRule ApiPerClient { get; set; } = new() { Permits = 6000 };
+
+    /// <summary>Edge replicas sharing the limits (set by the AppHost).</summary>
+    public int Replicas { get; set; } = 1;
+}
+
+/// <summary>The verdict for one request: allowed, or refused with what the caller needs to back off.</summary>
+public readonly record struct RateVerdict(bool Allowed, string Limit, int Permits, TimeSpan Window, TimeSpan RetryAfter);
+
+/// <summary>
+/// Token buckets per client, address and user, in memory. A refused caller gets 429 with
+/// Retry-After, the IETF RateLimit/RateLimit-Policy headers and ServiceNow's X-RateLimit-*; the
+/// first refusal per key and window is audited (not every one: an attack must not turn into a
+/// flood of database writes).
+/// </summary>
+public sealed class RateLimits : IDisposable
+{
+    private readonly Dictionary<string, (RateRule Rule, PartitionedRateLimiter<string> Limiter)> _limits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Limit, string Key), long> _audited = new();
+    private readonly IAuditSink _audit;
+    private readonly ILogger<RateLimits> _logger;
+
+    public RateLimits(IOptions<RateLimitOptions> options, IAuditSink audit, ILogger<RateLimits> logger)
+    {
+        _audit = audit;
+        _logger = logger;
+        var o = options.Value;
+        Add(nameof(o.TokenPerClient), o.TokenPerClient, o.Replicas);
+        Add(nameof(o.TokenPerAddress), o.TokenPerAddress, o.Replicas);
+        Add(nameof(o.LoginPerUser), o.LoginPerUser, o.Replicas);
+        Add(nameof(o.ApiPerClient), o.ApiPerClient, o.Replicas);
+    }
+
+    public const string TokenPerClient = nameof(RateLimitOptions.TokenPerClient);
+    public const string TokenPerAddress = nameof(RateLimitOptions.TokenPerAddress);
+    public const string LoginPerUser = nameof(RateLimitOptions.LoginPerUser);
+    public const string ApiPerClient = nameof(RateLimitOptions.ApiPerClient);
+
+    private void Add(string name, RateRule rule, int replicas)
+    {
+        // This replica's share, refilled smoothly: one permit every window/permits.
+        var permits = Math.Max(1, rule.Permits / Math.Max(1, replicas));
+        var perSecond = permits / Math.Max(1, rule.Window.TotalSeconds);
+        var (period, tokens) = perSecond >= 1
+            ? (TimeSpan.FromSeconds(1), (int)Math.Floor(perSecond))
+            : (rule.Window / permits, 1);
+        var limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = permits,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }), StringComparer.Ordinal);
+        _limits[name] = (new RateRule { Permits = permits, Window = rule.Window }, limiter);
+    }
+
+    public RateVerdict Acquire(string limit, string key)
+    {
+        var (rule, limiter) = _limits[limit];
+        using var lease = limiter.AttemptAcquire(key);
+        if (lease.IsAcquired)
+        {
+            return new RateVerdict(true, limit, rule.Permits, rule.Window, TimeSpan.Zero);
+        }
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+        return new RateVerdict(false, limit, rule.Permits, rule.Window, retryAfter);
+    }
+
+    /// <summary>Answers a refused request (429) in the endpoint's form and audits the first refusal per key and window.</summary>
+    public async Task RefuseAsync(HttpContext context, RateVerdict verdict, string key, ResponseForm form)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(verdict.RetryAfter.TotalSeconds));
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = "no-store";
+        var policy = $"\"{verdict.Limit}\";q={verdict.Permits};w={(int)verdict.Window.TotalSeconds}";
+        response.Headers["RateLimit-Policy"] = policy;
+        response.Headers["RateLimit"] = $"\"{verdict.Limit}\";r=0;t={seconds}";
+        response.Headers["X-RateLimit-Limit"] = verdict.Permits.ToString(CultureInfo.InvariantCulture);
+        response.Headers["X-RateLimit-Remaining"] = "0";
+        response.Headers["X-RateLimit-Reset"] = DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        const string description = "Too many requests; try again after the time in Retry-After.";
+        switch (form)
+        {
+            case ResponseForm.Problem:
+                await Results.Problem(statusCode: 429, title: "Too Many Requests", detail: description).ExecuteAsync(context);
+                break;
+            case ResponseForm.Page:
+                response.ContentType = "text/html; charset=utf-8";
+                response.Headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+                await response.WriteAsync("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many attempts</title></head>" +
+                    "<body><h1>Too many attempts</h1><p>Please wait a moment before trying again.</p></body></html>");
+                break;
+            default:
+                await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = "temporarily_unavailable", ["error_description"] = description });
+                break;
+        }
+
+        await AuditOnceAsync(context, verdict, key);
+    }
+
+    private async Task AuditOnceAsync(HttpContext context, RateVerdict verdict, string key)
+    {
+        var now = Environment.TickCount64;
+        var id = (verdict.Limit, key);
+        if (_audited.TryGetValue(id, out var last) && now - last < verdict.Window.TotalMilliseconds)
+        {
+            return;
+        }
+
+        if (_audited.Count > 10_000)
+        {
+            _audited.Clear();
+        }
+
+        _audited[id] = now;
+        try
+        {
+            await _audit.WriteAsync(new RateLimited(verdict.Limit, key.Length > 256 ? key[..256] : key, context.Request.Method, context.Request.Path.Value ?? "")
+            {
+                Outcome = AuditOutcome.Failure,
+                Reason = $"over {verdict.Permits} per {verdict.Window.TotalSeconds:0} s",
+                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+                Actor = verdict.Limit is TokenPerClient or ApiPerClient ? AuditActor.Client(key) : verdict.Limit == LoginPerUser ? new AuditActor(null, key, null) : AuditActor.None,
+            }, context.RequestAborted);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            _logger.LogWarning("Could not record a rate limit refusal: {Reason}", e.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, limiter) in _limits.Values)
+        {
+            limiter.Dispose();
+        }
+    }
+
+    public enum ResponseForm
+    {
+        OAuthJson,
+        Problem,
+        Page,
+    }
+}
+
+/// <summary>
+/// Limits before forwarding: the token-family endpoints per address and per client (from Basic
+/// authentication or the form's client_id), the login form per user name.
+/// </summary>
+public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
+{
+    private const long MaxFormToRead = 64 * 1024;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+
+        if (IsTokenFamily(path))
+        {
+            var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
+            if (!byAddress.Allowed)
+            {
+                await limits.RefuseAsync(context, byAddress, address, RateLimits.ResponseForm.OAuthJson);
+                return;
+            }
+
+            if (await ClientIdAsync(context) is { Length: > 0 } clientId)
+            {
+                var byClient = limits.Acquire(RateLimits.TokenPerClient, clientId);
+                if (!byClient.Allowed)
+                {
+                    await limits.RefuseAsync(context, byClient, clientId, RateLimits.ResponseForm.OAuthJson);
+                    return;
+                }
+            }
+        }
+        else if (path.StartsWithSegments("/oauth/login") && await FormValueAsync(context, "username") is { Length: > 0 } userName)
+        {
+            var key = userName.Trim().ToLowerInvariant();
+            var byUser = limits.Acquire(RateLimits.LoginPerUser, key);
+            if (!byUser.Allowed)
+            {
+                await limits.RefuseAsync(context, byUser, key, RateLimits.ResponseForm.Page);
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    private static bool IsTokenFamily(PathString path) =>
+        path.StartsWithSegments("/oauth/token") || path.StartsWithSegments("/oauth_token.do")
+        || path.StartsWithSegments("/oauth/introspect") || path.StartsWithSegments("/oauth/revoke");
+
+    private static async Task<string?> ClientIdAsync(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return ClientAuthentication.TryDecodeBasic(authorization["Basic ".Length..], out var id, out _) ? id : null;
+        }
+
+        return await FormValueAsync(context, "client_id");
+    }
+
+    /// <summary>Reads one field of a small form body, leaving the body in place for the service behind.</summary>
+    private static async Task<string?> FormValueAsync(HttpContext context, string name)
+    {
+        var request = context.Request;
+        if (!request.HasFormContentType || request.ContentLength is null or > MaxFormToRead)
+        {
+            return null;
+        }
+
+        try
+        {
+            request.EnableBuffering();
+            var form = await request.ReadFormAsync(context.RequestAborted);
+            return form.TryGetValue(name, out var value) && value.Count == 1 ? value[0] : null;
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            // Malformed: the service behind answers it with its own error.
+            return null;
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+}
