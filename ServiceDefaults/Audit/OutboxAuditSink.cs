@@ -49,7 +49,9 @@ public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = auditEvent.Type });
         command.Parameters.Add(new NpgsqlParameter<string>
         {
-            TypedValue = JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json),
+            // jsonb cannot hold NUL: a caller-supplied value with one (a hostile client_id, say) is
+            // recorded with U+FFFD in its place rather than failing the write.
+            TypedValue = JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json).Replace("\\u0000", "\\uFFFD", StringComparison.Ordinal),
             NpgsqlDbType = NpgsqlDbType.Jsonb,
         });
     }

@@ -78,9 +78,13 @@ internal sealed class UnavailableDependencyInterceptor : Interceptor
         {
             return await continuation(request, context);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (Data.DatabaseErrors.IsUnavailable(e) && !context.CancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "A dependency of this service is unavailable."));
+        }
+        catch (Exception e) when (Data.DatabaseErrors.IsInvalidValue(e))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "A value in the request cannot be stored or looked up."));
         }
     }
 }

@@ -15,13 +15,24 @@ internal sealed class UnavailableHandler(IProblemDetailsService problems) : IExc
 
     public static bool IsUnavailable(Exception e) => e switch
     {
-        Npgsql.NpgsqlException or TimeoutException => true,
+        Npgsql.NpgsqlException or TimeoutException => Data.DatabaseErrors.IsUnavailable(e),
         RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded,
         _ => e.InnerException is { } inner && IsUnavailable(inner),
     };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (Data.DatabaseErrors.IsInvalidValue(exception) || exception is RpcException { StatusCode: StatusCode.InvalidArgument })
+        {
+            // A value the database refuses (a NUL character, say) is the caller's fault.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = 400, Title = "Bad Request", Detail = "A value in the request cannot be stored." },
+            });
+        }
+
         if (!IsUnavailable(exception) || context.RequestAborted.IsCancellationRequested)
         {
             return false;

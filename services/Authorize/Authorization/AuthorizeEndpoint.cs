@@ -46,7 +46,7 @@ public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scope
         try
         {
             var clientId = parameters["client_id"];
-            var client = clientId is null || clientId.Length > 128 ? null : await clients.FindAsync(clientId, http.RequestAborted);
+            var client = Identifiers.IsClientId(clientId) ? await clients.FindAsync(clientId!, http.RequestAborted) : null;
             validation = AuthorizationRequestValidator.Validate(parameters, client?.Profile, new AuthorizeSettings(options.Value.RequireState));
             switch (validation)
             {

@@ -38,6 +38,10 @@ public static class ClientAuthentication
         var assertion = form["client_assertion"];
         var assertionType = form["client_assertion_type"];
         var basic = authorization is not null && authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
+        if (formId is not null && !Identifiers.IsClientId(formId))
+        {
+            return Invalid(ProtocolError.InvalidClient("Malformed client_id."));
+        }
 
         var methods = (basic ? 1 : 0) + (formSecret is not null ? 1 : 0) + (assertion is not null ? 1 : 0);
         if (methods > 1)
@@ -47,7 +51,7 @@ public static class ClientAuthentication
 
         if (basic)
         {
-            if (!TryDecodeBasic(authorization!["Basic ".Length..], out var id, out var secret))
+            if (!TryDecodeBasic(authorization!["Basic ".Length..], out var id, out var secret) || !Identifiers.IsClientId(id))
             {
                 return Invalid(ProtocolError.InvalidClient("Malformed Basic client credentials."));
             }
