@@ -46,26 +46,42 @@ public static class CacheEpoch
     }
 }
 
-/// <summary>Follows the bus's receive endpoints: a faulted one means deaf, a ready one listening again.</summary>
+/// <summary>
+/// Follows the bus's receive endpoints: listening once every endpoint is ready, deaf as soon as one
+/// faults or stops. (An endpoint may fault several times while reconnecting; only the transitions count.)
+/// </summary>
 public sealed class CacheEpochObserver : IReceiveEndpointObserver
 {
-    public Task Ready(ReceiveEndpointReady ready)
-    {
-        CacheEpoch.Regained();
-        return Task.CompletedTask;
-    }
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, bool> _ready = new();
+    private readonly Lock _gate = new();
+    private bool _allReady;
 
-    public Task Faulted(ReceiveEndpointFaulted faulted)
-    {
-        CacheEpoch.Lost();
-        return Task.CompletedTask;
-    }
+    public Task Ready(ReceiveEndpointReady ready) => Set(ready.InputAddress, true);
 
-    public Task Stopping(ReceiveEndpointStopping stopping)
-    {
-        CacheEpoch.Lost();
-        return Task.CompletedTask;
-    }
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Set(faulted.InputAddress, false);
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Set(stopping.InputAddress, false);
 
     public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+
+    private Task Set(Uri endpoint, bool ready)
+    {
+        lock (_gate)
+        {
+            _ready[endpoint] = ready;
+            var allReady = _ready.Values.All(r => r);
+            if (allReady && !_allReady)
+            {
+                CacheEpoch.Regained();
+            }
+            else if (!allReady && _allReady)
+            {
+                CacheEpoch.Lost();
+            }
+
+            _allReady = allReady;
+        }
+
+        return Task.CompletedTask;
+    }
 }

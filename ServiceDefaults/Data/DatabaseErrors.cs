@@ -14,6 +14,22 @@ public static class DatabaseErrors
         _ => false,
     };
 
+    private static long _lastClear;
+
+    /// <summary>
+    /// After the database was away, pooled connections to it are dead: drop them all at once (at
+    /// most once a second) so the next requests open fresh ones instead of each finding a dead one.
+    /// </summary>
+    public static void DropDeadConnections(Exception e)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastClear);
+        if (e is NpgsqlException && IsUnavailable(e) && now - last > 1000 && Interlocked.CompareExchange(ref _lastClear, now, last) == last)
+        {
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+
     /// <summary>Class 22 (data exception): a value the database cannot store or compare, such as a NUL character.</summary>
     public static bool IsInvalidValue(Exception e) => e is PostgresException p && p.SqlState.StartsWith("22", StringComparison.Ordinal);
 }

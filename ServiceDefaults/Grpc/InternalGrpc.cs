@@ -80,6 +80,7 @@ internal sealed class UnavailableDependencyInterceptor : Interceptor
         }
         catch (Exception e) when (Data.DatabaseErrors.IsUnavailable(e) && !context.CancellationToken.IsCancellationRequested)
         {
+            Data.DatabaseErrors.DropDeadConnections(e);
             throw new RpcException(new Status(StatusCode.Unavailable, "A dependency of this service is unavailable."));
         }
         catch (Exception e) when (Data.DatabaseErrors.IsInvalidValue(e))

@@ -38,6 +38,7 @@ internal sealed class UnavailableHandler(IProblemDetailsService problems) : IExc
             return false;
         }
 
+        Data.DatabaseErrors.DropDeadConnections(exception);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
         return await problems.TryWriteAsync(new ProblemDetailsContext

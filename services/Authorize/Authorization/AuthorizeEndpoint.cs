@@ -121,7 +121,14 @@ public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scope
     public static bool IsUnavailable(Exception e) => e switch
     {
         RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        Npgsql.NpgsqlException or TimeoutException => true,
+        Npgsql.NpgsqlException => DropDeadConnections(e),
+        TimeoutException => true,
         _ => false,
     };
+
+    private static bool DropDeadConnections(Exception e)
+    {
+        ServiceDefaults.Data.DatabaseErrors.DropDeadConnections(e);
+        return true;
+    }
 }

@@ -115,8 +115,14 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
     public static bool IsUnavailable(Exception e) => e switch
     {
         RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        NpgsqlException => true,
+        NpgsqlException => DropDeadConnections(e),
         TimeoutException => true,
         _ => false,
     };
+
+    private static bool DropDeadConnections(Exception e)
+    {
+        ServiceDefaults.Data.DatabaseErrors.DropDeadConnections(e);
+        return true;
+    }
 }
