@@ -8,7 +8,7 @@ using OAuthAspire.Functional.Tests;
 var rounds = args.Length > 0 ? int.Parse(args[0]) : 2000;
 var reloads = args.Length > 1 ? int.Parse(args[1]) : 60;
 
-var system = new BenchSystem();
+var system = new UnlimitedSystem();
 Console.WriteLine("Starting the system...");
 await system.InitializeAsync();
 try
@@ -147,9 +147,3 @@ static double Percentile(List<double> values, double p)
 static void Report(string what, List<double> times) =>
     Console.WriteLine($"{what,-24} n={times.Count,5}  p50 {Percentile(times, 0.5):F3} ms  p90 {Percentile(times, 0.9):F3} ms  p99 {Percentile(times, 0.99):F3} ms");
 
-/// <summary>The test system with rate limits out of the way: the bench measures latency, not the limiter.</summary>
-internal sealed class BenchSystem : SystemFixture
-{
-    protected override string[] ExtraArguments =>
-        ["--RateLimits:ApiPerClient:Permits=100000000", "--RateLimits:TokenPerClient:Permits=100000000", "--RateLimits:TokenPerAddress:Permits=100000000"];
-}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+
+namespace OAuthAspire.Bench.Throughput;
+
+/// <summary>The results as markdown: machine, date, commit, the comparison as ratios, the other scenarios, memory.</summary>
+public static class Report
+{
+    public static string Markdown(IReadOnlyList<WrkResult> results, IReadOnlyDictionary<string, long> idle, IReadOnlyDictionary<string, long> loaded,
+        TimeSpan duration, int rounds, string commit)
+    {
+        var md = new StringBuilder();
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        md.AppendLine(CultureInfo.InvariantCulture, $"### Throughput, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores ({cpu}), wrk and every server on the same cores. " +
+            $"`bench/throughput {(int)duration.TotalSeconds} {rounds}`: {(int)duration.TotalSeconds} s per run after a warm-up, targets alternated run by run.");
+        md.AppendLine();
+        md.AppendLine("Client credentials (RS256 JWT access tokens; ours through the edge, with the `TokenIssued` audit event committed before the answer):");
+        md.AppendLine();
+        md.AppendLine("| connections | run | ours tokens/s | oidc-provider tokens/s | ratio | ours p50 / p99 ms | oidc-provider p50 / p99 ms | non-2xx (ours / theirs) |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---|---|---|");
+        foreach (var pair in results.Where(r => r.Scenario == "client credentials").GroupBy(r => (r.Connections, r.Run)))
+        {
+            var ours = pair.Single(r => r.Target == "ours");
+            var theirs = pair.Single(r => r.Target != "ours");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {pair.Key.Connections} | {pair.Key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Other scenarios on ours, 16 connections:");
+        md.AppendLine();
+        md.AppendLine("| scenario | run | requests/s | p50 ms | p99 ms | non-2xx |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Where(r => r.Scenario != "client credentials"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Run} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Non2xx + r.SocketErrors} |");
+        }
+
+        var through = results.Where(r => r.Scenario == "API call through the edge").ToArray();
+        var direct = results.Where(r => r.Scenario == "API call direct (no edge)").ToArray();
+        if (through.Length > 0 && direct.Length > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Edge overhead on a protected API call (cached decision, 16 connections): p50 {through.Average(r => r.P50Ms) - direct.Average(r => r.P50Ms):F2} ms " +
+                $"({through.Average(r => r.P50Ms):F2} through the edge vs {direct.Average(r => r.P50Ms):F2} direct).");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Resident memory (MB): idle, and the peak during the 64-connection client-credentials runs:");
+        md.AppendLine();
+        md.AppendLine("| process | idle | under load |");
+        md.AppendLine("|---|---:|---:|");
+        foreach (var (name, bytes) in idle)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {bytes / 1048576.0:F0} | {loaded.GetValueOrDefault(name) / 1048576.0:F0} |");
+        }
+
+        return md.ToString();
+    }
+}
