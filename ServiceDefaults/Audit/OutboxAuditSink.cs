@@ -21,12 +21,30 @@ public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service)
     private const string InsertSql =
         "WITH written AS (INSERT INTO outbox (event_id, message_type, payload) VALUES ($1, $2, $3)) SELECT pg_notify('outbox', '')";
 
+    // Rows keep the list's order: unnest yields its elements in order and identity values follow.
+    private const string InsertManySql = """
+        WITH written AS (
+            INSERT INTO outbox (event_id, message_type, payload)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]::jsonb[]))
+        SELECT pg_notify('outbox', '')
+        """;
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task WriteAsync(NpgsqlTransaction transaction, AuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
         Bind(command, Stamp(auditEvent));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken = default)
+    {
+        var stamped = auditEvents.Select(Stamp).ToArray();
+        await using var command = new NpgsqlCommand(InsertManySql, transaction.Connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. stamped.Select(e => e.EventId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stamped.Select(e => e.Type)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stamped.Select(Serialize)] });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -47,12 +65,11 @@ public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service)
     {
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = auditEvent.EventId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = auditEvent.Type });
-        command.Parameters.Add(new NpgsqlParameter<string>
-        {
-            // jsonb cannot hold NUL: a caller-supplied value with one (a hostile client_id, say) is
-            // recorded with U+FFFD in its place rather than failing the write.
-            TypedValue = JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json).Replace("\\u0000", "\\uFFFD", StringComparison.Ordinal),
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
-        });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Serialize(auditEvent), NpgsqlDbType = NpgsqlDbType.Jsonb });
     }
+
+    // jsonb cannot hold NUL: a caller-supplied value with one (a hostile client_id, say) is
+    // recorded with U+FFFD in its place rather than failing the write.
+    private static string Serialize(AuditEvent auditEvent) =>
+        JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json).Replace("\\u0000", "\\uFFFD", StringComparison.Ordinal);
 }

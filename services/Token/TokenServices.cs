@@ -50,6 +50,8 @@ public static class TokenServices
         services.AddSingleton<ClientDirectory>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<ScopeResolver>();
+        services.AddSingleton<IssuanceBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<IssuanceBatcher>());
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<RevocationStore>();
         services.AddHostedService<TokenHousekeeping>();

@@ -14,7 +14,7 @@ namespace OAuthAspire.Token.Issuance;
 /// the token is handed out: a token nobody can account for never leaves the server.
 /// </summary>
 public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> keyOptions, NpgsqlDataSource dataSource, IAuditSink audit,
-    TimeProvider time)
+    IssuanceBatcher batcher, TimeProvider time)
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
@@ -22,14 +22,19 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
 
     public NpgsqlDataSource DataSource => dataSource;
 
-    /// <summary>Issues in a transaction of its own.</summary>
+    /// <summary>Issues a token that belongs to no other change, committed with concurrent ones (group commit).</summary>
     public async Task<string> IssueAsync(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
         CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var token = await IssueAsync(tx, content, grantType, remoteAddress, actor, null, null, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
+        var token = AccessToken.Sign(content, key.Credentials, _handler);
+        await batcher.CommitAsync(new PendingIssue(content.Jti, content.ClientId, content.Subject, content.Scope, grantType,
+            content.IssuedAt.UtcDateTime, content.ExpiresAt.UtcDateTime,
+            new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
+            {
+                Actor = actor,
+                RemoteAddress = remoteAddress,
+            }), cancellationToken);
         return token;
     }
 

@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.ServiceDefaults.Audit;
+
+namespace OAuthAspire.Token.Issuance;
+
+/// <summary>One signed token waiting for its record and audit event to be committed.</summary>
+public sealed record PendingIssue(string Jti, string ClientId, string Subject, string Scope, string GrantType, DateTime IssuedAt, DateTime ExpiresAt,
+    AuditEvent Event)
+{
+    public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Group commit: tokens issued concurrently share one transaction (one INSERT per table, one
+/// commit, one fsync) instead of paying for their own. Each request still waits for the commit
+/// that holds its own rows before its token is handed out, so nothing is lost; a failed commit
+/// fails every request in it (each answers 503, none gets a token).
+/// </summary>
+public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audit, ILogger<IssuanceBatcher> logger) : BackgroundService
+{
+    private const int MaxBatch = 256;
+
+    // Two writers: one batch commits while the next one fills.
+    private const int Writers = 2;
+
+    private readonly Channel<PendingIssue> _pending = Channel.CreateBounded<PendingIssue>(
+        new BoundedChannelOptions(MaxBatch * 8) { FullMode = BoundedChannelFullMode.Wait });
+
+    public async Task CommitAsync(PendingIssue issue, CancellationToken cancellationToken)
+    {
+        await _pending.Writer.WriteAsync(issue, cancellationToken);
+        await issue.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => WriteLoopAsync(stoppingToken)));
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingIssue>(MaxBatch);
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var issue))
+                {
+                    batch.Add(issue);
+                }
+
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await WriteAsync(batch, stoppingToken);
+                    batch.ForEach(i => i.Committed.TrySetResult());
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    batch.ForEach(i => i.Committed.TrySetException(e));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var issue in batch)
+            {
+                issue.Committed.TrySetCanceled(stoppingToken);
+            }
+
+            logger.LogDebug("Token issuance writer stopped");
+        }
+    }
+
+    private async Task WriteAsync(List<PendingIssue> batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Jti)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.ClientId)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Subject)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Scope)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.GrantType)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. batch.Select(i => i.IssuedAt)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. batch.Select(i => i.ExpiresAt)] });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await audit.WriteAsync(tx, [.. batch.Select(i => i.Event)], cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+}
