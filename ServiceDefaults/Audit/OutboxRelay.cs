@@ -92,6 +92,10 @@ internal sealed class OutboxRelay(
             return;
         }
 
+        // A notification can arrive while the relay is busy (delivered during its own commands);
+        // remember it, or the next wait would sleep through rows that are already there.
+        var notified = false;
+        connection.Notification += (_, _) => notified = true;
         try
         {
             logger.LogInformation("Audit relay started for this database");
@@ -102,8 +106,9 @@ internal sealed class OutboxRelay(
 
             while (!stoppingToken.IsCancellationRequested)
             {
+                notified = false;
                 var published = await PublishBatchAsync(connection, stoppingToken);
-                if (published == _options.BatchSize)
+                if (published == _options.BatchSize || (notified && published > 0))
                 {
                     continue;
                 }

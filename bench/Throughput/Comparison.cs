@@ -22,7 +22,7 @@ public static class Comparison
     public static async Task<string> RunAsync(TimeSpan duration, int rounds)
     {
         var root = Root();
-        var system = new UnlimitedSystem();
+        SystemFixture system = new UnlimitedSystem();
         Console.WriteLine("Starting the system...");
         await system.InitializeAsync();
         try
@@ -94,6 +94,29 @@ public static class Comparison
                     var result = await Wrk.RunAsync("ours", name, request, 16, duration, run);
                     results.Add(result);
                     Console.WriteLine(Line(result));
+                }
+            }
+
+            // ES256 access tokens (a per-server option): a second system, against the same peer.
+            await system.DisposeAsync();
+            system = new UnlimitedSystem("ES256");
+            Console.WriteLine("Starting the system with ES256 access tokens...");
+            await system.InitializeAsync();
+            api = new TestApi(system);
+            (clientId, secret) = await api.CreateClientAsync(["useraccount"]);
+            var es256 = Token(new Uri(system.EdgeUrl, "/oauth/token"), clientId, secret, "grant_type=client_credentials");
+            await Wrk.RunAsync("ours", "warm-up", es256, 16, WarmUp, 0);
+            for (var run = 1; run <= rounds; run++)
+            {
+                foreach (var (target, request) in new[] { ("ours", es256), ("oidc-provider", theirs) })
+                {
+                    var result = await Wrk.RunAsync(target, "client credentials ES256", request, Connections[^1], duration, run);
+                    results.Add(result);
+                    Console.WriteLine(Line(result));
+                    if (target == "ours")
+                    {
+                        await OutboxDrainedAsync(system);
+                    }
                 }
             }
 

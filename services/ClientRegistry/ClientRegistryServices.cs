@@ -19,7 +19,9 @@ public static class ClientRegistryServices
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
         builder.Services.AddSingleton<SharedKeyProtector>();
-        builder.Services.AddHostedService<BootstrapClient>();
+        builder.Services.AddSingleton<BootstrapClient>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BootstrapClient>());
+        builder.Services.AddHealthChecks().AddCheck<BootstrapHealthCheck>("bootstrap-client");
         return builder;
     }
 

@@ -23,6 +23,9 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>AppHost settings a derived fixture adds (replicas, say).</summary>
     protected virtual string[] ExtraArguments => [];
 
+    /// <summary>Environment variables a derived fixture gives every service.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraEnvironment { get; } = new Dictionary<string, string>();
+
     /// <summary>Every resource's console and structured logs, one file each, kept after the run.</summary>
     public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "resource-logs");
 
@@ -70,6 +73,10 @@ public class SystemFixture : IAsyncLifetime
                 e.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
                 e.EnvironmentVariables["OTEL_BLRP_SCHEDULE_DELAY"] = "500";
                 e.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+                foreach (var (name, value) in ExtraEnvironment)
+                {
+                    e.EnvironmentVariables[name] = value;
+                }
             });
         }
 

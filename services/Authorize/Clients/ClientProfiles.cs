@@ -35,8 +35,11 @@ public sealed class ClientProfiles(IServiceProvider services)
         }, cancellationToken);
 }
 
-public sealed class ClientChangedConsumer(ClientProfiles clients) : IConsumer<ClientUpdated>, IConsumer<ClientDeleted>
+public sealed class ClientChangedConsumer(ClientProfiles clients) : IConsumer<ClientCreated>, IConsumer<ClientUpdated>, IConsumer<ClientDeleted>
 {
+    // A request for the id before it was registered left "unknown" in the cache.
+    public Task Consume(ConsumeContext<ClientCreated> context) => Drop(context.Message.ClientId);
+
     public Task Consume(ConsumeContext<ClientUpdated> context) => Drop(context.Message.ClientId);
 
     public Task Consume(ConsumeContext<ClientDeleted> context) => Drop(context.Message.ClientId);

@@ -17,6 +17,9 @@ namespace OAuthAspire.ClientRegistry.Clients;
 public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, IAuditSink audit, IConfiguration configuration,
     ILogger<BootstrapClient> logger) : BackgroundService
 {
+    /// <summary>Readiness: the service is not ready before the client a fresh install administers itself with exists.</summary>
+    public bool Done { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -24,6 +27,7 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             try
             {
                 await RegisterAsync(stoppingToken);
+                Done = true;
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -115,4 +119,14 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)), cancellationToken);
         }
     }
+}
+
+/// <summary>Not ready until the bootstrap client exists: before that, a fresh install cannot be administered.</summary>
+public sealed class BootstrapHealthCheck(BootstrapClient bootstrap) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(bootstrap.Done
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("registering the bootstrap client"));
 }

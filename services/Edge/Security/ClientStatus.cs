@@ -24,8 +24,11 @@ public sealed class ClientStatus(IServiceProvider services)
         }, cancellationToken);
 }
 
-public sealed class ClientChangedConsumer(ClientStatus clients) : IConsumer<ClientUpdated>, IConsumer<ClientDeleted>
+public sealed class ClientChangedConsumer(ClientStatus clients) : IConsumer<ClientCreated>, IConsumer<ClientUpdated>, IConsumer<ClientDeleted>
 {
+    // A request for the id before it was registered left "unknown" in the cache.
+    public Task Consume(ConsumeContext<ClientCreated> context) => Drop(context.Message.ClientId);
+
     public Task Consume(ConsumeContext<ClientUpdated> context) => Drop(context.Message.ClientId);
 
     public Task Consume(ConsumeContext<ClientDeleted> context) => Drop(context.Message.ClientId);

@@ -121,8 +121,11 @@ public sealed class ClientDirectory(ClientRegistryClient registry, ClientAsserti
 
 /// <summary>Drops a client from this instance's cache when the registry says it changed.</summary>
 public sealed class ClientChangedConsumer(ClientDirectory clients, VerifierKeys verifierKeys)
-    : IConsumer<ClientUpdated>, IConsumer<ClientDeleted>, IConsumer<ClientSecretRotated>
+    : IConsumer<ClientCreated>, IConsumer<ClientUpdated>, IConsumer<ClientDeleted>, IConsumer<ClientSecretRotated>
 {
+    // A request for the id before it was registered left "unknown" in the cache.
+    public Task Consume(ConsumeContext<ClientCreated> context) => Drop(context.Message.ClientId);
+
     public Task Consume(ConsumeContext<ClientUpdated> context) => Drop(context.Message.ClientId);
 
     public Task Consume(ConsumeContext<ClientDeleted> context) => Drop(context.Message.ClientId);
