@@ -98,6 +98,13 @@ internal sealed class OutboxRelay(
         connection.Notification += (_, _) => notified = true;
         try
         {
+            // The stream exists from the start, before the first event, so auditors can follow it at once.
+            if (!_topologyDeclared)
+            {
+                await AuditStream.DeclareAsync(new Uri(configuration.GetConnectionString(Messaging.Bus.ConnectionName)!), streamOptions.Value, logger, stoppingToken);
+                _topologyDeclared = true;
+            }
+
             logger.LogInformation("Audit relay started for this database");
             await using (var listen = new NpgsqlCommand("LISTEN outbox", connection))
             {
@@ -168,12 +175,6 @@ internal sealed class OutboxRelay(
         if (rows.Count == 0)
         {
             return 0;
-        }
-
-        if (!_topologyDeclared)
-        {
-            await AuditStream.DeclareAsync(new Uri(configuration.GetConnectionString(Messaging.Bus.ConnectionName)!), streamOptions.Value, logger, stoppingToken);
-            _topologyDeclared = true;
         }
 
         var sent = new List<long>(rows.Count);

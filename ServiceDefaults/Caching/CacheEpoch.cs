@@ -47,41 +47,38 @@ public static class CacheEpoch
 }
 
 /// <summary>
-/// Follows the bus's receive endpoints: listening once every endpoint is ready, deaf as soon as one
-/// faults or stops. (An endpoint may fault several times while reconnecting; only the transitions count.)
+/// Follows the bus's own health (which tracks every receive endpoint, through reconnections):
+/// listening while it is healthy, deaf otherwise. Polled: a quarter second is well inside the
+/// one-second staleness bound that deafness imposes.
 /// </summary>
-public sealed class CacheEpochObserver : IReceiveEndpointObserver
+public sealed class CacheEpochMonitor(IBusControl bus) : Microsoft.Extensions.Hosting.BackgroundService
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, bool> _ready = new();
-    private readonly Lock _gate = new();
-    private bool _allReady;
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    public Task Ready(ReceiveEndpointReady ready) => Set(ready.InputAddress, true);
-
-    public Task Faulted(ReceiveEndpointFaulted faulted) => Set(faulted.InputAddress, false);
-
-    public Task Stopping(ReceiveEndpointStopping stopping) => Set(stopping.InputAddress, false);
-
-    public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
-
-    private Task Set(Uri endpoint, bool ready)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        lock (_gate)
+        using var timer = new PeriodicTimer(Interval);
+        var listening = false;
+        try
         {
-            _ready[endpoint] = ready;
-            var allReady = _ready.Values.All(r => r);
-            if (allReady && !_allReady)
+            do
             {
-                CacheEpoch.Regained();
-            }
-            else if (!allReady && _allReady)
-            {
-                CacheEpoch.Lost();
-            }
+                var healthy = bus.CheckHealth().Status == BusHealthStatus.Healthy;
+                if (healthy && !listening)
+                {
+                    CacheEpoch.Regained();
+                }
+                else if (!healthy && listening)
+                {
+                    CacheEpoch.Lost();
+                }
 
-            _allReady = allReady;
+                listening = healthy;
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-
-        return Task.CompletedTask;
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 }

@@ -73,7 +73,7 @@ public static class Bus
             });
         });
         // Caches dropped by events must know when events cannot arrive.
-        builder.Services.AddReceiveEndpointObserver<CacheEpochObserver>();
+        builder.Services.AddHostedService<CacheEpochMonitor>();
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = false);
 
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");

@@ -87,6 +87,29 @@ public static class Comparison
                 }
             }
 
+            // OpenIddict, with its default PostgreSQL token storage and with storage off, at 64 connections.
+            var postgres = (await system.App.GetConnectionStringAsync("tokendb"))!.Replace("Database=token", "Database=openiddict_bench", StringComparison.Ordinal);
+            foreach (var storage in new[] { true, false })
+            {
+                await using var openIddict = await OpenIddictPeer.StartAsync(root, postgres, storage);
+                var name = storage ? "openiddict (PostgreSQL storage)" : "openiddict (storage off)";
+                var request = Token(new Uri(openIddict.Url, "/connect/token"), OidcProviderPeer.ClientId, OidcProviderPeer.ClientSecret, "grant_type=client_credentials");
+                await Wrk.RunAsync(name, "warm-up", request, 16, WarmUp, 0);
+                for (var run = 1; run <= rounds; run++)
+                {
+                    foreach (var (target, r) in new[] { ("ours", ours), (name, request) })
+                    {
+                        var result = await Wrk.RunAsync(target, $"client credentials vs {name}", r, Connections[^1], duration, run);
+                        results.Add(result);
+                        Console.WriteLine(Line(result));
+                        if (target == "ours")
+                        {
+                            await OutboxDrainedAsync(system);
+                        }
+                    }
+                }
+            }
+
             foreach (var (name, request) in scenarios)
             {
                 for (var run = 1; run <= rounds; run++)

@@ -81,3 +81,55 @@ public sealed class OidcProviderPeer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>OpenIddict's minimal server (bench/peers/OpenIddictPeer), with its token storage in PostgreSQL or off.</summary>
+public sealed class OpenIddictPeer : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private OpenIddictPeer(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public static async Task<OpenIddictPeer> StartAsync(string root, string postgres, bool storage)
+    {
+        var dll = Path.Combine(root, "bench", "peers", "OpenIddictPeer", "bin", "Release", "net10.0", "OpenIddictPeer.dll");
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--Peer:Postgres", postgres, "--Peer:Storage", storage ? "on" : "off" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = Process.Start(start)!;
+        var ready = await process.StandardOutput.ReadLineAsync();
+        if (ready?.Contains("ready", StringComparison.Ordinal) != true)
+        {
+            throw new InvalidOperationException($"OpenIddict did not start: {ready} {await process.StandardError.ReadToEndAsync()}");
+        }
+
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        await Task.Delay(500);
+        return new OpenIddictPeer(process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

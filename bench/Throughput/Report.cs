@@ -28,6 +28,23 @@ public static class Report
                 $"| {pair.Key.Connections} | {pair.Key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
         }
 
+        var openIddict = results.Where(r => r.Scenario.StartsWith("client credentials vs ", StringComparison.Ordinal)).GroupBy(r => (r.Scenario, r.Run)).ToArray();
+        if (openIddict.Length > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("Against OpenIddict 7.8 (RS256 2048-bit, access tokens not encrypted), 64 connections, alternating with ours:");
+            md.AppendLine();
+            md.AppendLine("| peer | run | ours tokens/s | peer tokens/s | ratio | peer p50 / p99 ms | non-2xx (ours / peer) |");
+            md.AppendLine("|---|---:|---:|---:|---:|---|---|");
+            foreach (var pair in openIddict)
+            {
+                var ours = pair.Single(r => r.Target == "ours");
+                var theirs = pair.Single(r => r.Target != "ours");
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {theirs.Target} | {pair.Key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
+            }
+        }
+
         var es = results.Where(r => r.Scenario == "client credentials ES256").GroupBy(r => r.Run).ToArray();
         if (es.Length > 0)
         {

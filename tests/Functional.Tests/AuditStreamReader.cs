@@ -21,8 +21,19 @@ public sealed class AuditStreamReader(Uri broker, StartAt from) : IAsyncDisposab
     public static async Task<AuditStreamReader> OpenAsync(string connectionString, StartAt from)
     {
         var reader = new AuditStreamReader(new Uri(connectionString), from);
-        await reader.ConnectAsync();
-        return reader;
+        // The relays declare the stream as they start: right after the system came up it may be a moment away.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await reader.ConnectAsync();
+                return reader;
+            }
+            catch (StreamNotFoundException) when (attempt < 40)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     private async Task ConnectAsync()

@@ -34,6 +34,8 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
             {
                 Actor = actor,
                 RemoteAddress = remoteAddress,
+                // Written later by the batch's writer, outside this request's trace: name it now.
+                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
             }), cancellationToken);
         return token;
     }
