@@ -111,8 +111,7 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
                 {
                     try
                     {
-                        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
-                        request.Headers.Authorization = new("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+                        using var request = TestApi.ClientCredentialsRequest(clientId, secret);
                         using var response = await client.SendAsync(request, ct);
                         if (response.StatusCode == HttpStatusCode.OK)
                         {

@@ -170,8 +170,7 @@ public sealed class InfrastructureFaultTests(SystemFixture system, ITestOutputHe
 
     private async Task<HttpResponseMessage> TokenAsync(string clientId, string secret, HttpClient? client = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
-        request.Headers.Authorization = new("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+        using var request = TestApi.ClientCredentialsRequest(clientId, secret);
         return await (client ?? system.Edge).SendAsync(request);
     }
 

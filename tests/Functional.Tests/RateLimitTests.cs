@@ -56,14 +56,14 @@ public sealed class RateLimitTests(SystemFixture system)
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
         var (otherId, otherSecret) = await _api.CreateClientAsync(["useraccount"]);
         using var client = system.EdgeFrom("127.0.0.5");
-        var (allowed, refused) = await HammerAsync(1800, () => TokenRequest(clientId, secret), client);
+        var (allowed, refused) = await HammerAsync(1800, () => TestApi.ClientCredentialsRequest(clientId, secret), client);
 
         Assert.InRange(allowed, 1500, 1799);
         var response = refused!;
         AssertRateLimitHeaders(response.Value.Response, "TokenPerClient", 1500);
         Assert.Equal("temporarily_unavailable", JsonDocument.Parse(response.Value.Body).RootElement.GetProperty("error").GetString());
 
-        using var another = await client.SendAsync(TokenRequest(otherId, otherSecret));
+        using var another = await client.SendAsync(TestApi.ClientCredentialsRequest(otherId, otherSecret));
         Assert.Equal(HttpStatusCode.OK, another.StatusCode);
     }
 
@@ -145,13 +145,6 @@ public sealed class RateLimitTests(SystemFixture system)
         }
 
         return (allowed, refused.TryDequeue(out var first) ? first : null);
-    }
-
-    private static HttpRequestMessage TokenRequest(string clientId, string secret)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
-        request.Headers.Authorization = new("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
-        return request;
     }
 
     private static HttpRequestMessage Get(string token)

@@ -166,6 +166,14 @@ public sealed class TestApi(SystemFixture system)
         return await Edge.SendAsync(request);
     }
 
+    /// <summary>A client-credentials token request with Basic client authentication, as load tests send it.</summary>
+    public static HttpRequestMessage ClientCredentialsRequest(string clientId, string secret)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+        return request;
+    }
+
     /// <summary>A client-credentials token of a new client allowed exactly these scopes.</summary>
     public async Task<string> TokenAsync(string[] scopes)
     {

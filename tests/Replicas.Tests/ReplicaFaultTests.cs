@@ -35,8 +35,7 @@ public sealed class ReplicaFaultTests(ReplicaSystem system, ITestOutputHelper ou
                 reads.Add(response.StatusCode);
             })).Concat(Enumerable.Range(0, 2).Select(_ => LoopAsync(stop.Token, async client =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
-                request.Headers.Authorization = new("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+                using var request = TestApi.ClientCredentialsRequest(clientId, secret);
                 using var response = await client.SendAsync(request);
                 writes.Add((response.StatusCode, await response.Content.ReadAsStringAsync()));
             }))));

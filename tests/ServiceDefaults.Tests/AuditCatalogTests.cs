@@ -13,7 +13,8 @@ namespace OAuthAspire.ServiceDefaults.Tests;
 /// </summary>
 public partial class AuditCatalogTests
 {
-    private static readonly string Root = FindRoot();
+    /// <summary>The repository root (where OAuthAspire.sln is), for tests that read its files.</summary>
+    internal static readonly string Root = FindRoot();
 
     private static readonly Type[] Events = [.. AuditCatalog.Types.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
 

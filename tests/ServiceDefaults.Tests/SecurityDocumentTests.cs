@@ -36,16 +36,5 @@ public partial class SecurityDocumentTests
         Assert.True(rows.Count() >= 20);
     }
 
-    private static string AuditCatalogTestsRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OAuthAspire.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (OAuthAspire.sln) was not found.");
-    }
+    private static string AuditCatalogTestsRoot() => AuditCatalogTests.Root;
 }

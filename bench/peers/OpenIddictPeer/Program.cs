@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 // OpenIddict's minimal client-credentials server, configured as the comparison asks:
@@ -54,5 +55,5 @@ app.MapPost("/connect/token", (HttpContext context) =>
     identity.SetDestinations(_ => [Destinations.AccessToken]);
     return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
 });
-Console.WriteLine("openiddict ready");
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine("openiddict ready"));
 await app.RunAsync();
