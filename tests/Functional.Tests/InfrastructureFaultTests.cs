@@ -33,7 +33,16 @@ public sealed class InfrastructureFaultTests(SystemFixture system, ITestOutputHe
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
         var (web, _) = await _api.CreateWebClientAsync([Redirect], ["openid"]);
         var (unseen, _) = await _api.CreateWebClientAsync([Redirect], ["openid"]);
-        // The authorize service has seen this client (and may remember it); not the other one.
+        // The authorize service has seen this client and remembers it (not the other one). It
+        // remembers for a minute only while it hears change events: after a broker restart (an
+        // earlier test) it first waits for its bus to be healthy again, when its caches keep a second.
+        using (var authorizeHealth = new HttpClient { BaseAddress = system.App.GetEndpoint("authorize", "http") })
+        {
+            await TestApi.EventuallyAsync(async () => await authorizeHealth.GetStringAsync("/health") == "Healthy", TimeSpan.FromSeconds(60),
+                "the authorize service hearing events again");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         (await AuthorizeAsync(web)).Dispose();
         var adminToken = await _api.AdminTokenAsync();
         await using var reader = await AuditStreamReader.OpenAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!, new StartAt.Next());
