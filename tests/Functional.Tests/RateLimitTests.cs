@@ -123,26 +123,25 @@ public sealed class RateLimitTests(SystemFixture system)
     {
         var allowed = 0;
         var refused = new ConcurrentQueue<(HttpResponseMessage, string)>();
-        using var stop = new CancellationTokenSource();
-        try
+        // Once one is refused no new request starts; those already sent finish and are counted
+        // (cancelling them would hide requests the server let through).
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stop.Token }, async (_, ct) =>
+            if (!refused.IsEmpty)
             {
-                var response = await client.SendAsync(request(), ct);
-                if (response.StatusCode == HttpStatusCode.TooManyRequests)
-                {
-                    refused.Enqueue((response, await response.Content.ReadAsStringAsync(ct)));
-                    await stop.CancelAsync();
-                    return;
-                }
+                return;
+            }
 
-                Interlocked.Increment(ref allowed);
-                response.Dispose();
-            });
-        }
-        catch (OperationCanceledException)
-        {
-        }
+            var response = await client.SendAsync(request());
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused.Enqueue((response, await response.Content.ReadAsStringAsync()));
+                return;
+            }
+
+            Interlocked.Increment(ref allowed);
+            response.Dispose();
+        });
 
         return (allowed, refused.TryDequeue(out var first) ? first : null);
     }
