@@ -58,22 +58,19 @@ public sealed class CacheEpochMonitor(IBusControl bus) : Microsoft.Extensions.Ho
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        var listening = false;
         try
         {
             do
             {
                 var healthy = bus.CheckHealth().Status == BusHealthStatus.Healthy;
-                if (healthy && !listening)
+                if (healthy && !CacheEpoch.Listening)
                 {
                     CacheEpoch.Regained();
                 }
-                else if (!healthy && listening)
+                else if (!healthy && CacheEpoch.Listening)
                 {
                     CacheEpoch.Lost();
                 }
-
-                listening = healthy;
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }

@@ -30,6 +30,21 @@ public static class DatabaseErrors
         }
     }
 
+    /// <summary>
+    /// For endpoints that answer "try later" themselves: true when the database is away, dropping
+    /// its dead pooled connections on the way (see <see cref="DropDeadConnections"/>).
+    /// </summary>
+    public static bool Away(Exception e)
+    {
+        if (!IsUnavailable(e))
+        {
+            return false;
+        }
+
+        DropDeadConnections(e);
+        return true;
+    }
+
     /// <summary>Class 22 (data exception): a value the database cannot store or compare, such as a NUL character.</summary>
     public static bool IsInvalidValue(Exception e) => e is PostgresException p && p.SqlState.StartsWith("22", StringComparison.Ordinal);
 }

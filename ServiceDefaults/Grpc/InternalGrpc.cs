@@ -78,9 +78,8 @@ internal sealed class UnavailableDependencyInterceptor : Interceptor
         {
             return await continuation(request, context);
         }
-        catch (Exception e) when (Data.DatabaseErrors.IsUnavailable(e) && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!context.CancellationToken.IsCancellationRequested && Data.DatabaseErrors.Away(e))
         {
-            Data.DatabaseErrors.DropDeadConnections(e);
             throw new RpcException(new Status(StatusCode.Unavailable, "A dependency of this service is unavailable."));
         }
         catch (Exception e) when (Data.DatabaseErrors.IsInvalidValue(e))

@@ -199,25 +199,11 @@ public static class Comparison
             var state = await notifications.WaitForResourceAsync(name, e => e.Snapshot.Properties.Any(p => p.Name == "executable.pid"), wait.Token);
             var pid = int.Parse(state.Snapshot.Properties.First(p => p.Name == "executable.pid").Value!.ToString()!, CultureInfo.InvariantCulture);
             // A project runs as `dotnet run` with the service as its child: measure the child.
-            var child = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => int.TryParse(d, out _))
-                .Select(int.Parse!).FirstOrDefault(p => ParentOf(p) == pid);
+            var child = Processes.ChildrenOf(pid).FirstOrDefault();
             pids[name] = child == 0 ? pid : child;
         }
 
         return pids;
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static async Task<string> CommitAsync(string root)

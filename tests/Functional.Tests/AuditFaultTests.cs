@@ -46,7 +46,7 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
         }
         finally
         {
-            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            await system.WaitForRabbitMqAsync();
         }
 
         Assert.Equal(1000, jtis.Distinct().Count());

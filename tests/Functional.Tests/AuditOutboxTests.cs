@@ -81,7 +81,7 @@ public sealed class AuditOutboxTests(SystemFixture system)
         }
         finally
         {
-            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            await system.WaitForRabbitMqAsync();
             await queue.DisposeAsync();
         }
     }

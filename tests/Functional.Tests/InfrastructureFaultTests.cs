@@ -173,7 +173,7 @@ public sealed class InfrastructureFaultTests(SystemFixture system, ITestOutputHe
         finally
         {
             Assert.True((await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand)).Success);
-            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            await system.WaitForRabbitMqAsync();
         }
     }
 

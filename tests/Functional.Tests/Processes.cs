@@ -16,23 +16,7 @@ public static class Processes
 
     public static int KillTree(int root)
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                try
-                {
-                    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
-
+        var parents = AllProcesses().ToDictionary(pid => pid, ParentOf);
         var tree = new List<int> { root };
         for (var i = 0; i < tree.Count; i++)
         {
@@ -54,4 +38,25 @@ public static class Processes
 
         return killed;
     }
+
+    /// <summary>The processes <paramref name="pid"/> started (a `dotnet run` wrapper's service, say).</summary>
+    public static IEnumerable<int> ChildrenOf(int pid) => AllProcesses().Where(p => ParentOf(p) == pid);
+
+    /// <summary>The parent of a process, 0 when it is gone.</summary>
+    public static int ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static IEnumerable<int> AllProcesses() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(n => int.Parse(n!, System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -107,6 +107,22 @@ public class SystemFixture : IAsyncLifetime
         await Task.WhenAll(Resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
     }
 
+    /// <summary>
+    /// After RabbitMQ restarted: waits until every service's bus is connected again (its /health says
+    /// Healthy, not Degraded), so the next test does not meet caches still cut short for want of events.
+    /// </summary>
+    public async Task WaitForRabbitMqAsync()
+    {
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+        foreach (var service in new[] { "edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy" })
+        {
+            using var client = new HttpClient { BaseAddress = App.GetEndpoint(service, "http") };
+            await TestApi.EventuallyAsync(async () => await client.GetStringAsync("/health") == "Healthy", TimeSpan.FromSeconds(60),
+                $"{service} reconnecting to RabbitMQ");
+        }
+    }
+
     /// <summary>The value of an AppHost parameter (generated secrets included).</summary>
     public async Task<string> ParameterAsync(string name)
     {

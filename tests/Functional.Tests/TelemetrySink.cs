@@ -21,8 +21,6 @@ public sealed class TelemetrySink : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
-    public long Bytes => _payloads.Sum(p => (long)p.Length);
-
     public static async Task<TelemetrySink> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();

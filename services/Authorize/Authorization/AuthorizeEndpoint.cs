@@ -121,14 +121,7 @@ public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scope
     public static bool IsUnavailable(Exception e) => e switch
     {
         RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        Npgsql.NpgsqlException => DropDeadConnections(e),
-        TimeoutException => true,
+        Npgsql.NpgsqlException or TimeoutException => ServiceDefaults.Data.DatabaseErrors.Away(e),
         _ => false,
     };
-
-    private static bool DropDeadConnections(Exception e)
-    {
-        ServiceDefaults.Data.DatabaseErrors.DropDeadConnections(e);
-        return true;
-    }
 }

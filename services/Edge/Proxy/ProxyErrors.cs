@@ -1,4 +1,3 @@
-using System.Net.Mime;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OAuthAspire.Edge.Proxy;
@@ -22,35 +21,13 @@ public static class ProxyErrors
             return;
         }
 
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = RetryAfterSeconds;
-        response.Headers.CacheControl = "no-store";
-        var path = context.Request.Path;
-        if (path.StartsWithSegments("/api/admin"))
-        {
-            await Results.Problem(statusCode: 503, title: "Service Unavailable", detail: "The service behind this API is unavailable; try again shortly.")
-                .ExecuteAsync(context);
-        }
-        else if (IsPage(path))
-        {
-            response.ContentType = MediaTypeNames.Text.Html + "; charset=utf-8";
-            response.Headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'";
-            await response.WriteAsync("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Temporarily unavailable</title></head>" +
-                "<body><h1>Temporarily unavailable</h1><p>Sign-in is unavailable right now. Please try again in a moment.</p></body></html>");
-        }
-        else
-        {
-            await response.WriteAsJsonAsync(new Dictionary<string, string>
-            {
-                ["error"] = "temporarily_unavailable",
-                ["error_description"] = "The server is temporarily unable to handle the request; try again shortly.",
-            });
-        }
+        context.Response.Clear();
+        var form = EdgeRefusal.FormFor(context.Request.Path);
+        await EdgeRefusal.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds, form,
+            form == RefusalForm.Page ? "Temporarily unavailable" : "Service Unavailable",
+            form == RefusalForm.Problem
+                ? "The service behind this API is unavailable; try again shortly."
+                : "The server is temporarily unable to handle the request; try again shortly.",
+            "Sign-in is unavailable right now. Please try again in a moment.");
     }
-
-    private static bool IsPage(PathString path) =>
-        path.StartsWithSegments("/oauth/authorize") || path.StartsWithSegments("/oauth_auth.do") || path.StartsWithSegments("/oauth/login")
-        || path.StartsWithSegments("/oauth/consent") || path.StartsWithSegments("/oauth/logout");
 }

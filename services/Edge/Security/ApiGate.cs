@@ -264,7 +264,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             return false;
         }
 
-        await limits.RefuseAsync(context, verdict, clientId, admin ? RateLimits.ResponseForm.Problem : RateLimits.ResponseForm.OAuthJson);
+        await limits.RefuseAsync(context, verdict, clientId, admin ? RefusalForm.Problem : RefusalForm.OAuthJson);
         return true;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.ServiceDefaults.Audit;
 
@@ -99,36 +100,19 @@ public sealed class RateLimits : IDisposable
     }
 
     /// <summary>Answers a refused request (429) in the endpoint's form and audits the first refusal per key and window.</summary>
-    public async Task RefuseAsync(HttpContext context, RateVerdict verdict, string key, ResponseForm form)
+    public async Task RefuseAsync(HttpContext context, RateVerdict verdict, string key, RefusalForm form)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(verdict.RetryAfter.TotalSeconds));
         var response = context.Response;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        response.Headers.CacheControl = "no-store";
         var policy = $"\"{verdict.Limit}\";q={verdict.Permits};w={(int)verdict.Window.TotalSeconds}";
         response.Headers["RateLimit-Policy"] = policy;
         response.Headers["RateLimit"] = $"\"{verdict.Limit}\";r=0;t={seconds}";
         response.Headers["X-RateLimit-Limit"] = verdict.Permits.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-RateLimit-Remaining"] = "0";
         response.Headers["X-RateLimit-Reset"] = DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        const string description = "Too many requests; try again after the time in Retry-After.";
-        switch (form)
-        {
-            case ResponseForm.Problem:
-                await Results.Problem(statusCode: 429, title: "Too Many Requests", detail: description).ExecuteAsync(context);
-                break;
-            case ResponseForm.Page:
-                response.ContentType = "text/html; charset=utf-8";
-                response.Headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-                await response.WriteAsync("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many attempts</title></head>" +
-                    "<body><h1>Too many attempts</h1><p>Please wait a moment before trying again.</p></body></html>");
-                break;
-            default:
-                await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = "temporarily_unavailable", ["error_description"] = description });
-                break;
-        }
-
+        await EdgeRefusal.WriteAsync(context, StatusCodes.Status429TooManyRequests, seconds.ToString(CultureInfo.InvariantCulture), form,
+            form == RefusalForm.Page ? "Too many attempts" : "Too Many Requests",
+            "Too many requests; try again after the time in Retry-After.", "Please wait a moment before trying again.");
         await AuditOnceAsync(context, verdict, key);
     }
 
@@ -170,13 +154,6 @@ public sealed class RateLimits : IDisposable
             limiter.Dispose();
         }
     }
-
-    public enum ResponseForm
-    {
-        OAuthJson,
-        Problem,
-        Page,
-    }
 }
 
 /// <summary>
@@ -202,7 +179,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
             if (!byAddress.Allowed)
             {
-                await limits.RefuseAsync(context, byAddress, address, RateLimits.ResponseForm.OAuthJson);
+                await limits.RefuseAsync(context, byAddress, address, RefusalForm.OAuthJson);
                 return;
             }
 
@@ -211,7 +188,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
                 var byClient = limits.Acquire(RateLimits.TokenPerClient, clientId);
                 if (!byClient.Allowed)
                 {
-                    await limits.RefuseAsync(context, byClient, clientId, RateLimits.ResponseForm.OAuthJson);
+                    await limits.RefuseAsync(context, byClient, clientId, RefusalForm.OAuthJson);
                     return;
                 }
             }
@@ -222,7 +199,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             var byUser = limits.Acquire(RateLimits.LoginPerUser, key);
             if (!byUser.Allowed)
             {
-                await limits.RefuseAsync(context, byUser, key, RateLimits.ResponseForm.Page);
+                await limits.RefuseAsync(context, byUser, key, RefusalForm.Page);
                 return;
             }
         }

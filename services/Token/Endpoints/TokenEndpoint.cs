@@ -115,14 +115,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
     public static bool IsUnavailable(Exception e) => e switch
     {
         RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        NpgsqlException => DropDeadConnections(e),
-        TimeoutException => true,
+        NpgsqlException or TimeoutException => ServiceDefaults.Data.DatabaseErrors.Away(e),
         _ => false,
     };
-
-    private static bool DropDeadConnections(Exception e)
-    {
-        ServiceDefaults.Data.DatabaseErrors.DropDeadConnections(e);
-        return true;
-    }
 }

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
@@ -26,17 +25,8 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
     public async Task<string> IssueAsync(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
         CancellationToken cancellationToken)
     {
-        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
-        var token = AccessToken.Sign(content, key.Credentials, _handler);
-        await batcher.CommitAsync(new PendingIssue(content.Jti, content.ClientId, content.Subject, content.Scope, grantType,
-            content.IssuedAt.UtcDateTime, content.ExpiresAt.UtcDateTime,
-            new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
-            {
-                Actor = actor,
-                RemoteAddress = remoteAddress,
-                // Written later by the batch's writer, outside this request's trace: name it now.
-                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
-            }), cancellationToken);
+        var (token, issue) = Sign(content, grantType, remoteAddress, actor, null, null);
+        await batcher.CommitAsync(issue, cancellationToken);
         return token;
     }
 
@@ -46,18 +36,25 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
     public async Task<string> IssueAsync(NpgsqlTransaction tx, AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
         byte[]? codeHash, Guid? familyId, CancellationToken cancellationToken)
     {
+        var (token, issue) = Sign(content, grantType, remoteAddress, actor, codeHash, familyId);
+        await IssuanceBatcher.InsertAsync(tx, [issue], audit, cancellationToken);
+        return token;
+    }
+
+    /// <summary>The signed token, and its record and "token issued" event still to be written.</summary>
+    private (string Token, PendingIssue Issue) Sign(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
+        byte[]? codeHash, Guid? familyId)
+    {
         var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
         var token = AccessToken.Sign(content, key.Credentials, _handler);
-        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash, family_id)
-            VALUES (@Jti, @ClientId, @Subject, @Scope, @grantType, @IssuedAt, @ExpiresAt, @codeHash, @familyId)
-            """, new { content.Jti, content.ClientId, content.Subject, content.Scope, grantType, IssuedAt = content.IssuedAt.UtcDateTime,
-            ExpiresAt = content.ExpiresAt.UtcDateTime, codeHash, familyId }, tx, cancellationToken: cancellationToken));
-        await audit.WriteAsync(tx, new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
-        {
-            Actor = actor,
-            RemoteAddress = remoteAddress,
-        }, cancellationToken);
-        return token;
+        return (token, new PendingIssue(content.Jti, content.ClientId, content.Subject, content.Scope, grantType,
+            content.IssuedAt.UtcDateTime, content.ExpiresAt.UtcDateTime,
+            new TokenIssued(content.ClientId, grantType, content.Subject, content.Scopes, content.Jti, content.ExpiresAt)
+            {
+                Actor = actor,
+                RemoteAddress = remoteAddress,
+                // The batch writer runs outside this request's trace: name it now.
+                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
+            }, codeHash, familyId));
     }
 }

@@ -6,8 +6,10 @@ using OAuthAspire.ServiceDefaults.Audit;
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>One signed token waiting for its record and audit event to be committed.</summary>
+/// <param name="CodeHash">The code it was issued for (a replayed code revokes it).</param>
+/// <param name="FamilyId">The refresh family it belongs to (a reused refresh token revokes it).</param>
 public sealed record PendingIssue(string Jti, string ClientId, string Subject, string Scope, string GrantType, DateTime IssuedAt, DateTime ExpiresAt,
-    AuditEvent Event)
+    AuditEvent Event, byte[]? CodeHash = null, Guid? FamilyId = null)
 {
     public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -84,22 +86,30 @@ public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audi
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await InsertAsync(tx, batch, audit, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Records issued tokens and their audit events in the caller's transaction, one statement each.</summary>
+    public static async Task InsertAsync(NpgsqlTransaction tx, IReadOnlyList<PendingIssue> issues, IAuditSink audit, CancellationToken cancellationToken)
+    {
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
-            """, connection, tx))
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash, family_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bytea[], $9::uuid[])
+            """, tx.Connection, tx))
         {
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Jti)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.ClientId)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Subject)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.Scope)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(i => i.GrantType)] });
-            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. batch.Select(i => i.IssuedAt)] });
-            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. batch.Select(i => i.ExpiresAt)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.Jti)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.ClientId)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.Subject)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.Scope)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.GrantType)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. issues.Select(i => i.IssuedAt)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. issues.Select(i => i.ExpiresAt)] });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = [.. issues.Select(i => i.CodeHash)] });
+            insert.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = [.. issues.Select(i => i.FamilyId)] });
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await audit.WriteAsync(tx, [.. batch.Select(i => i.Event)], cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await audit.WriteAsync(tx, [.. issues.Select(i => i.Event)], cancellationToken);
     }
 }
