@@ -60,6 +60,7 @@ public static class EdgeServices
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrors.HandleAsync);
+            proxy.Use(BodyLimits.EnforceAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

@@ -15,7 +15,7 @@ public enum RefusalForm
     Page,
 }
 
-/// <summary>Writes a refusal the edge answers itself (503, 429) in the form of the endpoint asked.</summary>
+/// <summary>Writes a refusal the edge answers itself (503, 429, 413) in the form of the endpoint asked.</summary>
 public static class EdgeRefusal
 {
     /// <summary>Which form the endpoint at <paramref name="path"/> speaks.</summary>
@@ -26,12 +26,17 @@ public static class EdgeRefusal
         : RefusalForm.OAuthJson;
 
     /// <param name="pageText">What the page says (one sentence) when the form is a page.</param>
-    public static async Task WriteAsync(HttpContext context, int status, string retryAfterSeconds, RefusalForm form, string title, string description,
-        string pageText)
+    /// <param name="oauthError">The RFC 6749 error code when the form is OAuth JSON.</param>
+    public static async Task WriteAsync(HttpContext context, int status, string? retryAfterSeconds, RefusalForm form, string title, string description,
+        string pageText, string oauthError = "temporarily_unavailable")
     {
         var response = context.Response;
         response.StatusCode = status;
-        response.Headers.RetryAfter = retryAfterSeconds;
+        if (retryAfterSeconds is not null)
+        {
+            response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
         response.Headers.CacheControl = "no-store";
         switch (form)
         {
@@ -45,7 +50,7 @@ public static class EdgeRefusal
                     $"<body><h1>{title}</h1><p>{pageText}</p></body></html>");
                 break;
             default:
-                await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = "temporarily_unavailable", ["error_description"] = description });
+                await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = oauthError, ["error_description"] = description });
                 break;
         }
     }

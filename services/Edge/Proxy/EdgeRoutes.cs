@@ -11,6 +11,9 @@ namespace OAuthAspire.Edge.Proxy;
 /// </summary>
 public static class EdgeRoutes
 {
+    /// <summary>The largest body the token and authorize services read (their Kestrel limit): OAuth forms and admin JSON are small.</summary>
+    public const long SmallBodyLimit = 64 * 1024;
+
     private static readonly (string Service, string[] Paths)[] Table =
     [
         ("authorize", ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
@@ -30,6 +33,9 @@ public static class EdgeRoutes
         .Where(path => path.StartsWith("/api/admin/", StringComparison.Ordinal))
         .Select(path => path.Replace("/{**rest}", "", StringComparison.Ordinal))
         .ToArray();
+
+    /// <summary>The body limit of the service behind a cluster, when it is below the edge's own.</summary>
+    public static long? BodyLimitOf(string clusterId) => clusterId is "token" or "authorize" ? SmallBodyLimit : null;
 
     /// <summary>True when an admin path belongs to one of the admin APIs (anything else is a 404, never the sample API).</summary>
     public static bool IsAdminRoute(PathString path) => AdminPrefixes.Any(prefix => path.StartsWithSegments(prefix));
