@@ -19,8 +19,12 @@ public static class Comparison
     private static readonly int[] Connections = [1, 16, 64];
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
 
-    public static async Task<string> RunAsync(TimeSpan duration, int rounds)
+    /// <param name="part">"all"; or, to try a change quickly, printed and not written: "grants" (code redemption and
+    /// refresh only) or "cc" (client credentials at 64 connections against oidc-provider only).</param>
+    public static async Task<string> RunAsync(TimeSpan duration, int rounds, string part = "all")
     {
+        var userGrantsOnly = part == "grants";
+        var clientCredentialsOnly = part == "cc";
         var root = Root();
         SystemFixture system = new UnlimitedSystem();
         Console.WriteLine("Starting the system...");
@@ -28,6 +32,12 @@ public static class Comparison
         try
         {
             var api = new TestApi(system);
+            if (userGrantsOnly)
+            {
+                using var only = await UserGrants.StartAsync(system, api);
+                return string.Join('\n', (await UserGrantRunsAsync(system, only, duration, rounds)).Select(Line));
+            }
+
             var (clientId, secret) = await api.CreateClientAsync(["useraccount"]);
             var token = (await api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
             await using var peer = await OidcProviderPeer.StartAsync(root);
@@ -59,16 +69,25 @@ public static class Comparison
             var results = new List<WrkResult>();
             var drains = new List<(int Connections, int Run, long Requests, TimeSpan Drained)>();
             Dictionary<string, long> loaded = [];
-            foreach (var connections in Connections)
+            var cpuSeconds = new List<(string Target, int Run, double Seconds, Dictionary<string, double> Cpu)>();
+            foreach (var connections in clientCredentialsOnly ? Connections[^1..] : Connections)
             {
                 for (var run = 1; run <= rounds; run++)
                 {
                     foreach (var (target, request) in new[] { ("ours", ours), ("oidc-provider", theirs) })
                     {
                         WrkResult? result = null;
-                        var peaks = await Memory.PeakWhileAsync(pids, async () => result = await Wrk.RunAsync(target, "client credentials", request, connections, duration, run));
+                        Dictionary<string, double> cpu = [];
+                        var peaks = await Memory.PeakWhileAsync(pids, async () =>
+                            cpu = await CpuTime.DuringAsync(pids, async () => result = await Wrk.RunAsync(target, "client credentials", request, connections, duration, run)));
                         results.Add(result!);
                         Console.WriteLine(Line(result!));
+                        if (connections == Connections[^1])
+                        {
+                            cpuSeconds.Add((target, run, result!.Seconds, cpu));
+                            Console.WriteLine("  CPU s: " + string.Join(", ", cpu.Where(c => c.Value >= 0.05).Select(c => $"{c.Key} {c.Value:F1}")));
+                        }
+
                         if (target == "ours")
                         {
                             // The next run must not pay for this one's audit relay catching up.
@@ -85,6 +104,11 @@ public static class Comparison
                         }
                     }
                 }
+            }
+
+            if (clientCredentialsOnly)
+            {
+                return string.Join('\n', results.Select(Line));
             }
 
             // OpenIddict, with its default PostgreSQL token storage and with storage off, at 64 connections.
@@ -120,6 +144,12 @@ public static class Comparison
                 }
             }
 
+            // A user's grants, through the edge: codes redeemed (minted beforehand) and refresh with rotation.
+            using (var grants = await UserGrants.StartAsync(system, api))
+            {
+                results.AddRange(await UserGrantRunsAsync(system, grants, duration, rounds));
+            }
+
             // ES256 access tokens (a per-server option): a second system, against the same peer.
             await system.DisposeAsync();
             system = new UnlimitedSystem("ES256");
@@ -143,7 +173,7 @@ public static class Comparison
                 }
             }
 
-            var report = Report.Markdown(results, drains, idle, loaded, duration, rounds, await CommitAsync(root));
+            var report = Report.Markdown(results, drains, idle, loaded, duration, rounds, await CommitAsync(root), SigningFloor.Read(root), cpuSeconds);
             var directory = Path.Combine(root, "bench", "results");
             Directory.CreateDirectory(directory);
             var file = Path.Combine(directory, $"throughput-{DateTime.UtcNow:yyyyMMdd-HHmm}.md");
@@ -155,6 +185,61 @@ public static class Comparison
         {
             await system.DisposeAsync();
         }
+    }
+
+    private static async Task<List<WrkResult>> UserGrantRunsAsync(SystemFixture system, UserGrants grants, TimeSpan duration, int rounds)
+    {
+        const int connections = 16;
+        var headers = new Dictionary<string, string>
+        {
+            ["Authorization"] = grants.BasicAuthorization.ToString(),
+            ["Content-Type"] = "application/x-www-form-urlencoded",
+        };
+        WrkRequest Redeeming(string[] codes) =>
+            new("POST", grants.TokenUrl, headers) { Script = UserGrants.CodeScript(codes, 2, grants.CodeRedemptionPrefix) };
+
+        // Calibrate: how fast codes are minted and redeemed, so each run gets enough codes for its
+        // whole duration (wrk measures the full duration, so a run must never run out) while the
+        // first of them is still far from its 60 s lifetime when the run ends.
+        var clock = Stopwatch.StartNew();
+        var warmCodes = await grants.CodesAsync(3000);
+        var mintRate = warmCodes.Length / clock.Elapsed.TotalSeconds;
+        await Wrk.RunAsync("ours", "warm-up", Redeeming(warmCodes[..1000]), connections, WarmUp, 0);
+        var warm = await Wrk.RunAsync("ours", "warm-up", Redeeming(warmCodes[1000..]), connections, TimeSpan.FromSeconds(3), 0);
+        var count = (int)Math.Min(warm.PerSecond * duration.TotalSeconds * 2, mintRate * Math.Max(5, 50 - duration.TotalSeconds));
+        Console.WriteLine($"Codes mint at {mintRate:F0}/s and redeem at {warm.PerSecond:F0}/s{(warm.Requests >= warmCodes.Length - connections ? " (or faster: the warm-up ran out)" : "")}: {count} codes per run");
+        await OutboxDrainedAsync(system);
+
+        var results = new List<WrkResult>();
+        for (var run = 1; run <= rounds; run++)
+        {
+            var codes = await grants.CodesAsync(count);
+            var result = await Wrk.RunAsync("ours", "authorization code redemption", Redeeming(codes), connections, duration, run);
+            if (result.Requests >= codes.Length - connections)
+            {
+                throw new InvalidOperationException($"The run spent all {codes.Length} codes before its end: its rate would be understated.");
+            }
+
+            results.Add(result);
+            Console.WriteLine(Line(result) + $" ({result.Requests} of {codes.Length} codes used)");
+            await OutboxDrainedAsync(system);
+        }
+
+        for (var run = 0; run <= rounds; run++)
+        {
+            var families = await grants.RefreshTokensAsync(connections);
+            var request = new WrkRequest("POST", grants.TokenUrl, headers) { Script = UserGrants.RefreshScript(families), ThreadPerConnection = true };
+            var result = await Wrk.RunAsync("ours", run == 0 ? "warm-up" : "refresh (rotating)", request, connections, run == 0 ? WarmUp : duration, run);
+            if (run > 0)
+            {
+                results.Add(result);
+                Console.WriteLine(Line(result));
+            }
+
+            await OutboxDrainedAsync(system);
+        }
+
+        return results;
     }
 
     /// <summary>Waits until every token service audit event is confirmed by RabbitMQ; how long that took.</summary>

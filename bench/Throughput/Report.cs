@@ -7,7 +7,8 @@ namespace OAuthAspire.Bench.Throughput;
 public static class Report
 {
     public static string Markdown(IReadOnlyList<WrkResult> results, IReadOnlyList<(int Connections, int Run, long Requests, TimeSpan Drained)> drains,
-        IReadOnlyDictionary<string, long> idle, IReadOnlyDictionary<string, long> loaded, TimeSpan duration, int rounds, string commit)
+        IReadOnlyDictionary<string, long> idle, IReadOnlyDictionary<string, long> loaded, TimeSpan duration, int rounds, string commit, SigningFloor? floor,
+        IReadOnlyList<(string Target, int Run, double Seconds, Dictionary<string, double> Cpu)> cpuRuns)
     {
         var md = new StringBuilder();
         var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
@@ -74,7 +75,10 @@ public static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("Other scenarios on ours, 16 connections:");
+        md.AppendLine("Other scenarios on ours, 16 connections. Code redemption: each code minted beforehand through GET /oauth/authorize " +
+            "(signed-in session, remembered consent), redeemed once with PKCE (S256) and client authentication; scope `openid useraccount`, " +
+            "so each answer carries an access token, an id_token and a refresh token. Refresh: one family per connection, rotating " +
+            "(each answer's new refresh token is the next request's), also answering all three:");
         md.AppendLine();
         md.AppendLine("| scenario | run | requests/s | p50 ms | p99 ms | non-2xx |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -93,6 +97,13 @@ public static class Report
                 $"({through.Average(r => r.P50Ms):F2} through the edge vs {direct.Average(r => r.P50Ms):F2} direct).");
         }
 
+        if (floor is not null)
+        {
+            AppendFloor(md, results, floor);
+        }
+
+        AppendCpu(md, cpuRuns);
+
         md.AppendLine();
         md.AppendLine("Resident memory (MB): idle, and the peak during the 64-connection client-credentials runs:");
         md.AppendLine();
@@ -104,5 +115,56 @@ public static class Report
         }
 
         return md.ToString();
+    }
+
+    /// <summary>Where the two cores went during the 64-connection client-credentials runs (a process under 0.05 s left out).</summary>
+    private static void AppendCpu(StringBuilder md, IReadOnlyList<(string Target, int Run, double Seconds, Dictionary<string, double> Cpu)> cpu)
+    {
+        if (cpu.Count == 0)
+        {
+            return;
+        }
+
+        var names = cpu.SelectMany(c => c.Cpu.Where(p => p.Value >= 0.05).Select(p => p.Key)).Distinct().ToArray();
+        md.AppendLine();
+        md.AppendLine("Where the CPU went during the 64-connection client-credentials runs, as a share of the two cores over the run " +
+            "(from /proc; the relay's catching up after our runs is not in it):");
+        md.AppendLine();
+        md.AppendLine("| run | " + string.Join(" | ", names) + " | total |");
+        md.AppendLine("|---|" + string.Concat(names.Select(_ => "---:|")) + "---:|");
+        foreach (var (target, run, seconds, used) in cpu)
+        {
+            var capacity = seconds * Environment.ProcessorCount;
+            var shares = names.Select(n => used.TryGetValue(n, out var s) && s >= 0.05 ? (s / capacity).ToString("P0", CultureInfo.InvariantCulture) : "–");
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {target} {run} | {string.Join(" | ", shares)} | {used.Values.Sum() / capacity:P0} |"));
+        }
+    }
+
+    /// <summary>Each token scenario against what signing alone would allow on this machine (two threads).</summary>
+    private static void AppendFloor(StringBuilder md, IReadOnlyList<WrkResult> results, SigningFloor floor)
+    {
+        md.AppendLine();
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Against the signing floor (`{SigningFloor.ReportPath}`: two threads sign {floor.Rs256PerSecond:F0} RS256 or {floor.Es256PerSecond:F0} ES256 JWTs/s; ") +
+            "a scenario signing two JWTs per answer has half that floor):");
+        md.AppendLine();
+        md.AppendLine("| scenario | connections | mean requests/s | JWTs signed per answer | floor requests/s | share of floor |");
+        md.AppendLine("|---|---:|---:|---|---:|---:|");
+        var scenarios = new (string Scenario, int Connections, string Signed, double Floor)[]
+        {
+            ("client credentials", 64, "1 RS256", floor.Rs256PerSecond),
+            ("client credentials ES256", 64, "1 ES256", floor.Es256PerSecond),
+            ("authorization code redemption", 16, "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
+            ("refresh (rotating)", 16, "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
+        };
+        foreach (var (scenario, connections, signed, limit) in scenarios)
+        {
+            var runs = results.Where(r => r.Target == "ours" && r.Scenario == scenario && r.Connections == connections).ToArray();
+            if (runs.Length > 0)
+            {
+                var mean = runs.Average(r => r.PerSecond);
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {connections} | {mean:F0} | {signed} | {limit:F0} | **{mean / limit:P0}** |");
+            }
+        }
     }
 }

@@ -10,7 +10,14 @@ public sealed record WrkResult(string Target, string Scenario, int Connections, 
 }
 
 /// <summary>What wrk sends: a method, a path, headers and a body, written out as its Lua script.</summary>
-public sealed record WrkRequest(string Method, Uri Url, IReadOnlyDictionary<string, string> Headers, string? Body = null);
+public sealed record WrkRequest(string Method, Uri Url, IReadOnlyDictionary<string, string> Headers, string? Body = null)
+{
+    /// <summary>Lua appended to the script: a <c>request()</c> (and <c>response()</c>) for requests that differ one from the next.</summary>
+    public string? Script { get; init; }
+
+    /// <summary>One wrk thread per connection, so <c>response()</c> knows which connection's state it updates.</summary>
+    public bool ThreadPerConnection { get; init; }
+}
 
 /// <summary>Runs wrk (the Debian package) with a generated Lua script that prints one parsable summary line.</summary>
 public static class Wrk
@@ -21,7 +28,7 @@ public static class Wrk
         await File.WriteAllTextAsync(script, Lua(request));
         try
         {
-            var threads = Math.Min(connections, 2);
+            var threads = request.ThreadPerConnection ? connections : Math.Min(connections, 2);
             var start = new ProcessStartInfo("wrk")
             {
                 RedirectStandardOutput = true,
@@ -54,6 +61,11 @@ public static class Wrk
         }
 
         lines.AddRange(request.Headers.Select(h => $"wrk.headers[{Quote(h.Key)}] = {Quote(h.Value)}"));
+        if (request.Script is not null)
+        {
+            lines.Add(request.Script);
+        }
+
         // requests, duration (µs), p50 and p99 latency (µs), non-2xx/3xx statuses, socket errors.
         lines.Add("""
             function done(summary, latency, requests)
@@ -65,5 +77,5 @@ public static class Wrk
         return string.Join('\n', lines) + "\n";
     }
 
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    public static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -57,6 +57,6 @@ public static class Processes
         }
     }
 
-    private static IEnumerable<int> AllProcesses() =>
+    public static IEnumerable<int> AllProcesses() =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(n => int.Parse(n!, System.Globalization.CultureInfo.InvariantCulture));
 }
