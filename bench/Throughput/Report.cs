@@ -135,8 +135,8 @@ public static class Report
         foreach (var (target, run, seconds, used) in cpu)
         {
             var capacity = seconds * Environment.ProcessorCount;
-            var shares = names.Select(n => used.TryGetValue(n, out var s) && s >= 0.05 ? (s / capacity).ToString("P0", CultureInfo.InvariantCulture) : "–");
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {target} {run} | {string.Join(" | ", shares)} | {used.Values.Sum() / capacity:P0} |"));
+            var shares = names.Select(n => used.TryGetValue(n, out var s) && s >= 0.05 ? string.Create(CultureInfo.InvariantCulture, $"{s / capacity * 100:F0}%") : "–");
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {target} {run} | {string.Join(" | ", shares)} | {used.Values.Sum() / capacity * 100:F0}% |"));
         }
     }
 
@@ -163,7 +163,7 @@ public static class Report
             if (runs.Length > 0)
             {
                 var mean = runs.Average(r => r.PerSecond);
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {connections} | {mean:F0} | {signed} | {limit:F0} | **{mean / limit:P0}** |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {connections} | {mean:F0} | {signed} | {limit:F0} | **{mean / limit * 100:F0}%** |");
             }
         }
     }

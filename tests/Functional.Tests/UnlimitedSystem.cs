@@ -3,6 +3,8 @@ namespace OAuthAspire.Functional.Tests;
 /// <summary>
 /// The test system as a benchmark needs it: rate limits far above any load (they stay on), and
 /// traces sampled at 1% as a busy deployment would (every span of every request costs CPU).
+/// <c>BENCH_SERVICE_ENV="NAME=value;..."</c> adds environment variables to every service, to try
+/// a runtime setting without a rebuild.
 /// </summary>
 public sealed class UnlimitedSystem(string? accessTokenAlgorithm = null) : SystemFixture
 {
@@ -10,7 +12,11 @@ public sealed class UnlimitedSystem(string? accessTokenAlgorithm = null) : Syste
     {
         ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
         ["OTEL_TRACES_SAMPLER_ARG"] = "0.01",
-    };
+    }.Concat((Environment.GetEnvironmentVariable("BENCH_SERVICE_ENV") ?? "")
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(pair => pair.Split('=', 2))
+        .Select(pair => KeyValuePair.Create(pair[0], pair[1])))
+        .ToDictionary();
 
     protected override string[] ExtraArguments =>
     [
