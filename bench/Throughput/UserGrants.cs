@@ -100,6 +100,15 @@ public sealed class UserGrants : IDisposable
     /// <summary>The redemption form without its code.</summary>
     public string CodeRedemptionPrefix => $"grant_type=authorization_code&redirect_uri={Uri.EscapeDataString(RedirectUri)}&code_verifier={_verifier}&code=";
 
+    /// <summary>Gives each wrk thread its number (0, 1, ...) as the global <c>index</c>.</summary>
+    private const string ThreadIndex = """
+        local dealt = 0
+        function setup(thread)
+          thread:set("index", dealt)
+          dealt = dealt + 1
+        end
+        """;
+
     /// <summary>
     /// wrk redeeming each prepared code once, the codes dealt round-robin to the threads. A thread
     /// whose codes are spent stops rather than send a spent code (wrk still counts the full
@@ -108,11 +117,7 @@ public sealed class UserGrants : IDisposable
     public static string CodeScript(IReadOnlyList<string> codes, int threads, string prefix) => $$"""
         local codes = { {{string.Join(",", codes.Select(c => Wrk.Quote(Uri.EscapeDataString(c))))}} }
         local threads = {{threads.ToString(CultureInfo.InvariantCulture)}}
-        local dealt = 0
-        function setup(thread)
-          thread:set("index", dealt)
-          dealt = dealt + 1
-        end
+        {{ThreadIndex}}
         local position = nil
         function request()
           position = position or ((index or 0) + 1)
@@ -132,11 +137,7 @@ public sealed class UserGrants : IDisposable
     /// </summary>
     public static string RefreshScript(IReadOnlyList<string> tokens) => $$"""
         local tokens = { {{string.Join(",", tokens.Select(Wrk.Quote))}} }
-        local dealt = 0
-        function setup(thread)
-          thread:set("index", dealt)
-          dealt = dealt + 1
-        end
+        {{ThreadIndex}}
         local current = nil
         function request()
           current = current or tokens[(index or 0) + 1]
