@@ -1,6 +1,7 @@
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
@@ -27,6 +28,7 @@ public static class EdgeServices
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
         builder.Services.AddSingleton<RevocationList>();
+        builder.Services.AddSingleton(new ValidatedTokens());
         builder.Services.AddSingleton<ClientStatus>();
         builder.Services.AddSingleton<ApiPolicySnapshot>();
         builder.Services.AddSingleton<FederatedTokens>();

@@ -27,8 +27,9 @@ namespace OAuthAspire.Edge.Security;
 /// Admitted requests go on with the verified identity in headers, after any such header from
 /// outside was removed.
 /// </summary>
-public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, RevocationList revocations, ClientStatus clients,
-    ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit, ILogger<ApiGate> logger)
+public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, ValidatedTokens validated, TimeProvider time,
+    RevocationList revocations, ClientStatus clients, ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit,
+    ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -84,25 +85,39 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             return;
         }
 
-        JsonWebToken jwt;
-        try
+        // A token validated before under the same keys skips parsing and the signature check;
+        // revocation and the client's state are checked on every call all the same.
+        if (validated.Find(token, await jwks.KeysAsync(context.RequestAborted), time.GetUtcNow(), ClockSkew) is not { } known)
         {
-            jwt = new JsonWebToken(token);
-        }
-        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
-        {
-            await RefuseInvalidAsync(context, admin, "The access token is invalid.");
-            return;
+            JsonWebToken jwt;
+            try
+            {
+                jwt = new JsonWebToken(token);
+            }
+            catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
+            {
+                await RefuseInvalidAsync(context, admin, "The access token is invalid.");
+                return;
+            }
+
+            // Ours, or a trusted provider's (third-party ID token flow): told apart by the issuer.
+            if (jwt.Issuer != settings.Issuer)
+            {
+                await GuardFederatedAsync(context, path, admin, token);
+                return;
+            }
+
+            var (checkedContent, invalid) = await ValidateAsync(token, jwt, context.RequestAborted);
+            if (checkedContent is null)
+            {
+                await RefuseInvalidAsync(context, admin, invalid);
+                return;
+            }
+
+            known = checkedContent;
         }
 
-        // Ours, or a trusted provider's (third-party ID token flow): told apart by the issuer.
-        if (jwt.Issuer != settings.Issuer)
-        {
-            await GuardFederatedAsync(context, path, admin, token);
-            return;
-        }
-
-        var (content, client, failure) = await ValidateAsync(jwt, context.RequestAborted);
+        var (content, client, failure) = await AdmitAsync(known, context.RequestAborted);
         if (content is null)
         {
             await RefuseInvalidAsync(context, admin, failure);
@@ -224,17 +239,20 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         return query < 0 ? raw : raw[..query];
     }
 
-    private async Task<(AccessTokenContent? Content, Client? Client, string Failure)> ValidateAsync(JsonWebToken token, CancellationToken cancellationToken)
+    /// <summary>Checks what the token states (signature, type, issuer, audience, lifetime) and remembers it when valid.</summary>
+    private async Task<(AccessTokenContent? Content, string Failure)> ValidateAsync(string text, JsonWebToken token, CancellationToken cancellationToken)
     {
-        var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, await jwks.KeysAsync(cancellationToken), ClockSkew);
+        var keys = await jwks.KeysAsync(cancellationToken);
+        var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
         if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshAsync(force: false, cancellationToken))
         {
-            result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, await jwks.KeysAsync(cancellationToken), ClockSkew);
+            keys = await jwks.KeysAsync(cancellationToken);
+            result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
         }
 
         if (!result.IsValid)
         {
-            return (null, null, result.Failure switch
+            return (null, result.Failure switch
             {
                 TokenFailure.Expired => "The access token expired.",
                 TokenFailure.WrongType => "The token is not an access token.",
@@ -242,13 +260,20 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
             });
         }
 
-        if (revocations.IsRevoked(result.Token!.Jti))
+        validated.Add(text, keys, result.Token!);
+        return (result.Token, "");
+    }
+
+    /// <summary>Refuses a valid token that was revoked or whose client is no longer active.</summary>
+    private async Task<(AccessTokenContent? Content, Client? Client, string Failure)> AdmitAsync(AccessTokenContent token, CancellationToken cancellationToken)
+    {
+        if (revocations.IsRevoked(token.Jti))
         {
             return (null, null, "The access token was revoked.");
         }
 
-        return await clients.GetAsync(result.Token.ClientId, cancellationToken) is { Active: true } client
-            ? (result.Token, client, "")
+        return await clients.GetAsync(token.ClientId, cancellationToken) is { Active: true } client
+            ? (token, client, "")
             : (null, null, "The access token's client is not active.");
     }
 
