@@ -75,20 +75,20 @@ public static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("Other scenarios on ours, 16 connections. Code redemption: each code minted beforehand through GET /oauth/authorize " +
+        md.AppendLine("Other scenarios on ours. Code redemption: each code minted beforehand through GET /oauth/authorize " +
             "(signed-in session, remembered consent), redeemed once with PKCE (S256) and client authentication; scope `openid useraccount`, " +
             "so each answer carries an access token, an id_token and a refresh token. Refresh: one family per connection, rotating " +
             "(each answer's new refresh token is the next request's), also answering all three:");
         md.AppendLine();
-        md.AppendLine("| scenario | run | requests/s | p50 ms | p99 ms | non-2xx |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var r in results.Where(r => !r.Scenario.StartsWith("client credentials", StringComparison.Ordinal)))
+        md.AppendLine("| scenario | connections | run | requests/s | p50 ms | p99 ms | non-2xx |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Where(r => !r.Scenario.StartsWith("client credentials", StringComparison.Ordinal)).OrderBy(r => r.Scenario, StringComparer.Ordinal).ThenBy(r => r.Connections))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Run} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Non2xx + r.SocketErrors} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Connections} | {r.Run} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Non2xx + r.SocketErrors} |");
         }
 
-        var through = results.Where(r => r.Scenario == "API call through the edge").ToArray();
-        var direct = results.Where(r => r.Scenario == "API call direct (no edge)").ToArray();
+        var through = results.Where(r => r.Scenario == "API call through the edge" && r.Connections == 16).ToArray();
+        var direct = results.Where(r => r.Scenario == "API call direct (no edge)" && r.Connections == 16).ToArray();
         if (through.Length > 0 && direct.Length > 0)
         {
             md.AppendLine();
@@ -148,22 +148,26 @@ public static class Report
             $"Against the signing floor (`{SigningFloor.ReportPath}`: two threads sign {floor.Rs256PerSecond:F0} RS256 or {floor.Es256PerSecond:F0} ES256 JWTs/s; ") +
             "a scenario signing two JWTs per answer has half that floor):");
         md.AppendLine();
-        md.AppendLine("| scenario | connections | mean requests/s | JWTs signed per answer | floor requests/s | share of floor |");
+        md.AppendLine("| scenario | connections (its fastest) | mean requests/s | JWTs signed per answer | floor requests/s | share of floor |");
         md.AppendLine("|---|---:|---:|---|---:|---:|");
-        var scenarios = new (string Scenario, int Connections, string Signed, double Floor)[]
+        var scenarios = new (string Scenario, string Signed, double Floor)[]
         {
-            ("client credentials", 64, "1 RS256", floor.Rs256PerSecond),
-            ("client credentials ES256", 64, "1 ES256", floor.Es256PerSecond),
-            ("authorization code redemption", 16, "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
-            ("refresh (rotating)", 16, "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
+            ("client credentials", "1 RS256", floor.Rs256PerSecond),
+            ("client credentials ES256", "1 ES256", floor.Es256PerSecond),
+            ("authorization code redemption", "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
+            ("refresh (rotating)", "2 RS256 (access token, id_token)", floor.Rs256PerSecond / 2),
         };
-        foreach (var (scenario, connections, signed, limit) in scenarios)
+        foreach (var (scenario, signed, limit) in scenarios)
         {
-            var runs = results.Where(r => r.Target == "ours" && r.Scenario == scenario && r.Connections == connections).ToArray();
-            if (runs.Length > 0)
+            // At the number of connections where it went fastest.
+            var best = results.Where(r => r.Target == "ours" && r.Scenario == scenario)
+                .GroupBy(r => r.Connections)
+                .Select(g => (Connections: g.Key, Mean: g.Average(r => r.PerSecond)))
+                .OrderByDescending(g => g.Mean)
+                .FirstOrDefault();
+            if (best.Connections > 0)
             {
-                var mean = runs.Average(r => r.PerSecond);
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {connections} | {mean:F0} | {signed} | {limit:F0} | **{mean / limit * 100:F0}%** |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {best.Connections} | {best.Mean:F0} | {signed} | {limit:F0} | **{best.Mean / limit * 100:F0}%** |");
             }
         }
     }

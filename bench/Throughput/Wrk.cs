@@ -22,13 +22,16 @@ public sealed record WrkRequest(string Method, Uri Url, IReadOnlyDictionary<stri
 /// <summary>Runs wrk (the Debian package) with a generated Lua script that prints one parsable summary line.</summary>
 public static class Wrk
 {
+    /// <summary>wrk threads for a number of connections (unless one per connection): one per core.</summary>
+    public static int Threads(int connections) => Math.Min(connections, 2);
+
     public static async Task<WrkResult> RunAsync(string target, string scenario, WrkRequest request, int connections, TimeSpan duration, int run)
     {
         var script = Path.Combine(Path.GetTempPath(), $"oauthaspire-wrk-{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, Lua(request));
         try
         {
-            var threads = request.ThreadPerConnection ? connections : Math.Min(connections, 2);
+            var threads = request.ThreadPerConnection ? connections : Threads(connections);
             var start = new ProcessStartInfo("wrk")
             {
                 RedirectStandardOutput = true,
