@@ -193,13 +193,10 @@ public static class Comparison
 
     private static async Task<List<WrkResult>> UserGrantRunsAsync(SystemFixture system, UserGrants grants, TimeSpan duration, int rounds)
     {
-        var headers = new Dictionary<string, string>
-        {
-            ["Authorization"] = grants.BasicAuthorization.ToString(),
-            ["Content-Type"] = "application/x-www-form-urlencoded",
-        };
+        // The client's Basic authentication; the body is each request's own (the scripts write it).
+        var tokenEndpoint = Token(grants.TokenUrl, grants.ClientId, grants.Secret, null);
         WrkRequest Redeeming(string[] codes, int connections) =>
-            new("POST", grants.TokenUrl, headers) { Script = UserGrants.CodeScript(codes, Wrk.Threads(connections), grants.CodeRedemptionPrefix) };
+            tokenEndpoint with { Script = UserGrants.CodeScript(codes, Wrk.Threads(connections), grants.CodeRedemptionPrefix) };
 
         // Calibrate: how fast codes are minted and redeemed, so each run gets enough codes for its
         // whole duration (wrk measures the full duration, so a run must never run out) while the
@@ -246,7 +243,7 @@ public static class Comparison
             for (var run = connections == Connections[0] ? 0 : 1; run <= rounds; run++)
             {
                 var families = await grants.RefreshTokensAsync(connections);
-                var request = new WrkRequest("POST", grants.TokenUrl, headers) { Script = UserGrants.RefreshScript(families), ThreadPerConnection = true };
+                var request = tokenEndpoint with { Script = UserGrants.RefreshScript(families), ThreadPerConnection = true };
                 var result = await Wrk.RunAsync("ours", run == 0 ? "warm-up" : "refresh (rotating)", request, connections, run == 0 ? WarmUp : duration, run);
                 if (run > 0)
                 {
@@ -283,7 +280,7 @@ public static class Comparison
     private static string Line(WrkResult r) =>
         $"{r.Target,-14} {r.Scenario,-26} c={r.Connections,-3} run {r.Run}: {r.PerSecond,8:F0}/s  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,7:F2} ms  non-2xx {r.Non2xx}  socket errors {r.SocketErrors}";
 
-    private static WrkRequest Token(Uri url, string clientId, string secret, string body) => new("POST", url, new Dictionary<string, string>
+    private static WrkRequest Token(Uri url, string clientId, string secret, string? body) => new("POST", url, new Dictionary<string, string>
     {
         ["Authorization"] = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret)).ToString(),
         ["Content-Type"] = "application/x-www-form-urlencoded",

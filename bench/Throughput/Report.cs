@@ -21,15 +21,13 @@ public static class Report
         md.AppendLine();
         md.AppendLine("| connections | run | ours tokens/s | oidc-provider tokens/s | ratio | ours p50 / p99 ms | oidc-provider p50 / p99 ms | non-2xx (ours / theirs) |");
         md.AppendLine("|---:|---:|---:|---:|---:|---|---|---|");
-        foreach (var pair in results.Where(r => r.Scenario == "client credentials").GroupBy(r => (r.Connections, r.Run)))
+        foreach (var (key, ours, theirs) in Pairs(results.Where(r => r.Scenario == "client credentials"), r => (r.Connections, r.Run)))
         {
-            var ours = pair.Single(r => r.Target == "ours");
-            var theirs = pair.Single(r => r.Target != "ours");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {pair.Key.Connections} | {pair.Key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
+                $"| {key.Connections} | {key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | {Ratio(ours, theirs)} | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {Errors(ours)} / {Errors(theirs)} |");
         }
 
-        var openIddict = results.Where(r => r.Scenario.StartsWith("client credentials vs ", StringComparison.Ordinal)).GroupBy(r => (r.Scenario, r.Run)).ToArray();
+        var openIddict = Pairs(results.Where(r => r.Scenario.StartsWith("client credentials vs ", StringComparison.Ordinal)), r => (r.Scenario, r.Run));
         if (openIddict.Length > 0)
         {
             md.AppendLine();
@@ -37,16 +35,14 @@ public static class Report
             md.AppendLine();
             md.AppendLine("| peer | run | ours tokens/s | peer tokens/s | ratio | peer p50 / p99 ms | non-2xx (ours / peer) |");
             md.AppendLine("|---|---:|---:|---:|---:|---|---|");
-            foreach (var pair in openIddict)
+            foreach (var (key, ours, theirs) in openIddict)
             {
-                var ours = pair.Single(r => r.Target == "ours");
-                var theirs = pair.Single(r => r.Target != "ours");
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {theirs.Target} | {pair.Key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
+                    $"| {theirs.Target} | {key.Run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | {Ratio(ours, theirs)} | {theirs.P50Ms:F2} / {theirs.P99Ms:F2} | {Errors(ours)} / {Errors(theirs)} |");
             }
         }
 
-        var es = results.Where(r => r.Scenario == "client credentials ES256").GroupBy(r => r.Run).ToArray();
+        var es = Pairs(results.Where(r => r.Scenario == "client credentials ES256"), r => r.Run);
         if (es.Length > 0)
         {
             md.AppendLine();
@@ -54,12 +50,10 @@ public static class Report
             md.AppendLine();
             md.AppendLine("| run | ours ES256 tokens/s | oidc-provider RS256 tokens/s | ratio | ours p50 / p99 ms | non-2xx |");
             md.AppendLine("|---:|---:|---:|---:|---|---|");
-            foreach (var pair in es)
+            foreach (var (run, ours, theirs) in es)
             {
-                var ours = pair.Single(r => r.Target == "ours");
-                var theirs = pair.Single(r => r.Target != "ours");
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {pair.Key} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | **{ours.PerSecond / theirs.PerSecond:F2}×** | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {ours.Non2xx + ours.SocketErrors} / {theirs.Non2xx + theirs.SocketErrors} |");
+                    $"| {run} | {ours.PerSecond:F0} | {theirs.PerSecond:F0} | {Ratio(ours, theirs)} | {ours.P50Ms:F2} / {ours.P99Ms:F2} | {Errors(ours)} / {Errors(theirs)} |");
             }
         }
 
@@ -84,7 +78,7 @@ public static class Report
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Where(r => !r.Scenario.StartsWith("client credentials", StringComparison.Ordinal)).OrderBy(r => r.Scenario, StringComparer.Ordinal).ThenBy(r => r.Connections))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Connections} | {r.Run} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Non2xx + r.SocketErrors} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Connections} | {r.Run} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {Errors(r)} |");
         }
 
         var through = results.Where(r => r.Scenario == "API call through the edge" && r.Connections == 16).ToArray();
@@ -116,6 +110,15 @@ public static class Report
 
         return md.ToString();
     }
+
+    /// <summary>Runs of ours and a peer made side by side (A B), paired by <paramref name="key"/>.</summary>
+    private static (TKey Key, WrkResult Ours, WrkResult Theirs)[] Pairs<TKey>(IEnumerable<WrkResult> runs, Func<WrkResult, TKey> key) =>
+        runs.GroupBy(key).Select(g => (g.Key, g.Single(r => r.Target == "ours"), g.Single(r => r.Target != "ours"))).ToArray();
+
+    private static string Ratio(WrkResult ours, WrkResult theirs) => string.Create(CultureInfo.InvariantCulture, $"**{ours.PerSecond / theirs.PerSecond:F2}×**");
+
+    /// <summary>Non-2xx answers and socket errors: every one a failure.</summary>
+    private static long Errors(WrkResult r) => r.Non2xx + r.SocketErrors;
 
     /// <summary>Where the two cores went during the 64-connection client-credentials runs (a process under 0.05 s left out).</summary>
     private static void AppendCpu(StringBuilder md, IReadOnlyList<(string Target, int Run, double Seconds, Dictionary<string, double> Cpu)> cpu)

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using OAuthAspire.Functional.Tests;
 
 namespace OAuthAspire.Bench.Throughput;
@@ -17,13 +15,14 @@ public sealed class UserGrants : IDisposable
 {
     private const string RedirectUri = "https://app.example.test/callback";
     private const string Scope = "openid useraccount";
+    private readonly TestApi _api;
     private readonly HttpClient _session;
-    private readonly HttpClient _edge = new();
     private readonly string _authorizeUrl;
     private readonly string _verifier = Protocol.Tokens.RefreshTokens.New() + "-bench";
 
-    private UserGrants(Uri edge, string clientId, string secret, CookieContainer cookies)
+    private UserGrants(TestApi api, Uri edge, string clientId, string secret, CookieContainer cookies)
     {
+        _api = api;
         ClientId = clientId;
         Secret = secret;
         TokenUrl = new Uri(edge, "/oauth/token");
@@ -44,7 +43,7 @@ public sealed class UserGrants : IDisposable
         var (clientId, secret) = await api.CreateWebClientAsync([RedirectUri], ["openid", "useraccount"], grantTypes: ["authorization_code", "refresh_token"]);
         var (userName, _, password) = await api.CreateSignInUserAsync();
         using var browser = new FormBrowser(system.EdgeUrl);
-        var grants = new UserGrants(system.EdgeUrl, clientId, secret!, browser.Cookies);
+        var grants = new UserGrants(api, system.EdgeUrl, clientId, secret!, browser.Cookies);
         await browser.GetAsync(grants._authorizeUrl);
         await browser.SignInAsync(userName, password);
         if (browser.Html.Contains("wants to access", StringComparison.Ordinal))
@@ -64,14 +63,7 @@ public sealed class UserGrants : IDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
         {
             using var response = await _session.GetAsync(_authorizeUrl, ct);
-            var location = response.Headers.Location;
-            if (response.StatusCode != HttpStatusCode.Found || location is null || !location.ToString().StartsWith(RedirectUri, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"GET /oauth/authorize answered {(int)response.StatusCode} {location} instead of a code");
-            }
-
-            var query = location.Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
-            codes.Add(query["code"]);
+            codes.Add(FormBrowser.RedirectParameters(response, out var redirect)["code"]);
         });
         return [.. codes];
     }
@@ -82,20 +74,12 @@ public sealed class UserGrants : IDisposable
         var tokens = new List<string>();
         foreach (var code in await CodesAsync(count))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, TokenUrl) { Content = new StringContent(CodeRedemptionPrefix + Uri.EscapeDataString(code)) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-            request.Headers.Authorization = BasicAuthorization;
-            using var response = await _edge.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            tokens.Add(JsonDocument.Parse(body).RootElement.TryGetProperty("refresh_token", out var token)
-                ? token.GetString()!
-                : throw new InvalidOperationException($"no refresh token: {(int)response.StatusCode} {body}"));
+            var response = await _api.RedeemCodeAsync(ClientId, Secret, code, _verifier, RedirectUri);
+            tokens.Add(response.RefreshToken ?? throw new InvalidOperationException($"no refresh token: {response.Error} {response.ErrorDescription}"));
         }
 
         return [.. tokens];
     }
-
-    public AuthenticationHeaderValue BasicAuthorization => new("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(ClientId, Secret));
 
     /// <summary>The redemption form without its code.</summary>
     public string CodeRedemptionPrefix => $"grant_type=authorization_code&redirect_uri={Uri.EscapeDataString(RedirectUri)}&code_verifier={_verifier}&code=";
@@ -154,6 +138,5 @@ public sealed class UserGrants : IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _edge.Dispose();
     }
 }

@@ -118,7 +118,12 @@ public sealed class TestApi(SystemFixture system)
         string redirectUri = "https://app.example.test/callback")
     {
         var (code, verifier) = await AuthorizationCodeAsync(clientId, userName, password, scope, redirectUri);
-        return await Edge.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        return await RedeemCodeAsync(clientId, secret, code, verifier, redirectUri);
+    }
+
+    /// <summary>Redeems a code at the token endpoint (client authentication by Basic when there is a secret).</summary>
+    public Task<TokenResponse> RedeemCodeAsync(string clientId, string? secret, string code, string verifier, string redirectUri) =>
+        Edge.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
         {
             Address = TokenEndpoint,
             ClientId = clientId,
@@ -128,7 +133,6 @@ public sealed class TestApi(SystemFixture system)
             CodeVerifier = verifier,
             ClientCredentialStyle = secret is null ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader,
         });
-    }
 
     /// <summary>Signs a user in through the code flow (consenting); returns the code, not yet redeemed, and its PKCE verifier.</summary>
     public async Task<(string Code, string Verifier)> AuthorizationCodeAsync(string clientId, string userName, string password, string scope,

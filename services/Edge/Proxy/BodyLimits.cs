@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy.Model;
 
 namespace OAuthAspire.Edge.Proxy;
 

@@ -14,18 +14,19 @@ public static class EdgeRoutes
     /// <summary>The largest body the token and authorize services read (their Kestrel limit): OAuth forms and admin JSON are small.</summary>
     public const long SmallBodyLimit = 64 * 1024;
 
-    private static readonly (string Service, string[] Paths)[] Table =
+    /// <summary>Each service with its paths and, when below the edge's own, the largest body it reads.</summary>
+    private static readonly (string Service, long? BodyLimit, string[] Paths)[] Table =
     [
-        ("authorize", ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
+        ("authorize", SmallBodyLimit, ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
             "/oauth/logout/{**rest}", "/oauth/assets/{**rest}", "/api/admin/users/{**rest}"]),
-        ("token", ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
+        ("token", SmallBodyLimit, ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
             "/oauth/jwks", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
             "/api/admin/keys/{**rest}"]),
-        ("client-registry", ["/api/admin/clients/{**rest}"]),
-        ("federation-trust", ["/api/admin/trusts/{**rest}"]),
-        ("scope-policy", ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
+        ("client-registry", null, ["/api/admin/clients/{**rest}"]),
+        ("federation-trust", null, ["/api/admin/trusts/{**rest}"]),
+        ("scope-policy", null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
         // Everything else under /api: the protected REST APIs (the sample table API here).
-        ("table-api", ["/api/{**rest}"]),
+        ("table-api", null, ["/api/{**rest}"]),
     ];
 
     private static readonly string[] AdminPrefixes = Table
@@ -35,7 +36,9 @@ public static class EdgeRoutes
         .ToArray();
 
     /// <summary>The body limit of the service behind a cluster, when it is below the edge's own.</summary>
-    public static long? BodyLimitOf(string clusterId) => clusterId is "token" or "authorize" ? SmallBodyLimit : null;
+    public static long? BodyLimitOf(string clusterId) => BodyLimitByService.GetValueOrDefault(clusterId);
+
+    private static readonly Dictionary<string, long?> BodyLimitByService = Table.ToDictionary(entry => entry.Service, entry => entry.BodyLimit, StringComparer.Ordinal);
 
     /// <summary>True when an admin path belongs to one of the admin APIs (anything else is a 404, never the sample API).</summary>
     public static bool IsAdminRoute(PathString path) => AdminPrefixes.Any(prefix => path.StartsWithSegments(prefix));

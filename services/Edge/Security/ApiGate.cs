@@ -87,7 +87,8 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
         // A token validated before under the same keys skips parsing and the signature check;
         // revocation and the client's state are checked on every call all the same.
-        if (validated.Find(token, await jwks.KeysAsync(context.RequestAborted), time.GetUtcNow(), ClockSkew) is not { } known)
+        var keys = await jwks.KeysAsync(context.RequestAborted);
+        if (validated.Find(token, keys, time.GetUtcNow(), ClockSkew) is not { } known)
         {
             JsonWebToken jwt;
             try
@@ -107,7 +108,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
                 return;
             }
 
-            var (checkedContent, invalid) = await ValidateAsync(token, jwt, context.RequestAborted);
+            var (checkedContent, invalid) = await ValidateAsync(token, jwt, keys, context.RequestAborted);
             if (checkedContent is null)
             {
                 await RefuseInvalidAsync(context, admin, invalid);
@@ -240,9 +241,9 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
     }
 
     /// <summary>Checks what the token states (signature, type, issuer, audience, lifetime) and remembers it when valid.</summary>
-    private async Task<(AccessTokenContent? Content, string Failure)> ValidateAsync(string text, JsonWebToken token, CancellationToken cancellationToken)
+    private async Task<(AccessTokenContent? Content, string Failure)> ValidateAsync(string text, JsonWebToken token, IReadOnlyList<SecurityKey> keys,
+        CancellationToken cancellationToken)
     {
-        var keys = await jwks.KeysAsync(cancellationToken);
         var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
         if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshAsync(force: false, cancellationToken))
         {
