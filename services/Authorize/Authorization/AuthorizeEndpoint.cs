@@ -4,11 +4,12 @@ using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Scopes;
 using OAuthAspire.Contracts.Audit;
-using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Authorization;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Authorize.Authorization;
 
@@ -73,7 +74,7 @@ public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scope
             var id = await pendings.SaveAsync(pending, http.RequestAborted);
             return await flow.ContinueAsync(http, new Pending(id, pending, null, false), http.RequestAborted);
         }
-        catch (Exception e) when (IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Authorization request could not be served: {Reason}", e.Message);
             // Only a verified redirect URI may receive the error; otherwise a page says it.
@@ -117,11 +118,4 @@ public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scope
         }, http.RequestAborted);
 
     private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
-
-    public static bool IsUnavailable(Exception e) => e switch
-    {
-        RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        Npgsql.NpgsqlException or TimeoutException => ServiceDefaults.Data.DatabaseErrors.Away(e),
-        _ => false,
-    };
 }

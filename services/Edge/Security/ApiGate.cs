@@ -58,7 +58,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         {
             await GuardAsync(context, path, admin);
         }
-        catch (RpcException e) when (!context.Response.HasStarted && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+        catch (RpcException e) when (!context.Response.HasStarted && Dependencies.Away(e))
         {
             // A dependency is away: say so, and never let the call through unchecked.
             logger.LogWarning("An API call could not be checked: {Status}", e.StatusCode);

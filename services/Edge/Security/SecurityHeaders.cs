@@ -11,22 +11,27 @@ public static class SecurityHeaders
 {
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, Uri issuer, bool development)
     {
-        var hsts = TransportSecurity.SendsHsts(issuer, development);
+        // One callback chosen at start-up, no closure per request.
+        Func<object, Task> addHeaders = TransportSecurity.SendsHsts(issuer, development) ? AddWithHsts : Add;
         return app.Use((context, next) =>
         {
-            context.Response.OnStarting(() =>
-            {
-                var headers = context.Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                headers["Referrer-Policy"] = "no-referrer";
-                if (hsts)
-                {
-                    headers.StrictTransportSecurity = TransportSecurity.HstsValue;
-                }
-
-                return Task.CompletedTask;
-            });
+            context.Response.OnStarting(addHeaders, context.Response);
             return next(context);
         });
+    }
+
+    private static Task Add(object state)
+    {
+        var headers = ((HttpResponse)state).Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return Task.CompletedTask;
+    }
+
+    private static Task AddWithHsts(object state)
+    {
+        Add(state);
+        ((HttpResponse)state).Headers.StrictTransportSecurity = TransportSecurity.HstsValue;
+        return Task.CompletedTask;
     }
 }

@@ -1,7 +1,8 @@
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
-using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Issuance;
 
@@ -69,7 +70,7 @@ public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspecti
                 ? OAuthResults.Json(IntrospectionResponse.For(content))
                 : OAuthResults.Json(IntrospectionResponse.Inactive);
         }
-        catch (Exception e) when (TokenEndpoint.IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Introspection could not be served: {Reason}", e.Message);
             return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));

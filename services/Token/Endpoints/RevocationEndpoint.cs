@@ -1,9 +1,10 @@
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
-using OAuthAspire.Token.Clients;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Issuance;
 
 namespace OAuthAspire.Token.Endpoints;
@@ -88,7 +89,7 @@ public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection 
                 http.RequestAborted);
             return OAuthResults.Empty();
         }
-        catch (Exception e) when (TokenEndpoint.IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Revocation could not be served: {Reason}", e.Message);
             return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));

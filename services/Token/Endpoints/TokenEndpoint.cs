@@ -1,10 +1,11 @@
 using Grpc.Core;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
-using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Grants;
 
@@ -76,7 +77,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 _ => throw new InvalidOperationException(),
             };
         }
-        catch (Exception e) when (IsUnavailable(e) && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Token request could not be served: {Reason}", e.Message);
             return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
@@ -101,7 +102,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
                 RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
             }, http.RequestAborted);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (Dependencies.Away(e))
         {
             logger.LogWarning("Could not record a token refusal: {Reason}", e.Message);
         }
@@ -111,11 +112,4 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
 
     // Attacker-chosen values go into the audit trail cut short.
     private static string? Truncate(string? value) => value is { Length: > 128 } ? value[..128] : value;
-
-    public static bool IsUnavailable(Exception e) => e switch
-    {
-        RpcException r => r.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal,
-        NpgsqlException or TimeoutException => ServiceDefaults.Data.DatabaseErrors.Away(e),
-        _ => false,
-    };
 }
