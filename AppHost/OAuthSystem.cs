@@ -81,6 +81,12 @@ public sealed class OAuthSystem
             {
                 service.WithEnvironment($"Audit__Stream__{setting.Key}", setting.Value ?? "");
             }
+
+            // How long identical refusals are counted before their total is written (RepeatedRefusals).
+            if (_builder.Configuration["Audit:RepeatWindow"] is { Length: > 0 } window)
+            {
+                service.WithEnvironment("Audit__RepeatWindow", window);
+            }
         }
 
         service.WithEnvironment("Internal__Key", _internalKey)

@@ -9,11 +9,11 @@ using OAuthAspire.Contracts.Audit;
 namespace OAuthAspire.ServiceDefaults.Audit;
 
 /// <summary>The outbox writer. <paramref name="service"/> names the writer in every event.</summary>
-public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service) : IAuditSink
+public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service, RepeatedRefusals? repeats = null) : IAuditSink
 {
     // Aspire names each service after its resource ("token", "edge"...).
-    public OutboxAuditSink(NpgsqlDataSource dataSource, IConfiguration configuration, IHostEnvironment environment)
-        : this(dataSource, configuration["OTEL_SERVICE_NAME"] ?? environment.ApplicationName)
+    public OutboxAuditSink(NpgsqlDataSource dataSource, IConfiguration configuration, IHostEnvironment environment, RepeatedRefusals repeats)
+        : this(dataSource, configuration["OTEL_SERVICE_NAME"] ?? environment.ApplicationName, repeats)
     {
     }
 
@@ -50,6 +50,12 @@ public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service)
 
     public async Task WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
+        // On its own, a refusal changes nothing: a repeat of one just written is counted instead.
+        if (repeats is not null && !repeats.Admit(auditEvent))
+        {
+            return;
+        }
+
         await using var command = dataSource.CreateCommand(InsertSql);
         Bind(command, Stamp(auditEvent));
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -78,8 +78,12 @@ public static class Bus
 
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
         builder.Services.AddOptions<AuditStreamOptions>().BindConfiguration("Audit:Stream");
+        builder.Services.AddSingleton(new RepeatedRefusals(TimeProvider.System,
+            builder.Configuration.GetValue("Audit:RepeatWindow", TimeSpan.FromMinutes(1))));
         builder.Services.AddSingleton<IAuditSink>(sp => new OutboxAuditSink(
-            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>(),
+            sp.GetRequiredService<RepeatedRefusals>()));
+        builder.Services.AddHostedService<RepeatedRefusalsFlush>();
         builder.Services.AddHostedService<OutboxRelay>();
         return builder;
     }

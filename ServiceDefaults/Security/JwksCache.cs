@@ -23,6 +23,15 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     private long _epoch = -1;
     private DateTimeOffset _attemptedAt = DateTimeOffset.MinValue;
 
+    // Keys announced as revoked: never used again here, even if a replica of the token service that
+    // has not yet heard of it still publishes them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
+
+    // Keys announced by events (a rotation, a revocation's replacement) that may not have been
+    // published yet when the event made us refetch: a token naming one may refetch sooner.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _announced = new(StringComparer.Ordinal);
+    private static readonly TimeSpan AnnouncedRefetchInterval = TimeSpan.FromMilliseconds(100);
+
     public const string HttpClientName = "token-jwks";
 
     public async ValueTask<IReadOnlyList<SecurityKey>> KeysAsync(CancellationToken cancellationToken)
@@ -56,7 +65,7 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
             var epoch = CacheEpoch.Current;
             _attemptedAt = time.GetUtcNow();
             var json = await httpClients.CreateClient(HttpClientName).GetStringAsync("/oauth/jwks", cancellationToken);
-            _keys = new JsonWebKeySet(json).GetSigningKeys().ToArray();
+            _keys = new JsonWebKeySet(json).GetSigningKeys().Where(k => k.KeyId is null || !_revoked.ContainsKey(k.KeyId)).ToArray();
             _fetchedAt = time.GetUtcNow();
             _epoch = epoch;
             return true;
@@ -76,6 +85,41 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
 
     public void Invalidate() => _fetchedAt = DateTimeOffset.MinValue;
 
+    /// <summary>
+    /// A token names a key we lack: refetch, throttled (every few seconds), except for a key an
+    /// event announced, refetched every 100 ms until it is published.
+    /// </summary>
+    public async Task<bool> RefreshForAsync(string? kid, CancellationToken cancellationToken)
+    {
+        var announced = kid is not null && _announced.ContainsKey(kid);
+        var refreshed = await RefreshAsync(force: announced && time.GetUtcNow() - _attemptedAt >= AnnouncedRefetchInterval, cancellationToken);
+        if (announced && _keys.Any(k => k.KeyId == kid))
+        {
+            _announced.TryRemove(kid!, out _);
+        }
+
+        return refreshed;
+    }
+
+    /// <summary>A key an event named (it signs soon, or now).</summary>
+    public void Announce(string kid)
+    {
+        if (_announced.Count < 100)
+        {
+            _announced[kid] = true;
+        }
+
+        Invalidate();
+    }
+
+    /// <summary>A key was withdrawn: dropped at once (a new key set, so tokens validated with it are forgotten too).</summary>
+    public void Revoke(string kid)
+    {
+        _revoked[kid] = true;
+        _keys = _keys.Where(k => k.KeyId != kid).ToArray();
+        Invalidate();
+    }
+
     /// <summary>Registers the cache, its HTTP client to the token service and nothing else.</summary>
     public static IServiceCollection AddJwksCache(IServiceCollection services)
     {
@@ -85,12 +129,23 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     }
 }
 
-/// <summary>A rotation was announced: fetch the keys again before the next validation.</summary>
-public sealed class JwksRotatedConsumer(JwksCache jwks) : IConsumer<SigningKeyRotated>
+/// <summary>A rotation was announced: fetch the keys again before the next validation; a revoked key goes at once.</summary>
+public sealed class JwksRotatedConsumer(JwksCache jwks) : IConsumer<SigningKeyRotated>, IConsumer<SigningKeyRevoked>
 {
     public Task Consume(ConsumeContext<SigningKeyRotated> context)
     {
-        jwks.Invalidate();
+        jwks.Announce(context.Message.Kid);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<SigningKeyRevoked> context)
+    {
+        jwks.Revoke(context.Message.Kid);
+        if (context.Message.ReplacementKid is { } replacement)
+        {
+            jwks.Announce(replacement);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -67,6 +67,7 @@ public static class TableApiServices
         app.MapDefaultEndpoints();
         app.MapTableEndpoints();
         app.MapIdentityEndpoint();
+        app.MapHostileEndpoint();
         return app;
     }
 }

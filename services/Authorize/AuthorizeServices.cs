@@ -45,8 +45,11 @@ public static class AuthorizeServices
         services.AddOptions<AuthorizeOptions>().BindConfiguration("Authorize");
         services.AddSingleton<UserStore>();
         services.AddSingleton<Passwords>();
+        services.AddSingleton<LoginFailures>();
         services.AddSingleton<PasswordVerifier>();
-        services.AddHostedService<AdminBootstrap>();
+        services.AddSingleton<AdminBootstrap>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
+        services.AddHealthChecks().AddCheck<AdminBootstrapHealthCheck>("bootstrap-admin");
         services.AddSingleton<ClientProfiles>();
         services.AddSingleton<ScopeCatalog>();
         services.AddSingleton<Sessions.Sessions>();

@@ -18,8 +18,8 @@ public static class EdgeServices
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
             [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(FederationChangedConsumer),
-                typeof(JwksRotatedConsumer)]);
-        builder.Services.AddEdgeRoutes();
+                typeof(JwksRotatedConsumer), typeof(CorsOriginsChangedConsumer)]);
+        builder.Services.AddEdgeRoutes().AddTransforms(CorsGate.DropUpstreamHeaders);
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
@@ -28,9 +28,11 @@ public static class EdgeServices
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
         builder.Services.AddSingleton<RevocationList>();
+        builder.Services.AddSingleton<CutOffs>();
         builder.Services.AddSingleton(new ValidatedTokens());
         builder.Services.AddSingleton<ClientStatus>();
         builder.Services.AddSingleton<ApiPolicySnapshot>();
+        builder.Services.AddSingleton<CorsOrigins>();
         builder.Services.AddSingleton<FederatedTokens>();
         builder.Services.AddHostedService<RevocationSnapshot>();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
@@ -55,8 +57,13 @@ public static class EdgeServices
 
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
+        // First: everything after it (limits, audit) sees the real caller's address.
+        app.UseTrustedProxies(app.Configuration);
         app.UseOAuthServiceDefaults(problemStatusPages: false);
         app.UseSecurityHeaders(new Uri(app.Services.GetRequiredService<Issuer>().Value), app.Environment.IsDevelopment());
+        app.UseMiddleware<ApiHostGate>();
+        // Before the limits: their refusals carry the CORS answer too, and preflights are not counted.
+        app.UseMiddleware<CorsGate>();
         app.UseMiddleware<RateLimitGate>();
         app.UseMiddleware<ApiGate>();
         app.MapReverseProxy(proxy =>

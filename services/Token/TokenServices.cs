@@ -24,7 +24,7 @@ public static class TokenServices
     public static WebApplicationBuilder AddTokenServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
-            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer), typeof(ScopeChangedConsumer)], [typeof(GrantWithdrawnConsumer)]);
+            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer), typeof(ScopeChangedConsumer)], [typeof(GrantWithdrawnConsumer), typeof(TokensCutOffConsumer), typeof(PasswordChangedConsumer)]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
@@ -54,6 +54,7 @@ public static class TokenServices
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceBatcher>());
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<RevocationStore>();
+        services.AddSingleton<CutOffStore>();
         services.AddHostedService<TokenHousekeeping>();
         services.AddSingleton<TokenInspection>();
         services.AddSingleton<ClientCredentialsGrant>();

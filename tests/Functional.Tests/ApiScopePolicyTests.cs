@@ -40,6 +40,25 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task TheEdgeDecidesOnTheMethodAndPathTheApiRoutesWhateverTheCaseOrTrailingSlash()
+    {
+        var table = await _api.ProtectedTableAsync();
+        var reader = await _api.TokenAsync([table.Read]);
+        var writer = await _api.TokenAsync([table.Write]);
+
+        // Methods in any case are the API's GET and POST, and so are their rules.
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(new HttpMethod("get"), table.Path, token: reader)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _api.SendAsync(new HttpMethod("get"), table.Path, token: writer)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(new HttpMethod("Post"), table.Path, new { short_description = "x" }, token: writer)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _api.SendAsync(new HttpMethod("post"), table.Path, new { short_description = "x" }, token: reader)).StatusCode);
+
+        // A trailing slash reaches the exact rule, as it reaches the API's route.
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, table.Path + "/", token: reader)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _api.SendAsync(HttpMethod.Get, table.Path + "/", token: writer)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(HttpMethod.Post, table.Path + "/", new { short_description = "y" }, token: writer)).StatusCode);
+    }
+
+    [Fact]
     public async Task UserAccountPassesEveryCheckOfAPolicy()
     {
         var table = await _api.ProtectedTableAsync();

@@ -128,6 +128,28 @@ public sealed class CodeExchangeTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task ASecondUseOfACodeRevokesTheRefreshFamilyAndEverythingRefreshedFromIt()
+    {
+        var client = await _api.CreateWebClientAsync([Redirect], ["useraccount"], grantTypes: ["authorization_code", "refresh_token"]);
+        var flow = await CodeAsync(client: client);
+        var first = await RedeemAsync(flow);
+        Assert.False(first.IsError, first.Raw);
+        Assert.NotNull(first.RefreshToken);
+        var refreshed = await _api.RefreshAsync(flow.ClientId, flow.Secret, first.RefreshToken!);
+        Assert.False(refreshed.IsError, refreshed.Raw);
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: refreshed.AccessToken)).StatusCode);
+
+        AssertInvalidGrant(await RedeemAsync(flow));
+
+        AssertInvalidGrant(await _api.RefreshAsync(flow.ClientId, flow.Secret, refreshed.RefreshToken!));
+        await TestApi.EventuallyAsync(async () =>
+            (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: refreshed.AccessToken)).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(1), "refusing an access token refreshed from a replayed code's family");
+        var introspection = await _api.PostFormAsync("/oauth/introspect", [new("token", refreshed.RefreshToken!)], flow.ClientId, flow.Secret);
+        Assert.False((await _api.ReadAsync(introspection)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
     public async Task OfTenConcurrentRedemptionsOfOneCodeExactlyOneSucceeds()
     {
         var flow = await CodeAsync();

@@ -1,3 +1,4 @@
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -53,6 +54,46 @@ public sealed class KeyRotationTests(SystemFixture system)
         var keys = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/keys"));
         Assert.Equal("retired", keys.EnumerateArray().Single(k => k.GetProperty("kid").GetString() == oldKid).GetProperty("status").GetString());
         Assert.Equal("active", keys.EnumerateArray().Single(k => k.GetProperty("kid").GetString() == newKid).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ARevokedKeyLeavesTheJwksAtOnceAndEveryTokenItSignedIsRefusedWithinASecond()
+    {
+        await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var signed = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+        var kid = new JsonWebToken(signed).Kid;
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: signed)).StatusCode);
+
+        var revoke = await _api.SendAsync(HttpMethod.Post, $"/api/admin/keys/{kid}/revoke");
+        var body = await _api.ReadAsync(revoke);
+        Assert.True(revoke.StatusCode == HttpStatusCode.OK, body.GetRawText());
+        var replacement = body.GetProperty("replacementKid").GetString();
+        Assert.NotNull(replacement);
+
+        var jwks = JsonDocument.Parse(await system.Edge.GetStringAsync("/oauth/jwks")).RootElement.GetProperty("keys")
+            .EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToArray();
+        Assert.DoesNotContain(kid, jwks);
+        Assert.Contains(replacement, jwks);
+        await TestApi.EventuallyAsync(async () =>
+            (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: signed)).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(1), "the edge refusing a token signed by a revoked key");
+        var introspection = await _api.PostFormAsync("/oauth/introspect", [new("token", signed)], clientId, secret);
+        Assert.False((await _api.ReadAsync(introspection)).GetProperty("active").GetBoolean());
+
+        // The replacement signs at once; the old admin token is gone with the key, so ask again.
+        var fresh = new TestApi(system);
+        var after = (await fresh.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+        Assert.Equal(replacement, new JsonWebToken(after).Kid);
+        // The sample API checks tokens itself too, and fetches the new key on its unknown kid within its 10 s interval.
+        await TestApi.EventuallyAsync(async () => (await fresh.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: after)).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15), "the API accepting a token signed by the replacement key");
+        Assert.Equal(HttpStatusCode.NotFound, (await fresh.SendAsync(HttpMethod.Post, $"/api/admin/keys/{kid}/revoke")).StatusCode);
+
+        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "SigningKeyRevoked", TimeSpan.FromSeconds(10));
+        var audited = events.Single(e => e.GetProperty("type").GetString() == "SigningKeyRevoked");
+        Assert.Equal(kid, audited.GetProperty("kid").GetString());
+        Assert.Equal(replacement, audited.GetProperty("replacementKid").GetString());
     }
 
     private static async Task<HttpResponseMessage> WhoAmIAsync(ResourceServer server, string token)

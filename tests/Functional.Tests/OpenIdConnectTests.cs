@@ -72,6 +72,38 @@ public sealed class OpenIdConnectTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task ARefreshedIdTokenCarriesNoNonceAndKeepsTheSignInsSubjectAndAuthTime()
+    {
+        var clientId = await CreateOidcClientAsync(grantTypes: ["authorization_code", "refresh_token"]);
+        var (userName, sysId, password) = await _api.CreateSignInUserAsync();
+        // Signed in with a nonce, as a relying party protecting its sign-in does.
+        var verifier = Protocol.Tokens.RefreshTokens.New();
+        using var browser = new FormBrowser(system.EdgeUrl);
+        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(Callback)}&state=s" +
+            $"&scope={Uri.EscapeDataString("openid profile useraccount")}&nonce=n-refresh&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
+        await browser.SignInAsync(userName, password);
+        var consented = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
+        var login = await _api.RedeemCodeAsync(clientId, null, FormBrowser.RedirectParameters(consented, out _)["code"], verifier, Callback);
+        Assert.False(login.IsError, login.Raw);
+        var first = new JsonWebToken(login.IdentityToken);
+        Assert.Equal("n-refresh", first.GetPayloadValue<string>("nonce"));
+        var oidc = Client(clientId, browser, userName, password);
+
+        // The certified client validates the refreshed ID token (signature, issuer, audience, sub).
+        var refreshed = await oidc.RefreshTokenAsync(login.RefreshToken);
+
+        Assert.False(refreshed.IsError, refreshed.Error + " " + refreshed.ErrorDescription);
+        var again = new JsonWebToken(refreshed.IdentityToken);
+        // OpenID Connect Core §12.2: no nonce (a refresh is not an authentication request); the
+        // same subject and audience; auth_time still the original sign-in's.
+        Assert.False(again.TryGetPayloadValue<string>("nonce", out _), "a refreshed ID token carries no nonce");
+        Assert.Equal(sysId, again.Subject);
+        Assert.Equal(first.Audiences, again.Audiences);
+        Assert.Equal(first.GetPayloadValue<long>("auth_time"), again.GetPayloadValue<long>("auth_time"));
+        Assert.False(again.TryGetPayloadValue<string>("azp", out _) && again.GetPayloadValue<string>("azp") != clientId);
+    }
+
+    [Fact]
     public async Task TheSignatureCheckingValidatorRefusesATamperedIdToken()
     {
         var clientId = await CreateOidcClientAsync();

@@ -147,6 +147,39 @@ public sealed class PasswordAndJwtBearerTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task AnAssertionReplayedInsideTheSkewWindowIsRefusedAfterThePurgeHasRun()
+    {
+        await using var keys = await TestKeyServer.StartAsync();
+        var (clientId, secret) = await JwtClientAsync(new { jwksUri = keys.JwksUri });
+        var (userName, _, _) = await _api.CreateSignInUserAsync();
+        // Expired 5 s ago: still accepted for the 60 s default skew.
+        var exp = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds();
+        var assertion = keys.Sign(new(TestKeyServer.Claims(clientId, userName, _api.TokenEndpoint)) { ["exp"] = exp, ["iat"] = exp - 60 });
+        Assert.Equal(HttpStatusCode.OK, (await JwtBearerAsync(clientId, secret, assertion)).StatusCode);
+
+        // A sentinel jti already past its keeping time: once it is gone, the real purge has run.
+        await using var db = await system.DatabaseAsync("tokendb");
+        var sentinel = Guid.NewGuid().ToString();
+        await using (var insert = db.CreateCommand("INSERT INTO used_jti (client_id, jti, expires_at) VALUES ($1, $2, now() - interval '1 minute')"))
+        {
+            insert.Parameters.AddWithValue(clientId);
+            insert.Parameters.AddWithValue(sentinel);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await TestApi.EventuallyAsync(async () =>
+        {
+            await using var count = db.CreateCommand("SELECT count(*) FROM used_jti WHERE jti = $1");
+            count.Parameters.AddWithValue(sentinel);
+            return (long)(await count.ExecuteScalarAsync())! == 0;
+        }, TimeSpan.FromSeconds(15), "the token service's purge of used jtis");
+
+        var replay = await JwtBearerAsync(clientId, secret, assertion);
+        Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
+        Assert.Equal("invalid_grant", (await _api.ReadAsync(replay)).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task AKeyRotatedAtTheJwksUrlIsPickedUpOnTheFirstAssertionThatUsesIt()
     {
         await using var keys = await TestKeyServer.StartAsync();

@@ -67,4 +67,54 @@ public sealed class SecurityHeaderTests(SystemFixture system)
         Assert.Contains("default-src 'none'", csp);
         Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
     }
+
+    [Fact]
+    public async Task AnApiNeverSeesTheIssuersCookiesAndCannotSetCookiesOrRunScriptOnTheIssuersOrigin()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var token = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/now/sample/hostile");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // What a browser signed in to the issuer would send along.
+        request.Headers.Add("Cookie", "oauthaspire_session=the-users-session; .AspNetCore.Antiforgery.x=y");
+
+        var answer = await system.Edge.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("data-cookies=\"\"", await answer.Content.ReadAsStringAsync());
+        foreach (var header in new[] { "Set-Cookie", "Service-Worker-Allowed", "Clear-Site-Data" })
+        {
+            Assert.False(answer.Headers.Contains(header), header);
+        }
+
+        Assert.Contains("sandbox", answer.Headers.GetValues("Content-Security-Policy"));
+        // Every API answer is sandboxed, not just the hostile one.
+        var api = await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: token);
+        Assert.Contains("sandbox", api.Headers.GetValues("Content-Security-Policy"));
+    }
+
+    [Fact]
+    public async Task TheApisOwnHostNameServesTheApisAndNothingOfTheIssuers()
+    {
+        var token = await _api.TokenAsync(["useraccount"]);
+        async Task<HttpStatusCode> OnApiHostAsync(string path, bool withToken = true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Host = $"apis.localhost:{system.EdgeUrl.Port}";
+            if (withToken)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await system.Edge.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await OnApiHostAsync("/api/now/table/incident"));
+        Assert.Equal(HttpStatusCode.NotFound, await OnApiHostAsync("/oauth/authorize?client_id=x", withToken: false));
+        Assert.Equal(HttpStatusCode.NotFound, await OnApiHostAsync("/.well-known/openid-configuration", withToken: false));
+        Assert.Equal(HttpStatusCode.NotFound, await OnApiHostAsync("/api/admin/clients"));
+        // Until every caller has moved (Edge:ApiOnIssuerHost), the issuer's host serves the APIs too.
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: token)).StatusCode);
+    }
 }

@@ -14,6 +14,9 @@ public class SystemFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>Where the services may fetch keys and metadata from in the tests: loopback only.</summary>
+    public const string TestAllowedNetworks = "127.0.0.0/8,::1/128";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"oauthaspire-test-{Guid.NewGuid():N}"[..32]);
 
     private ResourceLogs? _logs;
@@ -52,13 +55,27 @@ public class SystemFixture : IAsyncLifetime
             "--Edge:Port=0",
             // Short windows so the tests can cross them: a rotated refresh token reused after 1 s is theft.
             "--Services:token:Environment:Refresh__ReuseGrace=00:00:01",
+            // Expired token records (used jtis among them) are purged every 2 s, so tests can replay after a purge.
+            "--Services:token:Environment:Housekeeping__Interval=00:00:02",
             // A key set may be refetched (on an unknown kid) after 1 s instead of 10 s.
             "--Services:token:Environment:RemoteKeys__MinRefetch=00:00:01",
             "--Services:federation-trust:Environment:RemoteKeys__MinRefetch=00:00:01",
+            // The tests' key servers and providers listen on loopback, which remote fetches refuse unless allowed.
+            $"--Services:token:Environment:RemoteFetch__AllowedNetworks={TestAllowedNetworks}",
+            $"--Services:federation-trust:Environment:RemoteFetch__AllowedNetworks={TestAllowedNetworks}",
+            // Identical refusals are counted for 5 s before their total is written (RepeatedRefusals).
+            "--Audit:RepeatWindow=00:00:05",
+            // The APIs also have a host name of their own (SecurityHeaderTests); the issuer's host keeps serving them.
+            "--Services:edge:Environment:Edge__ApiHost=apis.localhost",
+            // The edge believes X-Forwarded-For from this one address only (TrustedProxyTests).
+            "--Services:edge:Environment:Edge__TrustedProxies=127.0.0.50",
             // Rate limits low enough for tests to cross (and high enough for the bursts of other tests).
             "--RateLimits:TokenPerClient:Permits=1500",
             "--RateLimits:TokenPerAddress:Permits=3000",
             "--RateLimits:ApiPerClient:Permits=600",
+            "--RateLimits:ApiPerAddress:Permits=3000",
+            "--RateLimits:AuthorizePerAddress:Permits=2000",
+            "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
             .. ExtraArguments,
         ], timeout.Token);
         Telemetry = await TelemetrySink.StartAsync();

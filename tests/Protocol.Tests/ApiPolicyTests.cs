@@ -115,8 +115,36 @@ public class ApiPolicyTests
     [Theory]
     [InlineData("/api/now/table/%69ncident", "/api/now/table/incident")]
     [InlineData("/api/now/table/inc%20ident", "/api/now/table/inc ident")]
-    [InlineData("/api/now/table/x/", "/api/now/table/x/")]
     public void APathIsDecodedExactlyOnce(string raw, string canonical) => Assert.Equal(canonical, ApiPath.Canonicalize(raw, out _));
+
+    [Theory]
+    [InlineData("/api/now/table/x/", "/api/now/table/x")]
+    [InlineData("/api/now/table/sys_user/", "/api/now/table/sys_user")]
+    [InlineData("/api/", "/api")]
+    [InlineData("/", "/")]
+    public void ATrailingSlashIsDroppedAsAspNetCoreRoutingIgnoresIt(string raw, string canonical) =>
+        Assert.Equal(canonical, ApiPath.Canonicalize(raw, out _));
+
+    [Fact]
+    public void AnExactRuleIsNotSkippedByATrailingSlash()
+    {
+        var exact = new ApiPolicy("Users", "/api/now/table",
+            [new ApiRule([], "/api/now/table/sys_user", ["user.admin"]), new ApiRule([], "/api/now/table/**", ["table.all"])]);
+        var path = ApiPath.Canonicalize("/api/now/table/sys_user/", out _)!;
+        Assert.False(ApiPolicies.Decide([exact], "GET", path, new HashSet<string> { "table.all" }).Allowed);
+    }
+
+    [Theory]
+    [InlineData("get")]
+    [InlineData("Get")]
+    [InlineData("gET")]
+    public void MethodsAreComparedAsTheApiSeesThemInCapitals(string method)
+    {
+        var decision = Decide(method, "/api/now/table/incident", "incident.write");
+        Assert.False(decision.Allowed);
+        Assert.Equal(["incident.read"], decision.RequiredScopes);
+        Assert.True(Decide(method, "/api/now/table/incident", "incident.read").Allowed);
+    }
 
     [Theory]
     [InlineData("/api/now/table%2Fincident")]

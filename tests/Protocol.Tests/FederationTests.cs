@@ -240,5 +240,94 @@ public class FederationTests
         Assert.Equal("invalid_target", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType), ("resource", "https://as.example/other")).Error?.Error);
     }
 
+    private static readonly IReadOnlySet<string> AdminRoles = new HashSet<string> { "admin" };
+
+    [Fact]
+    public async Task MappingByEmailNeedsEmailVerifiedTrueAsAJsonBoolean()
+    {
+        var byEmail = Trust with { UserClaim = "email", UserField = "email" };
+        var verified = await Validate(Sign(new() { ["email"] = "someone@example.net", ["email_verified"] = true }), byEmail);
+        Assert.True(verified.IsValid, verified.Reason);
+        Assert.Equal("someone@example.net", verified.UserClaimValue);
+
+        foreach (var value in new object?[] { null, false, "true" })
+        {
+            var result = await Validate(Sign(new() { ["email"] = "someone@example.net", ["email_verified"] = value }), byEmail);
+            Assert.False(result.IsValid, $"email_verified {value ?? "absent"}");
+            Assert.Contains("email_verified", result.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task EmailVerifiedIsNotAskedOfATrustMappingAStableClaim() =>
+        Assert.True((await Validate(Sign(new() { ["email"] = "someone@example.net", ["email_verified"] = false }))).IsValid);
+
+    [Fact]
+    public void AUserHoldingAnAdministrativeRoleIsNotMappedUnlessTheTrustAllowsIt()
+    {
+        Assert.Equal(FederatedUsers.Privileged, FederatedUsers.Refusal(Trust, true, ["itil", "admin"], AdminRoles));
+        Assert.Null(FederatedUsers.Refusal(Trust with { AllowPrivilegedUsers = true }, true, ["itil", "admin"], AdminRoles));
+        Assert.Null(FederatedUsers.Refusal(Trust, true, ["itil"], AdminRoles));
+    }
+
+    [Fact]
+    public void AnInactiveUserIsNotMappedEvenByATrustAllowingPrivilegedUsers() =>
+        Assert.Equal(FederatedUsers.Inactive, FederatedUsers.Refusal(Trust with { AllowPrivilegedUsers = true }, false, ["admin"], AdminRoles));
+
+    [Fact]
+    public void OnlyAMutableClaimIsPinnedToTheProvidersSubject()
+    {
+        Assert.False(FederatedUsers.LinksBySubject(Trust));
+        Assert.False(FederatedUsers.LinksBySubject(Trust with { UserClaim = "sub" }));
+        foreach (var claim in new[] { "email", "upn", "preferred_username", "unique_name", "name" })
+        {
+            Assert.True(FederatedUsers.LinksBySubject(Trust with { UserClaim = claim }), claim);
+        }
+
+        // A stable claim is looked up as it is, even if a link were known.
+        Assert.Equal(("user_name", "8d1c6f5e"), FederatedUsers.Lookup(Trust, "some-user", "8d1c6f5e"));
+    }
+
+    [Fact]
+    public void ALinkedSubjectMapsToItsUserWhateverItsMutableClaimSaysNow()
+    {
+        var byEmail = Trust with { UserClaim = "email", UserField = "email" };
+        Assert.Equal(("email", "first@example.net"), FederatedUsers.Lookup(byEmail, null, "first@example.net"));
+        Assert.Equal(("sys_id", "linked-user"), FederatedUsers.Lookup(byEmail, "linked-user", "victim@example.net"));
+    }
+
+    [Fact]
+    public void AUserLinkedToAnotherSubjectOfTheTrustIsNotMappedToANewOne()
+    {
+        var byEmail = Trust with { UserClaim = "email", UserField = "email" };
+        // The user belongs to another subject (nOAuth: another tenant's user took the victim's address).
+        Assert.NotNull(FederatedUsers.LinkRefusal(byEmail, "victim", subjectLinkedTo: null));
+        // The subject got linked to someone else meanwhile.
+        Assert.NotNull(FederatedUsers.LinkRefusal(byEmail, "victim", subjectLinkedTo: "someone-else"));
+        // A concurrent first call of the same subject linked the same user.
+        Assert.Null(FederatedUsers.LinkRefusal(byEmail, "victim", subjectLinkedTo: "victim"));
+    }
+
+    [Theory]
+    [InlineData("email")]
+    [InlineData("upn")]
+    [InlineData("preferred_username")]
+    public void ATrustMappingAMutableClaimIsSavedWithAWarning(string claim)
+    {
+        var trust = Trust with { UserClaim = claim };
+        Assert.Empty(TrustRules.Problems(trust, UrlProblem, new HashSet<string>()));
+        var warning = Assert.Single(TrustRules.Warnings(trust));
+        Assert.StartsWith($"userClaim '{claim}'", warning);
+        Assert.Equal(claim == "email", warning.Contains("email_verified", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AStableClaimIsSavedWithoutWarningsAndAllowingPrivilegedUsersWarns()
+    {
+        Assert.Empty(TrustRules.Warnings(Trust));
+        Assert.Empty(TrustRules.Warnings(Trust with { UserClaim = "sub" }));
+        Assert.StartsWith("allowPrivilegedUsers", Assert.Single(TrustRules.Warnings(Trust with { AllowPrivilegedUsers = true })));
+    }
+
     private static string? UrlProblem(string url) => url.StartsWith("https://", StringComparison.Ordinal) ? null : "must use https";
 }

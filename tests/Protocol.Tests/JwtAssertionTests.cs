@@ -163,6 +163,26 @@ public class JwtAssertionTests
     }
 
     [Fact]
+    public async Task AUsedJtiIsRememberedUntilExpiryPlusTheSkewBecauseTheAssertionIsAcceptedThatLong()
+    {
+        var exp = Now.AddSeconds(-30).ToUnixTimeSeconds();
+        DateTimeOffset? keptUntil = null;
+        var result = await Validate(Sign(new() { ["exp"] = exp, ["iat"] = exp - 60 }), useJti: (_, until) =>
+        {
+            keptUntil = until;
+            return ValueTask.FromResult(true);
+        });
+
+        Assert.True(result.IsValid, result.Reason);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(exp) + Policy.ClockSkew, keptUntil);
+    }
+
+    [Fact]
+    public async Task AnAssertionWhoseWholeLifeExceedsTheMaximumIsRefusedEvenNearItsEnd() =>
+        Assert.Equal(AssertionFailure.LifetimeTooLong,
+            (await Validate(Sign(new() { ["iat"] = Now.AddDays(-2).ToUnixTimeSeconds(), ["exp"] = Now.AddMinutes(1).ToUnixTimeSeconds() }))).Failure);
+
+    [Fact]
     public async Task AMissingJtiIsRefusedWhenTheCheckIsOn()
     {
         var jwt = Sign(new() { ["jti"] = null! });

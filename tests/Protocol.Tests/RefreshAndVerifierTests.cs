@@ -52,10 +52,10 @@ public class RefreshAndVerifierTests
     }
 
     [Fact]
-    public void VerifierDefaultsAreUserNameFiveMinutesSkewOneHourAndJtiCheckOn()
+    public void VerifierDefaultsAreUserNameOneMinuteSkewOneHourAndJtiCheckOn()
     {
         var policy = new VerifierSettings().GrantPolicy;
-        Assert.Equal(TimeSpan.FromSeconds(300), policy.ClockSkew);
+        Assert.Equal(TimeSpan.FromSeconds(60), policy.ClockSkew);
         Assert.Equal(TimeSpan.FromHours(1), policy.MaxLifetime);
         Assert.True(policy.JtiRequired);
         Assert.Equal("user_name", new VerifierSettings().EffectiveUserField);

@@ -1,7 +1,11 @@
+using Microsoft.Extensions.Options;
+using OAuthAspire.Authorize.Users;
+
 namespace OAuthAspire.Authorize.Authorization;
 
-/// <summary>Every ten minutes: forgets abandoned sign-in requests and long-ended sessions.</summary>
-public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, ILogger<AuthorizeHousekeeping> logger) : BackgroundService
+/// <summary>Every ten minutes: forgets abandoned sign-in requests, long-ended sessions and spent failed-password counts.</summary>
+public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, LoginFailures failures, IOptions<LockoutOptions> lockout,
+    ILogger<AuthorizeHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -11,6 +15,7 @@ public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, ILogge
             try
             {
                 await pendings.PurgeExpiredAsync(stoppingToken);
+                await failures.PurgeExpiredAsync(lockout.Value, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -7,11 +7,11 @@ using OAuthAspire.ServiceDefaults.Data;
 namespace OAuthAspire.Authorize.Users;
 
 /// <summary>The Directory contract: users for the other services.</summary>
-public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, Consents.ConsentStore consents, IAuditSink audit, TimeProvider time)
+public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, Consents.ConsentStore consents, IAuditSink audit)
     : Contracts.Grpc.Directory.Directory.DirectoryBase
 {
     public override async Task<UserReply> GetUser(GetUserRequest request, ServerCallContext context) =>
-        Reply(await users.FindAsync("sys_id", request.SysId, context.CancellationToken));
+        await ReplyAsync(await users.FindAsync("sys_id", request.SysId, context.CancellationToken), context.CancellationToken);
 
     public override async Task<UserReply> FindUser(FindUserRequest request, ServerCallContext context)
     {
@@ -20,7 +20,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
             throw new RpcException(new Status(StatusCode.InvalidArgument, "field must be user_name, email or sys_id"));
         }
 
-        return Reply(await users.FindAsync(request.Field, request.Value, context.CancellationToken));
+        return await ReplyAsync(await users.FindAsync(request.Field, request.Value, context.CancellationToken), context.CancellationToken);
     }
 
     public override async Task<VerifyPasswordReply> VerifyPassword(VerifyPasswordRequest request, ServerCallContext context)
@@ -40,7 +40,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
         return new VerifyPasswordReply
         {
             Ok = check.Ok,
-            User = check.Ok ? ToMessage(check.User!) : null,
+            User = check.Ok ? ToMessage(check.User!, lockedOut: false) : null,
             Failure = check.Failure switch
             {
                 PasswordFailure.None => "",
@@ -75,15 +75,17 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
             throw new RpcException(new Status(StatusCode.AlreadyExists, "a user with this user name or email exists"));
         }
 
-        return Reply(user);
+        return await ReplyAsync(user, context.CancellationToken);
     }
 
     public override async Task<CheckConsentReply> CheckConsent(CheckConsentRequest request, ServerCallContext context) =>
         new() { Granted = await consents.CoversAsync(request.UserSysId, request.ClientId, request.Scopes, context.CancellationToken) };
 
-    private UserReply Reply(UserRecord? user) => user is null ? new UserReply { Found = false } : new UserReply { Found = true, User = ToMessage(user) };
+    private async Task<UserReply> ReplyAsync(UserRecord? user, CancellationToken cancellationToken) => user is null
+        ? new UserReply { Found = false }
+        : new UserReply { Found = true, User = ToMessage(user, await verifier.IsLockedOutAsync(user.UserName, cancellationToken)) };
 
-    private User ToMessage(UserRecord user)
+    private static User ToMessage(UserRecord user, bool lockedOut)
     {
         var message = new User
         {
@@ -93,7 +95,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
             FirstName = user.FirstName,
             LastName = user.LastName,
             Active = user.Active,
-            LockedOut = user.IsLockedOut(time.GetUtcNow()),
+            LockedOut = lockedOut,
         };
         message.Roles.AddRange(user.Roles);
         return message;

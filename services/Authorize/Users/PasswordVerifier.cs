@@ -16,31 +16,32 @@ public sealed record PasswordCheck(PasswordFailure Failure, UserRecord? User, bo
 }
 
 /// <summary>
-/// Checks a user name and password with lockout. Every path costs one password hash, whether
-/// the user exists, is inactive or locked, so neither answers nor timing tell an attacker which.
+/// Checks a user name and password with lockout. Every attempt costs the same whether the user
+/// exists or not: one user look-up, one counter look-up, one password hash, and on failure one
+/// counter write (<see cref="LoginFailures"/>, per typed name), so neither answers, timing nor
+/// database load tell an attacker which names are accounts. An unknown name locks like a real one.
 /// </summary>
-public sealed class PasswordVerifier(UserStore users, Passwords passwords, IOptions<LockoutOptions> lockout, TimeProvider time)
+public sealed class PasswordVerifier(UserStore users, LoginFailures failures, Passwords passwords, IOptions<LockoutOptions> lockout, TimeProvider time)
 {
     public async Task<PasswordCheck> VerifyAsync(string userName, string password, CancellationToken cancellationToken)
     {
         var user = string.IsNullOrEmpty(userName) ? null : await users.FindByNameAsync(userName, cancellationToken);
+        var key = failures.KeyOf(userName);
+        var (failed, lockedUntil) = await failures.ReadAsync(key, cancellationToken);
         var matches = passwords.Verify(user?.PasswordHash, password);
-        if (user is null)
-        {
-            return new PasswordCheck(PasswordFailure.InvalidCredentials, null, false);
-        }
-
-        if (user.IsLockedOut(time.GetUtcNow()))
+        var now = time.GetUtcNow().UtcDateTime;
+        if (lockedUntil > now)
         {
             return new PasswordCheck(PasswordFailure.LockedOut, user, false);
         }
 
-        if (!matches)
+        if (user is null || !matches)
         {
-            var (_, lockedUntil) = await users.RecordFailureAsync(user.SysId, lockout.Value, cancellationToken);
-            var lockedNow = lockedUntil is { } until && until > time.GetUtcNow().UtcDateTime;
-            return new PasswordCheck(lockedNow ? PasswordFailure.LockedOut : PasswordFailure.InvalidCredentials, user, lockedNow,
-                lockedUntil is { } u ? new DateTimeOffset(DateTime.SpecifyKind(u, DateTimeKind.Utc)) : null);
+            var (_, until) = await failures.RecordAsync(key, lockout.Value, cancellationToken);
+            // Only a real account is reported as locked now (AccountLocked names it); an unknown name just stays refused.
+            DateTimeOffset? accountLockedUntil = until is { } u && u > now && user is not null ? new DateTimeOffset(DateTime.SpecifyKind(u, DateTimeKind.Utc)) : null;
+            return new PasswordCheck(until > now ? PasswordFailure.LockedOut : PasswordFailure.InvalidCredentials, user, accountLockedUntil is not null,
+                accountLockedUntil);
         }
 
         if (!user.Active)
@@ -48,11 +49,15 @@ public sealed class PasswordVerifier(UserStore users, Passwords passwords, IOpti
             return new PasswordCheck(PasswordFailure.Inactive, user, false);
         }
 
-        if (user.FailedLogins > 0)
+        if (failed > 0)
         {
-            await users.ResetFailuresAsync(user.SysId, cancellationToken);
+            await failures.ResetAsync(key, cancellationToken);
         }
 
         return new PasswordCheck(PasswordFailure.None, user, false);
     }
+
+    /// <summary>Whether sign-in under this (stored) user name is locked now.</summary>
+    public async Task<bool> IsLockedOutAsync(string userName, CancellationToken cancellationToken) =>
+        (await failures.ReadAsync(failures.KeyOf(userName), cancellationToken)).LockedUntil > time.GetUtcNow().UtcDateTime;
 }

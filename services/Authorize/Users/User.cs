@@ -14,11 +14,6 @@ public sealed record UserRecord
     public string? PasswordHash { get; init; }
     public string[] Roles { get; init; } = [];
     public bool Active { get; init; } = true;
-    public int FailedLogins { get; init; }
-    public DateTime? FailureWindowStarted { get; init; }
-    public DateTime? LockedUntil { get; init; }
-
-    public bool IsLockedOut(DateTimeOffset now) => LockedUntil is { } until && until > now.UtcDateTime;
 
     public UserDto ToDto() => new(SysId, UserName, Email, FirstName, LastName, Roles, Active, null);
 }

@@ -48,7 +48,7 @@ public static class UserAdminEndpoints
     private static async Task<IResult> GetAsync(string userName, UserStore store, CancellationToken cancellationToken) =>
         await store.FindByNameAsync(userName, cancellationToken) is { } user ? TypedResults.Ok(user.ToDto()) : NotFound(userName);
 
-    private static async Task<IResult> UpdateAsync(string userName, UserDto body, UserStore store, Passwords passwords, IAuditSink audit,
+    private static async Task<IResult> UpdateAsync(string userName, UserDto body, UserStore store, Passwords passwords, LoginFailures failures, IAuditSink audit,
         HttpContext context, CancellationToken cancellationToken)
     {
         var existing = await store.FindByNameAsync(userName, cancellationToken);
@@ -78,6 +78,16 @@ public static class UserAdminEndpoints
             await UserStore.UpdateAsync(tx, updated, setPassword: body.Password is not null, cancellationToken);
             await audit.WriteAsync(tx, new UserUpdated(updated.SysId, updated.UserName, updated.Roles, updated.Active, body.Password is not null)
                 { Actor = context.Caller().Actor }, cancellationToken);
+            if (body.Password is not null)
+            {
+                await PasswordChangedAsync(tx, existing, updated, failures, audit, context.Caller().Actor, cancellationToken);
+            }
+
+            if (WithdrawsAccess(existing, updated))
+            {
+                await CutOffAsync(tx, updated, audit, context.Caller().Actor, existing.Active && !updated.Active ? "user deactivated" : "roles removed",
+                    cancellationToken);
+            }
         });
         return conflict ?? TypedResults.Ok(updated.ToDto());
     }
@@ -94,12 +104,23 @@ public static class UserAdminEndpoints
         {
             await UserStore.DeleteAsync(tx, existing.SysId, cancellationToken);
             await audit.WriteAsync(tx, new UserDeleted(existing.SysId, existing.UserName) { Actor = context.Caller().Actor }, cancellationToken);
+            await CutOffAsync(tx, existing, audit, context.Caller().Actor, "user deleted", cancellationToken);
         });
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> SetPasswordAsync(string userName, PasswordDto body, UserStore store, Passwords passwords, IAuditSink audit,
-        HttpContext context, CancellationToken cancellationToken)
+    /// <summary>Deactivation or a role taken away: tokens issued until now must not keep what the user lost.</summary>
+    private static bool WithdrawsAccess(UserRecord before, UserRecord after) =>
+        (before.Active && !after.Active) || before.Roles.Except(after.Roles, StringComparer.Ordinal).Any();
+
+    /// <summary>Every token naming the user, issued until now, is refused from the next call on (edge and introspection).</summary>
+    private static Task CutOffAsync(Npgsql.NpgsqlTransaction tx, UserRecord user, IAuditSink audit, AuditActor actor, string reason,
+        CancellationToken cancellationToken) =>
+        audit.WriteAsync(tx, new TokensCutOff(Protocol.Tokens.CutOffs.User, user.SysId, DateTimeOffset.UtcNow) { Actor = actor, Reason = reason },
+            cancellationToken);
+
+    private static async Task<IResult> SetPasswordAsync(string userName, PasswordDto body, UserStore store, Passwords passwords, LoginFailures failures,
+        IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
         var validation = UserRules.CheckPassword(new Validation(), body.Password, required: true);
         if (!validation.IsValid)
@@ -119,8 +140,26 @@ public static class UserAdminEndpoints
             await UserStore.UpdateAsync(tx, updated, setPassword: true, cancellationToken);
             await audit.WriteAsync(tx, new UserUpdated(updated.SysId, updated.UserName, updated.Roles, updated.Active, PasswordChanged: true)
                 { Actor = context.Caller().Actor }, cancellationToken);
+            await PasswordChangedAsync(tx, existing, updated, failures, audit, context.Caller().Actor, cancellationToken);
         });
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A new password ends every session signed in with the old one (perhaps a thief's) and lifts the
+    /// lockout, with the password change. The token service ends the user's refresh families on the
+    /// <see cref="UserUpdated"/> event (unless its <c>Refresh:KeepOnPasswordChange</c> is set).
+    /// </summary>
+    private static async Task PasswordChangedAsync(NpgsqlTransaction tx, UserRecord existing, UserRecord updated, LoginFailures failures, IAuditSink audit,
+        AuditActor actor, CancellationToken cancellationToken)
+    {
+        await failures.ResetAsync(tx, [existing.UserName, updated.UserName], cancellationToken);
+        var ended = await Sessions.Sessions.EndAllOfUserAsync(tx, updated.SysId, cancellationToken);
+        if (ended.Count > 0)
+        {
+            await audit.WriteAsync(tx, ended.Select(sid => new SessionEnded(updated.SysId, updated.UserName, null, sid) { Actor = actor, Reason = "password changed" })
+                .ToArray<AuditEvent>(), cancellationToken);
+        }
     }
 
     private static string[] Roles(string[]? roles) => (roles ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();

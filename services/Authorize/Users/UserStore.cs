@@ -8,7 +8,7 @@ namespace OAuthAspire.Authorize.Users;
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "sys_id, user_name, email, first_name, last_name, password_hash, roles, active, failed_logins, failure_window_started, locked_until";
+        "sys_id, user_name, email, first_name, last_name, password_hash, roles, active";
 
     public static readonly IReadOnlySet<string> Fields = new HashSet<string>(StringComparer.Ordinal) { "user_name", "email", "sys_id" };
 
@@ -51,9 +51,14 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
         await tx.Connection!.ExecuteAsync(new CommandDefinition($"""
             UPDATE app_user SET user_name = @UserName, email = @Email, first_name = @FirstName, last_name = @LastName,
                 roles = @Roles, active = @Active, updated_at = now()
-                {(setPassword ? ", password_hash = @PasswordHash, failed_logins = 0, failure_window_started = NULL, locked_until = NULL" : "")}
+                {(setPassword ? ", password_hash = @PasswordHash" : "")}
             WHERE sys_id = @SysId
             """, user, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Whether the directory has any user at all (the first administrator is created only into an empty one).</summary>
+    public static async Task<bool> AnyAsync(NpgsqlTransaction tx, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM app_user)", transaction: tx,
+            cancellationToken: cancellationToken));
 
     /// <summary>Deletes the user with their sessions and consents.</summary>
     public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string sysId, CancellationToken cancellationToken)
@@ -63,31 +68,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             new { sysId }, tx, cancellationToken: cancellationToken));
         return await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM app_user WHERE sys_id = @sysId", new { sysId }, tx,
             cancellationToken: cancellationToken)) == 1;
-    }
-
-    /// <summary>Counts a failed password within the lockout window, locking the account at the limit.</summary>
-    public async Task<(int Failures, DateTime? LockedUntil)> RecordFailureAsync(string sysId, LockoutOptions lockout, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<(int, DateTime?)>(new CommandDefinition("""
-            WITH counted AS (
-                SELECT sys_id,
-                       CASE WHEN failure_window_started IS NULL OR failure_window_started < now() - @Window THEN 1 ELSE failed_logins + 1 END AS n,
-                       CASE WHEN failure_window_started IS NULL OR failure_window_started < now() - @Window THEN now() ELSE failure_window_started END AS started
-                FROM app_user WHERE sys_id = @sysId FOR UPDATE)
-            UPDATE app_user u SET failed_logins = c.n, failure_window_started = c.started,
-                locked_until = CASE WHEN c.n >= @MaxFailures THEN now() + @Duration ELSE u.locked_until END
-            FROM counted c WHERE u.sys_id = c.sys_id
-            RETURNING u.failed_logins, u.locked_until
-            """, new { sysId, lockout.Window, lockout.MaxFailures, lockout.Duration }, cancellationToken: cancellationToken));
-    }
-
-    public async Task ResetFailuresAsync(string sysId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE app_user SET failed_logins = 0, failure_window_started = NULL WHERE sys_id = @sysId AND failed_logins > 0",
-            new { sysId }, cancellationToken: cancellationToken));
     }
 }
 

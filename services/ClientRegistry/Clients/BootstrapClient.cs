@@ -73,7 +73,7 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes) { Reason = "bootstrap" }, stoppingToken);
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes, client.AllowedOrigins) { Reason = "bootstrap" }, stoppingToken);
             return true;
         }, stoppingToken);
         if (created)

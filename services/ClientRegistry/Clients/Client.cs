@@ -27,6 +27,7 @@ public sealed record ClientRecord
     public string? LogoUrl { get; init; }
     public bool Active { get; init; } = true;
     public string[] Trusts { get; init; } = [];
+    public string[] AllowedOrigins { get; init; } = [];
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -41,6 +42,7 @@ public sealed record ClientRecord
     {
         JwtVerifier = Verifier,
         Trusts = Trusts,
+        AllowedOrigins = AllowedOrigins,
     };
 }
 
@@ -58,6 +60,13 @@ public sealed record ClientDto(
 
     /// <summary>Trusted identity providers whose tokens this client may exchange (token exchange).</summary>
     public string[]? Trusts { get; init; }
+
+    /// <summary>
+    /// Browser origins (<c>https://host[:port]</c>) whose pages may call the token, userinfo, revocation,
+    /// discovery, JWKS and end-session endpoints (CORS). Omitted: the origins of the redirect URIs,
+    /// recomputed on every write that omits it; empty: none.
+    /// </summary>
+    public string[]? AllowedOrigins { get; init; }
 }
 
 /// <summary>

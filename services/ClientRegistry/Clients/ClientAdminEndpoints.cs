@@ -46,7 +46,7 @@ public static class ClientAdminEndpoints
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes)
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes, client.AllowedOrigins)
                 { Actor = context.Caller().Actor }, cancellationToken);
             return true;
         }, cancellationToken);
@@ -101,8 +101,13 @@ public static class ClientAdminEndpoints
         await store.DataSource.InTransactionAsync(async tx =>
         {
             await ClientStore.UpdateAsync(tx, client, cancellationToken);
-            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes)
+            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes, client.AllowedOrigins)
                 { Actor = context.Caller().Actor }, cancellationToken);
+            // Deactivated: its live tokens stay dead even if it is activated again.
+            if (existing.Active && !client.Active)
+            {
+                await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deactivated", cancellationToken);
+            }
         }, cancellationToken);
         return TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
     }
@@ -117,10 +122,17 @@ public static class ClientAdminEndpoints
             }
 
             await audit.WriteAsync(tx, new ClientDeleted(clientId) { Actor = context.Caller().Actor }, cancellationToken);
+            await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deleted", cancellationToken);
             return true;
         }, cancellationToken);
         return deleted ? TypedResults.NoContent() : NotFound(clientId);
     }
+
+    /// <summary>Every token of the client issued until now is refused from the next call on (edge and introspection).</summary>
+    private static Task CutOffAsync(Npgsql.NpgsqlTransaction tx, string clientId, IAuditSink audit, AuditActor actor, string reason,
+        CancellationToken cancellationToken) =>
+        audit.WriteAsync(tx, new TokensCutOff(Protocol.Tokens.CutOffs.Client, clientId, DateTimeOffset.UtcNow) { Actor = actor, Reason = reason },
+            cancellationToken);
 
     private static async Task<IResult> RotateSecretAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {

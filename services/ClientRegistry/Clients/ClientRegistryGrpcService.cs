@@ -65,6 +65,14 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         return reply;
     }
 
+    /// <summary>The union of active clients' origins: a preflight names no client, so the edge decides from all of them.</summary>
+    public override async Task<ListAllowedOriginsReply> ListAllowedOrigins(ListAllowedOriginsRequest request, ServerCallContext context)
+    {
+        var reply = new ListAllowedOriginsReply();
+        reply.Origins.AddRange(await store.AllowedOriginsAsync(context.CancellationToken));
+        return reply;
+    }
+
     public static Client ToMessage(ClientRecord c)
     {
         var message = new Client

@@ -10,7 +10,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
     private const string Columns = """
         client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
         default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
-        can_introspect, logo_url, active, trusts, version, jwt_verifier::text AS jwt_verifier, shared_key_enc
+        can_introspect, logo_url, active, trusts, allowed_origins, version, jwt_verifier::text AS jwt_verifier, shared_key_enc
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -52,15 +52,25 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>Every origin an active client allows (the edge answers CORS for these; a preflight names no client).</summary>
+    public async Task<IReadOnlyList<string>> AllowedOriginsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT a.origin FROM oauth_client, unnest(allowed_origins) AS a(origin) WHERE deleted_at IS NULL AND active ORDER BY a.origin",
+            cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
     /// <summary>False when the id is taken, now or by a deleted client.</summary>
     public static async Task<bool> InsertAsync(NpgsqlTransaction tx, ClientRecord client, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
             INSERT INTO oauth_client (client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris,
                 grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
-                application_user_name, can_introspect, logo_url, active, trusts, jwt_verifier, shared_key_enc)
+                application_user_name, can_introspect, logo_url, active, trusts, allowed_origins, jwt_verifier, shared_key_enc)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
-                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @JwtVerifier::jsonb, @SharedKeyEnc)
+                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -71,7 +81,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 scopes = @Scopes, default_scopes = @DefaultScopes, access_token_lifespan = @AccessTokenLifespan,
                 refresh_token_lifespan = @RefreshTokenLifespan, application_user_sys_id = @ApplicationUserSysId,
                 application_user_name = @ApplicationUserName, can_introspect = @CanIntrospect, logo_url = @LogoUrl,
-                active = @Active, trusts = @Trusts, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
+                active = @Active, trusts = @Trusts, allowed_origins = @AllowedOrigins, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             """, client, tx, cancellationToken: cancellationToken)) == 1;

@@ -38,6 +38,7 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
         CheckUris(v, "postLogoutRedirectUris", postLogoutUris, isPublic);
         v.Require(redirectUris.Length > 0 || !grantTypes.Any(g => g is GrantTypes.AuthorizationCode or GrantTypes.Implicit),
             "redirectUris", "at least one is needed for authorization_code or implicit");
+        var allowedOrigins = CheckOrigins(v, body.AllowedOrigins, redirectUris);
 
         var accessLifespan = body.AccessTokenLifespan ?? 1800;
         v.Require(accessLifespan is >= 1 and <= ClientRules.MaxAccessTokenLifespan, "accessTokenLifespan",
@@ -115,6 +116,7 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
             LogoUrl = body.LogoUrl,
             Active = body.Active ?? true,
             Trusts = trusts,
+            AllowedOrigins = allowedOrigins,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };
@@ -160,6 +162,34 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
                 v.Add($"{field}[{i}]", error);
             }
         }
+    }
+
+    /// <summary>
+    /// The origins given, each normalized to the form browsers send; none given: the origins of the
+    /// redirect URIs (https, or http on loopback), so a single-page app works without naming them.
+    /// </summary>
+    private static string[] CheckOrigins(Validation v, string[]? origins, string[] redirectUris)
+    {
+        if (origins is null)
+        {
+            return WebOrigins.DefaultFor(redirectUris);
+        }
+
+        v.Require(origins.Length <= WebOrigins.MaxCount, "allowedOrigins", $"at most {WebOrigins.MaxCount} origins");
+        var result = new List<string>(origins.Length);
+        for (var i = 0; i < origins.Length; i++)
+        {
+            if (!WebOrigins.TryNormalize(origins[i], out var origin, out var error))
+            {
+                v.Add($"allowedOrigins[{i}]", error);
+            }
+            else if (!result.Contains(origin))
+            {
+                result.Add(origin);
+            }
+        }
+
+        return [.. result];
     }
 
     // Order kept for URIs (the first is the default for one-URI clients); duplicates dropped.

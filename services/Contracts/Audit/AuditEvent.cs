@@ -32,8 +32,10 @@ public abstract record AuditEvent
 
     public AuditOutcome Outcome { get; init; } = AuditOutcome.Success;
 
-    /// <summary>Why the outcome is what it is (for refusals); never contains a secret.</summary>
-    public string? Reason { get; init; }
+    /// <summary>Why the outcome is what it is (for refusals): free text, so anything credential-shaped is cut out (<see cref="AuditText"/>).</summary>
+    public string? Reason { get => _reason; init => _reason = AuditText.Scrub(value); }
+
+    private readonly string? _reason;
 }
 
 /// <summary>Who acted: a user, a client, both or neither (the system itself).</summary>

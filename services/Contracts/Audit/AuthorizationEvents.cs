@@ -18,5 +18,5 @@ public sealed record ConsentRevoked(string UserSysId, string UserName, string Cl
 /// <summary>An authorization request was refused (bad request, denial, prompt=none that needs interaction).</summary>
 public sealed record AuthorizationRequestRefused(string? ClientId, string? RedirectUri, string Error) : AuditEvent;
 
-/// <summary>A user ended their session (logout).</summary>
+/// <summary>A sign-in session ended: the user logged out, or an administrator changed their password (Reason <c>password changed</c>).</summary>
 public sealed record SessionEnded(string UserSysId, string UserName, string? ClientId, string SessionId) : AuditEvent;

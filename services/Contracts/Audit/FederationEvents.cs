@@ -1,10 +1,10 @@
 namespace OAuthAspire.Contracts.Audit;
 
 /// <summary>A trusted external identity provider was registered.</summary>
-public sealed record TrustCreated(string Name, string Issuer, string Template, IReadOnlyList<string> Scopes) : AuditEvent;
+public sealed record TrustCreated(string Name, string Issuer, string Template, IReadOnlyList<string> Scopes, bool AllowPrivilegedUsers = false) : AuditEvent;
 
 /// <summary>A trusted identity provider was changed.</summary>
-public sealed record TrustUpdated(string Name, string Issuer, bool Active, IReadOnlyList<string> Scopes) : AuditEvent;
+public sealed record TrustUpdated(string Name, string Issuer, bool Active, IReadOnlyList<string> Scopes, bool AllowPrivilegedUsers = false) : AuditEvent;
 
 /// <summary>A trusted identity provider was removed; its tokens are refused from now on.</summary>
 public sealed record TrustDeleted(string Name, string Issuer) : AuditEvent;
@@ -14,6 +14,12 @@ public sealed record ExternalTokenAccepted(string Trust, string Issuer, string U
 
 /// <summary>An external token was refused; <see cref="AuditEvent.Reason"/> says which check failed.</summary>
 public sealed record ExternalTokenRefused(string? Trust, string? Issuer, string? ClientId) : AuditEvent;
+
+/// <summary>A provider's subject (iss, sub) was linked to the local user its mutable claim named: its later tokens map to that user whatever the claim says.</summary>
+public sealed record ExternalSubjectLinked(string Trust, string Issuer, string Subject, string UserSysId, string UserName) : AuditEvent;
+
+/// <summary>An administrator removed a provider subject's link to a local user: the subject's next token is mapped by its claim again.</summary>
+public sealed record ExternalSubjectUnlinked(string Trust, string Issuer, string Subject, string UserSysId) : AuditEvent;
 
 /// <summary>A trust with automatic user creation created a local user for an unknown external subject.</summary>
 public sealed record UserAutoCreated(string Trust, string UserSysId, string UserName) : AuditEvent;

@@ -13,6 +13,19 @@ public sealed record TokenRevoked(string Jti, string ClientId, string TokenType,
 /// <summary>A new signing key was published; it signs from <paramref name="ActivatesAt"/>.</summary>
 public sealed record SigningKeyRotated(string Kid, string Algorithm, DateTimeOffset ActivatesAt, string? PreviousKid) : AuditEvent;
 
+/// <summary>
+/// A signing key was withdrawn (compromised): gone from the JWKS at once, every token it signed
+/// refused from now on; <paramref name="ReplacementKid"/> signs instead when it was in service.
+/// </summary>
+public sealed record SigningKeyRevoked(string Kid, string Algorithm, string? ReplacementKid) : AuditEvent;
+
+/// <summary>
+/// Access was withdrawn from a user (deactivated, deleted, a role taken away) or a client
+/// (deactivated, deleted): every token naming them (<paramref name="SubjectKind"/> <c>user</c> or
+/// <c>client</c>) issued at or before <paramref name="IssuedBefore"/> is refused from now on.
+/// </summary>
+public sealed record TokensCutOff(string SubjectKind, string SubjectId, DateTimeOffset IssuedBefore) : AuditEvent;
+
 /// <summary>An authorization code was issued (identified by a prefix of its hash, never the code).</summary>
 public sealed record CodeIssued(string ClientId, string UserSysId, IReadOnlyList<string> Scopes, string CodeId) : AuditEvent;
 

@@ -31,6 +31,13 @@ public static class EdgeRefusal
         string pageText, string oauthError = "temporarily_unavailable")
     {
         var response = context.Response;
+        if (!await DrainAsync(context, status))
+        {
+            // Part of the body stays unread: the connection ends after this answer, and says so,
+            // or the caller would send its next request on a connection about to close.
+            response.Headers.Connection = "close";
+        }
+
         response.StatusCode = status;
         if (retryAfterSeconds is not null)
         {
@@ -52,6 +59,45 @@ public static class EdgeRefusal
             default:
                 await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = oauthError, ["error_description"] = description });
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Reads what is left of a refused request's body (within the edge's limits) before answering:
+    /// a connection closed with unread bytes in its buffer is reset, and the caller may never see the
+    /// refusal. A 413 is the exception: its body is what is refused, and is not read. False when
+    /// the body was not read to its end.
+    /// </summary>
+    public static async Task<bool> DrainAsync(HttpContext context, int status)
+    {
+        if (context.Request.ContentLength == 0
+            || context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return true;
+        }
+
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            return false;
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (await context.Request.Body.ReadAsync(buffer, context.RequestAborted) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // Too large or broken: answered all the same, then the connection ends.
+            return false;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -26,8 +26,11 @@ public static class EdgeRoutes
         ("federation-trust", null, ["/api/admin/trusts/{**rest}"]),
         ("scope-policy", null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
         // Everything else under /api: the protected REST APIs (the sample table API here).
-        ("table-api", null, ["/api/{**rest}"]),
+        (ApiCluster, null, ["/api/{**rest}"]),
     ];
+
+    /// <summary>The cluster of the protected APIs: outside the trust boundary, kept apart from the issuer's own pages.</summary>
+    public const string ApiCluster = "table-api";
 
     private static readonly string[] AdminPrefixes = Table
         .SelectMany(entry => entry.Paths)
@@ -80,6 +83,10 @@ public static class EdgeRoutes
                 context.AddXForwardedHost(action: ForwardedTransformActions.Set);
                 var key = context.Services.GetRequiredService<InternalKey>();
                 context.AddRequestHeader(InternalKey.EdgeHeader, key.Value, append: false);
+                if (context.Cluster?.ClusterId == ApiCluster)
+                {
+                    ApiIsolation.Apply(context);
+                }
             });
     }
 }

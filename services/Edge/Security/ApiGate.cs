@@ -28,7 +28,7 @@ namespace OAuthAspire.Edge.Security;
 /// outside was removed.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, ValidatedTokens validated, TimeProvider time,
-    RevocationList revocations, ClientStatus clients, ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit,
+    RevocationList revocations, CutOffs cutOffs, ClientStatus clients, ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit,
     ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
@@ -54,6 +54,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         }
 
         context.Request.Path = new PathString(path);
+        context.Request.Method = ApiPolicies.NormalizeMethod(context.Request.Method);
         try
         {
             await GuardAsync(context, path, admin);
@@ -245,7 +246,7 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         CancellationToken cancellationToken)
     {
         var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
-        if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshAsync(force: false, cancellationToken))
+        if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshForAsync(token.Kid, cancellationToken))
         {
             keys = await jwks.KeysAsync(cancellationToken);
             result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
@@ -271,6 +272,11 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         if (revocations.IsRevoked(token.Jti))
         {
             return (null, null, "The access token was revoked.");
+        }
+
+        if (cutOffs.Refuses(token))
+        {
+            return (null, null, "The access token was issued before its user's or client's access was withdrawn.");
         }
 
         return await clients.GetAsync(token.ClientId, cancellationToken) is { Active: true } client
@@ -335,6 +341,11 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
 
     private static async Task WriteAsync(HttpContext context, int status, string? challenge, object? body, string contentType)
     {
+        if (!await EdgeRefusal.DrainAsync(context, status))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+
         context.Response.StatusCode = status;
         if (challenge is not null)
         {

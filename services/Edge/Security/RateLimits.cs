@@ -6,6 +6,8 @@ using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.Edge.Security;
 
@@ -31,6 +33,15 @@ public sealed class RateLimitOptions
 
     public RateRule ApiPerClient { get; set; } = new() { Permits = 6000 };
 
+    /// <summary>Failed client authentications per address: charged to whoever fails, never to the client they named.</summary>
+    public RateRule TokenAuthFailuresPerAddress { get; set; } = new() { Permits = 300 };
+
+    /// <summary>Calls to the APIs per address, counted before any token check (a flood of junk tokens costs nothing behind).</summary>
+    public RateRule ApiPerAddress { get; set; } = new() { Permits = 12000 };
+
+    /// <summary>Authorization requests per address.</summary>
+    public RateRule AuthorizePerAddress { get; set; } = new() { Permits = 600 };
+
     /// <summary>Edge replicas sharing the limits (set by the AppHost).</summary>
     public int Replicas { get; set; } = 1;
 }
@@ -50,22 +61,30 @@ public sealed class RateLimits : IDisposable
     private readonly ConcurrentDictionary<(string Limit, string Key), long> _audited = new();
     private readonly IAuditSink _audit;
     private readonly ILogger<RateLimits> _logger;
+    private readonly KeyedHash _userNames;
 
-    public RateLimits(IOptions<RateLimitOptions> options, IAuditSink audit, ILogger<RateLimits> logger)
+    public RateLimits(IOptions<RateLimitOptions> options, IAuditSink audit, InternalKey internalKey, ILogger<RateLimits> logger)
     {
         _audit = audit;
         _logger = logger;
+        _userNames = new KeyedHash(internalKey, KeyedHash.RateLimitedUserPurpose);
         var o = options.Value;
         Add(nameof(o.TokenPerClient), o.TokenPerClient, o.Replicas);
         Add(nameof(o.TokenPerAddress), o.TokenPerAddress, o.Replicas);
         Add(nameof(o.LoginPerUser), o.LoginPerUser, o.Replicas);
         Add(nameof(o.ApiPerClient), o.ApiPerClient, o.Replicas);
+        Add(nameof(o.TokenAuthFailuresPerAddress), o.TokenAuthFailuresPerAddress, o.Replicas);
+        Add(nameof(o.ApiPerAddress), o.ApiPerAddress, o.Replicas);
+        Add(nameof(o.AuthorizePerAddress), o.AuthorizePerAddress, o.Replicas);
     }
 
     public const string TokenPerClient = nameof(RateLimitOptions.TokenPerClient);
     public const string TokenPerAddress = nameof(RateLimitOptions.TokenPerAddress);
     public const string LoginPerUser = nameof(RateLimitOptions.LoginPerUser);
     public const string ApiPerClient = nameof(RateLimitOptions.ApiPerClient);
+    public const string TokenAuthFailuresPerAddress = nameof(RateLimitOptions.TokenAuthFailuresPerAddress);
+    public const string ApiPerAddress = nameof(RateLimitOptions.ApiPerAddress);
+    public const string AuthorizePerAddress = nameof(RateLimitOptions.AuthorizePerAddress);
 
     private void Add(string name, RateRule rule, int replicas)
     {
@@ -97,6 +116,19 @@ public sealed class RateLimits : IDisposable
 
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
         return new RateVerdict(false, limit, rule.Permits, rule.Window, retryAfter);
+    }
+
+    /// <summary>
+    /// Whether the key has a permit left, taking none: for limits charged only once the outcome is
+    /// known. Concurrent requests may all see the last permit, so such a limit can be exceeded by
+    /// the requests in flight at that moment, never by more.
+    /// </summary>
+    public RateVerdict Peek(string limit, string key)
+    {
+        var (rule, limiter) = _limits[limit];
+        return limiter.GetStatistics(key) is { CurrentAvailablePermits: <= 0 }
+            ? new RateVerdict(false, limit, rule.Permits, rule.Window, rule.Window / Math.Max(1, rule.Permits))
+            : new RateVerdict(true, limit, rule.Permits, rule.Window, TimeSpan.Zero);
     }
 
     /// <summary>Answers a refused request (429) in the endpoint's form and audits the first refusal per key and window.</summary>
@@ -131,14 +163,17 @@ public sealed class RateLimits : IDisposable
         }
 
         _audited[id] = now;
+        // A typed user name may be no account at all, or a password typed in the wrong field: the
+        // trail gets a keyed hash of it (the same for every refusal of that name), never the name.
+        var recorded = verdict.Limit == LoginPerUser ? _userNames.HexOf(key) : key.Length > 256 ? key[..256] : key;
         try
         {
-            await _audit.WriteAsync(new RateLimited(verdict.Limit, key.Length > 256 ? key[..256] : key, context.Request.Method, context.Request.Path.Value ?? "")
+            await _audit.WriteAsync(new RateLimited(verdict.Limit, recorded, context.Request.Method, context.Request.Path.Value ?? "")
             {
                 Outcome = AuditOutcome.Failure,
                 Reason = $"over {verdict.Permits} per {verdict.Window.TotalSeconds:0} s",
                 RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-                Actor = verdict.Limit is TokenPerClient or ApiPerClient ? AuditActor.Client(key) : verdict.Limit == LoginPerUser ? new AuditActor(null, key, null) : AuditActor.None,
+                Actor = verdict.Limit is TokenPerClient or ApiPerClient ? AuditActor.Client(key) : AuditActor.None,
             }, context.RequestAborted);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
@@ -157,8 +192,9 @@ public sealed class RateLimits : IDisposable
 }
 
 /// <summary>
-/// Limits before forwarding: the token-family endpoints per address and per client (from Basic
-/// authentication or the form's client_id), the login form per user name.
+/// Limits before forwarding: the token-family endpoints per address, per failing address and per
+/// authenticated client (from Basic authentication or the form's client_id), the login form per
+/// user name, the APIs and the authorization endpoint per address.
 /// </summary>
 public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 {
@@ -167,6 +203,22 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (path.StartsWithSegments("/api") || IsAuthorize(path))
+        {
+            // Counted before any token check or look-up: junk is cheap to refuse.
+            var limit = IsAuthorize(path) ? RateLimits.AuthorizePerAddress : RateLimits.ApiPerAddress;
+            var verdict = limits.Acquire(limit, address);
+            if (!verdict.Allowed)
+            {
+                await limits.RefuseAsync(context, verdict, address, EdgeRefusal.FormFor(path));
+                return;
+            }
+
+            await next(context);
+            return;
+        }
+
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             await next(context);
@@ -175,25 +227,11 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 
         if (IsTokenFamily(path))
         {
-            var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-            var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
-            if (!byAddress.Allowed)
-            {
-                await limits.RefuseAsync(context, byAddress, address, RefusalForm.OAuthJson);
-                return;
-            }
-
-            if (await ClientIdAsync(context) is { Length: > 0 } clientId)
-            {
-                var byClient = limits.Acquire(RateLimits.TokenPerClient, clientId);
-                if (!byClient.Allowed)
-                {
-                    await limits.RefuseAsync(context, byClient, clientId, RefusalForm.OAuthJson);
-                    return;
-                }
-            }
+            await TokenFamilyAsync(context, address);
+            return;
         }
-        else if (path.StartsWithSegments("/oauth/login") && await FormValueAsync(context, "username") is { Length: > 0 } userName)
+
+        if (path.StartsWithSegments("/oauth/login") && await FormValueAsync(context, "username") is { Length: > 0 } userName)
         {
             var key = userName.Trim().ToLowerInvariant();
             var byUser = limits.Acquire(RateLimits.LoginPerUser, key);
@@ -206,6 +244,47 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 
         await next(context);
     }
+
+    /// <summary>
+    /// Per address always; per client only for requests that authenticated: a client's allowance is
+    /// charged after the answer, so nobody can spend a victim client's permits by naming it with a
+    /// wrong secret. Failed authentications (401) are charged to the address that failed instead.
+    /// </summary>
+    private async Task TokenFamilyAsync(HttpContext context, string address)
+    {
+        var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
+        if (!byAddress.Allowed)
+        {
+            await limits.RefuseAsync(context, byAddress, address, RefusalForm.OAuthJson);
+            return;
+        }
+
+        var failures = limits.Peek(RateLimits.TokenAuthFailuresPerAddress, address);
+        if (!failures.Allowed)
+        {
+            await limits.RefuseAsync(context, failures, address, RefusalForm.OAuthJson);
+            return;
+        }
+
+        var clientId = await ClientIdAsync(context);
+        if (clientId is { Length: > 0 } && limits.Peek(RateLimits.TokenPerClient, clientId) is { Allowed: false } byClient)
+        {
+            await limits.RefuseAsync(context, byClient, clientId, RefusalForm.OAuthJson);
+            return;
+        }
+
+        await next(context);
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
+        {
+            limits.Acquire(RateLimits.TokenAuthFailuresPerAddress, address);
+        }
+        else if (clientId is { Length: > 0 })
+        {
+            limits.Acquire(RateLimits.TokenPerClient, clientId);
+        }
+    }
+
+    private static bool IsAuthorize(PathString path) => path.StartsWithSegments("/oauth/authorize") || path.StartsWithSegments("/oauth_auth.do");
 
     private static bool IsTokenFamily(PathString path) =>
         path.StartsWithSegments("/oauth/token") || path.StartsWithSegments("/oauth_token.do")
@@ -226,14 +305,15 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
     private static async Task<string?> FormValueAsync(HttpContext context, string name)
     {
         var request = context.Request;
-        if (!request.HasFormContentType || request.ContentLength is null or > MaxFormToRead)
+        // A chunked body (no length) is read too, up to the same size: it must not skip the limits.
+        if (!request.HasFormContentType || request.ContentLength > MaxFormToRead)
         {
             return null;
         }
 
         try
         {
-            request.EnableBuffering();
+            request.EnableBuffering(bufferThreshold: (int)MaxFormToRead, bufferLimit: MaxFormToRead);
             var form = await request.ReadFormAsync(context.RequestAborted);
             return form.TryGetValue(name, out var value) && value.Count == 1 ? value[0] : null;
         }

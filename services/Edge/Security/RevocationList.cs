@@ -4,13 +4,15 @@ using MassTransit;
 using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
+using OAuthAspire.Protocol.Tokens;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Edge.Security;
 
 /// <summary>
 /// Revoked token ids until they expire: a snapshot from the token service at start, then every
-/// revocation event as it is committed (so a revoked token is refused within a second).
+/// revocation event as it is committed (so a revoked token is refused within a second). The
+/// per-user and per-client cut-offs (<see cref="CutOffs"/>) arrive the same two ways.
 /// </summary>
 public sealed class RevocationList
 {
@@ -34,11 +36,22 @@ public sealed class RevocationList
     }
 }
 
-public sealed class TokenRevokedConsumer(RevocationList revocations) : IConsumer<TokenRevoked>
+public sealed class TokenRevokedConsumer(RevocationList revocations, CutOffs cutOffs) : IConsumer<TokenRevoked>, IConsumer<TokensCutOff>
 {
     public Task Consume(ConsumeContext<TokenRevoked> context)
     {
         revocations.Add(context.Message.Jti, context.Message.ExpiresAt.ToUnixTimeSeconds());
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A user or client lost access: their tokens issued until then are refused from the next call.</summary>
+    public Task Consume(ConsumeContext<TokensCutOff> context)
+    {
+        if (CutOffs.IsKnownKind(context.Message.SubjectKind))
+        {
+            cutOffs.Set(context.Message.SubjectKind, context.Message.SubjectId, context.Message.IssuedBefore);
+        }
+
         return Task.CompletedTask;
     }
 }
@@ -49,7 +62,8 @@ public sealed class TokenRevokedConsumer(RevocationList revocations) : IConsumer
 /// they can again it reloads once more: revocations published before this edge's queue was bound
 /// again were never delivered to it.
 /// </summary>
-public sealed class RevocationSnapshot(RevocationList revocations, IServiceProvider services, TimeProvider time, ILogger<RevocationSnapshot> logger)
+public sealed class RevocationSnapshot(RevocationList revocations, CutOffs cutOffs, IServiceProvider services, TimeProvider time,
+    ILogger<RevocationSnapshot> logger)
     : BackgroundService
 {
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
@@ -73,6 +87,7 @@ public sealed class RevocationSnapshot(RevocationList revocations, IServiceProvi
                 if (time.GetUtcNow() >= nextPurge)
                 {
                     revocations.PurgeExpired(time.GetUtcNow().ToUnixTimeSeconds());
+                    cutOffs.PurgeBefore(time.GetUtcNow());
                     nextPurge = time.GetUtcNow() + PurgeInterval;
                 }
             }
@@ -101,9 +116,14 @@ public sealed class RevocationSnapshot(RevocationList revocations, IServiceProvi
                     revocations.Add(revocation.Jti, revocation.ExpiresAt);
                 }
 
+                foreach (var cutOff in reply.CutOffs.Where(c => CutOffs.IsKnownKind(c.SubjectKind)))
+                {
+                    cutOffs.Set(cutOff.SubjectKind, cutOff.SubjectId, DateTimeOffset.FromUnixTimeSeconds(cutOff.IssuedBefore));
+                }
+
                 if (untilLoaded)
                 {
-                    logger.LogInformation("Loaded {Count} revoked token id(s)", reply.Revocations.Count);
+                    logger.LogInformation("Loaded {Count} revoked token id(s) and {CutOffs} cut-off(s)", reply.Revocations.Count, reply.CutOffs.Count);
                 }
 
                 return;

@@ -8,9 +8,12 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// <summary>A provider's metadata as far as we use it.</summary>
 public sealed record ProviderMetadata(string Issuer, string JwksUri);
 
+/// <summary>The metadata was read but does not fit the trust: another issuer, or no usable jwks_uri.</summary>
+public sealed class ProviderMetadataException(string message) : Exception(message);
+
 /// <summary>
 /// A trusted provider's signing keys: its metadata names the JWKS URL; both are fetched through
-/// <see cref="RemoteKeySets"/> (HTTPS, timeouts, size limits, cached keys kept through outages)
+/// <see cref="RemoteKeySets"/> (HTTPS, allowed addresses only, timeouts, size limits, cached keys kept through outages)
 /// and cached for an hour, the keys refetched once on an unknown kid.
 /// </summary>
 public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogger<ProviderKeys> logger)
@@ -18,9 +21,13 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
     private static readonly TimeSpan Lifespan = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (ProviderMetadata Metadata, DateTimeOffset FetchedAt)> _metadata = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _failedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, string Problem)> _failed = new(StringComparer.Ordinal);
 
-    /// <summary>Fetches and checks a metadata document (on save: its issuer must be the trust's, exactly).</summary>
+    /// <summary>
+    /// Fetches and checks a metadata document (on save: its issuer must be the trust's, exactly).
+    /// Throws <see cref="RemoteDocumentException"/> when it cannot be fetched or read,
+    /// <see cref="ProviderMetadataException"/> when it does not fit; both messages are for the log and the audit trail.
+    /// </summary>
     public async Task<ProviderMetadata> FetchMetadataAsync(string metadataUrl, string expectedIssuer, CancellationToken cancellationToken)
     {
         var json = await remote.GetJsonAsync(metadataUrl, cancellationToken);
@@ -28,12 +35,12 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
         var jwksUri = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("jwks_uri", out var j) && j.ValueKind == JsonValueKind.String ? j.GetString() : null;
         if (issuer != expectedIssuer)
         {
-            throw new RemoteDocumentException($"the metadata names the issuer '{issuer}', not '{expectedIssuer}'");
+            throw new ProviderMetadataException($"the metadata names the issuer '{Truncate(issuer)}', not '{expectedIssuer}'");
         }
 
         if ((jwksUri is null ? "is missing" : remote.UrlProblem(jwksUri)) is { } problem)
         {
-            throw new RemoteDocumentException($"the metadata's jwks_uri {problem}");
+            throw new ProviderMetadataException($"the metadata's jwks_uri {problem}");
         }
 
         var metadata = new ProviderMetadata(issuer, jwksUri!);
@@ -56,7 +63,7 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
             return cached.Metadata.JwksUri;
         }
 
-        if (_failedAt.TryGetValue(trust.MetadataUrl, out var failedAt) && time.GetUtcNow() - failedAt < RetryAfterFailure)
+        if (_failed.TryGetValue(trust.MetadataUrl, out var failed) && time.GetUtcNow() - failed.At < RetryAfterFailure)
         {
             // Not on every token while the provider is away.
             return known ? cached.Metadata.JwksUri : null;
@@ -65,15 +72,27 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
         try
         {
             var jwksUri = (await FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken)).JwksUri;
-            _failedAt.TryRemove(trust.MetadataUrl, out _);
+            _failed.TryRemove(trust.MetadataUrl, out _);
             return jwksUri;
         }
-        catch (RemoteDocumentException e)
+        catch (Exception e) when (e is RemoteDocumentException or ProviderMetadataException)
         {
-            _failedAt[trust.MetadataUrl] = time.GetUtcNow();
+            _failed[trust.MetadataUrl] = (time.GetUtcNow(), e.Message);
             logger.LogWarning("The metadata of trust {Trust} could not be refreshed; {Fallback}: {Reason}", trust.Name,
                 known ? "the last known keys stay in use" : "its tokens cannot be checked", e.Message);
             return known ? cached.Metadata.JwksUri : null;
         }
     }
+
+    /// <summary>
+    /// Why the trust's keys could not be fetched the last time (its metadata, or the key set it
+    /// names), if they could not; for the audit trail, never a caller.
+    /// </summary>
+    public string? FetchProblem(TrustRecord trust) =>
+        _failed.TryGetValue(trust.MetadataUrl, out var failed) ? $"metadata: {failed.Problem}"
+        : _metadata.TryGetValue(trust.MetadataUrl, out var cached) && remote.FetchProblem(cached.Metadata.JwksUri) is { } problem ? $"key set: {problem}"
+        : null;
+
+    // The provider's own value goes into logs and the audit trail cut short.
+    private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
 }

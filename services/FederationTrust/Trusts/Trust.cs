@@ -19,22 +19,33 @@ public sealed record TrustRecord
     public bool AutoProvision { get; init; }
     public string[] Scopes { get; init; } = [];
     public bool Active { get; init; }
+    public bool AllowPrivilegedUsers { get; init; }
 
     public TrustSettings Settings => new()
     {
         Name = Name, Template = Template, Issuer = Issuer, MetadataUrl = MetadataUrl, ClientIds = ClientIds, UserClaim = UserClaim,
         UserField = UserField, Algorithms = Algorithms, ClockSkew = ClockSkew, JtiCheck = JtiCheck, AutoProvision = AutoProvision,
-        Scopes = Scopes, Active = Active,
+        Scopes = Scopes, Active = Active, AllowPrivilegedUsers = AllowPrivilegedUsers,
     };
 
     public TrustDto ToDto() => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
-        Scopes, Active);
+        Scopes, Active, AllowPrivilegedUsers)
+    {
+        Warnings = TrustRules.Warnings(Settings),
+    };
 }
 
-/// <summary>The admin API's trust (camelCase JSON). Omitted fields take the template's defaults.</summary>
+/// <summary>
+/// The admin API's trust (camelCase JSON). Omitted fields take the template's defaults. Every answer
+/// carrying a trust also carries <c>warnings</c>: what the saved settings risk (a mutable user
+/// claim, privileged users allowed), empty when nothing; read-only, ignored on input.
+/// </summary>
 public sealed record TrustDto(string? Name, string? Template, string? Issuer, string? MetadataUrl, string[]? ClientIds, string? UserClaim,
-    string? UserField, string[]? Algorithms, int? ClockSkew, bool? JtiCheck, bool? AutoProvision, string[]? Scopes, bool? Active)
+    string? UserField, string[]? Algorithms, int? ClockSkew, bool? JtiCheck, bool? AutoProvision, string[]? Scopes, bool? Active,
+    bool? AllowPrivilegedUsers = null)
 {
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public TrustRecord ToRecord(Guid id)
     {
         var template = Template ?? TrustTemplates.Generic;
@@ -55,6 +66,7 @@ public sealed record TrustDto(string? Name, string? Template, string? Issuer, st
             AutoProvision = AutoProvision ?? false,
             Scopes = (Scopes ?? []).Distinct().ToArray(),
             Active = Active ?? true,
+            AllowPrivilegedUsers = AllowPrivilegedUsers ?? false,
         };
     }
 }

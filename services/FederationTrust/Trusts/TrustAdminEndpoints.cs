@@ -14,10 +14,20 @@ namespace OAuthAspire.FederationTrust.Trusts;
 
 /// <summary>
 /// <c>/api/admin/trusts</c>: register, read, change and remove trusted identity providers. On
-/// save the metadata document is fetched and must name the trust's issuer exactly.
+/// save the metadata document is fetched and must name the trust's issuer exactly. When it cannot
+/// be fetched or does not fit, the caller gets generic text: connect errors, status codes and what
+/// the document said would make this endpoint a probe of whatever the URL points at. The detail
+/// goes to the log and to the audit trail (the create or update event, outcome Failure). A trust
+/// that saves but risks something (a mutable user claim, privileged users allowed) is answered as
+/// usual (201 or 200) with the reasons in the body's <c>warnings</c> array (<see cref="TrustRules.Warnings"/>).
+/// <c>DELETE /{name}/links/{userSysId}</c> frees a user from the provider subject it is linked to,
+/// so that another subject can map to it (the first one's account was recreated, or linked wrongly).
 /// </summary>
 public static class TrustAdminEndpoints
 {
+    public const string MetadataUnreadable = "The provider's metadata could not be fetched.";
+    public const string MetadataMismatch = "The provider's metadata does not name this issuer, or no usable jwks_uri.";
+
     public static IEndpointRouteBuilder MapTrustAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var trusts = endpoints.MapAdminGroup("/api/admin/trusts");
@@ -27,6 +37,7 @@ public static class TrustAdminEndpoints
         trusts.MapPost("", CreateAsync);
         trusts.MapPut("/{name}", UpdateAsync);
         trusts.MapDelete("/{name}", DeleteAsync);
+        trusts.MapDelete("/{name}/links/{userSysId}", UnlinkAsync);
         return endpoints;
     }
 
@@ -34,7 +45,9 @@ public static class TrustAdminEndpoints
         HttpContext http, CancellationToken cancellationToken)
     {
         var trust = body.ToRecord(Guid.CreateVersion7());
-        if (await ValidateAsync(trust, services, cancellationToken) is { } problem)
+        AuditEvent Refused(string reason) =>
+            new TrustCreated(trust.Name, trust.Issuer, trust.Template, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor, Outcome = AuditOutcome.Failure, Reason = reason };
+        if (await ValidateAsync(trust, services, Refused, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -46,7 +59,7 @@ public static class TrustAdminEndpoints
                 return false;
             }
 
-            await audit.WriteAsync(tx, new TrustCreated(trust.Name, trust.Issuer, trust.Template, trust.Scopes) { Actor = http.Caller().Actor }, cancellationToken);
+            await audit.WriteAsync(tx, new TrustCreated(trust.Name, trust.Issuer, trust.Template, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor }, cancellationToken);
             return true;
         }, cancellationToken);
         catalog.Invalidate();
@@ -70,7 +83,9 @@ public static class TrustAdminEndpoints
             return Conflict($"Clients are bound to '{name}' by name: {string.Join(", ", bound.Take(10))}. Unbind them before renaming.");
         }
 
-        if (await ValidateAsync(trust, services, cancellationToken) is { } problem)
+        AuditEvent Refused(string reason) =>
+            new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor, Outcome = AuditOutcome.Failure, Reason = reason };
+        if (await ValidateAsync(trust, services, Refused, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -80,7 +95,7 @@ public static class TrustAdminEndpoints
             await store.DataSource.InTransactionAsync(async tx =>
             {
                 await TrustStore.UpdateAsync(tx, trust, cancellationToken);
-                await audit.WriteAsync(tx, new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes) { Actor = http.Caller().Actor }, cancellationToken);
+                await audit.WriteAsync(tx, new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor }, cancellationToken);
             }, cancellationToken);
         }
         catch (Npgsql.PostgresException e) when (e.IsUniqueViolation(out _))
@@ -115,8 +130,34 @@ public static class TrustAdminEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>The field rules, the scopes known to scope-policy, then the provider's metadata itself.</summary>
-    private static async Task<IResult?> ValidateAsync(TrustRecord trust, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<IResult> UnlinkAsync(string name, string userSysId, TrustStore store, IAuditSink audit, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var trust = await store.FindAsync(name, cancellationToken);
+        if (trust is null)
+        {
+            return NotFound(name);
+        }
+
+        var removed = await store.DataSource.InTransactionAsync(async tx =>
+        {
+            var link = await TrustStore.UnlinkAsync(tx, trust.Id, userSysId, cancellationToken);
+            if (link is not null)
+            {
+                await audit.WriteAsync(tx, new ExternalSubjectUnlinked(trust.Name, link.Issuer, link.Subject, link.UserSysId) { Actor = http.Caller().Actor },
+                    cancellationToken);
+            }
+
+            return link is not null;
+        }, cancellationToken);
+        return removed
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"No subject of trust '{name}' is linked to that user.");
+    }
+
+    /// <summary>The field rules, the scopes known to scope-policy, then the provider's metadata itself (a refusal of that is audited).</summary>
+    private static async Task<IResult?> ValidateAsync(TrustRecord trust, IServiceProvider services, Func<string, AuditEvent> refused,
+        CancellationToken cancellationToken)
     {
         var remote = services.GetRequiredService<RemoteKeySets>();
         IReadOnlySet<string> scopes;
@@ -141,9 +182,15 @@ public static class TrustAdminEndpoints
             await services.GetRequiredService<ProviderKeys>().FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken);
             return null;
         }
-        catch (RemoteDocumentException e)
+        catch (Exception e) when (e is RemoteDocumentException or ProviderMetadataException)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["metadataUrl"] = [e.Message] });
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TrustAdminEndpoints))
+                .LogWarning("The metadata of trust {Trust} was refused on save: {Reason}", trust.Name, e.Message);
+            await services.GetRequiredService<IAuditSink>().WriteAsync(refused(e.Message), cancellationToken);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["metadataUrl"] = [e is ProviderMetadataException ? MetadataMismatch : MetadataUnreadable],
+            });
         }
     }
 

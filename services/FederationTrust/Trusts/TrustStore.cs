@@ -3,10 +3,18 @@ using Npgsql;
 
 namespace OAuthAspire.FederationTrust.Trusts;
 
-/// <summary>Reads and writes trusts, one-time jtis and the accepted-token ledger.</summary>
+/// <summary>A provider's subject linked to the local user its mutable claim first named.</summary>
+public sealed record SubjectLink
+{
+    public string Issuer { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public string UserSysId { get; init; } = "";
+}
+
+/// <summary>Reads and writes trusts, subject links, one-time jtis and the accepted-token ledger.</summary>
 public sealed class TrustStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active";
+    private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active, allow_privileged_users";
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -28,22 +36,56 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             $"""
             INSERT INTO trust ({Columns})
-            VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active)
+            VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active, @AllowPrivilegedUsers)
             ON CONFLICT DO NOTHING
             """, trust, tx, cancellationToken: cancellationToken)) == 1;
 
-    /// <summary>Updates by id (the name may change); throws a unique violation when the new name or issuer is taken.</summary>
-    public static async Task<bool> UpdateAsync(NpgsqlTransaction tx, TrustRecord trust, CancellationToken cancellationToken) =>
-        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+    /// <summary>
+    /// Updates by id (the name may change); throws a unique violation when the new name or issuer is
+    /// taken. Links of another issuer go: its subjects can no longer present tokens to this trust,
+    /// and their users must be free to link to the new issuer's subjects.
+    /// </summary>
+    public static async Task<bool> UpdateAsync(NpgsqlTransaction tx, TrustRecord trust, CancellationToken cancellationToken)
+    {
+        var connection = tx.Connection!;
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE trust SET name = @Name, template = @Template, issuer = @Issuer, metadata_url = @MetadataUrl, client_ids = @ClientIds,
                 user_claim = @UserClaim, user_field = @UserField, algorithms = @Algorithms, clock_skew = @ClockSkew, jti_check = @JtiCheck,
-                auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, updated_at = now()
+                auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, allow_privileged_users = @AllowPrivilegedUsers, updated_at = now()
             WHERE id = @Id
             """, trust, tx, cancellationToken: cancellationToken)) == 1;
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subject_link WHERE trust_id = @Id AND issuer <> @Issuer", trust, tx,
+            cancellationToken: cancellationToken));
+        return updated;
+    }
 
     public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, Guid id, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM trust WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>The user a provider's subject is linked to, if any.</summary>
+    public async Task<string?> LinkedUserAsync(Guid trustId, string issuer, string subject, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT user_sys_id FROM subject_link WHERE trust_id = @trustId AND issuer = @issuer AND subject = @subject",
+            new { trustId, issuer, subject }, cancellationToken: cancellationToken));
+    }
+
+    /// <returns>False when the subject is linked already, or the user is linked to another subject of the trust.</returns>
+    public static async Task<bool> TryLinkAsync(NpgsqlTransaction tx, Guid trustId, string issuer, string subject, string userSysId,
+        CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO subject_link (trust_id, issuer, subject, user_sys_id) VALUES (@trustId, @issuer, @subject, @userSysId)
+            ON CONFLICT DO NOTHING
+            """, new { trustId, issuer, subject, userSysId }, tx, cancellationToken: cancellationToken)) == 1;
+
+    /// <returns>The link removed; null when the user was linked to no subject of the trust.</returns>
+    public static async Task<SubjectLink?> UnlinkAsync(NpgsqlTransaction tx, Guid trustId, string userSysId, CancellationToken cancellationToken) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<SubjectLink>(new CommandDefinition(
+            "DELETE FROM subject_link WHERE trust_id = @trustId AND user_sys_id = @userSysId RETURNING issuer, subject, user_sys_id",
+            new { trustId, userSysId }, tx, cancellationToken: cancellationToken));
 
     /// <returns>False when this jti was used before with the trust.</returns>
     public async Task<bool> TryUseJtiAsync(Guid trustId, string jti, DateTimeOffset expiresAt, CancellationToken cancellationToken)

@@ -12,8 +12,8 @@ namespace OAuthAspire.FederationTrust.Validation;
 
 /// <summary>
 /// Validates a token from outside: which trust issued it (by exact issuer), its signature and
-/// claims (<see cref="ExternalTokens"/>), then the local user it maps to. Refusals are audited with
-/// the failed check; an acceptance is audited once per token.
+/// claims (<see cref="ExternalTokens"/>), then the local user it maps to (<see cref="UserMapping"/>:
+/// links, roles). Refusals are audited with the failed check; an acceptance is audited once per token.
 /// </summary>
 public sealed class ExternalTokenValidation(TrustCatalog trusts, TrustStore store, ProviderKeys keys, UserMapping users, IAuditSink audit, TimeProvider time)
 {
@@ -47,16 +47,20 @@ public sealed class ExternalTokenValidation(TrustCatalog trusts, TrustStore stor
 
         if (!result.IsValid)
         {
-            return await RefuseAsync(request, trust, issuer, result.Reason, cancellationToken);
+            // No key matched because none could be fetched: say why, in the audit trail only.
+            var reason = result.Failure == AssertionFailure.UnknownKey && keys.FetchProblem(trust) is { } problem
+                ? $"{result.Reason} (keys unavailable: {problem})"
+                : result.Reason;
+            return await RefuseAsync(request, trust, issuer, reason, cancellationToken);
         }
 
-        var (user, refusal) = await users.ResolveAsync(trust, result.UserClaimValue!, cancellationToken);
+        var claims = result.Claims!;
+        var (user, refusal) = await users.ResolveAsync(trust, claims, result.UserClaimValue!, cancellationToken);
         if (user is null)
         {
             return await RefuseAsync(request, trust, issuer, refusal!, cancellationToken);
         }
 
-        var claims = result.Claims!;
         await store.DataSource.InTransactionAsync(async tx =>
         {
             if (await TrustStore.FirstAcceptanceAsync(tx, SHA256.HashData(Encoding.UTF8.GetBytes(request.Token)), claims.ExpiresAt, cancellationToken))

@@ -2,33 +2,73 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.FederationTrust.Trusts;
+using OAuthAspire.Protocol.Assertions;
+using OAuthAspire.Protocol.Federation;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Data;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 
 namespace OAuthAspire.FederationTrust.Validation;
 
 /// <summary>
 /// The local user an external subject stands for: the trust's user field holding the token's user
-/// claim. With automatic creation, an unknown subject becomes an active user with no password and
-/// no roles (so it can reach APIs, never sign in here or administer anything).
+/// claim. A mutable claim names a user once: the subject (iss, sub) is then linked to it, later
+/// tokens of the subject map to the linked user whatever the claim says, and no other subject can
+/// take it (<see cref="FederatedUsers"/>). The user must be active and, unless the trust allows
+/// it, hold no administrative role. With automatic creation, an unknown subject becomes an active
+/// user with no password and no roles (so it can reach APIs, never sign in here or administer anything).
 /// </summary>
-public sealed class UserMapping(IServiceProvider services, IAuditSink audit)
+public sealed class UserMapping(IServiceProvider services, TrustStore store, IAuditSink audit)
 {
-    public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, string claimValue, CancellationToken cancellationToken)
+    public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, AssertionClaims token, string claimValue, CancellationToken cancellationToken)
     {
+        var settings = trust.Settings;
+        var linking = FederatedUsers.LinksBySubject(settings);
+        var linked = linking ? await store.LinkedUserAsync(trust.Id, token.Issuer, token.Subject, cancellationToken) : null;
+        var (field, value) = FederatedUsers.Lookup(settings, linked, claimValue);
         var directory = services.GetRequiredService<DirectoryClient>();
-        var found = await directory.FindUserAsync(new FindUserRequest { Field = trust.UserField, Value = claimValue }, cancellationToken: cancellationToken);
-        if (!found.Found && trust.AutoProvision)
+        var found = await directory.FindUserAsync(new FindUserRequest { Field = field, Value = value }, cancellationToken: cancellationToken);
+        if (!found.Found && linked is null && trust.AutoProvision)
         {
             found = await CreateAsync(directory, trust, claimValue, cancellationToken);
         }
 
-        return found switch
+        if (!found.Found)
         {
-            { Found: false } => (null, $"no user with {trust.UserField} = the token's {trust.UserClaim}"),
-            { User.Active: false } => (null, "the mapped user is inactive"),
-            _ => (found.User, null),
-        };
+            return (null, linked is null ? $"no user with {trust.UserField} = the token's {trust.UserClaim}" : "the linked user no longer exists");
+        }
+
+        var user = found.User;
+        if (FederatedUsers.Refusal(settings, user.Active, user.Roles, AdminApi.AdminRoles) is { } refusal)
+        {
+            return (null, refusal);
+        }
+
+        return linked is null && linking && await LinkAsync(trust, token, user, cancellationToken) is { } linkRefusal
+            ? (null, linkRefusal)
+            : (user, null);
+    }
+
+    /// <summary>Links the subject to the user its claim named, audited with the link; null when linked.</summary>
+    private async Task<string?> LinkAsync(TrustRecord trust, AssertionClaims token, User user, CancellationToken cancellationToken)
+    {
+        var linked = await store.DataSource.InTransactionAsync(async tx =>
+        {
+            if (!await TrustStore.TryLinkAsync(tx, trust.Id, token.Issuer, token.Subject, user.SysId, cancellationToken))
+            {
+                return false;
+            }
+
+            await audit.WriteAsync(tx, new ExternalSubjectLinked(trust.Name, token.Issuer, token.Subject, user.SysId, user.UserName)
+            {
+                Actor = new AuditActor(user.SysId, user.UserName, null),
+            }, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+        // Refused by the one-subject-per-user rule, or a concurrent first call linked the subject.
+        return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, await store.LinkedUserAsync(trust.Id, token.Issuer, token.Subject, cancellationToken));
     }
 
     private async Task<UserReply> CreateAsync(DirectoryClient directory, TrustRecord trust, string claimValue, CancellationToken cancellationToken)

@@ -60,7 +60,7 @@ public static class JwtAssertion
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
-    /// <param name="useJti">Records a jti as used until the assertion expires; false when it was used before.</param>
+    /// <param name="useJti">Records a jti as used until the given time (exp + skew); false when it was used before.</param>
     public static async Task<AssertionResult> ValidateAsync(string assertion, IReadOnlyCollection<SecurityKey> keys, AssertionPolicy policy,
         AssertionExpectations expected, DateTimeOffset now, Func<string, DateTimeOffset, ValueTask<bool>>? useJti = null)
     {
@@ -135,6 +135,13 @@ public static class JwtAssertion
             return Fail(AssertionFailure.IssuedInTheFuture);
         }
 
+        // The whole life is capped too (RFC 7523 §3): an assertion minted for days is refused even
+        // when presented near its end.
+        if (iat != 0 && expiresAt - DateTimeOffset.FromUnixTimeSeconds(iat) > policy.MaxLifetime)
+        {
+            return Fail(AssertionFailure.LifetimeTooLong);
+        }
+
         if (string.IsNullOrEmpty(jwt.Subject))
         {
             return Fail(AssertionFailure.MissingSubject);
@@ -157,7 +164,9 @@ public static class JwtAssertion
             return Fail(AssertionFailure.MissingJti);
         }
 
-        if (policy.JtiRequired && useJti is not null && !await useJti(jti!, expiresAt))
+        // Remembered for as long as the assertion is accepted (exp + skew), not just until exp: a
+        // replay inside the skew window must still find it.
+        if (policy.JtiRequired && useJti is not null && !await useJti(jti!, expiresAt + policy.ClockSkew))
         {
             return Fail(AssertionFailure.Replayed);
         }

@@ -36,6 +36,11 @@ public sealed record VerifierSettings
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "HS256",
     };
 
+    /// <summary>
+    /// 60 s by default: enough for real clocks, and it bounds how long used jtis are kept (exp + skew).
+    /// </summary>
+    public const int DefaultClockSkew = 60;
+
     public TimeSpan JwksCacheDuration => TimeSpan.FromSeconds(JwksCacheLifespan ?? 3600);
 
     public string EffectiveUserField => UserField ?? "user_name";
@@ -46,12 +51,12 @@ public sealed record VerifierSettings
             ? configured.Where(a => a != SecurityAlgorithms.HmacSha256 || SharedKey is not null).ToArray()
             : SharedKey is null ? AssertionPolicy.DefaultAlgorithms : [.. AssertionPolicy.DefaultAlgorithms, SecurityAlgorithms.HmacSha256];
 
-    public AssertionPolicy GrantPolicy => new(EffectiveAlgorithms, TimeSpan.FromSeconds(ClockSkew ?? 300),
+    public AssertionPolicy GrantPolicy => new(EffectiveAlgorithms, TimeSpan.FromSeconds(ClockSkew ?? DefaultClockSkew),
         TimeSpan.FromSeconds(MaxAssertionLifetime ?? 3600), RequiredClaims ?? [], JtiCheck ?? true);
 
     /// <summary>Client authentication (private_key_jwt): always a one-time jti and a short life.</summary>
     public AssertionPolicy ClientAuthenticationPolicy => new(EffectiveAlgorithms.Where(a => !a.StartsWith("HS", StringComparison.Ordinal)).ToArray(),
-        TimeSpan.FromSeconds(ClockSkew ?? 300), TimeSpan.FromMinutes(5), [], JtiRequired: true);
+        TimeSpan.FromSeconds(ClockSkew ?? DefaultClockSkew), TimeSpan.FromMinutes(5), [], JtiRequired: true);
 
     /// <summary>The inline keys (JWKs, certificates) and the shared key, as IdentityModel keys.</summary>
     public IReadOnlyList<SecurityKey> InlineKeys()

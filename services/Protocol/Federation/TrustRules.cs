@@ -69,4 +69,26 @@ public static class TrustRules
 
         return problems;
     }
+
+    /// <summary>
+    /// What a valid registration should still make an administrator think twice about: answered
+    /// with the saved trust, never a refusal.
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(TrustSettings trust)
+    {
+        var warnings = new List<string>();
+        if (TrustTemplates.IsMutable(trust.UserClaim))
+        {
+            warnings.Add($"userClaim '{trust.UserClaim}' is not stable: the provider's users or tenant administrators can change it. Prefer sub (oid for Azure AD). "
+                + "Each provider subject (iss, sub) stays linked to the first user it mapped to"
+                + (trust.UserClaim == ExternalTokens.EmailClaim ? ", and tokens must carry email_verified: true." : "."));
+        }
+
+        if (trust.AllowPrivilegedUsers)
+        {
+            warnings.Add("allowPrivilegedUsers: this provider's tokens may act as users holding an administrative role.");
+        }
+
+        return warnings;
+    }
 }

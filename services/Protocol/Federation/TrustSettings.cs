@@ -20,6 +20,11 @@ public sealed record TrustSettings
     /// <summary>Granted to its tokens; none by default, so they reach only APIs without a policy.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
     public bool Active { get; init; } = true;
+    /// <summary>
+    /// Whether its tokens may stand for a user holding an administrative role. Off: else whoever
+    /// controls the mapped claim at the provider would act with an administrator's roles.
+    /// </summary>
+    public bool AllowPrivilegedUsers { get; init; }
 }
 
 /// <summary>
@@ -40,6 +45,15 @@ public static partial class TrustTemplates
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Generic, AzureAd, Okta, Auth0, Adfs, Google };
 
     public static readonly IReadOnlySet<string> UserClaims = new HashSet<string>(StringComparer.Ordinal) { "sub", "oid", "email", "upn", "preferred_username" };
+
+    /// <summary>
+    /// Claims the provider assigns once and never hands to anyone else. Every other one (<c>email</c>,
+    /// <c>upn</c>, <c>preferred_username</c>, <c>unique_name</c>, <c>name</c>...) a user or a tenant
+    /// administrator can change, so a mapping by it is pinned to the provider's subject once made.
+    /// </summary>
+    public static readonly IReadOnlySet<string> StableUserClaims = new HashSet<string>(StringComparer.Ordinal) { "sub", "oid" };
+
+    public static bool IsMutable(string claim) => !StableUserClaims.Contains(claim);
 
     public static readonly IReadOnlySet<string> UserFields = new HashSet<string>(StringComparer.Ordinal) { "user_name", "email", "sys_id" };
 

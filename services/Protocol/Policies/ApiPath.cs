@@ -7,7 +7,9 @@ namespace OAuthAspire.Protocol.Policies;
 /// exactly once, and refused when any form could be read two ways by the gateway and the API
 /// behind it (encoded slash or backslash, dot segments, empty segments, double encoding, NUL and
 /// control characters, path parameters, invalid UTF-8). So <c>/api/now/table/%69ncident</c> is
-/// <c>/api/now/table/incident</c> for the policy and for the API alike.
+/// <c>/api/now/table/incident</c> for the policy and for the API alike. A trailing slash is
+/// dropped (<c>/api/now/table/sys_user/</c> is <c>/api/now/table/sys_user</c>), as ASP.NET Core
+/// routing ignores it: the policy must see the path the API will route, and the API gets that path.
 /// </summary>
 public static class ApiPath
 {
@@ -84,7 +86,7 @@ public static class ApiPath
             }
         }
 
-        return path;
+        return path.Length > 1 && path.EndsWith('/') ? path[..^1] : path;
     }
 
     /// <summary>

@@ -27,10 +27,18 @@ public static class ApiPolicies
         "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
     };
 
+    /// <summary>
+    /// A method as the API will see it: methods are matched and forwarded in capitals (YARP forwards
+    /// <c>get</c> as <c>GET</c>, and ASP.NET Core routing ignores case), so <c>get</c> cannot slip past a <c>["GET"]</c> rule.
+    /// </summary>
+    public static string NormalizeMethod(string method) => method.ToUpperInvariant();
+
+    /// <param name="method">The normalised method (<see cref="NormalizeMethod"/>).</param>
     /// <param name="path">The canonical path (<see cref="ApiPath.Canonicalize"/>).</param>
     /// <param name="scopes">The scopes that count: the token's, within the client's current allowed scopes.</param>
     public static ApiDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, IReadOnlySet<string> scopes)
     {
+        method = NormalizeMethod(method);
         // The API: the policy with the longest base path above the request.
         ApiPolicy? policy = null;
         foreach (var candidate in policies)

@@ -39,7 +39,7 @@ public sealed class ClientAssertions(VerifierKeys verifierKeys, JtiStore jtis, I
             {
                 Actor = AuditActor.Client(clientId),
                 Outcome = AuditOutcome.Failure,
-                Reason = result.Reason,
+                Reason = verifierKeys.Explain(result, settings),
                 RemoteAddress = remoteAddress,
             }, cancellationToken);
         }

@@ -38,4 +38,12 @@ public sealed class VerifierKeys(IServiceProvider services, RemoteKeySets remote
         return keys;
     }
 
+    /// <summary>
+    /// A refusal's reason, with why the client's JWKS could not be fetched when no key matched:
+    /// for the audit trail, never the response.
+    /// </summary>
+    public string Explain(AssertionResult result, VerifierSettings? settings) =>
+        result.Failure == AssertionFailure.UnknownKey && settings?.JwksUri is { } uri && remoteKeys.FetchProblem(uri) is { } problem
+            ? $"{result.Reason} (JWKS unavailable: {problem})"
+            : result.Reason;
 }

@@ -8,9 +8,10 @@ namespace OAuthAspire.Token.Endpoints;
 
 /// <summary>
 /// Decides whether one of our access tokens is still good: signed by a published key, of type
-/// at+jwt, for our audience, unexpired, not revoked, and its client still active.
+/// at+jwt, for our audience, unexpired, not revoked, not cut off with its user or client, and its client still active.
 /// </summary>
-public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettings settings, RevocationStore revocations, ClientDirectory clients)
+public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettings settings, RevocationStore revocations, CutOffStore cutOffs,
+    ClientDirectory clients)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -19,7 +20,8 @@ public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettin
     public async Task<AccessTokenContent?> ActiveAsync(string token, CancellationToken cancellationToken)
     {
         var validation = await _validator.ValidateAsync(token, issuer.Value, settings.Audience, keys.ValidationKeys, ClockSkew);
-        if (!validation.IsValid || await revocations.IsRevokedAsync(validation.Token!.Jti, cancellationToken))
+        if (!validation.IsValid || await revocations.IsRevokedAsync(validation.Token!.Jti, cancellationToken)
+            || await cutOffs.RefusesAsync(validation.Token, cancellationToken))
         {
             return null;
         }

@@ -16,7 +16,7 @@ namespace OAuthAspire.Token.Grants;
 /// the whole exchange, so of two concurrent redemptions one succeeds and the other, arriving
 /// second, is a replay: it is refused and revokes what the first issued (RFC 6749 §4.1.2).
 /// </summary>
-public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, UserDirectory users, IdTokenIssuer idTokens,
+public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, RefreshTokenStore refreshTokens, UserDirectory users, IdTokenIssuer idTokens,
     IAuditSink audit, Issuer issuerId, TokenSettings settings, TimeProvider time)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
@@ -45,7 +45,11 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
 
         if (row.RedeemedAt is not null)
         {
-            var revoked = await codes.RevokeIssuedFromAsync(tx, row, request.RemoteAddress, request.Aborted);
+            // The code leaked: what its first redemption issued goes, refresh families (and all
+            // they refreshed since) included.
+            var revoked = (await codes.RevokeIssuedFromAsync(tx, row, request.RemoteAddress, request.Aborted))
+                .Concat(await refreshTokens.RevokeFamiliesOfCodeAsync(tx, hash, request.RemoteAddress, request.Aborted))
+                .Distinct().ToArray();
             await audit.WriteAsync(tx, new CodeReplayDetected(row.ClientId, AuthorizationCodes.Id(hash), revoked)
             {
                 Actor = AuditActor.Client(request.Client.ClientId),

@@ -68,7 +68,7 @@ public sealed class JwtBearerGrant(VerifierKeys verifierKeys, JtiStore jtis, ISe
 
         if (!result.IsValid)
         {
-            return await RefuseAsync(request, JwtAssertion.Peek(assertion).Issuer is null ? null : result.Claims?.Subject, result.Reason);
+            return await RefuseAsync(request, JwtAssertion.Peek(assertion).Issuer is null ? null : result.Claims?.Subject, verifierKeys.Explain(result, verifier));
         }
 
         var subject = result.Claims!.Subject;

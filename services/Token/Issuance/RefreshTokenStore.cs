@@ -27,6 +27,9 @@ public sealed class RefreshOptions
 {
     /// <summary>How long after a rotation the old token is treated as a lost race rather than a theft.</summary>
     public TimeSpan ReuseGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keep a user's refresh families when their password changes (by default they end, as their sign-in sessions do).</summary>
+    public bool KeepOnPasswordChange { get; set; }
 }
 
 /// <summary>Refresh token families: issue, rotate, and revoke whole families with their access tokens.</summary>
@@ -98,6 +101,33 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         }
 
         return revoked.Select(r => r.Jti).ToArray();
+    }
+
+    /// <summary>
+    /// Revokes the families a code started (its replay means the code leaked): every refresh token
+    /// and every access token refreshed from them goes with it. Returns the access-token ids revoked.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RevokeFamiliesOfCodeAsync(NpgsqlTransaction tx, byte[] codeHash, string? remoteAddress,
+        CancellationToken cancellationToken)
+    {
+        var families = (await tx.Connection!.QueryAsync<RefreshFamily>(new CommandDefinition("""
+            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at
+            FROM refresh_family WHERE family_id IN (SELECT family_id FROM issued_token WHERE code_hash = @codeHash AND family_id IS NOT NULL)
+            FOR UPDATE
+            """, new { codeHash }, tx, cancellationToken: cancellationToken))).AsList();
+        var revoked = new List<string>();
+        foreach (var family in families)
+        {
+            var actor = new AuditActor(family.UserSysId, null, family.ClientId);
+            revoked.AddRange(await RevokeFamilyAsync(tx, family, "authorization code replayed", actor, remoteAddress, cancellationToken));
+            if (family.RevokedAt is null)
+            {
+                await audit.WriteAsync(tx, new RefreshFamilyRevoked(family.ClientId, family.UserSysId, family.FamilyId)
+                    { Actor = actor, Reason = "authorization code replayed", RemoteAddress = remoteAddress }, cancellationToken);
+            }
+        }
+
+        return revoked;
     }
 
     /// <summary>Families of a user (and client), still live: consent withdrawn or user deleted ends them.</summary>

@@ -1,16 +1,19 @@
 namespace OAuthAspire.Token.Issuance;
 
-/// <summary>Hourly: forgets records of tokens long expired.</summary>
-public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes codes, RefreshTokenStore refreshTokens, ILogger<TokenHousekeeping> logger) : BackgroundService
+/// <summary>Hourly (<c>Housekeeping:Interval</c>): forgets records of tokens long expired.</summary>
+public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes codes, RefreshTokenStore refreshTokens, CutOffStore cutOffs,
+    IConfiguration configuration,
+    ILogger<TokenHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        using var timer = new PeriodicTimer(configuration.GetValue("Housekeeping:Interval", TimeSpan.FromHours(1)));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                var removed = await store.PurgeExpiredAsync(stoppingToken) + await codes.PurgeExpiredAsync(stoppingToken) + await refreshTokens.PurgeExpiredAsync(stoppingToken);
+                var removed = await store.PurgeExpiredAsync(stoppingToken) + await codes.PurgeExpiredAsync(stoppingToken) + await refreshTokens.PurgeExpiredAsync(stoppingToken)
+                    + await cutOffs.PurgeExpiredAsync(stoppingToken);
                 if (removed > 0)
                 {
                     logger.LogInformation("Purged {Count} expired token record(s)", removed);

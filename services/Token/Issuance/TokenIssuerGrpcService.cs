@@ -5,7 +5,7 @@ using OAuthAspire.Token.OpenIdConnect;
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
-public sealed class TokenIssuerGrpcService(RevocationStore revocations, AuthorizationCodes codes, ImplicitIssuance implicitTokens)
+public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -30,6 +30,14 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, Authoriz
         foreach (var (jti, expiresAt) in await revocations.CurrentAsync(context.CancellationToken))
         {
             reply.Revocations.Add(new Revocation { Jti = jti, ExpiresAt = new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)).ToUnixTimeSeconds() });
+        }
+
+        foreach (var (kind, id, issuedBefore) in await cutOffs.CurrentAsync(context.CancellationToken))
+        {
+            reply.CutOffs.Add(new CutOff
+            {
+                SubjectKind = kind, SubjectId = id, IssuedBefore = new DateTimeOffset(DateTime.SpecifyKind(issuedBefore, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+            });
         }
 
         return reply;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Token.Keys;
 
@@ -25,6 +26,7 @@ public static class KeyEndpoints
         admin.MapGet("", (SigningKeys keys, TimeProvider time) =>
             TypedResults.Ok(keys.All.Select(k => ToDto(k, time.GetUtcNow())).ToArray()));
         admin.MapPost("/rotate", RotateAsync);
+        admin.MapPost("/{kid}/revoke", RevokeAsync);
         return endpoints;
     }
 
@@ -39,9 +41,11 @@ public static class KeyEndpoints
             {
                 body = await request.ReadFromJsonAsync<RotateKeyDto>(cancellationToken);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                return TypedResults.ValidationProblem(new Validation().Add("body", "must be JSON: { \"activateAfterSeconds\": n }").Errors);
+                // A misspelt member is named, not ignored (ServiceDefaults' StrictJson).
+                return TypedResults.ValidationProblem(StrictJson.ErrorsOf(e)
+                    ?? new Validation().Add("body", "must be JSON: { \"activateAfterSeconds\": n }").Errors);
             }
         }
 
@@ -57,6 +61,20 @@ public static class KeyEndpoints
         maintenance.Wake();
         var created = keys.All.Single(k => k.Kid == row.Kid);
         return TypedResults.Created($"/api/admin/keys/{row.Kid}", ToDto(created, time.GetUtcNow()));
+    }
+
+    /// <summary>Withdraws a compromised key: out of the JWKS and refused everywhere within a second (by event).</summary>
+    private static async Task<IResult> RevokeAsync(string kid, HttpContext http, SigningKeyStore store, SigningKeys keys, IOptions<KeyOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var revoked = await store.RevokeAsync(kid, options.Value.RetiredKeyRetention, http.Caller().Actor, cancellationToken);
+        if (revoked is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No published key has this kid.");
+        }
+
+        await keys.RefreshAsync(cancellationToken);
+        return TypedResults.Ok(new { kid = revoked.Kid, revoked = true, replacementKid = revoked.ReplacementKid });
     }
 
     private static KeyDto ToDto(LoadedKey key, DateTimeOffset now) =>

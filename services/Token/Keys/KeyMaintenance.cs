@@ -58,10 +58,16 @@ public sealed class KeyMaintenance(SigningKeys keys, SigningKeyStore store, IOpt
     }
 }
 
-/// <summary>Another replica (or this one) rotated: reload now rather than within the half minute.</summary>
-public sealed class KeyRotatedConsumer(KeyMaintenance maintenance) : IConsumer<SigningKeyRotated>
+/// <summary>Another replica (or this one) rotated or revoked a key: reload now rather than within the half minute.</summary>
+public sealed class KeyRotatedConsumer(KeyMaintenance maintenance) : IConsumer<SigningKeyRotated>, IConsumer<SigningKeyRevoked>
 {
     public Task Consume(ConsumeContext<SigningKeyRotated> context)
+    {
+        maintenance.Wake();
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<SigningKeyRevoked> context)
     {
         maintenance.Wake();
         return Task.CompletedTask;

@@ -90,6 +90,36 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Withdraws a key at once: unpublished now (so nothing it signed validates any more), and when
+    /// it was in service a successor signs from this moment. Null when no such published key exists.
+    /// </summary>
+    public Task<SigningKeyRevoked?> RevokeAsync(string kid, TimeSpan retention, AuditActor actor, CancellationToken cancellationToken) =>
+        WithLockAsync<SigningKeyRevoked?>(async tx =>
+        {
+            var key = await tx.Connection!.QuerySingleOrDefaultAsync<SigningKeyRow>(new CommandDefinition("""
+                UPDATE signing_key SET retires_at = LEAST(COALESCE(retires_at, now()), now()), expires_at = now()
+                WHERE kid = @kid AND (expires_at IS NULL OR expires_at > now())
+                RETURNING kid, alg, private_key, public_jwk::text AS public_jwk, created_at, activates_at, retires_at, expires_at
+                """, new { kid }, tx, cancellationToken: cancellationToken));
+            if (key is null)
+            {
+                return null;
+            }
+
+            // Nothing of its algorithm left in service (it was the signing key, or the one about to be): a successor now.
+            var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM signing_key WHERE alg = @Alg AND retires_at IS NULL", key, tx, cancellationToken: cancellationToken));
+            var replacement = inService == 0 ? await CreateAsync(tx, key.Alg, TimeSpan.Zero, retention, $"replaces revoked key {kid}", cancellationToken) : null;
+            var revoked = new SigningKeyRevoked(kid, key.Alg, replacement?.Kid)
+            {
+                Actor = actor,
+                Reason = "revoked by an administrator",
+            };
+            await audit.WriteAsync(tx, revoked, cancellationToken);
+            return revoked;
+        }, cancellationToken);
+
     public async Task DeleteExpiredAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -103,7 +133,10 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
         var kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
         var (privateKey, publicJwk) = Generate(algorithm, kid);
         var now = DateTime.UtcNow;
+        // Whole seconds: a token is signed by the key active at its iat (whole seconds), so a key
+        // activating "now" must already sign tokens issued in this second.
         var activatesAt = now + lead;
+        activatesAt = new DateTime(activatesAt.Ticks - activatesAt.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
         var previous = await tx.Connection!.QueryAsync<string>(new CommandDefinition("""
             UPDATE signing_key SET retires_at = @activatesAt, expires_at = @expiresAt
             WHERE retires_at IS NULL RETURNING kid
