@@ -42,7 +42,7 @@ public sealed class OAuthSystem
                 }
             })
             .WithExternalHttpEndpoints();
-        _issuer = edge.GetEndpoint("http");
+        _issuer = AddHttps(edge) ?? edge.GetEndpoint("http");
         edge.WithEnvironment("OAuth__Issuer", _issuer)
             // Each replica enforces its share of the limits (RateLimits:*), counted in memory.
             .WithEnvironment("RateLimits__Replicas", _replicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -61,6 +61,26 @@ public sealed class OAuthSystem
             return Task.CompletedTask;
         });
         return edge;
+    }
+
+    /// <summary>
+    /// With <c>Edge:Certificate:Path</c> (a PKCS#12 file) the edge also serves HTTPS, on
+    /// <c>Edge:HttpsPort</c> (8443; 0 = any free port), and that URL is the issuer. The plain HTTP
+    /// endpoint stays for health checks on this machine only.
+    /// </summary>
+    private EndpointReference? AddHttps(IResourceBuilder<ProjectResource> edge)
+    {
+        var certificate = _builder.Configuration["Edge:Certificate:Path"];
+        if (string.IsNullOrEmpty(certificate))
+        {
+            return null;
+        }
+
+        var port = InfrastructureSettings.PortOrFree(_builder.Configuration.GetValue("Edge:HttpsPort", 8443));
+        edge.WithHttpsEndpoint(port: port, targetPort: port, name: "https", isProxied: false)
+            .WithEnvironment("Kestrel__Certificates__Default__Path", certificate)
+            .WithEnvironment("Kestrel__Certificates__Default__Password", _builder.Configuration["Edge:Certificate:Password"] ?? "");
+        return edge.GetEndpoint("https");
     }
 
     /// <summary>A generated secret parameter, kept across runs in the AppHost's user secrets.</summary>

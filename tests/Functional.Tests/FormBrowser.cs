@@ -13,11 +13,16 @@ public sealed partial class FormBrowser : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _origin;
 
-    public FormBrowser(Uri origin)
+    public FormBrowser(Uri origin, System.Net.Security.RemoteCertificateValidationCallback? certificateValidation = null)
     {
         _origin = origin;
         Cookies = new CookieContainer();
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = origin };
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            CookieContainer = Cookies,
+            AllowAutoRedirect = false,
+            SslOptions = { RemoteCertificateValidationCallback = certificateValidation },
+        }) { BaseAddress = origin };
     }
 
     public CookieContainer Cookies { get; }

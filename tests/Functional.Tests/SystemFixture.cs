@@ -26,6 +26,12 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>AppHost settings a derived fixture adds (replicas, say).</summary>
     protected virtual string[] ExtraArguments => [];
 
+    /// <summary>The edge's endpoint that is the issuer ("https" for a fixture serving HTTPS).</summary>
+    protected virtual string EdgeEndpoint => "http";
+
+    /// <summary>How clients of the edge check its certificate (a fixture with a test certificate trusts it).</summary>
+    public virtual System.Net.Security.RemoteCertificateValidationCallback? EdgeCertificateValidation => null;
+
     /// <summary>Environment variables a derived fixture gives every service.</summary>
     protected virtual IReadOnlyDictionary<string, string> ExtraEnvironment { get; } = new Dictionary<string, string>();
 
@@ -107,8 +113,12 @@ public class SystemFixture : IAsyncLifetime
         await App.StartAsync(timeout.Token);
         await WaitForAllHealthyAsync(timeout.Token);
 
-        EdgeUrl = App.GetEndpoint("edge", "http");
-        Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+        EdgeUrl = App.GetEndpoint("edge", EdgeEndpoint);
+        Edge = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = EdgeCertificateValidation } })
+        {
+            BaseAddress = EdgeUrl,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
     }
 
     /// <summary>Every infrastructure and service resource that starts with the system.</summary>
@@ -177,7 +187,7 @@ public class SystemFixture : IAsyncLifetime
     public async Task<NpgsqlDataSource> DatabaseAsync(string connectionName) =>
         NpgsqlDataSource.Create((await App.GetConnectionStringAsync(connectionName))!);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Edge?.Dispose();
         if (App is not null)

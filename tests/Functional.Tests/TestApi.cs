@@ -139,7 +139,7 @@ public sealed class TestApi(SystemFixture system)
         string redirectUri = "https://app.example.test/callback")
     {
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
-        using var browser = new FormBrowser(system.EdgeUrl);
+        using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
         await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
             $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
         await browser.SignInAsync(userName, password);

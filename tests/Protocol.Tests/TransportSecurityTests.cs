@@ -11,8 +11,4 @@ public class TransportSecurityTests
     [InlineData("http://localhost:8080", true, false)]
     public void HstsIsSentForAnHttpsIssuerOutsideDevelopmentOnly(string issuer, bool development, bool expected) =>
         Assert.Equal(expected, TransportSecurity.SendsHsts(new Uri(issuer), development));
-
-    [Fact]
-    public void HstsLastsAYearAndCoversSubdomains() =>
-        Assert.Equal("max-age=31536000; includeSubDomains", TransportSecurity.HstsValue);
 }
