@@ -125,6 +125,26 @@ public sealed class KeyRotationTests(SystemFixture system)
             TimeSpan.FromSeconds(15), "the API accepting a token of the key that signs now");
     }
 
+    [Fact]
+    public async Task RevokingTheSigningKeyWhileItsSuccessorIsOnlyPublishedStillLeavesAKeyThatSigns()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var kid = new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid;
+        // A successor published ahead, not signing for ten minutes (as a scheduled rotation leaves it).
+        Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds = 600 })).StatusCode);
+
+        var revoke = await _api.SendAsync(HttpMethod.Post, $"/api/admin/keys/{kid}/revoke");
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        var replacement = (await _api.ReadAsync(revoke)).GetProperty("replacementKid").GetString();
+
+        var fresh = new TestApi(system);
+        var token = await fresh.ClientCredentialsAsync(clientId, secret);
+        Assert.False(token.IsError, token.Raw);
+        Assert.Equal(replacement, new JsonWebToken(token.AccessToken).Kid);
+        await TestApi.EventuallyAsync(async () => (await fresh.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: token.AccessToken)).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15), "the API accepting a token of the key that signs now");
+    }
+
     private static async Task<HttpResponseMessage> WhoAmIAsync(ResourceServer server, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");

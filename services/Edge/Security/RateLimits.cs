@@ -33,7 +33,7 @@ public sealed class RateLimitOptions
 
     public RateRule ApiPerClient { get; set; } = new() { Permits = 6000 };
 
-    /// <summary>Failed client authentications per address: charged to whoever fails, never to the client they named.</summary>
+    /// <summary>Failed token requests naming a client (a wrong secret, a public client's junk code) per address: charged to whoever fails, never to the client they named.</summary>
     public RateRule TokenAuthFailuresPerAddress { get; set; } = new() { Permits = 300 };
 
     /// <summary>Calls to the APIs per address, counted before any token check (a flood of junk tokens costs nothing behind).</summary>
@@ -231,7 +231,13 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             return;
         }
 
-        if (path.StartsWithSegments("/oauth/login") && await FormValueAsync(context, "username") is { Length: > 0 } userName)
+        var userName = path.StartsWithSegments("/oauth/login") ? await FormValueAsync(context, "username") : null;
+        if (await RefusedAsTooLargeAsync(context))
+        {
+            return;
+        }
+
+        if (userName is { Length: > 0 })
         {
             var key = userName.Trim().ToLowerInvariant();
             var byUser = limits.Acquire(RateLimits.LoginPerUser, key);
@@ -246,9 +252,9 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
     }
 
     /// <summary>
-    /// Per address always; per client only for requests that authenticated: a client's allowance is
+    /// Per address always; per client only for requests that succeeded: a client's allowance is
     /// charged after the answer, so nobody can spend a victim client's permits by naming it with a
-    /// wrong secret. Failed authentications (401) are charged to the address that failed instead.
+    /// wrong secret or, for a public client, a junk code. Such failures are charged to the address.
     /// </summary>
     private async Task TokenFamilyAsync(HttpContext context, string address)
     {
@@ -267,6 +273,11 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         }
 
         var clientId = await ClientIdAsync(context);
+        if (await RefusedAsTooLargeAsync(context))
+        {
+            return;
+        }
+
         if (clientId is { Length: > 0 } && limits.Peek(RateLimits.TokenPerClient, clientId) is { Allowed: false } byClient)
         {
             await limits.RefuseAsync(context, byClient, clientId, RefusalForm.OAuthJson);
@@ -274,13 +285,16 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         }
 
         await next(context);
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
-        {
-            limits.Acquire(RateLimits.TokenAuthFailuresPerAddress, address);
-        }
-        else if (clientId is { Length: > 0 })
+        // Only a success spends the client's allowance: a public client is named by its client_id
+        // alone, so a failure naming it (401, or a junk code) is the caller's, charged to its address.
+        var status = context.Response.StatusCode;
+        if (status is >= 200 and < 300 && clientId is { Length: > 0 })
         {
             limits.Acquire(RateLimits.TokenPerClient, clientId);
+        }
+        else if (status == StatusCodes.Status401Unauthorized || (status is >= 400 and < 500 && clientId is { Length: > 0 }))
+        {
+            limits.Acquire(RateLimits.TokenAuthFailuresPerAddress, address);
         }
     }
 
@@ -317,6 +331,12 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             var form = await request.ReadFormAsync(context.RequestAborted);
             return form.TryGetValue(name, out var value) && value.Count == 1 ? value[0] : null;
         }
+        catch (IOException) when (request.ContentLength is null)
+        {
+            // A chunked form over the size the services read: half read, it cannot be forwarded whole.
+            context.Items[TooLargeItem] = true;
+            return null;
+        }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
             // Malformed: the service behind answers it with its own error.
@@ -326,5 +346,21 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         {
             request.Body.Position = 0;
         }
+    }
+
+    private const string TooLargeItem = "oauthaspire.form-too-large";
+
+    /// <summary>Refuses a chunked form that outgrew what the edge reads (413, in the endpoint's form); true when it did.</summary>
+    private static async Task<bool> RefusedAsTooLargeAsync(HttpContext context)
+    {
+        if (!context.Items.ContainsKey(TooLargeItem))
+        {
+            return false;
+        }
+
+        var form = EdgeRefusal.FormFor(context.Request.Path);
+        await EdgeRefusal.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, null, form, form == RefusalForm.Page ? "Request too large" : "Payload Too Large",
+            $"The request body is larger than {MaxFormToRead / 1024} KiB.", "The request was too large.", "invalid_request");
+        return true;
     }
 }

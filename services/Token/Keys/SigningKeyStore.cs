@@ -107,9 +107,11 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
                 return null;
             }
 
-            // Nothing of its algorithm left in service (it was the signing key, or the one about to be): a successor now.
+            // No key of its algorithm signs now (it was the signing key; a successor published ahead
+            // does not sign yet): a replacement signs from this moment.
             var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM signing_key WHERE alg = @Alg AND retires_at IS NULL", key, tx, cancellationToken: cancellationToken));
+                "SELECT count(*) FROM signing_key WHERE alg = @Alg AND activates_at <= now() AND (retires_at IS NULL OR retires_at > now())",
+                key, tx, cancellationToken: cancellationToken));
             var replacement = inService == 0 ? await CreateAsync(tx, key.Alg, TimeSpan.Zero, retention, $"replaces revoked key {kid}", cancellationToken) : null;
             var revoked = new SigningKeyRevoked(kid, key.Alg, replacement?.Kid)
             {
