@@ -13,7 +13,9 @@ namespace OAuthAspire.ServiceDefaults.Grpc;
 public static class InternalGrpc
 {
     /// <summary>Deadline for calls that set none: a stuck callee must not hold a request forever.</summary>
-    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
+    // 20 s: long enough for a callee that is restarting (a service start takes about 10 s on two
+    // busy cores) to be waited for rather than reported away; short enough to free the request.
+    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(20);
 
     /// <summary>Serves gRPC, refusing calls without the internal key.</summary>
     public static IGrpcServerBuilder AddInternalGrpcServer(this IServiceCollection services) =>

@@ -23,7 +23,7 @@ public sealed class StartupOrderTests(SystemFixture system)
             var clock = Stopwatch.StartNew();
             var pending = system.Edge.GetAsync("/.well-known/openid-configuration");
             // Half a second proves it waits; the callee's restart (a dotnet start on two busy cores)
-            // must then fit in what remains of the call's 10 s deadline.
+            // must then fit in what remains of the call's 20 s deadline.
             await Task.Delay(TimeSpan.FromSeconds(0.5));
             Assert.False(pending.IsCompleted, "the call should be waiting for its callee");
 
