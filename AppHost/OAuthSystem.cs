@@ -6,25 +6,36 @@ using OAuthAspire.AppHost.Infrastructure;
 namespace OAuthAspire.AppHost;
 
 /// <summary>
-/// Adds OAuthAspire's services with what each needs: its own database, the broker, the issuer
-/// and the internal key. Services wait only for their database and the broker, never for each
-/// other (their calls form cycles); calls between them retry until the callee listens.
+/// Adds OAuthAspire's services with what each needs: its own database login, its own broker
+/// login, the issuer and its service identity. Services wait only for their database and broker
+/// logins (provisioned by the AppHost), never for each other (their calls form cycles); calls
+/// between them retry until the callee listens.
 /// </summary>
 public sealed class OAuthSystem
 {
     private readonly IDistributedApplicationBuilder _builder;
     private readonly OAuthInfrastructure _infrastructure;
-    private readonly IResourceBuilder<ParameterResource> _internalKey;
+    private readonly ServiceIdentities _identities;
     private readonly int _replicas;
+    private readonly InternalCertificates? _internalTls;
     private EndpointReference? _issuer;
+
+    /// <summary>The connection name every service's bus reads (ServiceDefaults' Bus.ConnectionName).</summary>
+    private const string Messaging = "rabbitmq";
 
     public OAuthSystem(IDistributedApplicationBuilder builder, OAuthInfrastructure infrastructure)
     {
         _builder = builder;
         _infrastructure = infrastructure;
-        _internalKey = builder.AddParameter("internal-key",
-            new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+        _identities = new ServiceIdentities(builder);
         _replicas = Math.Max(1, builder.Configuration.GetValue("Services:Replicas", 1));
+        // TLS between services whenever the issuer is HTTPS (or asked for); plain text on loopback in
+        // development. A deployment from the manifest brings its own (issue: Kubernetes).
+        var internalTls = builder.Configuration.GetValue("InternalTls:Enabled", !string.IsNullOrEmpty(builder.Configuration["Edge:Certificate:Path"]));
+        if (internalTls && !builder.ExecutionContext.IsPublishMode)
+        {
+            _internalTls = new InternalCertificates(Path.Combine(infrastructure.Settings.DataDirectory, "internal-tls"));
+        }
     }
 
     /// <summary>The edge: the single public origin, whose URL is the issuer.</summary>
@@ -87,20 +98,25 @@ public sealed class OAuthSystem
     public IResourceBuilder<ParameterResource> Secret(string name) =>
         _builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-    /// <param name="usesBroker">False for a protected API outside the OAuth system (the sample), which writes no audit events.</param>
-    public IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool usesBroker = true) where TProject : IProjectMetadata, new()
+    /// <summary>
+    /// A protected API outside the OAuth system (the sample): its own database, and the edge's public
+    /// keys to check the identity assertions the edge adds. No broker, no internal credential.
+    /// </summary>
+    public IResourceBuilder<ProjectResource> AddApi<TProject>(string name) where TProject : IProjectMetadata, new() =>
+        _identities.TrustEdge(AddService<TProject>(name, api: true));
+
+    /// <param name="api">True for a protected API outside the OAuth system (<c>AddApi</c>).</param>
+    public IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool api = false) where TProject : IProjectMetadata, new()
     {
         var database = _infrastructure.AddDatabase(name.Replace("-", "") + "db", name.Replace("-", ""));
         var service = _builder.AddProject<TProject>(name)
             .WithReference(database).WaitFor(database);
-        if (usesBroker)
+        if (!api)
         {
-            service.WithReference(_infrastructure.Broker).WaitFor(_infrastructure.Broker);
-            // Every relay declares the audit stream; all must agree on its retention.
-            foreach (var setting in _builder.Configuration.GetSection("Audit:Stream").GetChildren())
-            {
-                service.WithEnvironment($"Audit__Stream__{setting.Key}", setting.Value ?? "");
-            }
+            // Its own broker login, as ConnectionStrings__rabbitmq: it may publish only its own events.
+            var broker = _infrastructure.AddBrokerLogin(name);
+            service.WithReference(broker, Messaging).WaitFor(broker);
+            _identities.Give(service, name);
 
             // How long identical refusals are counted before their total is written (RepeatedRefusals).
             if (_builder.Configuration["Audit:RepeatWindow"] is { Length: > 0 } window)
@@ -109,10 +125,29 @@ public sealed class OAuthSystem
             }
         }
 
-        service.WithEnvironment("Internal__Key", _internalKey)
-            // Aspire turns on ASP.NET Core's forwarded headers for any loopback proxy; ours are
-            // trusted only with the internal key (ServiceDefaults' EdgeTrust).
-            .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
+        if (_internalTls is not null && !api)
+        {
+            service.WithEnvironment("InternalTls__Authority", _internalTls.AuthorityPem);
+            if (name != "edge")
+            {
+                // Its gRPC endpoint and an "https" one for the edge's requests serve TLS under its own
+                // certificate; the plain "http" endpoint is left to health checks.
+                var (certificate, key) = _internalTls.Issue(name);
+                service.WithEndpoint("grpc", e => e.UriScheme = "https", createIfNotExists: false)
+                    .WithHttpsEndpoint(name: "https")
+                    .WithEnvironment("Kestrel__Certificates__Default__Path", certificate)
+                    .WithEnvironment("Kestrel__Certificates__Default__KeyPath", key)
+                    .WithEnvironment("InternalTls__Serve", "true");
+                // On loopback like the service's other listeners (Aspire would bind an added endpoint to every interface).
+                var https = service.GetEndpoint("https");
+                service.WithEnvironment("Kestrel__Endpoints__https__Url",
+                    ReferenceExpression.Create($"https://localhost:{https.Property(EndpointProperty.TargetPort)}"));
+            }
+        }
+
+        // Aspire turns on ASP.NET Core's forwarded headers for any loopback proxy; ours are trusted
+        // only from the edge, proven by its service token (ServiceDefaults' EdgeTrust).
+        service.WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
             .WithHttpHealthCheck("/health", endpointName: "http");
 
         if (_builder.ExecutionContext.IsPublishMode)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ServiceDefaults;
 
@@ -26,7 +27,9 @@ public static class HostingExtensions
             http.AddConnectionFailureRetry();
         });
 
-        builder.Services.AddEdgeTrust(builder.Configuration);
+        // Who this service is, whom it believes (service tokens, the edge's proof and assertions).
+        builder.Services.AddServiceIdentity(builder.Configuration);
+        builder.Services.AddSingleton(new InternalTls(builder.Configuration));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.AddExceptionHandler<UnavailableHandler>();

@@ -8,6 +8,8 @@ using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Messaging;
 
+using OAuthAspire.ServiceDefaults.Security;
+
 namespace OAuthAspire.ServiceDefaults;
 
 /// <summary>The ground every OAuthAspire service stands on, in one call.</summary>
@@ -35,6 +37,8 @@ public static class OAuthService
     /// edge, which must pass upstream answers through untouched).</param>
     public static WebApplication UseOAuthServiceDefaults(this WebApplication app, bool problemStatusPages = true)
     {
+        // Before anything believes a header: with internal TLS, plain text reaches only health checks.
+        app.Services.GetRequiredService<InternalTls>().RestrictPlainText(app);
         app.UseEdgeForwardedHeaders();
         // Unhandled failures become ProblemDetails, never an HTML page or a stack trace.
         app.UseExceptionHandler();

@@ -13,11 +13,15 @@ public sealed class LocalPostgresResource(string name, string workingDirectory, 
         ReferenceExpression.Create($"Host=127.0.0.1;Port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username=postgres;Password={password}");
 }
 
-/// <summary>RabbitMQ run from the Debian package by <c>scripts/rabbitmq.sh</c>.</summary>
-public sealed class LocalRabbitMqResource(string name, string workingDirectory, ParameterResource user, ParameterResource password, int port)
+/// <summary>RabbitMQ run from the Debian package by <c>scripts/rabbitmq.sh</c>, with its management plugin.</summary>
+public sealed class LocalRabbitMqResource(string name, string workingDirectory, ParameterResource user, ParameterResource password, int port, int managementPort)
     : ExecutableResource(name, "bash", workingDirectory), IResourceWithConnectionString
 {
     public int Port => port;
+
+    /// <summary>The management HTTP API, with the administrator's credentials (the AppHost provisions through it).</summary>
+    public ReferenceExpression ManagementExpression =>
+        ReferenceExpression.Create($"http://{user}:{password}@127.0.0.1:{managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
 
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"amqp://{user}:{password}@127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
@@ -51,6 +55,7 @@ internal static class LocalProcesses
         // the AppHost as a daemon.
         var epmdPort = InfrastructureSettings.PortOrFree(settings.RabbitMqPort == 56720 ? 56721 : 0);
         var distPort = InfrastructureSettings.PortOrFree(settings.RabbitMqPort == 56720 ? 56722 : 0);
+        var managementPort = InfrastructureSettings.PortOrFree(settings.RabbitMqPort == 56720 ? 56723 : 0);
         var epmdCheck = $"{name}-epmd-ready";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(epmdCheck,
             _ => new DelegateHealthCheck(ct => ReadinessChecks.TcpAsync(epmdPort, ct)), null, null));
@@ -59,7 +64,7 @@ internal static class LocalProcesses
             .WithHealthCheck(epmdCheck)
             .ExcludeFromManifest();
 
-        var rabbit = new LocalRabbitMqResource(name, ScriptsDirectory(builder), user.Resource, password.Resource, settings.RabbitMqPort);
+        var rabbit = new LocalRabbitMqResource(name, ScriptsDirectory(builder), user.Resource, password.Resource, settings.RabbitMqPort, managementPort);
         var healthCheck = $"{name}-ready";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck,
             _ => new DelegateHealthCheck(ct => ReadinessChecks.RabbitMqAsync(rabbit, ct)), null, null));
@@ -70,9 +75,11 @@ internal static class LocalProcesses
             .WithEnvironment("OAUTH_AMQP_PORT", settings.RabbitMqPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("OAUTH_DIST_PORT", distPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("OAUTH_EPMD_PORT", epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("OAUTH_MANAGEMENT_PORT", managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("OAUTH_RABBITMQ_USER", user)
             .WithEnvironment("OAUTH_RABBITMQ_PASSWORD", password)
             .WithEndpoint(port: settings.RabbitMqPort, targetPort: settings.RabbitMqPort, scheme: "amqp", name: "amqp", isProxied: false)
+            .WithEndpoint(port: managementPort, targetPort: managementPort, scheme: "http", name: "management", isProxied: false)
             .WithHealthCheck(healthCheck)
             .WaitFor(epmd)
             .ExcludeFromManifest();

@@ -30,13 +30,14 @@ public sealed class OutboxOptions
 /// time, whatever the number of replicas: the others wait on a PostgreSQL advisory lock. When
 /// the broker or the database is away it backs off and resumes where it stopped; a crash
 /// between publish and mark can repeat events, which carry stable ids for consumers to drop.
+/// The audit exchanges and the stream are declared by the AppHost, never by the relay (its
+/// broker login may not): each event type's exchange is bound to the stream before any service starts.
 /// </summary>
 internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
     IConfiguration configuration,
     IOptions<OutboxOptions> options,
-    IOptions<AuditStreamOptions> streamOptions,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const long RelayLockId = 0x0A0A_5EED_0002;
@@ -55,9 +56,12 @@ internal sealed class OutboxRelay(
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     private readonly OutboxOptions _options = options.Value;
+
+    // Stamped on every message as its AMQP user_id, which RabbitMQ checks against the login that
+    // published it: auditors can trust which service wrote each event.
+    private readonly string? _brokerUser = BrokerUserOf(configuration.GetConnectionString(Messaging.Bus.ConnectionName));
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
     private TimeSpan _backoff = FirstBackoff;
-    private bool _topologyDeclared;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -73,8 +77,6 @@ internal sealed class OutboxRelay(
             }
             catch (Exception e)
             {
-                // After a failure the broker may have lost its data: declare the stream again.
-                _topologyDeclared = false;
                 logger.LogWarning("Audit relay paused ({Reason}); retrying in {Delay} ms", e.Message, (int)_backoff.TotalMilliseconds);
                 await Task.Delay(_backoff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 _backoff = TimeSpan.FromMilliseconds(Math.Min(_backoff.TotalMilliseconds * 2, MaxBackoff.TotalMilliseconds));
@@ -98,13 +100,6 @@ internal sealed class OutboxRelay(
         connection.Notification += (_, _) => notified = true;
         try
         {
-            // The stream exists from the start, before the first event, so auditors can follow it at once.
-            if (!_topologyDeclared)
-            {
-                await AuditStream.DeclareAsync(new Uri(configuration.GetConnectionString(Messaging.Bus.ConnectionName)!), streamOptions.Value, logger, stoppingToken);
-                _topologyDeclared = true;
-            }
-
             logger.LogInformation("Audit relay started for this database");
             await using (var listen = new NpgsqlCommand("LISTEN outbox", connection))
             {
@@ -195,6 +190,7 @@ internal sealed class OutboxRelay(
                         if (c.TryGetPayload<RabbitMqSendContext>(out var rabbit))
                         {
                             rabbit.Mandatory = true;
+                            rabbit.BasicProperties.UserId = _brokerUser;
                         }
                     }), timeout.Token);
                 }
@@ -212,6 +208,18 @@ internal sealed class OutboxRelay(
         }
 
         return rows.Count;
+    }
+
+    /// <summary>The login's user name in an AMQP URI (<c>amqp://user:password@host/</c>); null without one (RabbitMQ's default user).</summary>
+    private static string? BrokerUserOf(string? connectionString)
+    {
+        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0)
+        {
+            return null;
+        }
+
+        var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
+        return user.Length == 0 ? null : user;
     }
 
     private AuditEvent? Deserialize(string typeName, string payload)

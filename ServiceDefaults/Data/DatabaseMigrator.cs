@@ -7,9 +7,10 @@ using Npgsql;
 namespace OAuthAspire.ServiceDefaults.Data;
 
 /// <summary>
-/// Creates the service's database if needed and applies its embedded SQL scripts with dbup.
-/// Waits for PostgreSQL instead of crashing, and holds an advisory lock so that replicas
-/// starting together migrate one at a time.
+/// Applies the service's embedded SQL scripts with dbup, as the service's own database role. The
+/// database and the role are provisioned by the AppHost (the role may neither create databases nor
+/// connect to the maintenance database). Waits for PostgreSQL instead of crashing, and holds an
+/// advisory lock so that replicas starting together migrate one at a time.
 /// </summary>
 public sealed class DatabaseMigrator(string connectionString, Assembly[] scriptAssemblies, ILogger<DatabaseMigrator> logger)
 {
@@ -39,7 +40,6 @@ public sealed class DatabaseMigrator(string connectionString, Assembly[] scriptA
     private async Task MigrateOnceAsync(CancellationToken cancellationToken)
     {
         var upgradeLog = new UpgradeLog(logger);
-        EnsureDatabaseExists(upgradeLog);
 
         // Unpooled: a session lock on a pooled connection would outlive this method on an idle
         // connection in the pool, and hold every other replica's start-up for minutes.
@@ -77,22 +77,12 @@ public sealed class DatabaseMigrator(string connectionString, Assembly[] scriptA
         logger.LogInformation("Database ready: {Count} migration script(s) applied", result.Scripts.Count());
     }
 
-    private void EnsureDatabaseExists(IUpgradeLog upgradeLog)
-    {
-        try
-        {
-            EnsureDatabase.For.PostgresqlDatabase(connectionString, upgradeLog);
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
-        {
-            // A replica created it between our check and our CREATE DATABASE.
-        }
-    }
-
     private static bool IsTransient(Exception e) => e switch
     {
         NpgsqlException { IsTransient: true } => true,
         PostgresException { SqlState: PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } => true,
+        // Not provisioned yet (a deployment where provisioning runs beside the service): wait for it.
+        PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } => true,
         System.Net.Sockets.SocketException => true,
         _ when e.InnerException is not null => IsTransient(e.InnerException),
         _ => false,

@@ -1,69 +1,105 @@
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.DependencyInjection;
-using Grpc.AspNetCore.Server;
-using OAuthAspire.ServiceDefaults.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ServiceDefaults.Grpc;
 
 /// <summary>
-/// Internal gRPC between services: h2c on each service's "grpc" endpoint, found through service
-/// discovery, every call carrying the internal key and a deadline.
+/// Internal gRPC between services: on each service's "grpc" endpoint (h2c, or TLS trusting only the
+/// internal authority when <see cref="InternalTls"/> is on), found through service
+/// discovery, every call carrying the caller's service token for its callee and a deadline; every
+/// RPC admitting only the callers its <see cref="AllowedCallersAttribute"/> names.
 /// </summary>
 public static class InternalGrpc
 {
+    /// <summary>The metadata header of the caller's service token (never <c>authorization</c>, so a user's bearer token cannot be taken for one).</summary>
+    public const string ServiceTokenHeader = "x-oauthaspire-service";
+
     /// <summary>Deadline for calls that set none: a stuck callee must not hold a request forever.</summary>
     // 20 s: long enough for a callee that is restarting (a service start takes about 10 s on two
     // busy cores) to be waited for rather than reported away; short enough to free the request.
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(20);
 
-    /// <summary>Serves gRPC, refusing calls without the internal key.</summary>
-    public static IGrpcServerBuilder AddInternalGrpcServer(this IServiceCollection services) =>
-        services.AddGrpc(o =>
+    /// <summary>Serves gRPC, refusing calls without a valid service token of a caller the RPC allows.</summary>
+    public static IGrpcServerBuilder AddInternalGrpcServer(this IServiceCollection services)
+    {
+        // One instance for every call (resolved from DI by Grpc.AspNetCore), not one per call.
+        services.TryAddSingleton<AllowedCallersInterceptor>();
+        return services.AddGrpc(o =>
         {
-            o.Interceptors.Add<InternalKeyServerInterceptor>();
+            o.Interceptors.Add<AllowedCallersInterceptor>();
             o.Interceptors.Add<UnavailableDependencyInterceptor>();
         });
+    }
 
     /// <summary>
-    /// A typed client for <paramref name="serviceName"/>'s "grpc" endpoint. The factory keeps one
-    /// pooled HTTP/2 connection per callee, so no channel or connection is made per request.
+    /// A typed client for <paramref name="serviceName"/>'s "grpc" endpoint (<see cref="ServiceNames"/>),
+    /// whose calls carry this service's token for that audience. The factory keeps one pooled HTTP/2
+    /// connection per callee, so no channel or connection is made per request.
     /// </summary>
     public static IHttpClientBuilder AddInternalGrpcClient<TClient>(this IServiceCollection services, string serviceName)
         where TClient : class =>
-        services.AddGrpcClient<TClient>(o => o.Address = new Uri($"http://_grpc.{serviceName}"))
-            .AddInterceptor(sp => new InternalKeyClientInterceptor(sp.GetRequiredService<InternalKey>()));
+        services.AddGrpcClient<TClient>((sp, o) => o.Address = new Uri($"{sp.GetRequiredService<InternalTls>().Scheme}://_grpc.{serviceName}"))
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var handler = new SocketsHttpHandler();
+                sp.GetRequiredService<InternalTls>().Configure(handler);
+                return handler;
+            })
+            .AddInterceptor(sp => new ServiceTokenClientInterceptor(
+                sp.GetService<ServiceTokenSigner>()
+                    ?? throw new InvalidOperationException($"{ServiceIdentityOptions.Section}:PrivateKey is required to call {serviceName}."),
+                serviceName));
 }
 
-internal sealed class InternalKeyClientInterceptor(InternalKey key) : Interceptor
+/// <summary>Adds the caller's cached service token for the callee, and the default deadline, to every call.</summary>
+internal sealed class ServiceTokenClientInterceptor(ServiceTokenSigner signer, string audience) : Interceptor
 {
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
-        TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
-        AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        BlockingUnaryCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, WithServiceToken(context));
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, WithServiceToken(context));
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request,
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, WithServiceToken(context));
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(WithServiceToken(context));
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(WithServiceToken(context));
+
+    private ClientInterceptorContext<TRequest, TResponse> WithServiceToken<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
+        where TRequest : class
+        where TResponse : class
     {
-        var headers = context.Options.Headers ?? [];
-        headers.Add(InternalKey.GrpcHeader, key.Value);
+        // A copy: the caller's own Metadata may be reused for other calls.
+        var headers = new Metadata();
+        foreach (var entry in context.Options.Headers ?? [])
+        {
+            if (!entry.Key.Equals(InternalGrpc.ServiceTokenHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                headers.Add(entry);
+            }
+        }
+
+        headers.Add(InternalGrpc.ServiceTokenHeader, signer.TokenFor(audience));
         var options = context.Options.WithHeaders(headers);
         if (options.Deadline is null)
         {
             options = options.WithDeadline(DateTime.UtcNow + InternalGrpc.DefaultDeadline);
         }
 
-        return continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options));
-    }
-}
-
-internal sealed class InternalKeyServerInterceptor(InternalKey key) : Interceptor
-{
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        if (!key.Matches(context.RequestHeaders.GetValue(InternalKey.GrpcHeader)))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "Internal calls only."));
-        }
-
-        return continuation(request, context);
+        return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
     }
 }
 

@@ -5,8 +5,10 @@ namespace OAuthAspire.ServiceDefaults.Http;
 
 /// <summary>
 /// The caller identity the edge verified (from an access token) and forwards to the services
-/// behind it. The edge first strips every <c>X-OAuthAspire-*</c> header a caller sent, and
-/// services believe these only on requests that carry the edge's internal key.
+/// behind it. The edge first strips every <c>X-OAuthAspire-*</c> header a caller sent, and our
+/// services believe these only on requests that carry the edge's proof (<see cref="EdgeTrust"/>).
+/// The APIs behind the edge get no such proof: they read a federated caller's identity from the
+/// edge's signed assertion (<see cref="EdgeIdentityHandler"/>), never from these headers.
 /// </summary>
 /// <param name="Trust">The trusted external provider whose token this was (null for our own tokens).</param>
 public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,

@@ -3,24 +3,35 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ServiceDefaults.Http;
 
 /// <summary>
-/// Authenticates an API call by the identity the edge verified (<see cref="EdgeIdentity"/>), for
-/// the calls an API cannot check itself: tokens of trusted external providers, which the edge had
-/// federation-trust validate and map. Believed only on requests carrying the edge's internal key.
+/// Authenticates an API call by the identity the edge verified, for the calls an API cannot check
+/// itself: tokens of trusted external providers, which the edge had federation-trust validate and
+/// map. The identity comes only from the edge's signed assertion (<see cref="IdentityAssertion"/>,
+/// checked with the edge's public key), never from the identity headers, which anyone reaching the
+/// API directly could send.
 /// </summary>
-public sealed class EdgeIdentityHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+public sealed class EdgeIdentityHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IdentityAssertionVerifier assertions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "EdgeIdentity";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (EdgeIdentity.Of(Context) is not { } identity)
+        var assertion = Request.Headers[IdentityAssertion.Header].ToString();
+        if (assertion.Length == 0)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
+        }
+
+        var check = await assertions.VerifyAsync(assertion);
+        if (check.Identity is not { } identity)
+        {
+            return AuthenticateResult.Fail($"The edge's identity assertion was refused: {check.Problem}.");
         }
 
         var claims = new List<Claim>
@@ -41,6 +52,6 @@ public sealed class EdgeIdentityHandler(IOptionsMonitor<AuthenticationSchemeOpti
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", "roles"));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 }

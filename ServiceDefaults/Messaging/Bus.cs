@@ -1,8 +1,10 @@
+using System.Security.Cryptography;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Caching;
 
@@ -20,7 +22,8 @@ public static class Bus
     /// </summary>
     /// <param name="instanceConsumers">
     /// Consumers every instance must run (cache invalidation): they share one temporary queue per
-    /// process, so each replica sees every event, instead of competing for them.
+    /// process (<c>&lt;service&gt;-instance-&lt;random&gt;</c>), so each replica sees every event, instead of
+    /// competing for them.
     /// </param>
     /// <param name="sharedConsumers">
     /// Consumers whose work must happen once per event (revoking grants): a durable queue per
@@ -48,6 +51,8 @@ public static class Bus
             }
 
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
+            // Nobody consumes Fault<T>, and the service's broker login may not declare its exchanges.
+            bus.AddConfigureEndpointsCallback((_, endpoint) => endpoint.PublishFaults = false);
             bus.ConfigureHealthCheckOptions(o =>
             {
                 o.Name = "rabbitmq-bus";
@@ -58,10 +63,19 @@ public static class Bus
                 rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true);
                 // A consumer failing on a transient fault (its database restarting) tries again before giving up.
                 rabbit.UseMessageRetry(retry => retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
+                // The broker login may declare only the AuditEvent subtypes' exchanges: the base
+                // exchange, its stream and the bindings are the AppHost's (admin) alone.
+                rabbit.Publish<AuditEvent>(p => p.Exclude = true);
                 if (instanceConsumers.Length > 0)
                 {
-                    rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
+                    // Named after the service, as its broker login's permissions require (a temporary
+                    // endpoint's name would be the host's); gone when the process is.
+                    rabbit.ReceiveEndpoint($"{serviceName}-instance-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}", endpoint =>
                     {
+                        endpoint.Durable = false;
+                        endpoint.AutoDelete = true;
+                        endpoint.QueueExpiration = TimeSpan.FromMinutes(1);
+                        endpoint.PublishFaults = false;
                         foreach (var consumer in instanceConsumers)
                         {
                             endpoint.ConfigureConsumer(context, consumer);
@@ -77,7 +91,6 @@ public static class Bus
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = false);
 
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
-        builder.Services.AddOptions<AuditStreamOptions>().BindConfiguration("Audit:Stream");
         builder.Services.AddSingleton(new RepeatedRefusals(TimeProvider.System,
             builder.Configuration.GetValue("Audit:RepeatWindow", TimeSpan.FromMinutes(1))));
         builder.Services.AddSingleton<IAuditSink>(sp => new OutboxAuditSink(

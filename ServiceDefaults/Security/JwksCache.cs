@@ -123,7 +123,7 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     /// <summary>Registers the cache, its HTTP client to the token service and nothing else.</summary>
     public static IServiceCollection AddJwksCache(IServiceCollection services)
     {
-        services.AddHttpClient(HttpClientName, c => c.BaseAddress = new Uri("http://token"));
+        InternalTls.AddHttpClientFor(services, HttpClientName, ServiceNames.Token);
         services.AddSingleton<JwksCache>();
         return services;
     }

@@ -42,7 +42,6 @@ public static class Comparison
             var token = (await api.ClientCredentialsAsync(clientId, secret)).AccessToken!;
             await using var peer = await OidcProviderPeer.StartAsync(root);
             var tableApi = system.App.GetEndpoint("table-api", "http");
-            var internalKey = await system.ParameterAsync("internal-key");
 
             var ours = Token(new Uri(system.EdgeUrl, "/oauth/token"), clientId, secret, "grant_type=client_credentials");
             var theirs = Token(new Uri(peer.Url, "/token"), OidcProviderPeer.ClientId, OidcProviderPeer.ClientSecret, "grant_type=client_credentials");
@@ -50,7 +49,7 @@ public static class Comparison
             {
                 ("introspection", Token(new Uri(system.EdgeUrl, "/oauth/introspect"), clientId, secret, "token=" + token)),
                 ("API call through the edge", Get(new Uri(system.EdgeUrl, "/api/now/identity"), ("Authorization", "Bearer " + token))),
-                ("API call direct (no edge)", Get(new Uri(tableApi, "/api/now/identity"), ("Authorization", "Bearer " + token), (InternalKey.EdgeHeader, internalKey))),
+                ("API call direct (no edge)", Get(new Uri(tableApi, "/api/now/identity"), ("Authorization", "Bearer " + token))),
             };
 
             var pids = await ServicePidsAsync(system);

@@ -23,9 +23,9 @@ public static class AuthorizeServices
         builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(ClientChangedConsumer), typeof(ScopeChangedConsumer), typeof(JwksRotatedConsumer)]);
         var services = builder.Services;
         services.AddInternalGrpcServer();
-        services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
-        services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
-        services.AddInternalGrpcClient<TokenIssuerClient>("token");
+        services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
+        services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
+        services.AddInternalGrpcClient<TokenIssuerClient>(ServiceNames.Token);
         services.AddSharedDataProtection(builder.Configuration);
         services.AddAntiforgery(o =>
         {

@@ -13,9 +13,9 @@ public static class ClientRegistryServices
     {
         builder.AddOAuthService("clientregistrydb", typeof(ClientRegistryServices).Assembly);
         builder.Services.AddInternalGrpcServer();
-        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
-        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
-        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
         builder.Services.AddSingleton<SharedKeyProtector>();

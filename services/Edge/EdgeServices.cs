@@ -19,11 +19,11 @@ public static class EdgeServices
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
             [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(FederationChangedConsumer),
                 typeof(JwksRotatedConsumer), typeof(CorsOriginsChangedConsumer)]);
-        builder.Services.AddEdgeRoutes().AddTransforms(CorsGate.DropUpstreamHeaders);
-        builder.Services.AddInternalGrpcClient<TokenIssuerClient>("token");
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
-        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
-        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
+        builder.Services.AddEdgeRoutes(new InternalTls(builder.Configuration)).AddTransforms(CorsGate.DropUpstreamHeaders);
+        builder.Services.AddInternalGrpcClient<TokenIssuerClient>(ServiceNames.Token);
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         JwksCache.AddJwksCache(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
@@ -34,6 +34,7 @@ public static class EdgeServices
         builder.Services.AddSingleton<ApiPolicySnapshot>();
         builder.Services.AddSingleton<CorsOrigins>();
         builder.Services.AddSingleton<FederatedTokens>();
+        builder.Services.AddSingleton(sp => new IdentityAssertionSigner(sp.GetRequiredService<ServiceTokenSigner>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<RevocationSnapshot>();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
         builder.Services.AddSingleton<RateLimits>();

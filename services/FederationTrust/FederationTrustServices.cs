@@ -15,9 +15,9 @@ public static class FederationTrustServices
     {
         builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, [typeof(TrustChangedConsumer)]);
         builder.Services.AddInternalGrpcServer();
-        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
-        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
         builder.Services.AddSingleton(TimeProvider.System);
         RemoteKeySets.AddRemoteKeySets(builder.Services);
         builder.Services.AddSingleton<TrustStore>();

@@ -14,7 +14,7 @@ public static class ScopePolicyServices
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddSingleton<ScopeStore>();
         builder.Services.AddSingleton<PolicyStore>();
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
         return builder;
     }
 

@@ -26,10 +26,10 @@ public static class TokenServices
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
             [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer), typeof(ScopeChangedConsumer)], [typeof(GrantWithdrawnConsumer), typeof(TokensCutOffConsumer), typeof(PasswordChangedConsumer)]);
         builder.Services.AddInternalGrpcServer();
-        builder.Services.AddInternalGrpcClient<ScopePolicyClient>("scope-policy");
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>("client-registry");
-        builder.Services.AddInternalGrpcClient<DirectoryClient>("authorize");
-        builder.Services.AddInternalGrpcClient<FederationTrustClient>("federation-trust");
+        builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
+        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
         {
             o.ValueCountLimit = 64;

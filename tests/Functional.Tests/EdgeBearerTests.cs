@@ -54,14 +54,41 @@ public sealed class EdgeBearerTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task TheSampleApiIsNotReachableExceptThroughTheEdge()
+    public async Task TheSampleApiReachedDirectlyBelievesOnlyTheTokenNeverForgedIdentityHeadersOrAssertions()
     {
+        // The API holds no internal credential, so it cannot tell the edge's requests from others:
+        // it validates the token itself and takes the caller's identity from it alone.
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
         var token = (await _api.ClientCredentialsAsync(clientId, secret)).AccessToken;
         using var direct = new HttpClient { BaseAddress = system.App.GetEndpoint("table-api", "http") };
-        using var request = new HttpRequestMessage(HttpMethod.Get, Api);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await direct.SendAsync(request)).StatusCode);
+        async Task<HttpResponseMessage> IdentityAsync(string? bearer, params (string Name, string Value)[] headers)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/now/identity");
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            }
+
+            foreach (var (name, value) in headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            return await direct.SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IdentityAsync(null, ("X-OAuthAspire-Subject", "admin"), ("X-OAuthAspire-Client", "admin"))).StatusCode);
+        var forged = await IdentityAsync(token, ("X-OAuthAspire-Subject", "admin"), ("X-OAuthAspire-User", "admin"),
+            ("X-OAuthAspire-Client", "someone-else"), ("X-OAuthAspire-Roles", "admin"), ("X-OAuthAspire-Trust", "any"));
+        Assert.Equal(HttpStatusCode.OK, forged.StatusCode);
+        var identity = await _api.ReadAsync(forged);
+        Assert.Equal(clientId, identity.GetProperty("clientId").GetString());
+        Assert.Equal(clientId, identity.GetProperty("subject").GetString());
+        Assert.Empty(identity.GetProperty("roles").EnumerateArray());
+
+        // An identity assertion the edge did not sign is refused, whatever token comes with it.
+        var assertion = InternalCalls.Mint(InternalCalls.NewKey(), "edge", system.Issuer + "/api", type: "oauthaspire-identity+jwt");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IdentityAsync(token, ("X-OAuthAspire-Assertion", assertion))).StatusCode);
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class LoginEnumerationTests(SystemFixture system)
         var (clientId, _) = await _api.CreateWebClientAsync([Redirect], ["useraccount"]);
         var (userName, _, _) = await _api.CreateSignInUserAsync();
         var unknown = TestApi.Unique("nobody");
-        var names = new KeyedHash(new InternalKey(await system.ParameterAsync("internal-key")), KeyedHash.LoginFailurePurpose);
+        var names = new KeyedHash(await system.ParameterAsync("user-name-hash-key"), KeyedHash.LoginFailurePurpose);
         await using var db = await system.DatabaseAsync("authorizedb");
 
         async Task<(int Failures, bool Locked)> CountedAsync(string name)

@@ -47,7 +47,7 @@ public sealed class RateLimitTests(SystemFixture system)
         Assert.NotEqual(HttpStatusCode.TooManyRequests, bystander.StatusCode);
 
         // The typed name is recorded only as a keyed hash: it may be no account, or a password typed in the wrong field.
-        var hashed = new KeyedHash(new InternalKey(await system.ParameterAsync("internal-key")), KeyedHash.RateLimitedUserPurpose)
+        var hashed = new KeyedHash(await system.ParameterAsync("user-name-hash-key"), KeyedHash.RateLimitedUserPurpose)
             .HexOf(victim.ToLowerInvariant());
         bool Audited(JsonElement e) => e.GetProperty("type").GetString() == "RateLimited" && e.GetProperty("key").GetString() == hashed;
         await reader.ReadUntilAsync(entries => entries.Any(e => Audited(e.Event)), TimeSpan.FromSeconds(15));

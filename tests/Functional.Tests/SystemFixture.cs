@@ -50,6 +50,9 @@ public class SystemFixture : IAsyncLifetime
 
     public HttpClient Edge { get; private set; } = null!;
 
+    /// <summary>A second key for the edge, trusted by every service beside its current one (a rotation under way).</summary>
+    public static readonly string NextEdgeKey = InternalCalls.NewKey();
+
     public virtual async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -82,6 +85,8 @@ public class SystemFixture : IAsyncLifetime
             "--RateLimits:ApiPerAddress:Permits=3000",
             "--RateLimits:AuthorizePerAddress:Permits=2000",
             "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
+            // A rotation of the edge's key under way: its next key is trusted already (ServiceIdentityTests).
+            $"--Parameters:service-key-edge-next={NextEdgeKey}",
             .. ExtraArguments,
         ], timeout.Token);
         Telemetry = await TelemetrySink.StartAsync();
@@ -182,6 +187,19 @@ public class SystemFixture : IAsyncLifetime
             },
         };
         return new HttpClient(handler) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The environment a running resource's process actually has (one replica's, if several).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ProcessEnvironmentAsync(string resource)
+    {
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        var running = await notifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running
+            && e.Snapshot.Properties.Any(p => p.Name == "executable.pid" && p.Value is not null));
+        var pid = running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString();
+        return (await File.ReadAllTextAsync($"/proc/{pid}/environ"))
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2))
+            .ToDictionary(v => v[0], v => v.Length > 1 ? v[1] : "", StringComparer.Ordinal);
     }
 
     public async Task<NpgsqlDataSource> DatabaseAsync(string connectionName) =>

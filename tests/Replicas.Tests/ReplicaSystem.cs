@@ -1,12 +1,11 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using OAuthAspire.Functional.Tests;
-using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Replicas.Tests;
 
 /// <summary>One running replica: its process and its own HTTP address (behind Aspire's proxy, which balances between replicas).</summary>
-public sealed record Replica(string Id, int Pid, Uri Http);
+public sealed record Replica(string Service, string Id, int Pid, Uri Http);
 
 /// <summary>The whole system with two replicas of every service, started once for this assembly.</summary>
 public sealed class ReplicaSystem : SystemFixture
@@ -80,7 +79,7 @@ public sealed class ReplicaSystem : SystemFixture
             // Aspire hands each replica its own port through Kestrel's configuration.
             var http = File.ReadAllText($"/proc/{pid}/environ").Split('\0')
                 .Single(v => v.StartsWith("Kestrel__Endpoints__http__Url=", StringComparison.Ordinal)).Split('=', 2)[1];
-            replicas.Add(new Replica(id, pid, new Uri(http)));
+            replicas.Add(new Replica(service, id, pid, new Uri(http)));
         }
 
         Assert.Equal(Count, replicas.Count);
@@ -90,11 +89,24 @@ public sealed class ReplicaSystem : SystemFixture
     /// <summary>A client of one replica of a service behind the edge, sending what the edge sends.</summary>
     public async Task<HttpClient> BehindEdgeAsync(Replica replica)
     {
-        var client = new HttpClient { BaseAddress = replica.Http, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Add(InternalKey.EdgeHeader, await ParameterAsync("internal-key"));
+        var client = new HttpClient(new EdgeProof(await ParameterAsync("service-key-edge"), replica.Service) { InnerHandler = new HttpClientHandler() })
+        {
+            BaseAddress = replica.Http,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         client.DefaultRequestHeaders.Add("X-Forwarded-For", "127.0.0.1");
         client.DefaultRequestHeaders.Add("X-Forwarded-Proto", "http");
         return client;
+    }
+
+    /// <summary>Each request carries a fresh service token of the edge's, for this service, as the edge's own requests do.</summary>
+    private sealed class EdgeProof(string edgeKey, string service) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add(InternalCalls.EdgeHeader, InternalCalls.Mint(edgeKey, "edge", service));
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
 

@@ -1,21 +1,39 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ServiceDefaults.Tests;
 
+/// <summary>
+/// A service believes forwarded headers only from the edge: a service token of the edge (signed with
+/// the edge's key) addressed to this service. Anyone else's token, the edge's token for another
+/// service, or the edge's name on another key leaves the connection as it is.
+/// </summary>
 public class EdgeTrustTests
 {
-    private static readonly InternalKey Key = new("k3y-known-only-to-our-services");
+    private static readonly string EdgeKey = ServiceKeys.NewPrivateKey();
+    private static readonly string AuthorizeKey = ServiceKeys.NewPrivateKey();
 
-    private static DefaultHttpContext Request(string? edgeKey, string forwardedFor = "203.0.113.7", string proto = "https")
+    private readonly ManualClock _clock = new();
+
+    /// <summary>The token service, which trusts the edge and the authorize service.</summary>
+    private ServiceTokenVerifier Verifier() => ServiceIdentities.Verifier("token", _clock, ("edge", EdgeKey), ("authorize", AuthorizeKey));
+
+    private string EdgeTokenFor(string audience)
+    {
+        using var edge = ServiceIdentities.Signer("edge", EdgeKey, _clock);
+        return edge.TokenFor(audience);
+    }
+
+    private static DefaultHttpContext Request(string? proof, string forwardedFor = "203.0.113.7", string proto = "https")
     {
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Loopback;
         context.Request.Scheme = "http";
-        if (edgeKey is not null)
+        if (proof is not null)
         {
-            context.Request.Headers[InternalKey.EdgeHeader] = edgeKey;
+            context.Request.Headers[EdgeTrust.EdgeHeader] = proof;
         }
 
         context.Request.Headers["X-Forwarded-For"] = forwardedFor;
@@ -24,11 +42,11 @@ public class EdgeTrustTests
     }
 
     [Fact]
-    public void ForwardedAddressAndSchemeAreBelievedWithTheEdgeKey()
+    public async Task ForwardedAddressAndSchemeAreBelievedWithTheEdgesTokenForThisService()
     {
-        var context = Request(Key.Value);
+        var context = Request(EdgeTokenFor("token"));
 
-        EdgeTrust.Apply(context, Key);
+        await EdgeTrust.ApplyAsync(context, Verifier());
 
         Assert.Equal(IPAddress.Parse("203.0.113.7"), context.Connection.RemoteIpAddress);
         Assert.Equal("https", context.Request.Scheme);
@@ -36,15 +54,28 @@ public class EdgeTrustTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
+    [InlineData("none")]
+    [InlineData("empty")]
     [InlineData("guess")]
-    [InlineData("k3y-known-only-to-our-services ")]
-    public void ForwardedHeadersAreDroppedWithoutTheRightKey(string? presented)
+    [InlineData("another service's token")]
+    [InlineData("the edge's token for another service")]
+    [InlineData("the edge's name on another key")]
+    [InlineData("the edge's token twice")]
+    public async Task ForwardedHeadersAreDroppedWithoutTheRightKey(string presented)
     {
-        var context = Request(presented);
+        string? proof = presented switch
+        {
+            "none" => null,
+            "empty" => "",
+            "guess" => "k3y-known-only-to-our-services",
+            "another service's token" => ServiceIdentities.Mint(AuthorizeKey, "authorize", "token", _clock.Now),
+            "the edge's token for another service" => EdgeTokenFor("authorize"),
+            "the edge's name on another key" => ServiceIdentities.Mint(AuthorizeKey, "edge", "token", _clock.Now),
+            _ => EdgeTokenFor("token") + "," + EdgeTokenFor("token"),
+        };
+        var context = Request(proof);
 
-        EdgeTrust.Apply(context, Key);
+        await EdgeTrust.ApplyAsync(context, Verifier());
 
         Assert.Equal(IPAddress.Loopback, context.Connection.RemoteIpAddress);
         Assert.Equal("http", context.Request.Scheme);
@@ -52,30 +83,34 @@ public class EdgeTrustTests
         Assert.False(context.IsFromEdge());
     }
 
-    [Fact]
-    public void TheKeyHeaderNeverReachesTheApplication()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheProofNeverReachesTheApplication(bool valid)
     {
-        var context = Request(Key.Value);
+        var context = Request(valid ? EdgeTokenFor("token") : "forged");
 
-        EdgeTrust.Apply(context, Key);
+        await EdgeTrust.ApplyAsync(context, Verifier());
 
-        Assert.False(context.Request.Headers.ContainsKey(InternalKey.EdgeHeader));
+        Assert.False(context.Request.Headers.ContainsKey(EdgeTrust.EdgeHeader));
     }
 
     [Fact]
-    public void AnUnconfiguredKeyMatchesNothing()
+    public async Task AServiceWithoutAnIdentityBelievesNoProof()
     {
-        var empty = new InternalKey(null);
-        Assert.False(empty.Matches(""));
-        Assert.False(empty.Matches(null));
+        var context = Request(EdgeTokenFor("token"));
+
+        await EdgeTrust.ApplyAsync(context, ServiceIdentities.Verifier(null, _clock, ("edge", EdgeKey)));
+
+        Assert.False(context.IsFromEdge());
     }
 
     [Fact]
-    public void AMalformedForwardedAddressLeavesTheConnectionAddress()
+    public async Task AMalformedForwardedAddressLeavesTheConnectionAddress()
     {
-        var context = Request(Key.Value, forwardedFor: "203.0.113.7, 10.0.0.1");
+        var context = Request(EdgeTokenFor("token"), forwardedFor: "203.0.113.7, 10.0.0.1");
 
-        EdgeTrust.Apply(context, Key);
+        await EdgeTrust.ApplyAsync(context, Verifier());
 
         Assert.Equal(IPAddress.Loopback, context.Connection.RemoteIpAddress);
     }

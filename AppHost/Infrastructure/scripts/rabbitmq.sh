@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs RabbitMQ from the Debian package in the foreground, as an Aspire executable resource.
 # Inputs (environment): OAUTH_DATA_DIR, OAUTH_AMQP_PORT, OAUTH_DIST_PORT, OAUTH_EPMD_PORT,
-# OAUTH_RABBITMQ_USER, OAUTH_RABBITMQ_PASSWORD. epmd runs as its own resource on
-# OAUTH_EPMD_PORT, so nothing is left behind when the AppHost stops.
+# OAUTH_MANAGEMENT_PORT, OAUTH_RABBITMQ_USER, OAUTH_RABBITMQ_PASSWORD. epmd runs as its own
+# resource on OAUTH_EPMD_PORT, so nothing is left behind when the AppHost stops. The management
+# plugin (HTTP API on 127.0.0.1:OAUTH_MANAGEMENT_PORT) is how the AppHost creates the services'
+# logins; the administrator defined here is the only account with the administrator tag.
 set -euo pipefail
-: "${OAUTH_DATA_DIR:?}" "${OAUTH_AMQP_PORT:?}" "${OAUTH_DIST_PORT:?}" "${OAUTH_EPMD_PORT:?}"
+: "${OAUTH_DATA_DIR:?}" "${OAUTH_AMQP_PORT:?}" "${OAUTH_DIST_PORT:?}" "${OAUTH_EPMD_PORT:?}" "${OAUTH_MANAGEMENT_PORT:?}"
 : "${OAUTH_RABBITMQ_USER:?}" "${OAUTH_RABBITMQ_PASSWORD:?}"
 
 server=/usr/lib/rabbitmq/bin/rabbitmq-server
@@ -13,12 +15,14 @@ ctl=/usr/lib/rabbitmq/bin/rabbitmqctl
 
 r=$OAUTH_DATA_DIR/rabbitmq
 mkdir -p "$r/mnesia" "$r/log"
-[ -f "$r/enabled_plugins" ] || echo '[].' > "$r/enabled_plugins"
+echo '[rabbitmq_management].' > "$r/enabled_plugins"
 cat > "$r/rabbitmq.conf" <<CONF
 loopback_users = none
 log.console = true
 log.console.level = warning
 log.file = false
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $OAUTH_MANAGEMENT_PORT
 CONF
 
 export HOME=$r

@@ -11,13 +11,14 @@ namespace OAuthAspire.Authorize.Security;
 
 /// <summary>
 /// ASP.NET Core Data Protection keys (they protect antiforgery tokens) kept in PostgreSQL, so every
-/// replica accepts what another issued, and encrypted at rest under the internal key.
+/// replica accepts what another issued, and encrypted at rest under the key that encrypts keys at
+/// rest (<c>Keys:EncryptionKey</c>, as the token and client-registry services' keys are).
 /// </summary>
 public static class DataProtectionStore
 {
     public static IServiceCollection AddSharedDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var box = new SecretBox(configuration["Internal:Key"] ?? "", "oauthaspire data protection keys v1");
+        var box = new SecretBox(configuration["Keys:EncryptionKey"] ?? "", "oauthaspire data protection keys v1");
         services.AddDataProtection().SetApplicationName("oauthaspire-authorize");
         services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, db) =>
         {

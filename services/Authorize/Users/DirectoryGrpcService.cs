@@ -1,8 +1,10 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
+using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
+using OAuthAspire.ServiceDefaults.Grpc;
 
 namespace OAuthAspire.Authorize.Users;
 
@@ -10,9 +12,11 @@ namespace OAuthAspire.Authorize.Users;
 public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, Consents.ConsentStore consents, IAuditSink audit)
     : Contracts.Grpc.Directory.Directory.DirectoryBase
 {
+    [AllowedCallers(ServiceNames.Token)]
     public override async Task<UserReply> GetUser(GetUserRequest request, ServerCallContext context) =>
         await ReplyAsync(await users.FindAsync("sys_id", request.SysId, context.CancellationToken), context.CancellationToken);
 
+    [AllowedCallers(ServiceNames.ClientRegistry, ServiceNames.FederationTrust, ServiceNames.Token)]
     public override async Task<UserReply> FindUser(FindUserRequest request, ServerCallContext context)
     {
         if (!UserStore.Fields.Contains(request.Field))
@@ -23,6 +27,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
         return await ReplyAsync(await users.FindAsync(request.Field, request.Value, context.CancellationToken), context.CancellationToken);
     }
 
+    [AllowedCallers(ServiceNames.Token)]
     public override async Task<VerifyPasswordReply> VerifyPassword(VerifyPasswordRequest request, ServerCallContext context)
     {
         var check = await verifier.VerifyAsync(request.UserName, request.Password, context.CancellationToken);
@@ -52,6 +57,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
     }
 
     /// <summary>An active user with no password and no roles (automatic provisioning).</summary>
+    [AllowedCallers(ServiceNames.FederationTrust)]
     public override async Task<UserReply> CreateUser(CreateUserRequest request, ServerCallContext context)
     {
         var validation = UserRules.Check(new UserDto(null, request.UserName, NullIfEmpty(request.Email), request.FirstName, request.LastName, [], true, null), false);
@@ -78,6 +84,7 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
         return await ReplyAsync(user, context.CancellationToken);
     }
 
+    [AllowedCallers] // No service calls it: refused to every caller until one needs it.
     public override async Task<CheckConsentReply> CheckConsent(CheckConsentRequest request, ServerCallContext context) =>
         new() { Granted = await consents.CoversAsync(request.UserSysId, request.ClientId, request.Scopes, context.CancellationToken) };
 

@@ -1,6 +1,5 @@
 using Dapper;
 using Npgsql;
-using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.Authorize.Users;
@@ -11,9 +10,9 @@ namespace OAuthAspire.Authorize.Users;
 /// write (and lock the same way). Rows are keyed by a keyed hash of the lowercased name: a password
 /// typed into the user-name field is never stored.
 /// </summary>
-public sealed class LoginFailures(NpgsqlDataSource dataSource, InternalKey internalKey)
+public sealed class LoginFailures(NpgsqlDataSource dataSource, IConfiguration configuration)
 {
-    private readonly KeyedHash _names = new(internalKey, KeyedHash.LoginFailurePurpose);
+    private readonly KeyedHash _names = KeyedHash.FromConfiguration(configuration, KeyedHash.LoginFailurePurpose);
 
     /// <summary>The counter's key for a typed (or stored) user name; case does not matter, as for look-ups.</summary>
     public byte[] KeyOf(string userName) => _names.Of(userName.ToLowerInvariant());

@@ -1,6 +1,8 @@
 using Google.Protobuf;
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Grpc;
 
 namespace OAuthAspire.ClientRegistry.Clients;
 
@@ -8,6 +10,7 @@ namespace OAuthAspire.ClientRegistry.Clients;
 public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtector sharedKeys) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
 {
     /// <summary>The client's JWT verifier settings, shared key included (internal callers only: the token service).</summary>
+    [AllowedCallers(ServiceNames.Token)]
     public override async Task<GetVerifierKeysReply> GetVerifierKeys(GetVerifierKeysRequest request, ServerCallContext context)
     {
         var client = await store.FindAsync(request.ClientId, context.CancellationToken);
@@ -26,6 +29,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         };
     }
 
+    [AllowedCallers] // No service calls it: refused to every caller until one needs it.
     public override async Task<AuthenticateClientReply> AuthenticateClient(AuthenticateClientRequest request, ServerCallContext context)
     {
         var client = await store.FindAsync(request.ClientId, context.CancellationToken);
@@ -44,11 +48,13 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             : new AuthenticateClientReply { Ok = false, Failure = failure };
     }
 
+    [AllowedCallers(ServiceNames.Authorize, ServiceNames.Edge, ServiceNames.ScopePolicy, ServiceNames.Token)]
     public override async Task<ClientReply> GetClient(GetClientRequest request, ServerCallContext context) =>
         await store.FindAsync(request.ClientId, context.CancellationToken) is { } client
             ? new ClientReply { Found = true, Client = ToMessage(client) }
             : new ClientReply { Found = false };
 
+    [AllowedCallers(ServiceNames.ScopePolicy)]
     public override async Task<IsScopeInUseReply> IsScopeInUse(IsScopeInUseRequest request, ServerCallContext context)
     {
         var clients = await store.ClientsUsingScopeAsync(request.Scope, context.CancellationToken);
@@ -57,6 +63,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         return reply;
     }
 
+    [AllowedCallers(ServiceNames.FederationTrust)]
     public override async Task<IsTrustInUseReply> IsTrustInUse(IsTrustInUseRequest request, ServerCallContext context)
     {
         var clients = await store.ClientsBoundToTrustAsync(request.Trust, context.CancellationToken);
@@ -66,6 +73,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
     }
 
     /// <summary>The union of active clients' origins: a preflight names no client, so the edge decides from all of them.</summary>
+    [AllowedCallers(ServiceNames.Edge)]
     public override async Task<ListAllowedOriginsReply> ListAllowedOrigins(ListAllowedOriginsRequest request, ServerCallContext context)
     {
         var reply = new ListAllowedOriginsReply();

@@ -1,4 +1,6 @@
+using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -17,14 +19,14 @@ public static class EdgeRoutes
     /// <summary>Each service with its paths and, when below the edge's own, the largest body it reads.</summary>
     private static readonly (string Service, long? BodyLimit, string[] Paths)[] Table =
     [
-        ("authorize", SmallBodyLimit, ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
+        (ServiceNames.Authorize, SmallBodyLimit, ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
             "/oauth/logout/{**rest}", "/oauth/assets/{**rest}", "/api/admin/users/{**rest}"]),
-        ("token", SmallBodyLimit, ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
+        (ServiceNames.Token, SmallBodyLimit, ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
             "/oauth/jwks", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
             "/api/admin/keys/{**rest}"]),
-        ("client-registry", null, ["/api/admin/clients/{**rest}"]),
-        ("federation-trust", null, ["/api/admin/trusts/{**rest}"]),
-        ("scope-policy", null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
+        (ServiceNames.ClientRegistry, null, ["/api/admin/clients/{**rest}"]),
+        (ServiceNames.FederationTrust, null, ["/api/admin/trusts/{**rest}"]),
+        (ServiceNames.ScopePolicy, null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
         // Everything else under /api: the protected REST APIs (the sample table API here).
         (ApiCluster, null, ["/api/{**rest}"]),
     ];
@@ -46,7 +48,8 @@ public static class EdgeRoutes
     /// <summary>True when an admin path belongs to one of the admin APIs (anything else is a 404, never the sample API).</summary>
     public static bool IsAdminRoute(PathString path) => AdminPrefixes.Any(prefix => path.StartsWithSegments(prefix));
 
-    public static IReverseProxyBuilder AddEdgeRoutes(this IServiceCollection services)
+    /// <param name="internalTls">With internal TLS on, our services are reached on their "https" endpoint.</param>
+    public static IReverseProxyBuilder AddEdgeRoutes(this IServiceCollection services, InternalTls internalTls)
     {
         var routes = Table
             .SelectMany(entry => entry.Paths.Select((path, i) => new RouteConfig
@@ -64,7 +67,10 @@ public static class EdgeRoutes
                 ClusterId = entry.Service,
                 Destinations = new Dictionary<string, DestinationConfig>
                 {
-                    ["primary"] = new() { Address = $"http://{entry.Service}" },
+                    ["primary"] = new()
+                    {
+                        Address = internalTls.Enabled && entry.Service != ApiCluster ? $"https://_https.{entry.Service}" : $"http://{entry.Service}",
+                    },
                 },
             })
             .ToArray();
@@ -75,17 +81,34 @@ public static class EdgeRoutes
             .AddServiceDiscoveryDestinationResolver()
             .AddTransforms(context =>
             {
-                // What the edge saw, never what the caller claims; and the key that lets the
-                // service believe it.
+                // What the edge saw, never what the caller claims.
                 context.UseDefaultForwarders = false;
                 context.AddXForwardedFor(action: ForwardedTransformActions.Set);
                 context.AddXForwardedProto(action: ForwardedTransformActions.Set);
                 context.AddXForwardedHost(action: ForwardedTransformActions.Set);
-                var key = context.Services.GetRequiredService<InternalKey>();
-                context.AddRequestHeader(InternalKey.EdgeHeader, key.Value, append: false);
-                if (context.Cluster?.ClusterId == ApiCluster)
+                var cluster = context.Cluster?.ClusterId;
+                if (cluster is null || cluster == ApiCluster)
                 {
-                    ApiIsolation.Apply(context);
+                    // The APIs are outside the trust boundary: no credential of ours goes to them,
+                    // nor one a caller slipped in.
+                    context.AddRequestHeaderRemove(EdgeTrust.EdgeHeader);
+                    if (cluster == ApiCluster)
+                    {
+                        ApiIsolation.Apply(context);
+                    }
+                }
+                else
+                {
+                    // The proof that lets the service believe the above: the edge's own service
+                    // token for that service alone (the cluster is named after it).
+                    var signer = context.Services.GetRequiredService<ServiceTokenSigner>();
+                    string audience = cluster;
+                    context.AddRequestTransform(transform =>
+                    {
+                        RequestTransform.RemoveHeader(transform, EdgeTrust.EdgeHeader);
+                        RequestTransform.AddHeader(transform, EdgeTrust.EdgeHeader, signer.TokenFor(audience));
+                        return ValueTask.CompletedTask;
+                    });
                 }
             });
     }

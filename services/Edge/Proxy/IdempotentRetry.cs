@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults.Security;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OAuthAspire.Edge.Proxy;
@@ -8,8 +9,18 @@ namespace OAuthAspire.Edge.Proxy;
 /// reaches another replica, so a replica dying mid-request costs the caller nothing. Requests with
 /// a body are never retried: the service may have acted on them.
 /// </summary>
-public sealed class RetryingForwarderHttpClientFactory : ForwarderHttpClientFactory
+public sealed class RetryingForwarderHttpClientFactory(InternalTls internalTls) : ForwarderHttpClientFactory
 {
+    /// <summary>With internal TLS, our services' certificates are checked against the internal authority alone.</summary>
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        if (context.ClusterId != EdgeRoutes.ApiCluster)
+        {
+            internalTls.Configure(handler);
+        }
+    }
+
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
         new IdempotentRetryHandler(base.WrapHandler(context, handler));
 }

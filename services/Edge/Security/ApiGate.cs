@@ -25,11 +25,12 @@ namespace OAuthAspire.Edge.Security;
 /// (the token's, within the client's current allowed scopes and the active scopes) must satisfy
 /// <c>/api/admin/**</c>'s own rule (<c>admin.api</c> and an admin role) or the API's scope policy.
 /// Admitted requests go on with the verified identity in headers, after any such header from
-/// outside was removed.
+/// outside was removed; a trusted provider's caller also with the edge's signed assertion of it
+/// (<see cref="IdentityAssertion"/>), the only form of it the APIs believe.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCache jwks, ValidatedTokens validated, TimeProvider time,
     RevocationList revocations, CutOffs cutOffs, ClientStatus clients, ApiPolicySnapshot policies, FederatedTokens federated, RateLimits limits, IAuditSink audit,
-    ILogger<ApiGate> logger)
+    IdentityAssertionSigner assertions, ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();
@@ -184,7 +185,11 @@ public sealed class ApiGate(RequestDelegate next, EdgeSettings settings, JwksCac
         if (await DecideAsync(context, path, set, cached, started, scopes, new AuditActor(identity.UserSysId, identity.UserName, identity.ClientId))
             && !await OverLimitAsync(context, identity.ClientId, admin))
         {
-            new EdgeIdentity(identity.UserSysId, identity.UserName, identity.ClientId, scopes, identity.Roles, identity.Trust).WriteTo(context.Request.Headers);
+            var forwarded = new EdgeIdentity(identity.UserSysId, identity.UserName, identity.ClientId, scopes, identity.Roles, identity.Trust);
+            forwarded.WriteTo(context.Request.Headers);
+            // The API cannot check a provider's token, and holds no secret of ours to trust headers
+            // by: it checks this statement of the identity, signed with the edge's key, instead.
+            context.Request.Headers[IdentityAssertion.Header] = assertions.For(settings.Audience, forwarded);
             await next(context);
         }
     }

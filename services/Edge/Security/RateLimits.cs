@@ -63,11 +63,11 @@ public sealed class RateLimits : IDisposable
     private readonly ILogger<RateLimits> _logger;
     private readonly KeyedHash _userNames;
 
-    public RateLimits(IOptions<RateLimitOptions> options, IAuditSink audit, InternalKey internalKey, ILogger<RateLimits> logger)
+    public RateLimits(IOptions<RateLimitOptions> options, IAuditSink audit, IConfiguration configuration, ILogger<RateLimits> logger)
     {
         _audit = audit;
         _logger = logger;
-        _userNames = new KeyedHash(internalKey, KeyedHash.RateLimitedUserPurpose);
+        _userNames = KeyedHash.FromConfiguration(configuration, KeyedHash.RateLimitedUserPurpose);
         var o = options.Value;
         Add(nameof(o.TokenPerClient), o.TokenPerClient, o.Replicas);
         Add(nameof(o.TokenPerAddress), o.TokenPerAddress, o.Replicas);

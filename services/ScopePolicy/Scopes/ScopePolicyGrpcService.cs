@@ -3,7 +3,9 @@ using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Grpc;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
 namespace OAuthAspire.ScopePolicy.Scopes;
@@ -11,6 +13,7 @@ namespace OAuthAspire.ScopePolicy.Scopes;
 /// <summary>The ScopePolicy contract: scope listing and resolution, API policies and single API decisions.</summary>
 public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicyStore policies, IServiceProvider services) : Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyBase
 {
+    [AllowedCallers(ServiceNames.Edge)]
     public override async Task<ListApiPoliciesReply> ListApiPolicies(ListApiPoliciesRequest request, ServerCallContext context)
     {
         var reply = new ListApiPoliciesReply();
@@ -37,6 +40,7 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicySto
     /// ListApiPolicies, by the same rules): the scopes that count are the presented ones that are
     /// active and, when a client is named, still allowed to it.
     /// </summary>
+    [AllowedCallers] // No service calls it: refused to every caller until one needs it.
     public override async Task<AuthorizeApiRequestReply> AuthorizeApiRequest(AuthorizeApiRequestRequest request, ServerCallContext context)
     {
         var path = ApiPath.Canonicalize(request.Path, out var problem);
@@ -73,6 +77,7 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicySto
         return reply;
     }
 
+    [AllowedCallers(ServiceNames.Authorize, ServiceNames.ClientRegistry, ServiceNames.FederationTrust, ServiceNames.Token)]
     public override async Task<ListScopesReply> ListScopes(ListScopesRequest request, ServerCallContext context)
     {
         var rows = await scopes.ListAsync(request.IncludeInactive, context.CancellationToken);
@@ -82,6 +87,7 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicySto
     }
 
     /// <summary>Every requested scope must be allowed for the client and active; none requested means its defaults.</summary>
+    [AllowedCallers(ServiceNames.Authorize, ServiceNames.Token)]
     public override async Task<ResolveGrantedScopesReply> ResolveGrantedScopes(ResolveGrantedScopesRequest request, ServerCallContext context)
     {
         var active = (await scopes.ListAsync(includeInactive: false, context.CancellationToken)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);

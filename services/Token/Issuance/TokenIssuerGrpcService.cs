@@ -1,5 +1,7 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
+using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.Token.OpenIdConnect;
 
 namespace OAuthAspire.Token.Issuance;
@@ -9,9 +11,11 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
     public override Task<IssueImplicitTokensReply> IssueImplicitTokens(IssueImplicitTokensRequest request, ServerCallContext context) =>
         implicitTokens.IssueAsync(request, context.CancellationToken);
 
+    [AllowedCallers(ServiceNames.Authorize)]
     public override async Task<CreateAuthorizationCodeReply> CreateAuthorizationCode(CreateAuthorizationCodeRequest request, ServerCallContext context)
     {
         if (request.ClientId.Length == 0 || request.UserSysId.Length == 0 || request.RedirectUri.Length == 0)
@@ -24,6 +28,7 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     }
 
     /// <summary>Every revoked access token not yet expired: the edge's snapshot when it starts.</summary>
+    [AllowedCallers(ServiceNames.Edge)]
     public override async Task<ListRevocationsReply> ListRevocations(ListRevocationsRequest request, ServerCallContext context)
     {
         var reply = new ListRevocationsReply();

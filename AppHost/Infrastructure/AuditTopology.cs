@@ -1,0 +1,82 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using OAuthAspire.Contracts.Audit;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace OAuthAspire.AppHost.Infrastructure;
+
+/// <summary>Where auditors read: one RabbitMQ stream queue holding every audit event (AppHost configuration <c>Audit:Stream</c>).</summary>
+public sealed record AuditStreamSettings(string Name, string MaxAge, long MaxLengthBytes, long MaxSegmentSizeBytes)
+{
+    public static AuditStreamSettings From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Audit:Stream");
+        return new AuditStreamSettings(
+            section["Name"] is { Length: > 0 } name ? name : "oauthaspire.audit",
+            // Oldest data kept, in RabbitMQ's x-max-age units (Y, M, D, h, m, s).
+            section["MaxAge"] is { Length: > 0 } maxAge ? maxAge : "90D",
+            // Largest total size kept; retention drops whole segments, oldest first.
+            section.GetValue("MaxLengthBytes", 5L * 1024 * 1024 * 1024),
+            section.GetValue("MaxSegmentSizeBytes", 64L * 1024 * 1024));
+    }
+}
+
+/// <summary>
+/// Declares, as the broker's administrator, everything audit events travel through: a durable fanout
+/// exchange per event type (the one MassTransit publishes that type to), each bound to the
+/// <c>AuditEvent</c> exchange, which feeds the stream. The services' logins may use their own types'
+/// exchanges but can neither declare nor bind the <c>AuditEvent</c> exchange or the stream. Idempotent.
+/// </summary>
+internal static class AuditTopology
+{
+    /// <summary>MassTransit's exchange for a message type: its namespace, a colon, its name.</summary>
+    public static readonly string ExchangePrefix = typeof(AuditEvent).Namespace + ":";
+
+    public static readonly string BaseExchange = ExchangePrefix + nameof(AuditEvent);
+
+    public static async Task DeclareAsync(Uri broker, AuditStreamSettings stream, ILogger logger, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "oauthaspire-apphost-provisioning", AutomaticRecoveryEnabled = false };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            // The same declaration MassTransit makes for a message type's exchange (or it would fail on it).
+            await channel.ExchangeDeclareAsync(BaseExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        }
+
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(stream.Name, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "stream",
+                ["x-max-age"] = stream.MaxAge,
+                ["x-max-length-bytes"] = stream.MaxLengthBytes,
+                ["x-stream-max-segment-size-bytes"] = stream.MaxSegmentSizeBytes,
+            }, cancellationToken: cancellationToken);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 406)
+        {
+            // The stream exists with other retention: RabbitMQ never changes a queue's arguments in
+            // place (a policy can). It still receives every event, so go on.
+            logger.LogWarning("Audit stream {Stream} exists with different settings ({Reason}); keeping it as it is",
+                stream.Name, e.ShutdownReason.ReplyText);
+        }
+
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            await channel.QueueBindAsync(stream.Name, BaseExchange, "", cancellationToken: cancellationToken);
+            foreach (var type in AuditCatalog.Types.Keys.Order(StringComparer.Ordinal))
+            {
+                var exchange = ExchangePrefix + type;
+                await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+                await channel.ExchangeBindAsync(BaseExchange, exchange, "", cancellationToken: cancellationToken);
+            }
+        }
+
+        logger.LogInformation("Audit topology ready: {Count} event exchanges bound to {Exchange}, stream {Stream}",
+            AuditCatalog.Types.Count.ToString(CultureInfo.InvariantCulture), BaseExchange, stream.Name);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+
+namespace OAuthAspire.AppHost.Infrastructure;
+
+/// <summary>A RabbitMQ login's permissions on its virtual host: three anchored regular expressions.</summary>
+public sealed record BrokerPermission(string Configure, string Write, string Read);
+
+/// <summary>
+/// What each service's broker login may do. A service owns its MassTransit queues and endpoint
+/// exchanges (all named <c>&lt;service&gt;-…</c>); of the audit event exchanges it may declare and read
+/// those of the events it publishes or consumes, and write only those it publishes: a service cannot
+/// announce another's events (a client change every cache believes, say). No login may touch the
+/// <c>AuditEvent</c> exchange or the stream: the AppHost declares them as the administrator.
+/// </summary>
+/// <remarks>
+/// Keep in step with the code, by event type:
+/// publishes = the events a service writes to its <c>IAuditSink</c> (<c>new XxxEvent(</c> in services/&lt;Service&gt;);
+/// consumes = its <c>IConsumer&lt;XxxEvent&gt;</c> registered in AddOAuthService (services/&lt;Service&gt;/&lt;Service&gt;Services.cs,
+/// ServiceDefaults' JwksRotatedConsumer included). ServiceDefaults writes <c>RefusalsRepeated</c> and
+/// <c>InternalCallRefused</c> for every service.
+/// </remarks>
+public static class BrokerPermissions
+{
+    /// <summary>Written by ServiceDefaults in every service (RepeatedRefusals, the internal call guard).</summary>
+    private static readonly string[] Everyone = ["InternalCallRefused", "RefusalsRepeated"];
+
+    private static readonly Dictionary<string, EventUse> Events = new(StringComparer.Ordinal)
+    {
+        // ApiGate, RateLimits | RevocationList, ClientStatus, CorsOrigins, ApiPolicySnapshot, FederatedTokens, JwksCache
+        ["edge"] = new(
+            ["AdminAccessRefused", "ApiAccessDenied", "RateLimited"],
+            ["TokenRevoked", "TokensCutOff", "ClientCreated", "ClientUpdated", "ClientDeleted",
+             "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted",
+             "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
+             "SigningKeyRotated", "SigningKeyRevoked"]),
+        // Login, consent, logout, authorization, users (and the Directory's CreateUser) | ClientProfiles, ScopeCatalog, JwksCache
+        ["authorize"] = new(
+            ["LoginSucceeded", "LoginFailed", "AccountLocked", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused",
+             "SessionEnded", "TokensCutOff", "UserCreated", "UserUpdated", "UserDeleted"],
+            ["ClientCreated", "ClientUpdated", "ClientDeleted", "ScopeCreated", "ScopeUpdated", "ScopeDeleted",
+             "SigningKeyRotated", "SigningKeyRevoked"]),
+        // Issuance, grants, revocation, keys | ClientDirectory, UserDirectory, KeyMaintenance, ScopeResolver,
+        // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
+        ["token"] = new(
+            ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
+             "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
+             "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
+             "JwtBearerTokenIssued", "ClientAssertionRefused"],
+            ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
+             "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ConsentRevoked", "TokensCutOff"]),
+        // ClientAdminEndpoints | nothing
+        ["client-registry"] = new(
+            ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff"],
+            []),
+        // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog
+        ["federation-trust"] = new(
+            ["TrustCreated", "TrustUpdated", "TrustDeleted", "ExternalTokenAccepted", "ExternalTokenRefused",
+             "ExternalSubjectLinked", "ExternalSubjectUnlinked", "UserAutoCreated"],
+            ["TrustCreated", "TrustUpdated", "TrustDeleted"]),
+        // ScopeAdminEndpoints, PolicyAdminEndpoints | nothing
+        ["scope-policy"] = new(
+            ["ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted"],
+            []),
+    };
+
+    /// <summary>The audit event types a service publishes (its own and those every service writes).</summary>
+    public static IReadOnlyList<string> PublishedBy(string service) => [.. Events[service].Publishes.Concat(Everyone).Distinct().Order(StringComparer.Ordinal)];
+
+    public static IReadOnlyList<string> ConsumedBy(string service) => [.. Events[service].Consumes.Distinct().Order(StringComparer.Ordinal)];
+
+    public static BrokerPermission For(string service)
+    {
+        if (!Events.ContainsKey(service))
+        {
+            throw new ArgumentException($"No broker permissions are defined for '{service}'.", nameof(service));
+        }
+
+        var published = PublishedBy(service);
+        var used = published.Concat(ConsumedBy(service)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var own = Regex.Escape(service) + "-.*";
+        return new BrokerPermission(Pattern(own, used), Pattern(own, published), Pattern(own, used));
+    }
+
+    /// <summary>The read-only auditor: reads the stream, declares and writes nothing.</summary>
+    public static BrokerPermission Auditor(string stream) => new("^$", "^$", $"^{Regex.Escape(stream)}$");
+
+    private sealed record EventUse(string[] Publishes, string[] Consumes);
+
+    private static string Pattern(string own, IEnumerable<string> eventTypes) =>
+        $"^({own}|{Regex.Escape(AuditTopology.ExchangePrefix)}({string.Join('|', eventTypes.Select(Regex.Escape))}))$";
+}

@@ -1,0 +1,18 @@
+namespace OAuthAspire.ServiceDefaults;
+
+/// <summary>
+/// The services' names: their Aspire resource names, the names service discovery resolves, and the
+/// identities their service tokens carry (<c>iss</c> of a caller, <c>aud</c> of a callee).
+/// </summary>
+public static class ServiceNames
+{
+    public const string Edge = "edge";
+    public const string Authorize = "authorize";
+    public const string Token = "token";
+    public const string ClientRegistry = "client-registry";
+    public const string FederationTrust = "federation-trust";
+    public const string ScopePolicy = "scope-policy";
+
+    /// <summary>Every service that holds an identity (the sample API holds none).</summary>
+    public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy];
+}
