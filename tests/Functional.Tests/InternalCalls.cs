@@ -86,29 +86,8 @@ public static class InternalCalls
     }
 
     /// <summary>A channel to <paramref name="address"/> whose connections come from <paramref name="localAddress"/> (a loopback address of the test's own).</summary>
-    public static GrpcChannel ChannelFrom(Uri address, string localAddress)
-    {
-        var local = System.Net.IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new System.Net.IPEndPoint(local, 0));
-                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
-                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
+    public static GrpcChannel ChannelFrom(Uri address, string localAddress) =>
+        GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = SystemFixture.HandlerFrom(localAddress), DisposeHttpClient = true });
 
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(b => b, b => b);
 

@@ -163,10 +163,14 @@ public class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>A client of the edge whose connections come from another loopback address (its own rate-limit partition).</summary>
-    public HttpClient EdgeFrom(string localAddress, bool followRedirects = true)
+    public HttpClient EdgeFrom(string localAddress, bool followRedirects = true) =>
+        new(HandlerFrom(localAddress, followRedirects)) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A handler whose connections (to loopback) come from another loopback address.</summary>
+    public static SocketsHttpHandler HandlerFrom(string localAddress, bool followRedirects = true)
     {
         var local = System.Net.IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             AllowAutoRedirect = followRedirects,
             UseCookies = false,
@@ -186,7 +190,6 @@ public class SystemFixture : IAsyncLifetime
                 }
             },
         };
-        return new HttpClient(handler) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>The environment a running resource's process actually has (one replica's, if several).</summary>
