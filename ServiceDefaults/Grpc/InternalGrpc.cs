@@ -43,12 +43,7 @@ public static class InternalGrpc
     public static IHttpClientBuilder AddInternalGrpcClient<TClient>(this IServiceCollection services, string serviceName)
         where TClient : class =>
         services.AddGrpcClient<TClient>((sp, o) => o.Address = new Uri($"{sp.GetRequiredService<InternalTls>().Scheme}://_grpc.{serviceName}"))
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var handler = new SocketsHttpHandler();
-                sp.GetRequiredService<InternalTls>().Configure(handler);
-                return handler;
-            })
+            .ConfigurePrimaryHttpMessageHandler(InternalTls.PrimaryHandler)
             .AddInterceptor(sp => new ServiceTokenClientInterceptor(
                 sp.GetService<ServiceTokenSigner>()
                     ?? throw new InvalidOperationException($"{ServiceIdentityOptions.Section}:PrivateKey is required to call {serviceName}."),

@@ -45,16 +45,21 @@ public sealed class InternalTls
         }
     }
 
-    /// <summary>A named HTTP client for another of our services: its "https" endpoint trusting the internal authority alone, or plain "http" without internal TLS.</summary>
+    /// <summary>Where callers reach <paramref name="service"/>'s HTTP: its "https" endpoint, or plain "http" without internal TLS.</summary>
+    public string AddressOf(string service) => Enabled ? $"https://_https.{service}" : $"http://{service}";
+
+    /// <summary>The primary handler of every client of our services: trusting the internal authority alone when it is on.</summary>
+    public static SocketsHttpHandler PrimaryHandler(IServiceProvider services)
+    {
+        var handler = new SocketsHttpHandler();
+        services.GetRequiredService<InternalTls>().Configure(handler);
+        return handler;
+    }
+
+    /// <summary>A named HTTP client for another of our services (<see cref="AddressOf"/>).</summary>
     public static IHttpClientBuilder AddHttpClientFor(IServiceCollection services, string name, string service) =>
-        services.AddHttpClient(name, (sp, client) =>
-                client.BaseAddress = new Uri(sp.GetRequiredService<InternalTls>().Enabled ? $"https://_https.{service}" : $"http://{service}"))
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var handler = new SocketsHttpHandler();
-                sp.GetRequiredService<InternalTls>().Configure(handler);
-                return handler;
-            });
+        services.AddHttpClient(name, (sp, client) => client.BaseAddress = new Uri(sp.GetRequiredService<InternalTls>().AddressOf(service)))
+            .ConfigurePrimaryHttpMessageHandler(PrimaryHandler);
 
     /// <summary>The host name must match, and the chain must end at the internal authority.</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

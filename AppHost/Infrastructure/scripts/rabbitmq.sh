@@ -34,6 +34,8 @@ export ERL_EPMD_PORT=$OAUTH_EPMD_PORT
 export ERL_EPMD_ADDRESS=127.0.0.1
 export RABBITMQ_MNESIA_BASE=$r/mnesia
 export RABBITMQ_LOG_BASE=$r/log
+# Crash dumps of the server or rabbitmqctl land with the logs, not in the working directory (the repo).
+export ERL_CRASH_DUMP=$r/log/erl_crash.dump
 export RABBITMQ_CONFIG_FILE=$r/rabbitmq.conf
 export RABBITMQ_ENABLED_PLUGINS_FILE=$r/enabled_plugins
 export RABBITMQ_DEFAULT_USER=$OAUTH_RABBITMQ_USER

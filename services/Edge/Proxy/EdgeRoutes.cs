@@ -69,7 +69,7 @@ public static class EdgeRoutes
                 {
                     ["primary"] = new()
                     {
-                        Address = internalTls.Enabled && entry.Service != ApiCluster ? $"https://_https.{entry.Service}" : $"http://{entry.Service}",
+                        Address = entry.Service == ApiCluster ? $"http://{entry.Service}" : internalTls.AddressOf(entry.Service),
                     },
                 },
             })
