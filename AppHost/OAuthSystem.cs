@@ -2,14 +2,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OAuthAspire.AppHost.Infrastructure;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
 
 namespace OAuthAspire.AppHost;
 
 /// <summary>
 /// Adds OAuthAspire's services with what each needs: its own database login, its own broker
-/// login, the issuer and its service identity. Services wait only for their database and broker
-/// logins (provisioned by the AppHost), never for each other (their calls form cycles); calls
-/// between them retry until the callee listens.
+/// login, the issuer and its service identity. Each service waits for its database and broker
+/// logins (provisioned by the AppHost); which services wait for which others is Program.cs's
+/// choice (only edges that form no cycle); calls between them retry until the callee listens.
 /// </summary>
 public sealed class OAuthSystem
 {
@@ -43,7 +44,7 @@ public sealed class OAuthSystem
     {
         // Fixed by default (http://localhost:8080); 0 picks a free port (tests).
         var port = InfrastructureSettings.PortOrFree(_builder.Configuration.GetValue("Edge:Port", 8080));
-        var edge = AddService<Projects.Edge>("edge")
+        var edge = AddService<Projects.Edge>(ServiceNames.Edge)
             .WithEndpoint("http", e =>
             {
                 e.Port = port;
@@ -128,7 +129,7 @@ public sealed class OAuthSystem
         if (_internalTls is not null && !api)
         {
             service.WithEnvironment("InternalTls__Authority", _internalTls.AuthorityPem);
-            if (name != "edge")
+            if (name != ServiceNames.Edge)
             {
                 // Its gRPC endpoint and an "https" one for the edge's requests serve TLS under its own
                 // certificate; the plain "http" endpoint is left to health checks.

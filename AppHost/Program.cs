@@ -1,5 +1,6 @@
 using OAuthAspire.AppHost;
 using OAuthAspire.AppHost.Infrastructure;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -19,28 +20,38 @@ var sessionKeyEncryptionKey = system.Secret("session-key-encryption-key");
 
 var edge = system.AddEdge()
     .WithEnvironment("AuditHash__Key", userNameHashKey);
-var authorize = system.AddService<Projects.Authorize>("authorize")
-    .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
-    .WithEnvironment("AuditHash__Key", userNameHashKey)
+var authorize = system.AddService<Projects.Authorize>(ServiceNames.Authorize)
     // Encrypts the sign-in session's Data Protection keys at rest: the authorize service's alone.
     .WithEnvironment("Keys__EncryptionKey", sessionKeyEncryptionKey);
-var token = system.AddService<Projects.Token>("token")
+// The users: the first administrator, and the key of the failed-password counters' name hashes.
+var directory = system.AddService<Projects.Directory>(ServiceNames.Directory)
+    .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
+    .WithEnvironment("AuditHash__Key", userNameHashKey);
+var token = system.AddService<Projects.Token>(ServiceNames.Token)
     .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey);
-var clientRegistry = system.AddService<Projects.ClientRegistry>("client-registry")
+var clientRegistry = system.AddService<Projects.ClientRegistry>(ServiceNames.ClientRegistry)
     .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey)
     .WithEnvironment("Bootstrap__ClientId", bootstrapClientId)
     .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret);
-var federationTrust = system.AddService<Projects.FederationTrust>("federation-trust");
-var scopePolicy = system.AddService<Projects.ScopePolicy>("scope-policy");
-var tableApi = system.AddApi<Projects.TableApi>("table-api");
+var federationTrust = system.AddService<Projects.FederationTrust>(ServiceNames.FederationTrust);
+var scopePolicy = system.AddService<Projects.ScopePolicy>(ServiceNames.ScopePolicy);
+var tableApi = system.AddApi<Projects.TableApi>(ServiceNames.TableApi);
 
-// Who calls whom (service discovery only: WaitFor between services would deadlock on the cycles).
+// Who calls whom (service discovery), and who waits at start for whom to be healthy (WaitFor):
+// each service references exactly the services it calls and waits for each of them. The graph has
+// no cycle (scope-policy and directory call no one), so every start waits for its callees: scope-policy
+// and directory, federation-trust, client-registry, token, authorize, edge. The edge also proxies to
+// the sample API, which it does not wait for (a call to it while it is down is a 503).
 edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
-    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(tableApi);
-authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy);
-token.WithReference(authorize).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust);
-clientRegistry.WithReference(authorize).WithReference(scopePolicy).WithReference(federationTrust);
-federationTrust.WithReference(authorize).WithReference(scopePolicy).WithReference(clientRegistry);
-scopePolicy.WithReference(clientRegistry);
+    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(tableApi)
+    .WaitFor(authorize).WaitFor(token).WaitFor(clientRegistry).WaitFor(federationTrust).WaitFor(scopePolicy).WaitFor(directory);
+authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(directory)
+    .WaitFor(token).WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(directory);
+token.WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust).WithReference(directory)
+    .WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(federationTrust).WaitFor(directory);
+clientRegistry.WithReference(scopePolicy).WithReference(federationTrust).WithReference(directory)
+    .WaitFor(scopePolicy).WaitFor(federationTrust).WaitFor(directory);
+federationTrust.WithReference(scopePolicy).WithReference(directory)
+    .WaitFor(scopePolicy).WaitFor(directory);
 
 builder.Build().Run();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Aspire.Hosting.Publishing;
 using Microsoft.Extensions.Configuration;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
 
 namespace OAuthAspire.AppHost;
 
@@ -18,9 +19,6 @@ namespace OAuthAspire.AppHost;
 /// </remarks>
 public sealed class ServiceIdentities
 {
-    /// <summary>The services that hold an identity (a sample API holds none).</summary>
-    public static readonly IReadOnlyList<string> Names = ["edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy"];
-
     private readonly bool _publish;
     private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _privateKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _publishedPublicKeys = new(StringComparer.Ordinal);
@@ -29,7 +27,7 @@ public sealed class ServiceIdentities
     public ServiceIdentities(IDistributedApplicationBuilder builder)
     {
         _publish = builder.ExecutionContext.IsPublishMode;
-        foreach (var name in Names)
+        foreach (var name in ServiceNames.All)
         {
             if (_publish)
             {
@@ -54,19 +52,19 @@ public sealed class ServiceIdentities
     {
         if (!_privateKeys.TryGetValue(name, out var privateKey))
         {
-            throw new ArgumentException($"'{name}' holds no service identity; known: {string.Join(", ", Names)}.", nameof(name));
+            throw new ArgumentException($"'{name}' holds no service identity; known: {string.Join(", ", ServiceNames.All)}.", nameof(name));
         }
 
         service.WithEnvironment("ServiceIdentity__Name", name)
             .WithEnvironment("ServiceIdentity__PrivateKey", privateKey);
-        return Trust(service, Names);
+        return Trust(service, ServiceNames.All);
     }
 
     /// <summary>
     /// An API behind the edge: only the edge's public keys, to check the identity assertions the edge
     /// adds for tokens of trusted providers. No private key, no other secret.
     /// </summary>
-    public IResourceBuilder<ProjectResource> TrustEdge(IResourceBuilder<ProjectResource> api) => Trust(api, ["edge"]);
+    public IResourceBuilder<ProjectResource> TrustEdge(IResourceBuilder<ProjectResource> api) => Trust(api, [ServiceNames.Edge]);
 
     private IResourceBuilder<ProjectResource> Trust(IResourceBuilder<ProjectResource> service, IReadOnlyList<string> callers)
     {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OAuthAspire.Protocol;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Messaging;
@@ -16,19 +16,20 @@ namespace OAuthAspire.ServiceDefaults;
 public static class OAuthService
 {
     /// <summary>
-    /// Service defaults, the issuer, the service's own database (migrated from the embedded
+    /// Service defaults, the service's own database (migrated from the embedded
     /// <c>Migrations/*.sql</c> of <paramref name="serviceAssembly"/>), the bus and the audit outbox.
+    /// The issuer is not among them: the services that speak the protocol register it themselves,
+    /// so these host defaults never depend on the protocol core.
     /// </summary>
     /// <param name="instanceConsumers">Bus consumers each instance runs; <paramref name="sharedConsumers"/> run once per event
     /// (see <see cref="Bus.AddAuditedBus"/>).</param>
+    /// <param name="invalidations">What change events drop from the service's caches (see <see cref="InvalidateOn{TEvent}"/>).</param>
     public static TBuilder AddOAuthService<TBuilder>(this TBuilder builder, string connectionName, Assembly serviceAssembly,
-        Type[]? instanceConsumers = null, Type[]? sharedConsumers = null) where TBuilder : IHostApplicationBuilder
+        Type[]? instanceConsumers = null, Type[]? sharedConsumers = null, CacheInvalidation[]? invalidations = null) where TBuilder : IHostApplicationBuilder
     {
         builder.AddServiceDefaults();
-        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"],
-            allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.AddServiceDatabase(connectionName, serviceAssembly);
-        builder.AddAuditedBus(instanceConsumers ?? [], sharedConsumers ?? []);
+        builder.AddAuditedBus(instanceConsumers ?? [], sharedConsumers ?? [], invalidations);
         return builder;
     }
 

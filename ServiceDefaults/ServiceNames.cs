@@ -12,7 +12,11 @@ public static class ServiceNames
     public const string ClientRegistry = "client-registry";
     public const string FederationTrust = "federation-trust";
     public const string ScopePolicy = "scope-policy";
+    public const string Directory = "directory";
+
+    /// <summary>The sample protected API: a resource the edge routes to, outside the trust boundary (no identity).</summary>
+    public const string TableApi = "table-api";
 
     /// <summary>Every service that holds an identity (the sample API holds none).</summary>
-    public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy];
+    public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy, Directory];
 }

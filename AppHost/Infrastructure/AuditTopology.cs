@@ -14,7 +14,7 @@ public sealed record AuditStreamSettings(string Name, string MaxAge, long MaxLen
     {
         var section = configuration.GetSection("Audit:Stream");
         return new AuditStreamSettings(
-            section["Name"] is { Length: > 0 } name ? name : "oauthaspire.audit",
+            section["Name"] is { Length: > 0 } name ? name : AuditStream.StreamName,
             // Oldest data kept, in RabbitMQ's x-max-age units (Y, M, D, h, m, s).
             section["MaxAge"] is { Length: > 0 } maxAge ? maxAge : "90D",
             // Largest total size kept; retention drops whole segments, oldest first.
@@ -25,17 +25,12 @@ public sealed record AuditStreamSettings(string Name, string MaxAge, long MaxLen
 
 /// <summary>
 /// Declares, as the broker's administrator, everything audit events travel through: a durable fanout
-/// exchange per event type (the one MassTransit publishes that type to), each bound to the
-/// <c>AuditEvent</c> exchange, which feeds the stream. The services' logins may use their own types'
-/// exchanges but can neither declare nor bind the <c>AuditEvent</c> exchange or the stream. Idempotent.
+/// exchange per event type (the one MassTransit publishes that type to, named by <see cref="AuditStream"/>),
+/// each bound to <see cref="AuditStream.Exchange"/>, which feeds the stream. The services' logins may use
+/// their own types' exchanges but can neither declare nor bind that exchange or the stream. Idempotent.
 /// </summary>
 internal static class AuditTopology
 {
-    /// <summary>MassTransit's exchange for a message type: its namespace, a colon, its name.</summary>
-    public static readonly string ExchangePrefix = typeof(AuditEvent).Namespace + ":";
-
-    public static readonly string BaseExchange = ExchangePrefix + nameof(AuditEvent);
-
     public static async Task DeclareAsync(Uri broker, AuditStreamSettings stream, ILogger logger, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "oauthaspire-apphost-provisioning", AutomaticRecoveryEnabled = false };
@@ -43,7 +38,7 @@ internal static class AuditTopology
         await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
         {
             // The same declaration MassTransit makes for a message type's exchange (or it would fail on it).
-            await channel.ExchangeDeclareAsync(BaseExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.ExchangeDeclareAsync(AuditStream.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
         }
 
         try
@@ -67,16 +62,16 @@ internal static class AuditTopology
 
         await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
         {
-            await channel.QueueBindAsync(stream.Name, BaseExchange, "", cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(stream.Name, AuditStream.Exchange, "", cancellationToken: cancellationToken);
             foreach (var type in AuditCatalog.Types.Keys.Order(StringComparer.Ordinal))
             {
-                var exchange = ExchangePrefix + type;
+                var exchange = AuditStream.EventExchange(type);
                 await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-                await channel.ExchangeBindAsync(BaseExchange, exchange, "", cancellationToken: cancellationToken);
+                await channel.ExchangeBindAsync(AuditStream.Exchange, exchange, "", cancellationToken: cancellationToken);
             }
         }
 
         logger.LogInformation("Audit topology ready: {Count} event exchanges bound to {Exchange}, stream {Stream}",
-            AuditCatalog.Types.Count.ToString(CultureInfo.InvariantCulture), BaseExchange, stream.Name);
+            AuditCatalog.Types.Count.ToString(CultureInfo.InvariantCulture), AuditStream.Exchange, stream.Name);
     }
 }

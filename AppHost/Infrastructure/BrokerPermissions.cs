@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using OAuthAspire.Contracts.Audit;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
 
 namespace OAuthAspire.AppHost.Infrastructure;
 
@@ -10,13 +12,14 @@ public sealed record BrokerPermission(string Configure, string Write, string Rea
 /// exchanges (all named <c>&lt;service&gt;-…</c>); of the audit event exchanges it may declare and read
 /// those of the events it publishes or consumes, and write only those it publishes: a service cannot
 /// announce another's events (a client change every cache believes, say). No login may touch the
-/// <c>AuditEvent</c> exchange or the stream: the AppHost declares them as the administrator.
+/// exchange every event reaches (<see cref="AuditStream.Exchange"/>) or the stream: the AppHost declares them
+/// as the administrator. Event exchanges are named by <see cref="AuditStream.EventExchange"/>, never after .NET types.
 /// </summary>
 /// <remarks>
 /// Keep in step with the code, by event type:
 /// publishes = the events a service writes to its <c>IAuditSink</c> (<c>new XxxEvent(</c> in services/&lt;Service&gt;);
-/// consumes = its <c>IConsumer&lt;XxxEvent&gt;</c> registered in AddOAuthService (services/&lt;Service&gt;/&lt;Service&gt;Services.cs,
-/// ServiceDefaults' JwksRotatedConsumer included). ServiceDefaults writes <c>RefusalsRepeated</c> and
+/// consumes = its <c>IConsumer&lt;XxxEvent&gt;</c> and <c>InvalidateOn&lt;XxxEvent&gt;</c> cache rules registered in AddOAuthService
+/// (services/&lt;Service&gt;/&lt;Service&gt;Services.cs, ServiceDefaults' JwksRotatedConsumer included). ServiceDefaults writes <c>RefusalsRepeated</c> and
 /// <c>InternalCallRefused</c> for every service.
 /// </remarks>
 public static class BrokerPermissions
@@ -26,22 +29,26 @@ public static class BrokerPermissions
 
     private static readonly Dictionary<string, EventUse> Events = new(StringComparer.Ordinal)
     {
-        // ApiGate, RateLimits | RevocationList, ClientStatus, CorsOrigins, ApiPolicySnapshot, FederatedTokens, JwksCache
-        ["edge"] = new(
+        // ApiRefusals, RateLimits | RevocationList, ClientStatus, CorsOrigins, ApiPolicySnapshot, FederatedTokens, JwksCache
+        [ServiceNames.Edge] = new(
             ["AdminAccessRefused", "ApiAccessDenied", "RateLimited"],
             ["TokenRevoked", "TokensCutOff", "ClientCreated", "ClientUpdated", "ClientDeleted",
              "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted",
              "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
              "SigningKeyRotated", "SigningKeyRevoked"]),
-        // Login, consent, logout, authorization, users (and the Directory's CreateUser) | ClientProfiles, ScopeCatalog, JwksCache
-        ["authorize"] = new(
-            ["LoginSucceeded", "LoginFailed", "AccountLocked", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused",
-             "SessionEnded", "TokensCutOff", "UserCreated", "UserUpdated", "UserDeleted"],
+        // Login, consent, logout, authorization, sessions ended by a password change | RegisteredClients, ScopeCatalog, JwksCache,
+        // UserDeletedConsumer, PasswordChangedConsumer
+        [ServiceNames.Authorize] = new(
+            ["LoginSucceeded", "LoginFailed", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused", "SessionEnded"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ScopeCreated", "ScopeUpdated", "ScopeDeleted",
-             "SigningKeyRotated", "SigningKeyRevoked"]),
-        // Issuance, grants, revocation, keys | ClientDirectory, UserDirectory, KeyMaintenance, ScopeResolver,
+             "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted"]),
+        // UserAdminEndpoints, the Directory's VerifyPassword (lockout) and CreateUser, AdminBootstrap, UserImport | nothing
+        [ServiceNames.Directory] = new(
+            ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
+            []),
+        // Issuance, grants, revocation, keys | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver,
         // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
-        ["token"] = new(
+        [ServiceNames.Token] = new(
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
              "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
@@ -49,18 +56,18 @@ public static class BrokerPermissions
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ConsentRevoked", "TokensCutOff"]),
         // ClientAdminEndpoints | nothing
-        ["client-registry"] = new(
+        [ServiceNames.ClientRegistry] = new(
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff"],
             []),
-        // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog
-        ["federation-trust"] = new(
+        // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog, ClientTrustsConsumer
+        [ServiceNames.FederationTrust] = new(
             ["TrustCreated", "TrustUpdated", "TrustDeleted", "ExternalTokenAccepted", "ExternalTokenRefused",
              "ExternalSubjectLinked", "ExternalSubjectUnlinked", "UserAutoCreated"],
-            ["TrustCreated", "TrustUpdated", "TrustDeleted"]),
-        // ScopeAdminEndpoints, PolicyAdminEndpoints | nothing
-        ["scope-policy"] = new(
+            ["TrustCreated", "TrustUpdated", "TrustDeleted", "ClientCreated", "ClientUpdated", "ClientDeleted"]),
+        // ScopeAdminEndpoints, PolicyAdminEndpoints | ClientScopesConsumer
+        [ServiceNames.ScopePolicy] = new(
             ["ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted"],
-            []),
+            ["ClientCreated", "ClientUpdated", "ClientDeleted"]),
     };
 
     /// <summary>The audit event types a service publishes (its own and those every service writes).</summary>
@@ -87,5 +94,5 @@ public static class BrokerPermissions
     private sealed record EventUse(string[] Publishes, string[] Consumes);
 
     private static string Pattern(string own, IEnumerable<string> eventTypes) =>
-        $"^({own}|{Regex.Escape(AuditTopology.ExchangePrefix)}({string.Join('|', eventTypes.Select(Regex.Escape))}))$";
+        $"^({own}|{Regex.Escape(AuditStream.EventExchangePrefix)}({string.Join('|', eventTypes.Select(Regex.Escape))}))$";
 }

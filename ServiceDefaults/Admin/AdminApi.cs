@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ServiceDefaults.Admin;
 

@@ -8,7 +8,7 @@ namespace OAuthAspire.ServiceDefaults.Caching;
 /// the lifetime bounds staleness if an event is ever missed, and <see cref="CacheEpoch"/> cuts it to a
 /// second while the broker is away and drops every entry when events can be heard again.
 /// </summary>
-public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity = 10_000) where TKey : notnull
+public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity = CachedLookup.DefaultCapacity) where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private long _generation;

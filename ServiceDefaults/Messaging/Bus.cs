@@ -29,9 +29,15 @@ public static class Bus
     /// Consumers whose work must happen once per event (revoking grants): a durable queue per
     /// service, named after it, that survives restarts so no event is missed.
     /// </param>
-    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, Type[] instanceConsumers, Type[] sharedConsumers)
+    /// <param name="invalidations">
+    /// What each change event drops from the service's caches: one
+    /// <see cref="CacheInvalidationConsumer{TEvent}"/> per event type joins the instance consumers.
+    /// </param>
+    public static TBuilder AddAuditedBus<TBuilder>(this TBuilder builder, Type[] instanceConsumers, Type[] sharedConsumers,
+        CacheInvalidation[]? invalidations = null)
         where TBuilder : IHostApplicationBuilder
     {
+        instanceConsumers = [.. instanceConsumers, .. CacheInvalidation.Register(builder.Services, invalidations ?? [])];
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing.");
@@ -61,6 +67,8 @@ public static class Bus
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true);
+                // Before anything reads a message type's topology: each type keeps the name it was first given.
+                rabbit.MessageTopology.SetEntityNameFormatter(new AuditExchangeNames(rabbit.MessageTopology.EntityNameFormatter));
                 // A consumer failing on a transient fault (its database restarting) tries again before giving up.
                 rabbit.UseMessageRetry(retry => retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
                 // The broker login may declare only the AuditEvent subtypes' exchanges: the base

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
-using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.ServiceDefaults.Security;
 

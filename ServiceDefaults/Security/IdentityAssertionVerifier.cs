@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.ServiceDefaults.Security;
 

@@ -8,12 +8,13 @@ using OAuthAspire.Contracts.Audit;
 namespace OAuthAspire.ServiceDefaults.Security;
 
 /// <summary>
-/// The issuer's published keys, fetched from the token service (for services that check our own
-/// tokens locally: the edge, and the authorize service for id_token hints). Refetched every five minutes, at
+/// The issuer's published keys, fetched from the service that publishes them, which the caller names
+/// (<see cref="AddJwksCache"/>), for services that check our own tokens locally: the edge, and the
+/// authorize service for id_token hints. Refetched every five minutes, at
 /// once when a rotation is announced, and when a token names a key we do not know, but never more
 /// than once every few seconds, so a flood of forged key ids cannot turn into a flood of fetches.
 /// </summary>
-public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time, ILogger<JwksCache> logger)
+public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time, ILogger<JwksCache> logger, string keySetPath)
 {
     private static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
@@ -32,7 +33,7 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _announced = new(StringComparer.Ordinal);
     private static readonly TimeSpan AnnouncedRefetchInterval = TimeSpan.FromMilliseconds(100);
 
-    public const string HttpClientName = "token-jwks";
+    public const string HttpClientName = "issuer-jwks";
 
     public async ValueTask<IReadOnlyList<SecurityKey>> KeysAsync(CancellationToken cancellationToken)
     {
@@ -64,7 +65,7 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
 
             var epoch = CacheEpoch.Current;
             _attemptedAt = time.GetUtcNow();
-            var json = await httpClients.CreateClient(HttpClientName).GetStringAsync("/oauth/jwks", cancellationToken);
+            var json = await httpClients.CreateClient(HttpClientName).GetStringAsync(keySetPath, cancellationToken);
             _keys = new JsonWebKeySet(json).GetSigningKeys().Where(k => k.KeyId is null || !_revoked.ContainsKey(k.KeyId)).ToArray();
             _fetchedAt = time.GetUtcNow();
             _epoch = epoch;
@@ -120,11 +121,18 @@ public sealed class JwksCache(IHttpClientFactory httpClients, TimeProvider time,
         Invalidate();
     }
 
-    /// <summary>Registers the cache, its HTTP client to the token service and nothing else.</summary>
-    public static IServiceCollection AddJwksCache(IServiceCollection services)
+    /// <summary>Registers the cache and its HTTP client, nothing else.</summary>
+    /// <param name="keyService">The service (its <see cref="ServiceNames"/> name) that publishes the
+    /// issuer's keys at <c>/oauth/jwks</c>; these defaults call no service of their own accord.</param>
+    /// <param name="keyService">The service that publishes the key set.</param>
+    /// <param name="keySetPath">Where it publishes it (the JWKS path).</param>
+    public static IServiceCollection AddJwksCache(IServiceCollection services, string keyService, string keySetPath)
     {
-        InternalTls.AddHttpClientFor(services, HttpClientName, ServiceNames.Token);
-        services.AddSingleton<JwksCache>();
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyService);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keySetPath);
+        InternalTls.AddHttpClientFor(services, HttpClientName, keyService);
+        services.AddSingleton(sp => new JwksCache(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JwksCache>>(), keySetPath));
         return services;
     }
 }

@@ -6,7 +6,7 @@ namespace OAuthAspire.ServiceDefaults.Security;
 
 /// <summary>
 /// HMAC-SHA256 under a key derived (HKDF) for one purpose from a secret only the services that
-/// need it hold (<c>AuditHash:Key</c>: the edge and the authorize service). Identifies what a caller
+/// need it hold (<c>AuditHash:Key</c>: the edge and the directory service). Identifies what a caller
 /// typed as a user name (often a password typed in the wrong field) without storing or publishing
 /// it, and without a dictionary of common passwords finding it again: only holders of the key can
 /// compute it.
@@ -16,7 +16,7 @@ public sealed class KeyedHash
     /// <summary>The configuration key of the secret (an AppHost secret parameter).</summary>
     public const string ConfigKey = "AuditHash:Key";
 
-    /// <summary>The authorize service's failed-sign-in counters (<c>login_failure.name_key</c>).</summary>
+    /// <summary>The directory service's failed-sign-in counters (<c>login_failure.name_key</c>).</summary>
     public const string LoginFailurePurpose = "oauthaspire/login-failure/v1";
 
     /// <summary>The edge's <c>RateLimited</c> audit events for the per-user login limit.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 // What the API-policy decision adds per request at the edge, measured through the real system:
 // the same table API behind no policy (open), behind a policy whose set the edge holds (cached),

@@ -5,8 +5,7 @@ using System.Text;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using OAuthAspire.Functional.Tests;
-using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Bench.Throughput;
 
@@ -293,7 +292,7 @@ public static class Comparison
     {
         var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
         var pids = new Dictionary<string, int>();
-        foreach (var name in new[] { "edge", "token", "authorize", "client-registry", "scope-policy", "federation-trust", "table-api" })
+        foreach (var name in new[] { "edge", "token", "authorize", "client-registry", "scope-policy", "federation-trust", "directory", "table-api" })
         {
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             var state = await notifications.WaitForResourceAsync(name, e => e.Snapshot.Properties.Any(p => p.Name == "executable.pid"), wait.Token);

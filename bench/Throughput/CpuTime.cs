@@ -1,5 +1,5 @@
 using System.Globalization;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Bench.Throughput;
 

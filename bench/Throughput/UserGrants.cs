@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Bench.Throughput;
 

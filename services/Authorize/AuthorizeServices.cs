@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Authorize.Authorization;
 using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Consents;
@@ -7,10 +8,12 @@ using OAuthAspire.Authorize.Scopes;
 using OAuthAspire.Authorize.Security;
 using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -20,12 +23,18 @@ public static class AuthorizeServices
 {
     public static WebApplicationBuilder AddAuthorizeServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(ClientChangedConsumer), typeof(ScopeChangedConsumer), typeof(JwksRotatedConsumer)]);
+        // The directory's user events end what this service keeps per user (once per event: shared queues).
+        builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(JwksRotatedConsumer)],
+            sharedConsumers: [typeof(UserDeletedConsumer), typeof(PasswordChangedConsumer)],
+            invalidations: [.. RegisteredClients.InvalidatedBy, .. ScopeCatalog.InvalidatedBy]);
+        // The protocol's issuer, validated once at start (https, or http on loopback in development).
+        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         var services = builder.Services;
         services.AddInternalGrpcServer();
         services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
         services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
         services.AddInternalGrpcClient<TokenIssuerClient>(ServiceNames.Token);
+        services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
         services.AddSharedDataProtection(builder.Configuration);
         services.AddAntiforgery(o =>
         {
@@ -40,24 +49,20 @@ public static class AuthorizeServices
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 64 * 1024);
 
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<LockoutOptions>().BindConfiguration("Lockout");
         services.AddOptions<LoginSessionOptions>().BindConfiguration("Sessions");
         services.AddOptions<AuthorizeOptions>().BindConfiguration("Authorize");
-        services.AddSingleton<UserStore>();
-        services.AddSingleton<Passwords>();
-        services.AddSingleton<LoginFailures>();
-        services.AddSingleton<PasswordVerifier>();
-        services.AddSingleton<AdminBootstrap>();
-        services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
-        services.AddHealthChecks().AddCheck<AdminBootstrapHealthCheck>("bootstrap-admin");
-        services.AddSingleton<ClientProfiles>();
+        services.AddSingleton<UserDirectory>();
+        services.AddSingleton<LegacyUserImport>();
+        services.AddHostedService(sp => sp.GetRequiredService<LegacyUserImport>());
+        services.AddHealthChecks().AddCheck<LegacyUserImportHealthCheck>("legacy-users");
+        services.AddSingleton<RegisteredClients>();
         services.AddSingleton<ScopeCatalog>();
         services.AddSingleton<Sessions.Sessions>();
         services.AddSingleton<ConsentStore>();
         services.AddSingleton<PendingAuthorizations>();
         services.AddSingleton<AuthorizationFlow>();
         services.AddSingleton<IdTokenHints>();
-        JwksCache.AddJwksCache(services);
+        JwksCache.AddJwksCache(services, ServiceNames.Token, MetadataBuilder.Paths.Jwks);
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddHostedService<AuthorizeHousekeeping>();
         return builder;
@@ -71,9 +76,7 @@ public static class AuthorizeServices
         app.MapLoginEndpoints();
         app.MapConsentEndpoints();
         app.MapLogoutEndpoints();
-        app.MapUserAdminEndpoints();
         app.MapConsentAdminEndpoints();
-        app.MapGrpcService<DirectoryGrpcService>();
         return app;
     }
 }

@@ -14,14 +14,18 @@ public static class ClientRegistryServices
         builder.AddOAuthService("clientregistrydb", typeof(ClientRegistryServices).Assembly);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
-        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
         builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
+        // Transient: the bootstrap client (a singleton) claims its scopes too.
+        builder.Services.AddTransient<UseClaims>();
+        builder.Services.AddSingleton<UseViewBackfill>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UseViewBackfill>());
         builder.Services.AddSingleton<SharedKeyProtector>();
         builder.Services.AddSingleton<BootstrapClient>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BootstrapClient>());
-        builder.Services.AddHealthChecks().AddCheck<BootstrapHealthCheck>("bootstrap-client");
+        builder.Services.AddHealthChecks().AddCheck<BootstrapHealthCheck>("bootstrap-client").AddCheck<UseViewsHealthCheck>("client-use-views");
         return builder;
     }
 

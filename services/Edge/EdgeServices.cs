@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol;
@@ -17,14 +18,16 @@ public static class EdgeServices
     public static WebApplicationBuilder AddEdgeServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("edgedb", typeof(EdgeServices).Assembly,
-            [typeof(TokenRevokedConsumer), typeof(ClientChangedConsumer), typeof(ApiPolicyChangedConsumer), typeof(FederationChangedConsumer),
-                typeof(JwksRotatedConsumer), typeof(CorsOriginsChangedConsumer)]);
+            [typeof(TokenRevokedConsumer), typeof(ApiPolicyChangedConsumer), typeof(JwksRotatedConsumer), typeof(CorsOriginsChangedConsumer)],
+            invalidations: [.. ClientStatus.InvalidatedBy, .. FederatedTokens.InvalidatedBy]);
+        // The protocol's issuer, validated once at start (https, or http on loopback in development).
+        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.Services.AddEdgeRoutes(new InternalTls(builder.Configuration)).AddTransforms(CorsGate.DropUpstreamHeaders);
         builder.Services.AddInternalGrpcClient<TokenIssuerClient>(ServiceNames.Token);
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
         builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
-        JwksCache.AddJwksCache(builder.Services);
+        JwksCache.AddJwksCache(builder.Services, ServiceNames.Token, MetadataBuilder.Paths.Jwks);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => EdgeSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
         builder.Services.AddSingleton<RevocationList>();
@@ -34,6 +37,10 @@ public static class EdgeServices
         builder.Services.AddSingleton<ApiPolicySnapshot>();
         builder.Services.AddSingleton<CorsOrigins>();
         builder.Services.AddSingleton<FederatedTokens>();
+        // The API gate's parts: token admission, the policy decision, the refusals.
+        builder.Services.AddSingleton<TokenAdmission>();
+        builder.Services.AddSingleton<ApiAccessDecider>();
+        builder.Services.AddSingleton<ApiRefusals>();
         builder.Services.AddSingleton(sp => new IdentityAssertionSigner(sp.GetRequiredService<ServiceTokenSigner>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<RevocationSnapshot>();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");

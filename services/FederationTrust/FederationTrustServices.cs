@@ -1,9 +1,9 @@
 using OAuthAspire.FederationTrust.Trusts;
 using OAuthAspire.FederationTrust.Validation;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
-using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
@@ -13,14 +13,14 @@ public static class FederationTrustServices
 {
     public static WebApplicationBuilder AddFederationTrustServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, [typeof(TrustChangedConsumer)]);
+        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, sharedConsumers: [typeof(ClientTrustsConsumer)], invalidations: [.. TrustCatalog.InvalidatedBy]);
         builder.Services.AddInternalGrpcServer();
-        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
         builder.Services.AddSingleton(TimeProvider.System);
         RemoteKeySets.AddRemoteKeySets(builder.Services);
         builder.Services.AddSingleton<TrustStore>();
+        builder.Services.AddSingleton<ClientUseView>();
         builder.Services.AddSingleton<TrustCatalog>();
         builder.Services.AddSingleton<ProviderKeys>();
         builder.Services.AddSingleton<UserMapping>();

@@ -1,7 +1,7 @@
 using OAuthAspire.ScopePolicy.Policies;
 using OAuthAspire.ScopePolicy.Scopes;
-using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Grpc;
 
 namespace OAuthAspire.ScopePolicy;
@@ -10,11 +10,12 @@ public static class ScopePolicyServices
 {
     public static WebApplicationBuilder AddScopePolicyServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("scopepolicydb", typeof(ScopePolicyServices).Assembly);
+        // Calls no other service: which clients use a scope comes from client-registry's claims and events.
+        builder.AddOAuthService("scopepolicydb", typeof(ScopePolicyServices).Assembly, sharedConsumers: [typeof(ClientScopesConsumer)]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddSingleton<ScopeStore>();
         builder.Services.AddSingleton<PolicyStore>();
-        builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
+        builder.Services.AddSingleton<ClientUseView>();
         return builder;
     }
 

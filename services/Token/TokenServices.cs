@@ -24,11 +24,14 @@ public static class TokenServices
     public static WebApplicationBuilder AddTokenServices(this WebApplicationBuilder builder)
     {
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
-            [typeof(ClientChangedConsumer), typeof(UserChangedConsumer), typeof(KeyRotatedConsumer), typeof(ScopeChangedConsumer)], [typeof(GrantWithdrawnConsumer), typeof(TokensCutOffConsumer), typeof(PasswordChangedConsumer)]);
+            [typeof(KeyRotatedConsumer)], [typeof(GrantWithdrawnConsumer), typeof(TokensCutOffConsumer), typeof(PasswordChangedConsumer)],
+            [.. RegisteredClients.InvalidatedBy, .. VerifierKeys.InvalidatedBy, .. UserDirectory.InvalidatedBy, .. ScopeResolver.InvalidatedBy]);
+        // The protocol's issuer, validated once at start (https, or http on loopback in development).
+        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
         builder.Services.AddInternalGrpcClient<ClientRegistryClient>(ServiceNames.ClientRegistry);
-        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Authorize);
+        builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
         builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
         {
@@ -47,7 +50,7 @@ public static class TokenServices
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<KeyMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenance>());
-        services.AddSingleton<ClientDirectory>();
+        services.AddSingleton<RegisteredClients>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<ScopeResolver>();
         services.AddSingleton<IssuanceBatcher>();
@@ -72,6 +75,7 @@ public static class TokenServices
         services.AddSingleton<ClientAssertions>();
         RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
+        services.AddSingleton<ClientAuthenticator>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using OAuthAspire.Contracts.Audit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -11,8 +12,6 @@ namespace OAuthAspire.Functional.Tests;
 /// </summary>
 public sealed class AuditQueue : IAsyncDisposable
 {
-    public const string AuditExchange = "OAuthAspire.Contracts.Audit:AuditEvent";
-
     private readonly string _connectionString;
     private readonly Channel<JsonElement> _received = Channel.CreateUnbounded<JsonElement>();
     private IConnection? _connection;
@@ -40,15 +39,15 @@ public sealed class AuditQueue : IAsyncDisposable
         var factory = new ConnectionFactory { Uri = new Uri(_connectionString) };
         _connection = await factory.CreateConnectionAsync();
         _channel = await _connection.CreateChannelAsync();
-        // Same declaration MassTransit uses for a message type's exchange.
-        await _channel.ExchangeDeclareAsync(AuditExchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        // Same declaration as the AppHost's (and MassTransit's for a message type's exchange).
+        await _channel.ExchangeDeclareAsync(AuditStream.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
         await _channel.QueueDeclareAsync(Name, durable: true, exclusive: false, autoDelete: false);
-        await _channel.QueueBindAsync(Name, AuditExchange, "");
+        await _channel.QueueBindAsync(Name, AuditStream.Exchange, "");
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
             using var envelope = JsonDocument.Parse(delivery.Body);
-            _received.Writer.TryWrite(envelope.RootElement.GetProperty("message").Clone());
+            _received.Writer.TryWrite(envelope.RootElement.GetProperty(AuditStream.Message).Clone());
             return Task.CompletedTask;
         };
         await _channel.BasicConsumeAsync(Name, autoAck: true, consumer);

@@ -78,7 +78,8 @@ public sealed class AuditStreamTests(SystemFixture system)
         var expected = new Dictionary<string, string[]>
         {
             ["scope-policy"] = ["ScopeCreated", "ScopeCreated", "ApiPolicyCreated", "ApiPolicyUpdated"],
-            ["authorize"] = ["UserCreated", "LoginSucceeded", "ConsentGranted", "AuthorizationRequestRefused:invalid_request"],
+            ["directory"] = ["UserCreated"],
+            ["authorize"] = ["LoginSucceeded", "ConsentGranted", "AuthorizationRequestRefused:invalid_request"],
             ["client-registry"] = ["ClientCreated", "ClientCreated"],
             ["token"] =
             [

@@ -27,17 +27,17 @@ public sealed class BootstrapTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Put, "/api/admin/users/admin", admin)).StatusCode);
         try
         {
-            // Healthy means the first-administrator decision is made (it is part of readiness).
-            await RestartAsync("authorize");
+            // Healthy means the first-administrator decision is made (it is part of the directory's readiness).
+            await RestartAsync("directory");
 
-            await using var db = await system.DatabaseAsync("authorizedb");
+            await using var db = await system.DatabaseAsync("directorydb");
             Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM app_user WHERE lower(user_name) = 'admin'"));
             Assert.Equal(renamed, await ScalarAsync<string>(db, "SELECT user_name FROM app_user WHERE sys_id = $1", sysId));
         }
         finally
         {
             // Back as the other tests expect it (a wrongly recreated 'admin' removed first).
-            await using var db = await system.DatabaseAsync("authorizedb");
+            await using var db = await system.DatabaseAsync("directorydb");
             await ScalarAsync<object>(db, "DELETE FROM app_user WHERE lower(user_name) = 'admin' AND sys_id <> $1", sysId);
             admin["userName"] = "admin";
             Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Put, $"/api/admin/users/{renamed}", admin)).StatusCode);

@@ -17,12 +17,14 @@ public sealed partial class BrokerPermissionsTests
     [
         ("services/Edge", "edge"), ("services/Authorize", "authorize"), ("services/Token", "token"),
         ("services/ClientRegistry", "client-registry"), ("services/FederationTrust", "federation-trust"), ("services/ScopePolicy", "scope-policy"),
+        ("services/Directory", "directory"),
     ];
 
     [GeneratedRegex(@"new\s+(\w+)\s*\(")]
     private static partial Regex Construction();
 
-    [GeneratedRegex(@"IConsumer<(\w+)>")]
+    // A hand-written consumer, or a cache invalidation rule (run by the generic CacheInvalidationConsumer).
+    [GeneratedRegex(@"(?:IConsumer|InvalidateOn)<(\w+)>")]
     private static partial Regex Consumer();
 
     private static IEnumerable<string> Found(string directory, Regex pattern) =>

@@ -190,10 +190,20 @@ public sealed class CodeExchangeTests(SystemFixture system)
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.SignInAsync(userName, password)).StatusCode);
         Assert.Contains("incorrect, or the account is locked", browser.Html);
-        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "AccountLocked" && e.GetProperty("userSysId").GetString() == sysId,
-            TimeSpan.FromSeconds(10));
-        Assert.Contains(events, e => e.GetProperty("type").GetString() == "AccountLocked");
-        Assert.Equal(5, events.Count(e => e.GetProperty("type").GetString() == "LoginFailed" && e.TryGetProperty("userSysId", out var u) && u.GetString() == sysId));
+        // The lock is audited by the directory, the six failures (five wrong passwords, then the right one
+        // while locked) by the sign-in page: two services' outboxes, so either may arrive first.
+        bool IsLock(System.Text.Json.JsonElement e) => e.GetProperty("type").GetString() == "AccountLocked" && e.GetProperty("userSysId").GetString() == sysId;
+        bool IsFailure(System.Text.Json.JsonElement e) =>
+            e.GetProperty("type").GetString() == "LoginFailed" && e.TryGetProperty("userSysId", out var u) && u.GetString() == sysId;
+        var (locks, failures) = (0, 0);
+        var events = await queue.ReadUntilAsync(e =>
+        {
+            locks += IsLock(e) ? 1 : 0;
+            failures += IsFailure(e) ? 1 : 0;
+            return locks > 0 && failures >= 6;
+        }, TimeSpan.FromSeconds(10));
+        Assert.Single(events, e => IsLock(e));
+        Assert.Equal(6, events.Count(e => IsFailure(e)));
         Assert.DoesNotContain(events, e => e.GetRawText().Contains("wrong-password", StringComparison.Ordinal));
     }
 
@@ -206,9 +216,19 @@ public sealed class CodeExchangeTests(SystemFixture system)
         await RedeemAsync(flow);
         var jti = new JsonWebToken(first.AccessToken).Id;
 
-        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "CodeReplayDetected" && e.GetProperty("clientId").GetString() == flow.ClientId,
-            TimeSpan.FromSeconds(10));
         string[] expected = ["LoginSucceeded", "ConsentGranted", "CodeIssued", "CodeRedeemed", "TokenIssued", "CodeReplayDetected", "TokenRevoked"];
+        // Each service relays its own outbox: authorize's events may reach the stream after token's.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var events = await queue.ReadUntilAsync(e =>
+        {
+            var type = e.GetProperty("type").GetString()!;
+            if (type != "CodeReplayDetected" || e.GetProperty("clientId").GetString() == flow.ClientId)
+            {
+                seen.Add(type);
+            }
+
+            return expected.All(seen.Contains);
+        }, TimeSpan.FromSeconds(10));
         foreach (var type in expected)
         {
             Assert.Contains(events, e => e.GetProperty("type").GetString() == type);

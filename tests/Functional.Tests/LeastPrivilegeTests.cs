@@ -5,6 +5,7 @@ using Aspire.Hosting.Testing;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OAuthAspire.Contracts.Audit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -23,10 +24,8 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     private static readonly (string Service, string Database)[] Databases =
     [
         ("edge", "edge"), ("authorize", "authorize"), ("token", "token"), ("client-registry", "clientregistry"),
-        ("federation-trust", "federationtrust"), ("scope-policy", "scopepolicy"), ("table-api", "tableapi"),
+        ("federation-trust", "federationtrust"), ("scope-policy", "scopepolicy"), ("directory", "directory"), ("table-api", "tableapi"),
     ];
-
-    private const string AuditExchange = "OAuthAspire.Contracts.Audit:AuditEvent";
 
     private Task<IReadOnlyDictionary<string, string>> EnvironmentOfAsync(string service) => system.ProcessEnvironmentAsync(service);
 
@@ -109,7 +108,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         foreach (var (userId, body) in read)
         {
             using var envelope = JsonDocument.Parse(body);
-            var service = envelope.RootElement.GetProperty("message").GetProperty("service").GetString()!;
+            var service = envelope.RootElement.GetProperty(AuditStream.Message).GetProperty(AuditStream.Fields.Service).GetString()!;
             // AuditOutboxTests writes through scope-policy's outbox under a test name of its own.
             Assert.Equal(service.EndsWith("-test", StringComparison.Ordinal) ? service[..^5] : service, userId);
         }
@@ -165,7 +164,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
 
             await channel.BasicAckAsync(delivery.DeliveryTag, false);
         };
-        await channel.BasicConsumeAsync(AuditStreamReader.Stream, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
+        await channel.BasicConsumeAsync(AuditStream.StreamName, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
             arguments: new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer);
         await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(10)));
         lock (read)
@@ -190,10 +189,10 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
                 switch (action)
                 {
                     case "publish":
-                        await channel.BasicPublishAsync(AuditExchange, "", true, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
+                        await channel.BasicPublishAsync(AuditStream.Exchange, "", true, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
                         break;
                     case "publish ClientUpdated":
-                        await channel.BasicPublishAsync("OAuthAspire.Contracts.Audit:ClientUpdated", "", false, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
+                        await channel.BasicPublishAsync(AuditStream.EventExchange(nameof(ClientUpdated)), "", false, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
                         break;
                     case "declare exchange":
                         await channel.ExchangeDeclareAsync(scratch, ExchangeType.Fanout, durable: false, autoDelete: true);
@@ -202,16 +201,16 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
                         await channel.QueueDeclareAsync(scratch, durable: false, exclusive: false, autoDelete: true);
                         break;
                     case "bind":
-                        await channel.QueueBindAsync(AuditStreamReader.Stream, "OAuthAspire.Contracts.Audit:TokenIssued", "intruder");
+                        await channel.QueueBindAsync(AuditStream.StreamName, AuditStream.EventExchange(nameof(TokenIssued)), "intruder");
                         break;
                     case "purge":
-                        await channel.QueuePurgeAsync(AuditStreamReader.Stream);
+                        await channel.QueuePurgeAsync(AuditStream.StreamName);
                         break;
                     case "delete stream":
-                        await channel.QueueDeleteAsync(AuditStreamReader.Stream);
+                        await channel.QueueDeleteAsync(AuditStream.StreamName);
                         break;
                     case "delete exchange":
-                        await channel.ExchangeDeleteAsync(AuditExchange);
+                        await channel.ExchangeDeleteAsync(AuditStream.Exchange);
                         break;
                 }
 

@@ -23,7 +23,7 @@ public sealed partial class LoginEnumerationTests(SystemFixture system)
         var (userName, _, _) = await _api.CreateSignInUserAsync();
         var unknown = TestApi.Unique("nobody");
         var names = new KeyedHash(await system.ParameterAsync("user-name-hash-key"), KeyedHash.LoginFailurePurpose);
-        await using var db = await system.DatabaseAsync("authorizedb");
+        await using var db = await system.DatabaseAsync("directorydb");
 
         async Task<(int Failures, bool Locked)> CountedAsync(string name)
         {

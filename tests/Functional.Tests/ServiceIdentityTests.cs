@@ -18,37 +18,12 @@ namespace OAuthAspire.Functional.Tests;
 [Collection(SystemCollection.Name)]
 public sealed class ServiceIdentityTests(SystemFixture system)
 {
-    /// <summary>Who may call what: the whole matrix, written independently of the services' own attributes.</summary>
-    private static readonly Dictionary<string, string[]> Allowed = new()
-    {
-        ["oauthaspire.clientregistry.v1.ClientRegistry/AuthenticateClient"] = [],
-        ["oauthaspire.clientregistry.v1.ClientRegistry/GetClient"] = ["authorize", "edge", "scope-policy", "token"],
-        ["oauthaspire.clientregistry.v1.ClientRegistry/GetVerifierKeys"] = ["token"],
-        ["oauthaspire.clientregistry.v1.ClientRegistry/IsScopeInUse"] = ["scope-policy"],
-        ["oauthaspire.clientregistry.v1.ClientRegistry/IsTrustInUse"] = ["federation-trust"],
-        ["oauthaspire.clientregistry.v1.ClientRegistry/ListAllowedOrigins"] = ["edge"],
-        ["oauthaspire.directory.v1.Directory/GetUser"] = ["token"],
-        ["oauthaspire.directory.v1.Directory/FindUser"] = ["client-registry", "federation-trust", "token"],
-        ["oauthaspire.directory.v1.Directory/VerifyPassword"] = ["token"],
-        ["oauthaspire.directory.v1.Directory/CreateUser"] = ["federation-trust"],
-        ["oauthaspire.directory.v1.Directory/CheckConsent"] = [],
-        ["oauthaspire.federationtrust.v1.FederationTrust/ValidateExternalToken"] = ["edge", "token"],
-        ["oauthaspire.federationtrust.v1.FederationTrust/ListTrusts"] = ["client-registry"],
-        ["oauthaspire.scopepolicy.v1.ScopePolicy/ListScopes"] = ["authorize", "client-registry", "federation-trust", "token"],
-        ["oauthaspire.scopepolicy.v1.ScopePolicy/ResolveGrantedScopes"] = ["authorize", "token"],
-        ["oauthaspire.scopepolicy.v1.ScopePolicy/AuthorizeApiRequest"] = [],
-        ["oauthaspire.scopepolicy.v1.ScopePolicy/ListApiPolicies"] = ["edge"],
-        ["oauthaspire.tokenissuer.v1.TokenIssuer/CreateAuthorizationCode"] = ["authorize"],
-        ["oauthaspire.tokenissuer.v1.TokenIssuer/IssueImplicitTokens"] = ["authorize"],
-        ["oauthaspire.tokenissuer.v1.TokenIssuer/ListRevocations"] = ["edge"],
-    };
-
     [Fact]
     public async Task EveryRpcAdmitsExactlyTheServicesOnItsAllowListAndRefusesEveryOtherServiceAndAnyoneWithoutAValidToken()
     {
-        // Every RPC the contracts define is in the table: a new one must be given its callers here.
+        // Every RPC the contracts define is in the matrix (AllowedCalls): a new one must be given its callers there.
         var rpcs = InternalCalls.AllRpcs().ToArray();
-        Assert.Equal(Allowed.Keys.Order(), rpcs.Select(r => $"{r.Service}/{r.Method}").Order());
+        Assert.Equal(AllowedCalls.All.Select(c => c.Rpc).Order(), rpcs.Select(r => $"{r.Service}/{r.Method}").Order());
 
         var keys = new Dictionary<string, string>();
         foreach (var service in InternalCalls.Services)
@@ -58,11 +33,9 @@ public sealed class ServiceIdentityTests(SystemFixture system)
 
         var forger = InternalCalls.NewKey();
         var wrong = new List<string>();
-        foreach (var (service, method) in rpcs)
+        foreach (var (callee, service, method, allowed) in AllowedCalls.All)
         {
-            var callee = InternalCalls.ServedBy[service];
             using var channel = GrpcChannel.ForAddress(system.App.GetEndpoint(callee, "grpc"));
-            var allowed = Allowed[$"{service}/{method}"];
             foreach (var caller in InternalCalls.Services)
             {
                 var status = await InternalCalls.CallAsync(channel, service, method, InternalCalls.Mint(keys[caller], caller, callee));
@@ -132,9 +105,9 @@ public sealed class ServiceIdentityTests(SystemFixture system)
     [Fact]
     public async Task OnlyTheEdgesOwnIdentityMakesAServiceBelieveTheIdentityHeaders()
     {
-        // The authorize service's admin API, reached directly with an administrator's identity
+        // The directory's admin API, reached directly with an administrator's identity
         // headers: believed only with a service token of the edge's own, for this service.
-        using var direct = new HttpClient { BaseAddress = system.App.GetEndpoint("authorize", "http") };
+        using var direct = new HttpClient { BaseAddress = system.App.GetEndpoint("directory", "http") };
         var edgeKey = await system.ParameterAsync("service-key-edge");
         var tokenKey = await system.ParameterAsync("service-key-token");
 
@@ -154,15 +127,15 @@ public sealed class ServiceIdentityTests(SystemFixture system)
             return response.StatusCode;
         }
 
-        Assert.Equal(HttpStatusCode.OK, await AdminListWith(InternalCalls.Mint(edgeKey, "edge", "authorize")));
+        Assert.Equal(HttpStatusCode.OK, await AdminListWith(InternalCalls.Mint(edgeKey, "edge", "directory")));
         foreach (var proof in new[]
                  {
                      null,
-                     InternalCalls.Mint(tokenKey, "token", "authorize"),
-                     InternalCalls.Mint(tokenKey, "edge", "authorize"),
+                     InternalCalls.Mint(tokenKey, "token", "directory"),
+                     InternalCalls.Mint(tokenKey, "edge", "directory"),
                      InternalCalls.Mint(edgeKey, "edge", "token"),
-                     InternalCalls.Mint(edgeKey, "edge", "authorize", DateTime.UtcNow.AddMinutes(-5)),
-                     InternalCalls.Mint(InternalCalls.NewKey(), "edge", "authorize"),
+                     InternalCalls.Mint(edgeKey, "edge", "directory", DateTime.UtcNow.AddMinutes(-5)),
+                     InternalCalls.Mint(InternalCalls.NewKey(), "edge", "directory"),
                      "not-a-token",
                  })
         {
@@ -226,8 +199,8 @@ public sealed class ServiceIdentityTests(SystemFixture system)
         {
             ("token", "oauthaspire.tokenissuer.v1.TokenIssuer", "CreateAuthorizationCode"),
             ("token", "oauthaspire.tokenissuer.v1.TokenIssuer", "IssueImplicitTokens"),
-            ("authorize", "oauthaspire.directory.v1.Directory", "VerifyPassword"),
-            ("authorize", "oauthaspire.directory.v1.Directory", "GetUser"),
+            ("directory", "oauthaspire.directory.v1.Directory", "VerifyPassword"),
+            ("directory", "oauthaspire.directory.v1.Directory", "GetUser"),
             ("client-registry", "oauthaspire.clientregistry.v1.ClientRegistry", "GetVerifierKeys"),
         };
         var values = environment.Values.Where(v => v.Length >= 8).Distinct().ToArray();
@@ -256,7 +229,7 @@ public sealed class ServiceIdentityTests(SystemFixture system)
         Assert.Empty(wrong);
 
         // Nor can it pose as the edge to a service's HTTP endpoint.
-        using var direct = new HttpClient { BaseAddress = system.App.GetEndpoint("authorize", "http") };
+        using var direct = new HttpClient { BaseAddress = system.App.GetEndpoint("directory", "http") };
         foreach (var value in values)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/users");

@@ -12,8 +12,8 @@ public sealed class SkeletonTests(SystemFixture system)
     public void EveryResourceIsRunningAndHealthy()
     {
         var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
-        var expected = new[] { "postgres", "rabbitmq", "edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy",
-            "edgedb", "authorizedb", "tokendb", "clientregistrydb", "federationtrustdb", "scopepolicydb" };
+        var expected = new[] { "postgres", "rabbitmq", "edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy", "directory",
+            "edgedb", "authorizedb", "tokendb", "clientregistrydb", "federationtrustdb", "scopepolicydb", "directorydb" };
         foreach (var name in expected)
         {
             Assert.True(notifications.TryGetCurrentState(name, out var state), $"{name} is not in the model");

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace OAuthAspire.Functional.Tests;
 
-/// <summary>Services do not wait for each other to start: a call retries until its callee listens.</summary>
+/// <summary>A call to a service that is down (restarting, or one its caller's start did not wait for) retries until its callee listens.</summary>
 [Collection(SystemCollection.Name)]
 public sealed class StartupOrderTests(SystemFixture system)
 {

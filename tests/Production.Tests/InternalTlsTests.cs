@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Aspire.Hosting.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Production.Tests;
 
@@ -17,7 +17,7 @@ namespace OAuthAspire.Production.Tests;
 [Collection(ProductionCollection.Name)]
 public sealed class InternalTlsTests(ProductionSystem system)
 {
-    private static readonly string[] Callees = ["authorize", "token", "client-registry", "federation-trust", "scope-policy"];
+    private static readonly string[] Callees = ["authorize", "token", "client-registry", "federation-trust", "scope-policy", "directory"];
 
     [Fact]
     public async Task EveryServiceServesTlsUnderTheInternalAuthorityAndPlainTextOnlyForHealth()

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Production.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Production.Tests;
 

@@ -7,7 +7,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OAuthAspire.AuditTail;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 using Xunit.Abstractions;
 
 namespace OAuthAspire.Replicas.Tests;

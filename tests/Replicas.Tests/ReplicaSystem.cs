@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 
 namespace OAuthAspire.Replicas.Tests;
 
@@ -11,8 +11,6 @@ public sealed record Replica(string Service, string Id, int Pid, Uri Http);
 public sealed class ReplicaSystem : SystemFixture
 {
     public const int Count = 2;
-
-    private static readonly string[] Services = ["edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy"];
 
     protected override string[] ExtraArguments => [$"--Services:Replicas={Count}"];
 
@@ -27,7 +25,7 @@ public sealed class ReplicaSystem : SystemFixture
     {
         using var health = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var service in Services)
+        foreach (var service in InternalCalls.Services)
         {
             while (true)
             {

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
-using OAuthAspire.Functional.Tests;
+using OAuthAspire.Testing;
 using Xunit.Abstractions;
 
 namespace OAuthAspire.Replicas.Tests;
@@ -59,8 +59,7 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.OK, (await GetTableAsync(client, token)).StatusCode);
             }
 
-            using var revoke = new HttpRequestMessage(HttpMethod.Post, "/oauth/revoke") { Content = new FormUrlEncodedContent([new("token", token)]) };
-            revoke.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+            using var revoke = TestApi.FormRequest("/oauth/revoke", [new("token", token)], clientId, secret);
             Assert.Equal(HttpStatusCode.OK, (await clients[0].SendAsync(revoke)).StatusCode);
 
             for (var i = 0; i < clients.Length; i++)
@@ -179,7 +178,7 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
     [Fact]
     public async Task EachDatabaseHasExactlyOneAuditRelay()
     {
-        foreach (var database in new[] { "authorizedb", "tokendb", "clientregistrydb", "federationtrustdb", "scopepolicydb", "edgedb" })
+        foreach (var database in new[] { "authorizedb", "tokendb", "clientregistrydb", "federationtrustdb", "scopepolicydb", "directorydb", "edgedb" })
         {
             await using var source = await system.DatabaseAsync(database);
             await TestApi.EventuallyAsync(async () =>
@@ -207,8 +206,7 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
 
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string clientId, string secret, KeyValuePair<string, string>[] form)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+        using var request = TestApi.FormRequest("/oauth/token", form, clientId, secret);
         return await client.SendAsync(request);
     }
 }

@@ -149,7 +149,7 @@ public partial class AuditCatalogTests
         var summaries = Summaries();
         var emitters = Emitters();
         var doc = new StringBuilder();
-        doc.Append("""
+        doc.Append($$"""
             # Audit events
 
             Generated from `services/Contracts/Audit` by `tests/ServiceDefaults.Tests/AuditCatalogTests.cs`
@@ -174,6 +174,11 @@ public partial class AuditCatalogTests
             Events never carry a secret, password, token, code or assertion: tokens appear as their `jti`,
             codes as a prefix of their hash. On the wire each event is MassTransit's JSON envelope with the
             event under `message` (camelCase).
+
+            Auditors find them under fixed broker names (`services/Contracts/Audit/AuditStream.cs`), which no .NET type
+            or namespace name changes: each event type's fanout exchange `{{AuditStream.EventExchangePrefix}}<Type>` feeds
+            the fanout exchange `{{AuditStream.Exchange}}`, bound to the stream queue `{{AuditStream.StreamName}}` (the AppHost's
+            `Audit:Stream:Name` by default).
 
             ## Events
 

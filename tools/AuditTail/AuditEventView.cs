@@ -1,25 +1,21 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using static OAuthAspire.Contracts.Audit.AuditStream;
 
 namespace OAuthAspire.AuditTail;
 
 /// <summary>Filters and prints audit events (MassTransit's camelCase JSON of the Contracts records).</summary>
 public static class AuditEventView
 {
-    private static readonly HashSet<string> Envelope = new(StringComparer.Ordinal)
-    {
-        "eventId", "type", "version", "occurredAt", "service", "traceId", "actor", "remoteAddress", "outcome", "reason",
-    };
-
     public static bool Matches(JsonElement e, TailOptions options)
     {
-        if (options.Types.Count > 0 && !options.Types.Contains(Text(e, "type") ?? ""))
+        if (options.Types.Count > 0 && !options.Types.Contains(Text(e, Fields.Type) ?? ""))
         {
             return false;
         }
 
-        if (options.Outcome is { } outcome && !string.Equals(Text(e, "outcome"), outcome, StringComparison.OrdinalIgnoreCase))
+        if (options.Outcome is { } outcome && !string.Equals(Text(e, Fields.Outcome), outcome, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -29,14 +25,14 @@ public static class AuditEventView
             return false;
         }
 
-        var actor = e.TryGetProperty("actor", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
-        if (options.Client is { } client && !string.Equals(Text(actor, "clientId") ?? Text(e, "clientId"), client, StringComparison.Ordinal))
+        var actor = e.TryGetProperty(Fields.Actor, out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        if (options.Client is { } client && !string.Equals(Text(actor, Fields.ClientId) ?? Text(e, Fields.ClientId), client, StringComparison.Ordinal))
         {
             return false;
         }
 
-        if (options.User is { } user && !string.Equals(Text(actor, "userName"), user, StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(Text(actor, "userId"), user, StringComparison.Ordinal))
+        if (options.User is { } user && !string.Equals(Text(actor, Fields.UserName), user, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(Text(actor, Fields.UserId), user, StringComparison.Ordinal))
         {
             return false;
         }
@@ -75,19 +71,19 @@ public static class AuditEventView
         var e = entry.Event;
         var line = new StringBuilder();
         line.Append(OccurredAt(e)?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ?? "?")
-            .Append(' ').Append(Text(e, "service") ?? "?")
-            .Append(' ').Append(Text(e, "type") ?? "?")
-            .Append(' ').Append(Text(e, "outcome")?.ToLowerInvariant() ?? "?");
-        if (e.TryGetProperty("actor", out var actor) && actor.ValueKind == JsonValueKind.Object)
+            .Append(' ').Append(Text(e, Fields.Service) ?? "?")
+            .Append(' ').Append(Text(e, Fields.Type) ?? "?")
+            .Append(' ').Append(Text(e, Fields.Outcome)?.ToLowerInvariant() ?? "?");
+        if (e.TryGetProperty(Fields.Actor, out var actor) && actor.ValueKind == JsonValueKind.Object)
         {
-            Field(line, "client", Text(actor, "clientId"));
-            Field(line, "user", Text(actor, "userName") ?? Text(actor, "userId"));
+            Field(line, "client", Text(actor, Fields.ClientId));
+            Field(line, "user", Text(actor, Fields.UserName) ?? Text(actor, Fields.UserId));
         }
 
-        Field(line, "from", Text(e, "remoteAddress"));
+        Field(line, "from", Text(e, Fields.RemoteAddress));
         foreach (var property in e.EnumerateObject())
         {
-            if (!Envelope.Contains(property.Name) && property.Value.ValueKind is not JsonValueKind.Null)
+            if (!Fields.Common.Contains(property.Name) && property.Value.ValueKind is not JsonValueKind.Null)
             {
                 Field(line, property.Name, property.Value.ValueKind switch
                 {
@@ -98,8 +94,8 @@ public static class AuditEventView
             }
         }
 
-        Field(line, "reason", Text(e, "reason"));
-        Field(line, "event", Text(e, "eventId"));
+        Field(line, "reason", Text(e, Fields.Reason));
+        Field(line, "event", Text(e, Fields.EventId));
         return line.ToString();
     }
 
@@ -132,5 +128,5 @@ public static class AuditEventView
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static DateTimeOffset? OccurredAt(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("occurredAt", out var v) && v.TryGetDateTimeOffset(out var at) ? at : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(Fields.OccurredAt, out var v) && v.TryGetDateTimeOffset(out var at) ? at : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using OAuthAspire.Contracts.Audit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -82,7 +83,7 @@ public sealed class StreamFollower : IAsyncDisposable
             using (var envelope = JsonDocument.Parse(delivery.Body))
             {
                 // MassTransit's envelope holds the event under "message".
-                message = (envelope.RootElement.TryGetProperty("message", out var inner) ? inner : envelope.RootElement).Clone();
+                message = (envelope.RootElement.TryGetProperty(AuditStream.Message, out var inner) ? inner : envelope.RootElement).Clone();
             }
 
             await _entries.Writer.WriteAsync(new StreamEntry(offset, message));

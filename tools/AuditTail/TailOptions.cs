@@ -1,4 +1,5 @@
 using System.Globalization;
+using OAuthAspire.Contracts.Audit;
 
 namespace OAuthAspire.AuditTail;
 
@@ -31,11 +32,11 @@ public sealed record TailOptions(
 {
     public const string DefaultBroker = "amqp://localhost:56720/";
 
-    public const string Usage = """
+    public const string Usage = $"""
         usage: oauthaspire-audit [options]
           --connection URI     broker (default $OAUTHASPIRE_RABBITMQ, else amqp://localhost:56720/
                                with $OAUTHASPIRE_RABBITMQ_USER / $OAUTHASPIRE_RABBITMQ_PASSWORD)
-          --stream NAME        stream queue (default oauthaspire.audit)
+          --stream NAME        stream queue (default {AuditStream.StreamName})
           --from WHERE         start | now | an ISO 8601 time | a stream offset (default start)
           --since TIME         only events that occurred at or after TIME (also the start point)
           --type T[,T...]      only these event types (e.g. TokenIssued,TokenRequestRefused)
@@ -52,7 +53,7 @@ public sealed record TailOptions(
     {
         options = null!;
         error = null;
-        string? connection = environment("OAUTHASPIRE_RABBITMQ"), stream = "oauthaspire.audit", client = null, user = null, outcome = null;
+        string? connection = environment("OAUTHASPIRE_RABBITMQ"), stream = AuditStream.StreamName, client = null, user = null, outcome = null;
         StartAt from = new StartAt.First();
         DateTimeOffset? since = null;
         var types = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -6,8 +6,10 @@ using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.OpenIdConnect;
 using OAuthAspire.ServiceDefaults.Audit;
@@ -19,8 +21,8 @@ namespace OAuthAspire.Authorize.Authorization;
 /// Takes a validated request as far as it can go: sign-in if needed, consent if needed, then the
 /// answer to the client. Resumed after the login and consent pages by the request's server-side id.
 /// </summary>
-public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.Sessions sessions, UserStore users, ConsentStore consents,
-    ClientProfiles clients, IdTokenHints hints, IServiceProvider services, IAuditSink audit, Issuer issuer, TimeProvider time)
+public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.Sessions sessions, UserDirectory users, ConsentStore consents,
+    RegisteredClients clients, IdTokenHints hints, IServiceProvider services, IAuditSink audit, Issuer issuer, TimeProvider time)
 {
     public async Task<IResult> ContinueAsync(HttpContext http, Pending pending, CancellationToken cancellationToken)
     {
@@ -32,7 +34,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         }
 
         var session = await sessions.CurrentAsync(http, cancellationToken);
-        var user = session is null ? null : await users.FindAsync("sys_id", session.UserSysId, cancellationToken);
+        var user = session is null ? null : await users.GetAsync(session.UserSysId, cancellationToken);
         var now = time.GetUtcNow();
 
         // id_token_hint names the user the client expects; another signed-in user must sign in again.
@@ -50,7 +52,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         {
             return request.Prompt.Contains("none")
                 ? await RefuseAsync(http, pending, OAuthErrorCodes.LoginRequired, "The user is not signed in.")
-                : Redirect($"/oauth/login?request={pending.Id}");
+                : Redirect($"{MetadataBuilder.Paths.Login}?request={pending.Id}");
         }
 
         var askEveryTime = AsksEveryTime(client, request.RedirectUri);
@@ -60,7 +62,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         {
             return request.Prompt.Contains("none")
                 ? await RefuseAsync(http, pending, OAuthErrorCodes.ConsentRequired, "The user has not consented.")
-                : Redirect($"/oauth/consent?request={pending.Id}");
+                : Redirect($"{MetadataBuilder.Paths.Consent}?request={pending.Id}");
         }
 
         if (!await pendings.CompleteAsync(pending.Id, cancellationToken))
@@ -75,14 +77,14 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
     /// Native apps (public clients redirecting to loopback or a private-use scheme) can be
     /// impersonated by another app on the device, so their consent is never remembered (RFC 8252 §8.6).
     /// </summary>
-    public static bool AsksEveryTime(ClientView client, string redirectUri) =>
+    public static bool AsksEveryTime(RegisteredClient client, string redirectUri) =>
         client.Client.Public && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
         && (uri.Scheme is not ("http" or "https") || Protocol.Clients.ClientRules.IsLoopback(uri));
 
-    private Task<IResult> IssueAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken) =>
+    private Task<IResult> IssueAsync(HttpContext http, PendingRequest request, User user, LoginSession session, CancellationToken cancellationToken) =>
         request.ResponseType == "code" ? IssueCodeAsync(http, request, user, session, cancellationToken) : IssueImplicitAsync(http, request, user, session, cancellationToken);
 
-    private async Task<IResult> IssueImplicitAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
+    private async Task<IResult> IssueImplicitAsync(HttpContext http, PendingRequest request, User user, LoginSession session, CancellationToken cancellationToken)
     {
         var tokens = new IssueImplicitTokensRequest
         {
@@ -111,7 +113,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         }
     }
 
-    private async Task<IResult> IssueCodeAsync(HttpContext http, PendingRequest request, UserRecord user, LoginSession session, CancellationToken cancellationToken)
+    private async Task<IResult> IssueCodeAsync(HttpContext http, PendingRequest request, User user, LoginSession session, CancellationToken cancellationToken)
     {
         var code = new CreateAuthorizationCodeRequest
         {

@@ -5,6 +5,7 @@ using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Scopes;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Authorization;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol;
@@ -13,22 +14,16 @@ using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Authorize.Authorization;
 
-public sealed class AuthorizeOptions
-{
-    /// <summary>Refuse requests without <c>state</c> (ServiceNow's setting; on by default).</summary>
-    public bool RequireState { get; set; } = true;
-}
-
 /// <summary>
 /// <c>GET|POST /oauth/authorize</c> (alias <c>/oauth_auth.do</c>). A request whose client or
 /// redirect URI cannot be trusted gets an error page; anything else goes back to the client.
 /// </summary>
-public sealed class AuthorizeEndpoint(ClientProfiles clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
+public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
     IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        foreach (var path in new[] { "/oauth/authorize", "/oauth_auth.do" })
+        foreach (var path in new[] { MetadataBuilder.Paths.Authorization, MetadataBuilder.Paths.AuthorizationAlias })
         {
             // Clients post here cross-site by design: no antiforgery on this one.
             endpoints.MapMethods(path, ["GET", "POST"], (HttpContext http, AuthorizeEndpoint endpoint) => endpoint.HandleAsync(http)).DisableAntiforgery();

@@ -1,11 +1,7 @@
-using Microsoft.Extensions.Options;
-using OAuthAspire.Authorize.Users;
-
 namespace OAuthAspire.Authorize.Authorization;
 
-/// <summary>Every ten minutes: forgets abandoned sign-in requests, long-ended sessions and spent failed-password counts.</summary>
-public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, LoginFailures failures, IOptions<LockoutOptions> lockout,
-    ILogger<AuthorizeHousekeeping> logger) : BackgroundService
+/// <summary>Every ten minutes: forgets abandoned sign-in requests and long-ended sessions (spent failed-password counts are the directory's).</summary>
+public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, ILogger<AuthorizeHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,7 +11,6 @@ public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, LoginF
             try
             {
                 await pendings.PurgeExpiredAsync(stoppingToken);
-                await failures.PurgeExpiredAsync(lockout.Value, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -15,14 +15,14 @@ public static class ConsentAdminEndpoints
     {
         var consents = endpoints.MapAdminGroup("/api/admin/users/{userName}/consents");
         consents.MapGet("", ListAsync);
-        consents.MapDelete("", (string userName, UserStore users, IAuditSink audit, HttpContext http, CancellationToken ct) =>
-            RevokeAsync(userName, null, users, audit, http, ct));
-        consents.MapDelete("/{clientId}", (string userName, string clientId, UserStore users, IAuditSink audit, HttpContext http, CancellationToken ct) =>
-            RevokeAsync(userName, clientId, users, audit, http, ct));
+        consents.MapDelete("", (string userName, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
+            RevokeAsync(userName, null, users, store, audit, http, ct));
+        consents.MapDelete("/{clientId}", (string userName, string clientId, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http,
+            CancellationToken ct) => RevokeAsync(userName, clientId, users, store, audit, http, ct));
         return endpoints;
     }
 
-    private static async Task<IResult> ListAsync(string userName, UserStore users, ConsentStore consents, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string userName, UserDirectory users, ConsentStore consents, CancellationToken cancellationToken)
     {
         var user = await users.FindByNameAsync(userName, cancellationToken);
         if (user is null)
@@ -34,8 +34,8 @@ public static class ConsentAdminEndpoints
         return TypedResults.Ok(list.Select(c => new ConsentDto(c.ClientId, c.Scopes, new DateTimeOffset(DateTime.SpecifyKind(c.GrantedAt, DateTimeKind.Utc)))).ToArray());
     }
 
-    private static async Task<IResult> RevokeAsync(string userName, string? clientId, UserStore users, IAuditSink audit, HttpContext http,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> RevokeAsync(string userName, string? clientId, UserDirectory users, ConsentStore consents, IAuditSink audit,
+        HttpContext http, CancellationToken cancellationToken)
     {
         var user = await users.FindByNameAsync(userName, cancellationToken);
         if (user is null)
@@ -43,7 +43,7 @@ public static class ConsentAdminEndpoints
             return NotFound($"No user '{userName}'.");
         }
 
-        var revoked = await users.DataSource.InTransactionAsync(async tx =>
+        var revoked = await consents.DataSource.InTransactionAsync(async tx =>
         {
             var clients = await ConsentStore.RevokeAsync(tx, user.SysId, clientId, cancellationToken);
             foreach (var client in clients)

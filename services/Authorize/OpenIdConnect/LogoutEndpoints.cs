@@ -4,6 +4,7 @@ using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.ServiceDefaults.Audit;
 
@@ -19,14 +20,16 @@ public static class LogoutEndpoints
 {
     public static IEndpointRouteBuilder MapLogoutEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapMethods("/oauth/logout", ["GET", "POST"], StartAsync).DisableAntiforgery();
-        endpoints.MapPost("/oauth/logout/confirm", ConfirmAsync).DisableAntiforgery();
+        endpoints.MapMethods(MetadataBuilder.Paths.EndSession, ["GET", "POST"], StartAsync).DisableAntiforgery();
+        endpoints.MapPost(ConfirmPath, ConfirmAsync).DisableAntiforgery();
         return endpoints;
     }
 
+    private const string ConfirmPath = MetadataBuilder.Paths.EndSession + "/confirm";
+
     private sealed record LogoutRequest(string? ClientId, string? PostLogoutRedirectUri, string? State);
 
-    private static async Task<IResult> StartAsync(HttpContext http, IdTokenHints hints, ClientProfiles clients, Sessions.Sessions sessions, UserStore users,
+    private static async Task<IResult> StartAsync(HttpContext http, IdTokenHints hints, RegisteredClients clients, Sessions.Sessions sessions, UserDirectory users,
         IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var parameters = HttpMethods.IsGet(http.Request.Method)
@@ -73,7 +76,7 @@ public static class LogoutEndpoints
         return Html.Page("Sign out", $"""
             <h1>Sign out?</h1>
             <p>An application asked to sign you out of OAuthAspire.</p>
-            <form method="post" action="/oauth/logout/confirm">
+            <form method="post" action="{ConfirmPath}">
             <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
             <input type="hidden" name="client_id" value="{Html.E(request.ClientId)}">
             <input type="hidden" name="post_logout_redirect_uri" value="{Html.E(request.PostLogoutRedirectUri)}">
@@ -86,7 +89,7 @@ public static class LogoutEndpoints
             """, formTargets: request.PostLogoutRedirectUri is null ? null : [Html.SourceOf(request.PostLogoutRedirectUri)]);
     }
 
-    private static async Task<IResult> ConfirmAsync(HttpContext http, ClientProfiles clients, Sessions.Sessions sessions, UserStore users, IAuditSink audit,
+    private static async Task<IResult> ConfirmAsync(HttpContext http, RegisteredClients clients, Sessions.Sessions sessions, UserDirectory users, IAuditSink audit,
         IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
@@ -112,7 +115,7 @@ public static class LogoutEndpoints
         return SignedOut(request);
     }
 
-    private static async Task<string?> RegisteredRedirectAsync(ClientProfiles clients, string? clientId, string? uri, CancellationToken cancellationToken)
+    private static async Task<string?> RegisteredRedirectAsync(RegisteredClients clients, string? clientId, string? uri, CancellationToken cancellationToken)
     {
         if (clientId is null || uri is null)
         {
@@ -123,11 +126,11 @@ public static class LogoutEndpoints
         return client is { Client.Active: true } && client.Client.PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal) ? uri : null;
     }
 
-    private static async Task EndAsync(HttpContext http, LoginSession session, string? clientId, Sessions.Sessions sessions, UserStore users, IAuditSink audit,
+    private static async Task EndAsync(HttpContext http, LoginSession session, string? clientId, Sessions.Sessions sessions, UserDirectory users, IAuditSink audit,
         CancellationToken cancellationToken)
     {
         await sessions.EndAsync(http, session, cancellationToken);
-        var user = await users.FindAsync("sys_id", session.UserSysId, cancellationToken);
+        var user = await users.GetAsync(session.UserSysId, cancellationToken);
         await audit.WriteAsync(new SessionEnded(session.UserSysId, user?.UserName ?? "", clientId, session.Sid)
         {
             Actor = new AuditActor(session.UserSysId, user?.UserName, clientId),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using OAuthAspire.Protocol.Discovery;
 
 namespace OAuthAspire.Authorize.Pages;
 
@@ -24,7 +25,7 @@ public static class Html
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
             <title>{{E(title)}} · OAuthAspire</title>
-            <link rel="stylesheet" href="/oauth/assets/site.css">
+            <link rel="stylesheet" href="{{StylesheetPath}}">
             </head>
             <body>
             <main>
@@ -66,6 +67,9 @@ public static class Html
             return context.Response.WriteAsync(html, Encoding.UTF8, context.RequestAborted);
         }
     }
+
+    /// <summary>Where every page finds <see cref="Stylesheet"/>.</summary>
+    public const string StylesheetPath = MetadataBuilder.Paths.Assets + "/site.css";
 
     public const string Stylesheet = """
         :root { color-scheme: light; }

@@ -1,3 +1,5 @@
+using OAuthAspire.Protocol.Discovery;
+
 namespace OAuthAspire.Authorize.Pages;
 
 /// <summary>Headers for every browser-facing page: never framed, never sniffed, no referrer, never cached.</summary>
@@ -7,7 +9,7 @@ public static class PageHeaders
         app.Use((context, next) =>
         {
             var path = context.Request.Path;
-            if (path.StartsWithSegments("/oauth") && !path.StartsWithSegments("/oauth/assets"))
+            if (path.StartsWithSegments("/oauth") && !path.StartsWithSegments(MetadataBuilder.Paths.Assets))
             {
                 var headers = context.Response.Headers;
                 headers.XFrameOptions = "DENY";

@@ -7,11 +7,30 @@ using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.Sco
 namespace OAuthAspire.Authorize.Scopes;
 
 /// <summary>Scope decisions and consent texts from scope-policy.</summary>
-public sealed class ScopeCatalog(IServiceProvider services)
+public sealed class ScopeCatalog
 {
-    private readonly ExpiringCache<string, IReadOnlyDictionary<string, string>> _descriptions = new(TimeSpan.FromSeconds(60));
+    private readonly IServiceProvider _services;
+    private readonly CachedLookup<string, IReadOnlyDictionary<string, string>> _descriptions;
 
-    private ScopePolicyClient Client => services.GetRequiredService<ScopePolicyClient>();
+    public ScopeCatalog(IServiceProvider services)
+    {
+        _services = services;
+        _descriptions = new(async (_, ct) =>
+        {
+            var reply = await Client.ListScopesAsync(new ListScopesRequest(), cancellationToken: ct);
+            return reply.Scopes.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
+        });
+    }
+
+    /// <summary>A scope created, changed or deleted changes the consent texts: drop them.</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<ScopeCreated>.All((ScopeCatalog c) => c._descriptions),
+        InvalidateOn<ScopeUpdated>.All((ScopeCatalog c) => c._descriptions),
+        InvalidateOn<ScopeDeleted>.All((ScopeCatalog c) => c._descriptions),
+    ];
+
+    private ScopePolicyClient Client => _services.GetRequiredService<ScopePolicyClient>();
 
     public async Task<ScopeDecision> ResolveAsync(string clientId, IReadOnlyList<string> requested, IEnumerable<string> allowed, IEnumerable<string> defaults,
         CancellationToken cancellationToken)
@@ -25,29 +44,5 @@ public sealed class ScopeCatalog(IServiceProvider services)
     }
 
     /// <summary>Scope name → the text shown on the consent page.</summary>
-    public ValueTask<IReadOnlyDictionary<string, string>> DescriptionsAsync(CancellationToken cancellationToken) =>
-        _descriptions.GetOrAddAsync("all", async (_, ct) =>
-        {
-            var reply = await Client.ListScopesAsync(new ListScopesRequest(), cancellationToken: ct);
-            return (IReadOnlyDictionary<string, string>)reply.Scopes.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
-        }, cancellationToken);
-
-    public void Invalidate() => _descriptions.Clear();
-}
-
-/// <summary>A scope created, changed or deleted changes the consent texts: drop them.</summary>
-public sealed class ScopeChangedConsumer(ScopeCatalog catalog) :
-    MassTransit.IConsumer<ScopeCreated>, MassTransit.IConsumer<ScopeUpdated>, MassTransit.IConsumer<ScopeDeleted>
-{
-    public Task Consume(MassTransit.ConsumeContext<ScopeCreated> context) => Drop();
-
-    public Task Consume(MassTransit.ConsumeContext<ScopeUpdated> context) => Drop();
-
-    public Task Consume(MassTransit.ConsumeContext<ScopeDeleted> context) => Drop();
-
-    private Task Drop()
-    {
-        catalog.Invalidate();
-        return Task.CompletedTask;
-    }
+    public ValueTask<IReadOnlyDictionary<string, string>> DescriptionsAsync(CancellationToken cancellationToken) => _descriptions.GetAsync("all", cancellationToken);
 }

@@ -14,7 +14,7 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// <c>bootstrap-client-secret</c>. It is how a fresh install gets its first admin token. Created
 /// once: a later deletion or rotation by an administrator stands.
 /// </summary>
-public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, IAuditSink audit, IConfiguration configuration,
+public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, UseClaims claims, IAuditSink audit, IConfiguration configuration,
     ILogger<BootstrapClient> logger) : BackgroundService
 {
     /// <summary>Readiness: the service is not ready before the client a fresh install administers itself with exists.</summary>
@@ -53,7 +53,7 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             return;
         }
 
-        // The administrator is created by the authorize service, which may still be starting.
+        // The administrator is created by the directory service, which may still be starting.
         var admin = await FindAdminAsync(stoppingToken);
         var client = new ClientRecord
         {
@@ -73,7 +73,14 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes, client.AllowedOrigins) { Reason = "bootstrap" }, stoppingToken);
+            // Claimed like any client's save; admin.api is built in, so a refusal means scope-policy's data is damaged (retried).
+            if (await claims.ClaimAsync(client, client.Version, stoppingToken) is not null)
+            {
+                throw new InvalidOperationException("scope-policy does not know the built-in scope admin.api");
+            }
+
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes, client.AllowedOrigins,
+                client.Trusts, client.Version) { Reason = "bootstrap" }, stoppingToken);
             return true;
         }, stoppingToken);
         if (created)

@@ -22,7 +22,7 @@ public static class ClientAdminEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(ClientDto body, ClientStore store, ClientValidator validator, IAuditSink audit,
+    private static async Task<IResult> CreateAsync(ClientDto body, ClientStore store, ClientValidator validator, UseClaims claims, IAuditSink audit,
         HttpContext context, CancellationToken cancellationToken)
     {
         var clientId = body.ClientId ?? Guid.NewGuid().ToString("N");
@@ -39,22 +39,26 @@ public static class ClientAdminEndpoints
 
         var secret = client.Public ? null : ClientSecrets.Generate();
         client = client with { SecretHash = secret is null ? null : ClientSecrets.Hash(secret) };
-        var inserted = await store.DataSource.InTransactionAsync(async tx =>
+        // Claimed once the row is inserted (the id is ours) and before it commits (see UseClaims).
+        var refusal = await ClaimingAsync(() => store.DataSource.InTransactionAsync<IResult?>(async tx =>
         {
             if (!await ClientStore.InsertAsync(tx, client, cancellationToken))
             {
-                return false;
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                    detail: $"The client id '{clientId}' is taken (or was used by a deleted client; ids are never reused).");
             }
 
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes, client.AllowedOrigins)
-                { Actor = context.Caller().Actor }, cancellationToken);
-            return true;
-        }, cancellationToken);
+            if (await claims.ClaimAsync(client, client.Version, cancellationToken) is { } unknown)
+            {
+                return TypedResults.ValidationProblem(unknown.Errors);
+            }
 
-        return inserted
-            ? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret })
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                detail: $"The client id '{clientId}' is taken (or was used by a deleted client; ids are never reused).");
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes, client.AllowedOrigins,
+                client.Trusts, client.Version) { Actor = context.Caller().Actor }, cancellationToken);
+            return null;
+        }, refused => refused is null, cancellationToken));
+
+        return refusal ?? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret });
     }
 
     private static async Task<IResult> ListAsync(int? offset, int? limit, ClientStore store, CancellationToken cancellationToken)
@@ -66,8 +70,8 @@ public static class ClientAdminEndpoints
     private static async Task<IResult> GetAsync(string clientId, ClientStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
 
-    private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, IAuditSink audit,
-        HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, UseClaims claims,
+        IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
         var existing = await store.FindAsync(clientId, cancellationToken);
         if (existing is null)
@@ -98,30 +102,42 @@ public static class ClientAdminEndpoints
             client = client with { SecretHash = ClientSecrets.Hash(newSecret) };
         }
 
-        await store.DataSource.InTransactionAsync(async tx =>
+        // The updated row stays locked until the commit, so the version claimed is the one committed (see UseClaims).
+        var refusal = await ClaimingAsync(() => store.DataSource.InTransactionAsync<IResult?>(async tx =>
         {
-            await ClientStore.UpdateAsync(tx, client, cancellationToken);
-            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes, client.AllowedOrigins)
-                { Actor = context.Caller().Actor }, cancellationToken);
+            if (await ClientStore.UpdateAsync(tx, client, cancellationToken) is not { } version)
+            {
+                return NotFound(clientId);
+            }
+
+            if (await claims.ClaimAsync(client, version, cancellationToken) is { } unknown)
+            {
+                return TypedResults.ValidationProblem(unknown.Errors);
+            }
+
+            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes, client.AllowedOrigins,
+                client.Trusts, version) { Actor = context.Caller().Actor }, cancellationToken);
             // Deactivated: its live tokens stay dead even if it is activated again.
             if (existing.Active && !client.Active)
             {
                 await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deactivated", cancellationToken);
             }
-        }, cancellationToken);
-        return TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
+
+            return null;
+        }, refused => refused is null, cancellationToken));
+        return refusal ?? TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
     }
 
     private static async Task<IResult> DeleteAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
         var deleted = await store.DataSource.InTransactionAsync(async tx =>
         {
-            if (!await ClientStore.DeleteAsync(tx, clientId, cancellationToken))
+            if (await ClientStore.DeleteAsync(tx, clientId, cancellationToken) is not { } version)
             {
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ClientDeleted(clientId) { Actor = context.Caller().Actor }, cancellationToken);
+            await audit.WriteAsync(tx, new ClientDeleted(clientId, version) { Actor = context.Caller().Actor }, cancellationToken);
             await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deleted", cancellationToken);
             return true;
         }, cancellationToken);
@@ -165,6 +181,19 @@ public static class ClientAdminEndpoints
         catch (RpcException e) when (ClientValidator.IsUnavailable(e))
         {
             return (null, null);
+        }
+    }
+
+    /// <summary>A save whose claims find scope-policy or federation-trust away is rolled back and answered 503.</summary>
+    private static async Task<IResult?> ClaimingAsync(Func<Task<IResult?>> save)
+    {
+        try
+        {
+            return await save();
+        }
+        catch (RpcException e) when (ClientValidator.IsUnavailable(e))
+        {
+            return Unavailable();
         }
     }
 

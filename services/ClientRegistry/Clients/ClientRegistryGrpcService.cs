@@ -29,48 +29,11 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         };
     }
 
-    [AllowedCallers] // No service calls it: refused to every caller until one needs it.
-    public override async Task<AuthenticateClientReply> AuthenticateClient(AuthenticateClientRequest request, ServerCallContext context)
-    {
-        var client = await store.FindAsync(request.ClientId, context.CancellationToken);
-        // Always one hash and one constant-time comparison, known client or not.
-        var matches = ClientSecrets.Matches(client?.SecretHash, request.ClientSecret);
-        var failure = client switch
-        {
-            null => "unknown_client",
-            { SecretHash: null } => "no_secret",
-            _ when !matches => "bad_secret",
-            { Active: false } => "inactive",
-            _ => "",
-        };
-        return failure.Length == 0
-            ? new AuthenticateClientReply { Ok = true, Client = ToMessage(client!) }
-            : new AuthenticateClientReply { Ok = false, Failure = failure };
-    }
-
-    [AllowedCallers(ServiceNames.Authorize, ServiceNames.Edge, ServiceNames.ScopePolicy, ServiceNames.Token)]
+    [AllowedCallers(ServiceNames.Authorize, ServiceNames.Edge, ServiceNames.Token)]
     public override async Task<ClientReply> GetClient(GetClientRequest request, ServerCallContext context) =>
         await store.FindAsync(request.ClientId, context.CancellationToken) is { } client
             ? new ClientReply { Found = true, Client = ToMessage(client) }
             : new ClientReply { Found = false };
-
-    [AllowedCallers(ServiceNames.ScopePolicy)]
-    public override async Task<IsScopeInUseReply> IsScopeInUse(IsScopeInUseRequest request, ServerCallContext context)
-    {
-        var clients = await store.ClientsUsingScopeAsync(request.Scope, context.CancellationToken);
-        var reply = new IsScopeInUseReply { InUse = clients.Count > 0 };
-        reply.ClientIds.AddRange(clients);
-        return reply;
-    }
-
-    [AllowedCallers(ServiceNames.FederationTrust)]
-    public override async Task<IsTrustInUseReply> IsTrustInUse(IsTrustInUseRequest request, ServerCallContext context)
-    {
-        var clients = await store.ClientsBoundToTrustAsync(request.Trust, context.CancellationToken);
-        var reply = new IsTrustInUseReply { InUse = clients.Count > 0 };
-        reply.ClientIds.AddRange(clients);
-        return reply;
-    }
 
     /// <summary>The union of active clients' origins: a preflight names no client, so the edge decides from all of them.</summary>
     [AllowedCallers(ServiceNames.Edge)]

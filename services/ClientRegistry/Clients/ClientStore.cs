@@ -34,21 +34,19 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         return new Page<ClientRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }
 
-    public async Task<IReadOnlyList<string>> ClientsBoundToTrustAsync(string trust, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every client ever registered, deleted ones included, with what it uses of other services'
+    /// (for the backfill of their views: <see cref="UseViewBackfill"/>). Default scopes count too:
+    /// rows written before they had to be among the scopes may name others.
+    /// </summary>
+    public async Task<IReadOnlyList<ClientUsesRow>> AllUsesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT client_id FROM oauth_client WHERE deleted_at IS NULL AND @trust = ANY(trusts) ORDER BY client_id",
-            new { trust }, cancellationToken: cancellationToken));
-        return rows.AsList();
-    }
-
-    public async Task<IReadOnlyList<string>> ClientsUsingScopeAsync(string scope, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT client_id FROM oauth_client WHERE deleted_at IS NULL AND (@scope = ANY(scopes) OR @scope = ANY(default_scopes)) ORDER BY client_id",
-            new { scope }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ClientUsesRow>(new CommandDefinition("""
+            SELECT client_id, version, deleted_at IS NOT NULL AS deleted,
+                ARRAY(SELECT DISTINCT s FROM unnest(scopes || default_scopes) AS s ORDER BY s) AS scopes, trusts
+            FROM oauth_client ORDER BY client_id
+            """, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -74,8 +72,9 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
-    public static async Task<bool> UpdateAsync(NpgsqlTransaction tx, ClientRecord client, CancellationToken cancellationToken) =>
-        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+    /// <returns>The client's version after the update; null when it does not exist (deleted meanwhile).</returns>
+    public static async Task<long?> UpdateAsync(NpgsqlTransaction tx, ClientRecord client, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition("""
             UPDATE oauth_client SET name = @Name, secret_hash = @SecretHash, public = @Public, pkce_required = @PkceRequired,
                 redirect_uris = @RedirectUris, post_logout_redirect_uris = @PostLogoutRedirectUris, grant_types = @GrantTypes,
                 scopes = @Scopes, default_scopes = @DefaultScopes, access_token_lifespan = @AccessTokenLifespan,
@@ -84,16 +83,19 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 active = @Active, trusts = @Trusts, allowed_origins = @AllowedOrigins, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
-            """, client, tx, cancellationToken: cancellationToken)) == 1;
+            RETURNING version
+            """, client, tx, cancellationToken: cancellationToken));
 
     public static async Task<bool> SetSecretAsync(NpgsqlTransaction tx, string clientId, byte[] hash, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             "UPDATE oauth_client SET secret_hash = @hash, version = version + 1, updated_at = now() WHERE client_id = @clientId AND deleted_at IS NULL",
             new { clientId, hash }, tx, cancellationToken: cancellationToken)) == 1;
 
-    public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, string clientId, CancellationToken cancellationToken) =>
-        await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+    /// <returns>The deleted client's last version; null when there was none to delete.</returns>
+    public static async Task<long?> DeleteAsync(NpgsqlTransaction tx, string clientId, CancellationToken cancellationToken) =>
+        await tx.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition("""
             UPDATE oauth_client SET deleted_at = now(), active = false, secret_hash = NULL, shared_key_enc = NULL, version = version + 1
             WHERE client_id = @clientId AND deleted_at IS NULL
-            """, new { clientId }, tx, cancellationToken: cancellationToken)) == 1;
+            RETURNING version
+            """, new { clientId }, tx, cancellationToken: cancellationToken));
 }

@@ -1,23 +1,21 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.Directory;
-using OAuthAspire.Contracts.Grpc.FederationTrust;
-using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Assertions;
 using System.Text.Json;
 using OAuthAspire.ServiceDefaults.Admin;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
-using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
-using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.ClientRegistry.Clients;
 
 /// <summary>
 /// Checks an application registration field by field (ProblemDetails name each field), asking
-/// scope-policy whether the scopes exist and authorize whether the application user does.
+/// the directory whether the application user exists. Whether the scopes and trusts exist is answered
+/// by their owners when the save claims them (<see cref="UseClaims"/>), or here when the
+/// registration is refused anyway.
 /// </summary>
-public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClient directory, FederationTrustClient federationTrust, SharedKeyProtector sharedKeys)
+public sealed class ClientValidator(DirectoryClient directory, UseClaims claims, SharedKeyProtector sharedKeys)
 {
     /// <returns>The record to store, or the validation errors.</returns>
     public async Task<(ClientRecord? Client, Validation Validation)> ValidateAsync(ClientDto body, string clientId, ClientRecord? existing,
@@ -56,12 +54,6 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
         var defaultScopes = Distinct(body.DefaultScopes);
         var unknownDefaults = defaultScopes.Except(scopes).ToArray();
         v.Require(unknownDefaults.Length == 0, "defaultScopes", $"must be among scopes: {string.Join(", ", unknownDefaults)}");
-        if (scopes.Length > 0)
-        {
-            var known = (await scopePolicy.ListScopesAsync(new ListScopesRequest(), cancellationToken: cancellationToken)).Scopes.Select(s => s.Name).ToHashSet();
-            var unknown = scopes.Where(s => !known.Contains(s)).ToArray();
-            v.Require(unknown.Length == 0, "scopes", $"unknown or inactive scope(s): {string.Join(", ", unknown)}");
-        }
 
         string? userSysId = null, userName = null;
         if (!string.IsNullOrEmpty(body.ApplicationUser))
@@ -78,13 +70,6 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
         }
 
         var trusts = body.Trusts is null ? existing?.Trusts ?? [] : Distinct(body.Trusts);
-        if (trusts.Length > 0)
-        {
-            var known = (await federationTrust.ListTrustsAsync(new ListTrustsRequest(), cancellationToken: cancellationToken)).Trusts.Select(t => t.Name).ToHashSet();
-            var unknown = trusts.Where(t => !known.Contains(t)).ToArray();
-            v.Require(unknown.Length == 0, "trusts", $"unknown trust(s): {string.Join(", ", unknown)}");
-        }
-
         v.Require(trusts.Length > 0 || !grantTypes.Contains(GrantTypes.TokenExchange), "trusts",
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 
@@ -92,6 +77,8 @@ public sealed class ClientValidator(ScopePolicyClient scopePolicy, DirectoryClie
 
         if (!v.IsValid)
         {
+            // Refused anyway: the unknown scopes and trusts are named too, and nothing is claimed.
+            await claims.CheckAsync(v, clientId, scopes, trusts, cancellationToken);
             return (null, v);
         }
 

@@ -4,8 +4,9 @@ namespace OAuthAspire.Contracts.Audit;
 
 /// <summary>
 /// Common envelope of every audit event. Concrete events are sealed records deriving from it;
-/// MassTransit publishes each to its own exchange and to this base type's exchange, which is
-/// where auditors bind. Events never carry a secret, password, token or code: only identifiers.
+/// MassTransit publishes each to its own exchange, which feeds the exchange of all events and the
+/// auditors' stream (names in <see cref="AuditStream"/>). Events never carry a secret, password,
+/// token or code: only identifiers.
 /// </summary>
 public abstract record AuditEvent
 {

@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using OAuthAspire.Protocol.Discovery;
 
 namespace OAuthAspire.Edge.Proxy;
 
@@ -15,20 +16,26 @@ public enum RefusalForm
     Page,
 }
 
-/// <summary>Writes a refusal the edge answers itself (503, 429, 413) in the form of the endpoint asked.</summary>
+/// <summary>
+/// Writes every refusal the edge answers itself (400, 401 and 403 on the APIs, 404, 413, 429, 503)
+/// in the form of the endpoint asked: the one place such an answer is shaped.
+/// </summary>
 public static class EdgeRefusal
 {
     /// <summary>Which form the endpoint at <paramref name="path"/> speaks.</summary>
     public static RefusalForm FormFor(PathString path) =>
         path.StartsWithSegments("/api/admin") ? RefusalForm.Problem
-        : path.StartsWithSegments("/oauth/authorize") || path.StartsWithSegments("/oauth_auth.do") || path.StartsWithSegments("/oauth/login")
-            || path.StartsWithSegments("/oauth/consent") || path.StartsWithSegments("/oauth/logout") ? RefusalForm.Page
+        : path.StartsWithSegments(MetadataBuilder.Paths.Authorization) || path.StartsWithSegments(MetadataBuilder.Paths.AuthorizationAlias)
+            || path.StartsWithSegments(MetadataBuilder.Paths.Login) || path.StartsWithSegments(MetadataBuilder.Paths.Consent)
+            || path.StartsWithSegments(MetadataBuilder.Paths.EndSession) ? RefusalForm.Page
         : RefusalForm.OAuthJson;
 
     /// <param name="pageText">What the page says (one sentence) when the form is a page.</param>
-    /// <param name="oauthError">The RFC 6749 error code when the form is OAuth JSON.</param>
+    /// <param name="oauthError">The RFC 6749 error code when the form is OAuth JSON; null for no body (RFC 6750 §3.1: a
+    /// request that sent no token is told no error).</param>
+    /// <param name="challenge">The <c>WWW-Authenticate</c> value (RFC 6750 §3) when the bearer token or its scopes are at fault.</param>
     public static async Task WriteAsync(HttpContext context, int status, string? retryAfterSeconds, RefusalForm form, string title, string description,
-        string pageText, string oauthError = "temporarily_unavailable")
+        string pageText, string? oauthError = "temporarily_unavailable", string? challenge = null)
     {
         var response = context.Response;
         if (!await DrainAsync(context, status))
@@ -44,6 +51,11 @@ public static class EdgeRefusal
             response.Headers.RetryAfter = retryAfterSeconds;
         }
 
+        if (challenge is not null)
+        {
+            response.Headers.WWWAuthenticate = challenge;
+        }
+
         response.Headers.CacheControl = "no-store";
         switch (form)
         {
@@ -57,7 +69,11 @@ public static class EdgeRefusal
                     $"<body><h1>{title}</h1><p>{pageText}</p></body></html>");
                 break;
             default:
-                await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = oauthError, ["error_description"] = description });
+                if (oauthError is not null)
+                {
+                    await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = oauthError, ["error_description"] = description });
+                }
+
                 break;
         }
     }

@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
@@ -13,26 +14,33 @@ namespace OAuthAspire.Edge.Proxy;
 /// </summary>
 public static class EdgeRoutes
 {
-    /// <summary>The largest body the token and authorize services read (their Kestrel limit): OAuth forms and admin JSON are small.</summary>
+    /// <summary>The largest body the token, authorize and directory services read (their Kestrel limit): OAuth forms and admin JSON are small.</summary>
     public const long SmallBodyLimit = 64 * 1024;
+
+    private const string Rest = "/{**rest}";
+
+    /// <summary>A user's remembered consents: the authorize service's, under the directory's <c>/api/admin/users</c>.</summary>
+    private const string ConsentAdmin = "/api/admin/users/{userName}/consents/{**rest}";
 
     /// <summary>Each service with its paths and, when below the edge's own, the largest body it reads.</summary>
     private static readonly (string Service, long? BodyLimit, string[] Paths)[] Table =
     [
-        (ServiceNames.Authorize, SmallBodyLimit, ["/oauth/authorize", "/oauth_auth.do", "/oauth/login/{**rest}", "/oauth/consent/{**rest}",
-            "/oauth/logout/{**rest}", "/oauth/assets/{**rest}", "/api/admin/users/{**rest}"]),
-        (ServiceNames.Token, SmallBodyLimit, ["/oauth/token", "/oauth_token.do", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo",
-            "/oauth/jwks", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
-            "/api/admin/keys/{**rest}"]),
+        (ServiceNames.Authorize, SmallBodyLimit, [MetadataBuilder.Paths.Authorization, MetadataBuilder.Paths.AuthorizationAlias,
+            MetadataBuilder.Paths.Login + Rest, MetadataBuilder.Paths.Consent + Rest, MetadataBuilder.Paths.EndSession + Rest,
+            MetadataBuilder.Paths.Assets + Rest, ConsentAdmin]),
+        (ServiceNames.Token, SmallBodyLimit, [MetadataBuilder.Paths.Token, MetadataBuilder.Paths.TokenAlias, MetadataBuilder.Paths.Revocation,
+            MetadataBuilder.Paths.Introspection, MetadataBuilder.Paths.UserInfo, MetadataBuilder.Paths.Jwks,
+            MetadataBuilder.Paths.OpenIdConfiguration, MetadataBuilder.Paths.OAuthServerMetadata, "/api/admin/keys/{**rest}"]),
         (ServiceNames.ClientRegistry, null, ["/api/admin/clients/{**rest}"]),
         (ServiceNames.FederationTrust, null, ["/api/admin/trusts/{**rest}"]),
         (ServiceNames.ScopePolicy, null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
+        (ServiceNames.Directory, SmallBodyLimit, ["/api/admin/users/{**rest}"]),
         // Everything else under /api: the protected REST APIs (the sample table API here).
         (ApiCluster, null, ["/api/{**rest}"]),
     ];
 
     /// <summary>The cluster of the protected APIs: outside the trust boundary, kept apart from the issuer's own pages.</summary>
-    public const string ApiCluster = "table-api";
+    public const string ApiCluster = ServiceNames.TableApi;
 
     private static readonly string[] AdminPrefixes = Table
         .SelectMany(entry => entry.Paths)
@@ -57,8 +65,14 @@ public static class EdgeRoutes
                 RouteId = $"{entry.Service}-{i}",
                 ClusterId = entry.Service,
                 Match = new RouteMatch { Path = path },
-                // The catch-all API route loses to every specific one.
-                Order = path == "/api/{**rest}" ? 1000 : 0,
+                // The catch-all API route loses to every specific one; a user's consents (authorize)
+                // win over the rest of the user's admin paths (directory).
+                Order = path switch
+                {
+                    "/api/{**rest}" => 1000,
+                    ConsentAdmin => -1,
+                    _ => 0,
+                },
             }))
             .ToArray();
         var clusters = Table

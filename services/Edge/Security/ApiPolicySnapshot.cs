@@ -20,7 +20,7 @@ public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Pol
 /// </summary>
 public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPolicySnapshot> logger)
 {
-    private static readonly long Lifetime = (long)TimeSpan.FromSeconds(60).TotalMilliseconds;
+    private static readonly long Lifetime = (long)CachedLookup.DefaultLifetime.TotalMilliseconds;
     private static readonly long StaleLimit = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
     private static readonly long RetryPause = (long)TimeSpan.FromSeconds(2).TotalMilliseconds;
 

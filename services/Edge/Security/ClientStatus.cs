@@ -1,4 +1,3 @@
-using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -12,30 +11,19 @@ namespace OAuthAspire.Edge.Security;
 /// </summary>
 public sealed class ClientStatus(IServiceProvider services)
 {
-    private readonly ExpiringCache<string, Client?> _cache = new(TimeSpan.FromSeconds(60));
-
-    public ExpiringCache<string, Client?> Cache => _cache;
-
-    public ValueTask<Client?> GetAsync(string clientId, CancellationToken cancellationToken) =>
-        _cache.GetOrAddAsync(clientId, async (id, ct) =>
-        {
-            var reply = await services.GetRequiredService<ClientRegistryClient>().GetClientAsync(new GetClientRequest { ClientId = id }, cancellationToken: ct);
-            return reply.Found ? reply.Client : null;
-        }, cancellationToken);
-}
-
-public sealed class ClientChangedConsumer(ClientStatus clients) : IConsumer<ClientCreated>, IConsumer<ClientUpdated>, IConsumer<ClientDeleted>
-{
-    // A request for the id before it was registered left "unknown" in the cache.
-    public Task Consume(ConsumeContext<ClientCreated> context) => Drop(context.Message.ClientId);
-
-    public Task Consume(ConsumeContext<ClientUpdated> context) => Drop(context.Message.ClientId);
-
-    public Task Consume(ConsumeContext<ClientDeleted> context) => Drop(context.Message.ClientId);
-
-    private Task Drop(string clientId)
+    private readonly CachedLookup<string, Client?> _cache = new(async (id, ct) =>
     {
-        clients.Cache.Invalidate(clientId);
-        return Task.CompletedTask;
-    }
+        var reply = await services.GetRequiredService<ClientRegistryClient>().GetClientAsync(new GetClientRequest { ClientId = id }, cancellationToken: ct);
+        return reply.Found ? reply.Client : null;
+    });
+
+    /// <summary>Events that change a client (a client created drops a cached "unknown" left by a request for the id before).</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<ClientCreated>.Key((ClientStatus s) => s._cache, e => e.ClientId),
+        InvalidateOn<ClientUpdated>.Key((ClientStatus s) => s._cache, e => e.ClientId),
+        InvalidateOn<ClientDeleted>.Key((ClientStatus s) => s._cache, e => e.ClientId),
+    ];
+
+    public ValueTask<Client?> GetAsync(string clientId, CancellationToken cancellationToken) => _cache.GetAsync(clientId, cancellationToken);
 }

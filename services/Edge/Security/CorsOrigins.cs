@@ -18,7 +18,7 @@ namespace OAuthAspire.Edge.Security;
 /// </summary>
 public sealed class CorsOrigins(IServiceProvider services, ILogger<CorsOrigins> logger)
 {
-    private static readonly long Lifetime = (long)TimeSpan.FromSeconds(60).TotalMilliseconds;
+    private static readonly long Lifetime = (long)CachedLookup.DefaultLifetime.TotalMilliseconds;
     private static readonly long StaleLimit = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
     // After a failed load, requests are decided without calling again for this long: an outage must
     // not turn every cross-origin request into a call that waits for its deadline.

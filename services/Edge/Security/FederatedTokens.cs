@@ -1,4 +1,3 @@
-using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.FederationTrust;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -21,53 +20,47 @@ public sealed record FederatedIdentity(string Trust, string UserSysId, string Us
 /// dropped by the same events), so replaying one bad or foreign token cannot turn each request into
 /// a call and an audit row.
 /// </summary>
-public sealed class FederatedTokens(IServiceProvider services, TimeProvider time)
+public sealed class FederatedTokens
 {
     private static readonly TimeSpan MaxRemembered = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan RefusalRemembered = TimeSpan.FromSeconds(10);
-    private readonly ExpiringCache<string, (FederatedIdentity? Identity, long ExpiresAt, bool OneTime)> _validated = new(MaxRemembered, capacity: 50_000);
+    private readonly TimeProvider _time;
+    // Keyed by the token alone: the caller's address only goes with the call that validates it.
+    private readonly CachedLookup<string, string?, (FederatedIdentity? Identity, long ExpiresAt, bool OneTime)> _validated;
 
-    public async ValueTask<FederatedIdentity?> ValidateAsync(string token, string? remoteAddress, CancellationToken cancellationToken)
+    public FederatedTokens(IServiceProvider services, TimeProvider time)
     {
-        var (identity, expiresAt, _) = await _validated.GetOrAddAsync(token, async (t, ct) =>
+        _time = time;
+        _validated = new(async (token, remoteAddress, ct) =>
         {
             var reply = await services.GetRequiredService<FederationTrustClient>().ValidateExternalTokenAsync(
-                new ValidateExternalTokenRequest { Token = t, RemoteAddress = remoteAddress ?? "" }, cancellationToken: ct);
+                new ValidateExternalTokenRequest { Token = token, RemoteAddress = remoteAddress ?? "" }, cancellationToken: ct);
             return reply.Valid
                 ? (new FederatedIdentity(reply.TrustName, reply.UserSysId, reply.UserName, reply.AuthorizedParty, reply.Scopes, reply.Roles), reply.ExpiresAt, reply.OneTime)
                 : (null, 0, true);
-        }, entry => entry.Identity is null ? RefusalRemembered
+        }, MaxRemembered, capacity: 50_000, lifetimeOf: entry => entry.Identity is null ? RefusalRemembered
             : entry.OneTime ? null
-            : TimeSpan.FromSeconds(entry.ExpiresAt) - TimeSpan.FromSeconds(time.GetUtcNow().ToUnixTimeSeconds()),
-        cancellationToken);
+            : TimeSpan.FromSeconds(entry.ExpiresAt) - TimeSpan.FromSeconds(time.GetUtcNow().ToUnixTimeSeconds()));
+    }
+
+    /// <summary>A trust, a user or a subject's link changed: what was validated may no longer hold.</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<TrustCreated>.All((FederatedTokens t) => t._validated),
+        InvalidateOn<TrustUpdated>.All((FederatedTokens t) => t._validated),
+        InvalidateOn<TrustDeleted>.All((FederatedTokens t) => t._validated),
+        InvalidateOn<UserUpdated>.All((FederatedTokens t) => t._validated),
+        InvalidateOn<UserDeleted>.All((FederatedTokens t) => t._validated),
+        InvalidateOn<ExternalSubjectUnlinked>.All((FederatedTokens t) => t._validated),
+    ];
+
+    public async ValueTask<FederatedIdentity?> ValidateAsync(string token, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        var (identity, expiresAt, _) = await _validated.GetAsync(token, remoteAddress, cancellationToken);
 
         // A remembered token that has since expired is refused like any other.
-        return identity is not null && expiresAt > time.GetUtcNow().ToUnixTimeSeconds() ? identity : null;
+        return identity is not null && expiresAt > _time.GetUtcNow().ToUnixTimeSeconds() ? identity : null;
     }
 
     public void Forget() => _validated.Clear();
-}
-
-/// <summary>A trust, a user or a subject's link changed: what was validated may no longer hold.</summary>
-public sealed class FederationChangedConsumer(FederatedTokens tokens) :
-    IConsumer<TrustCreated>, IConsumer<TrustUpdated>, IConsumer<TrustDeleted>, IConsumer<UserUpdated>, IConsumer<UserDeleted>,
-    IConsumer<ExternalSubjectUnlinked>
-{
-    public Task Consume(ConsumeContext<TrustCreated> context) => Forget();
-
-    public Task Consume(ConsumeContext<TrustUpdated> context) => Forget();
-
-    public Task Consume(ConsumeContext<TrustDeleted> context) => Forget();
-
-    public Task Consume(ConsumeContext<UserUpdated> context) => Forget();
-
-    public Task Consume(ConsumeContext<UserDeleted> context) => Forget();
-
-    public Task Consume(ConsumeContext<ExternalSubjectUnlinked> context) => Forget();
-
-    private Task Forget()
-    {
-        tokens.Forget();
-        return Task.CompletedTask;
-    }
 }

@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.RateLimiting;
@@ -176,7 +177,7 @@ public sealed class RateLimits : IDisposable
                 Actor = verdict.Limit is TokenPerClient or ApiPerClient ? AuditActor.Client(key) : AuditActor.None,
             }, context.RequestAborted);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception e) when (Dependencies.Away(e))
         {
             _logger.LogWarning("Could not record a rate limit refusal: {Reason}", e.Message);
         }
@@ -231,7 +232,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             return;
         }
 
-        var userName = path.StartsWithSegments("/oauth/login") ? await FormValueAsync(context, "username") : null;
+        var userName = path.StartsWithSegments(MetadataBuilder.Paths.Login) ? await FormValueAsync(context, "username") : null;
         if (await RefusedAsTooLargeAsync(context))
         {
             return;
@@ -298,11 +299,11 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         }
     }
 
-    private static bool IsAuthorize(PathString path) => path.StartsWithSegments("/oauth/authorize") || path.StartsWithSegments("/oauth_auth.do");
+    private static bool IsAuthorize(PathString path) => path.StartsWithSegments(MetadataBuilder.Paths.Authorization) || path.StartsWithSegments(MetadataBuilder.Paths.AuthorizationAlias);
 
     private static bool IsTokenFamily(PathString path) =>
-        path.StartsWithSegments("/oauth/token") || path.StartsWithSegments("/oauth_token.do")
-        || path.StartsWithSegments("/oauth/introspect") || path.StartsWithSegments("/oauth/revoke");
+        path.StartsWithSegments(MetadataBuilder.Paths.Token) || path.StartsWithSegments(MetadataBuilder.Paths.TokenAlias)
+        || path.StartsWithSegments(MetadataBuilder.Paths.Introspection) || path.StartsWithSegments(MetadataBuilder.Paths.Revocation);
 
     private static async Task<string?> ClientIdAsync(HttpContext context)
     {

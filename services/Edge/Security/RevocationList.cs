@@ -5,6 +5,7 @@ using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Http;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Edge.Security;
@@ -128,7 +129,7 @@ public sealed class RevocationSnapshot(RevocationList revocations, CutOffs cutOf
 
                 return;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+            catch (Exception e) when (Dependencies.Away(e))
             {
                 if (!untilLoaded)
                 {

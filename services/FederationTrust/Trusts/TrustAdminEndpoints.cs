@@ -1,13 +1,12 @@
 using Grpc.Core;
+using Npgsql;
 using OAuthAspire.Contracts.Audit;
-using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol.Federation;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Security;
-using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.FederationTrust.Trusts;
@@ -22,6 +21,8 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// usual (201 or 200) with the reasons in the body's <c>warnings</c> array (<see cref="TrustRules.Warnings"/>).
 /// <c>DELETE /{name}/links/{userSysId}</c> frees a user from the provider subject it is linked to,
 /// so that another subject can map to it (the first one's account was recreated, or linked wrongly).
+/// A trust that clients are bound to cannot be deleted or renamed (409; 503 while which clients are
+/// bound is not known yet: <see cref="ClientUseView"/>).
 /// </summary>
 public static class TrustAdminEndpoints
 {
@@ -78,11 +79,6 @@ public static class TrustAdminEndpoints
         }
 
         var trust = (body with { Name = body.Name ?? name }).ToRecord(existing.Id);
-        if (trust.Name != name && await BoundClientsAsync(services, name, cancellationToken) is { Count: > 0 } bound)
-        {
-            return Conflict($"Clients are bound to '{name}' by name: {string.Join(", ", bound.Take(10))}. Unbind them before renaming.");
-        }
-
         AuditEvent Refused(string reason) =>
             new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor, Outcome = AuditOutcome.Failure, Reason = reason };
         if (await ValidateAsync(trust, services, Refused, cancellationToken) is { } problem)
@@ -90,12 +86,21 @@ public static class TrustAdminEndpoints
             return problem;
         }
 
+        IResult? refused;
         try
         {
-            await store.DataSource.InTransactionAsync(async tx =>
+            refused = await store.DataSource.InTransactionAsync<IResult?>(async tx =>
             {
+                // Clients are bound by name: a rename would leave them bound to nothing.
+                if (trust.Name != name && await InUseAsync(tx, existing.Id, name,
+                        bound => $"Clients are bound to '{name}' by name: {bound}. Unbind them before renaming.", cancellationToken) is { } inUse)
+                {
+                    return inUse;
+                }
+
                 await TrustStore.UpdateAsync(tx, trust, cancellationToken);
                 await audit.WriteAsync(tx, new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor }, cancellationToken);
+                return null;
             }, cancellationToken);
         }
         catch (Npgsql.PostgresException e) when (e.IsUniqueViolation(out _))
@@ -103,12 +108,17 @@ public static class TrustAdminEndpoints
             return Conflict("A trust with this name or issuer exists.");
         }
 
+        if (refused is not null)
+        {
+            return refused;
+        }
+
         catalog.Invalidate();
         return TypedResults.Ok(trust.ToDto());
     }
 
-    private static async Task<IResult> DeleteAsync(string name, TrustStore store, TrustCatalog catalog, IServiceProvider services, IAuditSink audit,
-        HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string name, TrustStore store, TrustCatalog catalog, IAuditSink audit, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var existing = await store.FindAsync(name, cancellationToken);
         if (existing is null)
@@ -116,18 +126,19 @@ public static class TrustAdminEndpoints
             return NotFound(name);
         }
 
-        if (await BoundClientsAsync(services, name, cancellationToken) is { Count: > 0 } bound)
+        var result = await store.DataSource.InTransactionAsync<IResult>(async tx =>
         {
-            return Conflict($"Clients are bound to '{name}': {string.Join(", ", bound.Take(10))}. Unbind them first.");
-        }
+            if (await InUseAsync(tx, existing.Id, name, bound => $"Clients are bound to '{name}': {bound}. Unbind them first.", cancellationToken) is { } inUse)
+            {
+                return inUse;
+            }
 
-        await store.DataSource.InTransactionAsync(async tx =>
-        {
             await TrustStore.DeleteAsync(tx, existing.Id, cancellationToken);
             await audit.WriteAsync(tx, new TrustDeleted(existing.Name, existing.Issuer) { Actor = http.Caller().Actor }, cancellationToken);
+            return TypedResults.NoContent();
         }, cancellationToken);
         catalog.Invalidate();
-        return TypedResults.NoContent();
+        return result;
     }
 
     private static async Task<IResult> UnlinkAsync(string name, string userSysId, TrustStore store, IAuditSink audit, HttpContext http,
@@ -194,9 +205,29 @@ public static class TrustAdminEndpoints
         }
     }
 
-    private static async Task<IReadOnlyList<string>> BoundClientsAsync(IServiceProvider services, string name, CancellationToken cancellationToken) =>
-        (await services.GetRequiredService<ClientRegistryClient>().IsTrustInUseAsync(new IsTrustInUseRequest { Trust = name },
-            cancellationToken: cancellationToken)).ClientIds;
+    /// <summary>
+    /// Locks the trust (until the change commits) and refuses the change while clients are bound to
+    /// it (409) or while which clients are is not known yet (503). The lock orders the change against
+    /// client saves: a claim waiting on it then finds the name gone (the save is refused), and one
+    /// that came first is seen here (<see cref="ClientUseView"/>).
+    /// </summary>
+    private static async Task<IResult?> InUseAsync(NpgsqlTransaction tx, Guid id, string name, Func<string, string> boundMessage,
+        CancellationToken cancellationToken)
+    {
+        if (await TrustStore.LockForChangeAsync(tx, id, cancellationToken) != name)
+        {
+            // Deleted or renamed since it was read.
+            return NotFound(name);
+        }
+
+        if (!await ClientUseView.IsInitializedAsync(tx, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: 503, title: "Service Unavailable", detail: "Which clients are bound to this trust is not known yet; retry shortly.");
+        }
+
+        var bound = await ClientUseView.ClientsUsingAsync(tx, name, cancellationToken);
+        return bound.Count > 0 ? Conflict(boundMessage(string.Join(", ", bound))) : null;
+    }
 
     private static IResult NotFound(string name) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"No trust '{name}'.");
 

@@ -1,4 +1,3 @@
-using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Caching;
 
@@ -10,29 +9,22 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// </summary>
 public sealed class TrustCatalog(TrustStore store)
 {
-    private readonly ExpiringCache<int, IReadOnlyDictionary<string, TrustRecord>> _byIssuer = new(TimeSpan.FromSeconds(60));
+    private readonly CachedLookup<int, IReadOnlyDictionary<string, TrustRecord>> _byIssuer = new(async (_, ct) =>
+        (await store.ListAsync(ct)).ToDictionary(t => t.Issuer, StringComparer.Ordinal));
+
+    /// <summary>Any trust change may move any issuer: drop them all.</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<TrustCreated>.All((TrustCatalog c) => c._byIssuer),
+        InvalidateOn<TrustUpdated>.All((TrustCatalog c) => c._byIssuer),
+        InvalidateOn<TrustDeleted>.All((TrustCatalog c) => c._byIssuer),
+    ];
 
     public async ValueTask<TrustRecord?> FindByIssuerAsync(string issuer, CancellationToken cancellationToken)
     {
-        var all = await _byIssuer.GetOrAddAsync(0, async (_, ct) =>
-            (IReadOnlyDictionary<string, TrustRecord>)(await store.ListAsync(ct)).ToDictionary(t => t.Issuer, StringComparer.Ordinal), cancellationToken);
+        var all = await _byIssuer.GetAsync(0, cancellationToken);
         return all.GetValueOrDefault(issuer);
     }
 
     public void Invalidate() => _byIssuer.Clear();
-}
-
-public sealed class TrustChangedConsumer(TrustCatalog catalog) : IConsumer<TrustCreated>, IConsumer<TrustUpdated>, IConsumer<TrustDeleted>
-{
-    public Task Consume(ConsumeContext<TrustCreated> context) => Drop();
-
-    public Task Consume(ConsumeContext<TrustUpdated> context) => Drop();
-
-    public Task Consume(ConsumeContext<TrustDeleted> context) => Drop();
-
-    private Task Drop()
-    {
-        catalog.Invalidate();
-        return Task.CompletedTask;
-    }
 }

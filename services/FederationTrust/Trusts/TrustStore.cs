@@ -60,6 +60,19 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
         return updated;
     }
 
+    /// <summary>
+    /// Locks the named trusts that exist (shared lock) and returns their names, so a client bound to
+    /// them commits its use only if none was deleted or renamed meanwhile.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> LockNamedAsync(NpgsqlTransaction tx, string[] names, CancellationToken cancellationToken) =>
+        (await tx.Connection!.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM trust WHERE name = ANY(@names) FOR SHARE", new { names }, tx, cancellationToken: cancellationToken))).AsList();
+
+    /// <summary>Locks one trust for a delete or a rename; its current name, or null when it is gone.</summary>
+    public static async Task<string?> LockForChangeAsync(NpgsqlTransaction tx, Guid id, CancellationToken cancellationToken) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT name FROM trust WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: cancellationToken));
+
     public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, Guid id, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM trust WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)) == 1;
 

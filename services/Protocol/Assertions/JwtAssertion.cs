@@ -4,52 +4,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace OAuthAspire.Protocol.Assertions;
 
-/// <summary>What a client's verifier settings allow (registry field <c>jwtVerifier</c>).</summary>
-public sealed record AssertionPolicy(
-    IReadOnlyCollection<string> Algorithms,
-    TimeSpan ClockSkew,
-    TimeSpan MaxLifetime,
-    IReadOnlyCollection<string> RequiredClaims,
-    bool JtiRequired)
-{
-    public static readonly IReadOnlyList<string> DefaultAlgorithms =
-        [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSsaPssSha256,
-         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384];
-}
-
-/// <summary>Who must have issued the assertion, for whom, and whether the audience must be the issuer alone.</summary>
-public sealed record AssertionExpectations(string Issuer, IReadOnlyCollection<string> Audiences, bool SoleAudience = false, string? Subject = null);
-
-public enum AssertionFailure
-{
-    None,
-    Malformed,
-    AlgorithmNotAllowed,
-    UnknownKey,
-    BadSignature,
-    WrongIssuer,
-    WrongAudience,
-    Expired,
-    NotYetValid,
-    IssuedInTheFuture,
-    LifetimeTooLong,
-    MissingSubject,
-    WrongSubject,
-    MissingJti,
-    Replayed,
-    MissingClaim,
-}
-
-public sealed record AssertionClaims(string Issuer, string Subject, string? Jti, DateTimeOffset ExpiresAt, JsonWebToken Token);
-
-public sealed record AssertionResult(AssertionFailure Failure, AssertionClaims? Claims, string Detail = "")
-{
-    public bool IsValid => Failure == AssertionFailure.None;
-
-    /// <summary>A short reason for the audit trail (never echoed to the caller).</summary>
-    public string Reason => Detail.Length == 0 ? Failure.ToString() : $"{Failure}: {Detail}";
-}
-
 /// <summary>
 /// Validates a signed JWT a client presents: as an authorization grant (RFC 7523 §3) or as client
 /// authentication (§3 with draft-ietf-oauth-rfc7523bis: the audience is the issuer alone). The

@@ -5,11 +5,14 @@ namespace OAuthAspire.Protocol.Discovery;
 /// <summary>Shapes the metadata document from the issuer, the scopes and what the server offers.</summary>
 public static class MetadataBuilder
 {
-    public const string OAuthServerPath = "/.well-known/oauth-authorization-server";
-    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
-
+    /// <summary>
+    /// Every public path of the issuer, written once: the services map them, the edge routes them,
+    /// the metadata advertises them.
+    /// </summary>
     public static class Paths
     {
+        public const string OAuthServerMetadata = "/.well-known/oauth-authorization-server";
+        public const string OpenIdConfiguration = "/.well-known/openid-configuration";
         public const string Authorization = "/oauth/authorize";
         public const string Token = "/oauth/token";
         public const string Jwks = "/oauth/jwks";
@@ -17,6 +20,15 @@ public static class MetadataBuilder
         public const string Introspection = "/oauth/introspect";
         public const string UserInfo = "/oauth/userinfo";
         public const string EndSession = "/oauth/logout";
+
+        // ServiceNow's names for the authorization and token endpoints; not advertised.
+        public const string AuthorizationAlias = "/oauth_auth.do";
+        public const string TokenAlias = "/oauth_token.do";
+
+        // The authorize service's own browser pages: not in the metadata, but routed by the edge.
+        public const string Login = "/oauth/login";
+        public const string Consent = "/oauth/consent";
+        public const string Assets = "/oauth/assets";
     }
 
     private static readonly string[] ConfidentialAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt];

@@ -7,25 +7,3 @@ public sealed record OAuthError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("error_description")]
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Description = null);
-
-/// <summary>Error codes of RFC 6749, 6750, 7009, 8693 and OpenID Connect Core.</summary>
-public static class OAuthErrorCodes
-{
-    public const string InvalidRequest = "invalid_request";
-    public const string InvalidClient = "invalid_client";
-    public const string InvalidGrant = "invalid_grant";
-    public const string UnauthorizedClient = "unauthorized_client";
-    public const string UnsupportedGrantType = "unsupported_grant_type";
-    public const string InvalidScope = "invalid_scope";
-    public const string InvalidTarget = "invalid_target";
-    public const string AccessDenied = "access_denied";
-    public const string UnsupportedResponseType = "unsupported_response_type";
-    public const string ServerError = "server_error";
-    public const string TemporarilyUnavailable = "temporarily_unavailable";
-    public const string InvalidToken = "invalid_token";
-    public const string InsufficientScope = "insufficient_scope";
-    public const string UnsupportedTokenType = "unsupported_token_type";
-    public const string LoginRequired = "login_required";
-    public const string ConsentRequired = "consent_required";
-    public const string InteractionRequired = "interaction_required";
-}

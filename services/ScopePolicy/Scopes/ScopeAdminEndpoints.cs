@@ -1,16 +1,15 @@
-using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
-using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol.Scopes;
-using OAuthAspire.ScopePolicy.Policies;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
-using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
 namespace OAuthAspire.ScopePolicy.Scopes;
 
-/// <summary><c>/api/admin/scopes</c>: create, list, read, update, delete (409 while a client or policy uses it).</summary>
+/// <summary>
+/// <c>/api/admin/scopes</c>: create, list, read, update, delete (409 while a client or policy uses
+/// it, 503 while which clients use scopes is not known yet: see <see cref="ClientUseView"/>).
+/// </summary>
 public static class ScopeAdminEndpoints
 {
     /// <summary>Scopes the system itself relies on: they can be described differently, never deleted or deactivated.</summary>
@@ -85,39 +84,33 @@ public static class ScopeAdminEndpoints
         return updated ? TypedResults.Ok(new ScopeDto(scope.Name, scope.Description, scope.Active)) : NotFound(name);
     }
 
-    private static async Task<IResult> DeleteAsync(string name, ScopeStore store, IServiceProvider services, IAuditSink audit,
-        HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string name, ScopeStore store, IAuditSink audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (BuiltIn.Contains(name))
         {
             return Conflict($"'{name}' is built in and cannot be deleted.");
         }
 
-        if (await store.FindAsync(name, cancellationToken) is null)
-        {
-            return NotFound(name);
-        }
-
-        try
-        {
-            var use = await services.GetRequiredService<ClientRegistryClient>().IsScopeInUseAsync(new IsScopeInUseRequest { Scope = name },
-                cancellationToken: cancellationToken);
-            if (use.InUse)
-            {
-                return Conflict($"Clients are allowed the scope '{name}': {string.Join(", ", use.ClientIds.Take(10))}.");
-            }
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-        {
-            return TypedResults.Problem(statusCode: 503, title: "Service Unavailable", detail: "The application registry is unavailable; retry shortly.");
-        }
-
-        // The scope row stays locked until the delete commits, so no policy can link it meanwhile.
+        // The scope row stays locked until the delete commits, so no policy can link it and no
+        // client claim it meanwhile: a claim waiting on the lock then finds it gone (the client's
+        // save is refused), and one that came first is seen here.
         return await store.DataSource.InTransactionAsync<IResult>(async tx =>
         {
             if (!await ScopeStore.LockForDeleteAsync(tx, name, cancellationToken))
             {
                 return NotFound(name);
+            }
+
+            if (!await ClientUseView.IsInitializedAsync(tx, cancellationToken))
+            {
+                return TypedResults.Problem(statusCode: 503, title: "Service Unavailable",
+                    detail: "Which clients use this scope is not known yet; retry shortly.");
+            }
+
+            var clients = await ClientUseView.ClientsUsingAsync(tx, name, cancellationToken);
+            if (clients.Count > 0)
+            {
+                return Conflict($"Clients are allowed the scope '{name}': {string.Join(", ", clients)}.");
             }
 
             var linking = await PolicyStore.LinkingAsync(tx, name, cancellationToken);

@@ -1,17 +1,14 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
-using OAuthAspire.Contracts.Grpc.ClientRegistry;
-using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.ServiceDefaults;
-using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Grpc;
-using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
 namespace OAuthAspire.ScopePolicy.Scopes;
 
-/// <summary>The ScopePolicy contract: scope listing and resolution, API policies and single API decisions.</summary>
-public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicyStore policies, IServiceProvider services) : Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyBase
+/// <summary>The ScopePolicy contract: scope listing and resolution, the API policy snapshot, and which clients use which scope.</summary>
+public sealed class ScopePolicyGrpcService(ScopeStore scopes, PolicyStore policies, ClientUseView uses) : Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyBase
 {
     [AllowedCallers(ServiceNames.Edge)]
     public override async Task<ListApiPoliciesReply> ListApiPolicies(ListApiPoliciesRequest request, ServerCallContext context)
@@ -35,49 +32,7 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicySto
         return reply;
     }
 
-    /// <summary>
-    /// One decision, for gateways that keep no policy snapshot (the edge decides locally from
-    /// ListApiPolicies, by the same rules): the scopes that count are the presented ones that are
-    /// active and, when a client is named, still allowed to it.
-    /// </summary>
-    [AllowedCallers] // No service calls it: refused to every caller until one needs it.
-    public override async Task<AuthorizeApiRequestReply> AuthorizeApiRequest(AuthorizeApiRequestRequest request, ServerCallContext context)
-    {
-        var path = ApiPath.Canonicalize(request.Path, out var problem);
-        if (path is null)
-        {
-            return new AuthorizeApiRequestReply { Allowed = false, Reason = $"ambiguous path: {problem}" };
-        }
-
-        var counted = (await scopes.ListAsync(includeInactive: false, context.CancellationToken)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        counted.IntersectWith(request.Scopes);
-        if (request.ClientId.Length > 0)
-        {
-            var client = await services.GetRequiredService<ClientRegistryClient>()
-                .GetClientAsync(new GetClientRequest { ClientId = request.ClientId }, cancellationToken: context.CancellationToken);
-            if (!client.Found || !client.Client.Active)
-            {
-                return new AuthorizeApiRequestReply { Allowed = false, Reason = "the client is unknown or inactive" };
-            }
-
-            counted.IntersectWith(client.Client.Scopes);
-        }
-
-        if (ApiPath.IsUnder(path, ApiPolicies.AdminPrefix))
-        {
-            // The admin APIs' own rule; the gateway checks the administrator role besides.
-            var admin = new AuthorizeApiRequestReply { Allowed = counted.Contains(AdminApi.AdminScope), CacheSeconds = 60, Reason = "the admin APIs need admin.api and an administrator role" };
-            admin.RequiredScopes.Add(AdminApi.AdminScope);
-            return admin;
-        }
-
-        var decision = ApiPolicies.Decide(await policies.ListAsync(context.CancellationToken), request.Method, path, counted);
-        var reply = new AuthorizeApiRequestReply { Allowed = decision.Allowed, CacheSeconds = 60, Policy = decision.Policy ?? "", Reason = decision.Reason };
-        reply.RequiredScopes.AddRange(decision.RequiredScopes);
-        return reply;
-    }
-
-    [AllowedCallers(ServiceNames.Authorize, ServiceNames.ClientRegistry, ServiceNames.FederationTrust, ServiceNames.Token)]
+    [AllowedCallers(ServiceNames.Authorize, ServiceNames.FederationTrust, ServiceNames.Token)]
     public override async Task<ListScopesReply> ListScopes(ListScopesRequest request, ServerCallContext context)
     {
         var rows = await scopes.ListAsync(request.IncludeInactive, context.CancellationToken);
@@ -96,5 +51,39 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, Policies.PolicySto
         reply.Granted.AddRange(decision.Scopes);
         reply.Refused.AddRange(decision.Refused);
         return reply;
+    }
+
+    /// <summary>A client's save, before it commits: its scopes, locked while their use is recorded (see <see cref="ClientUseView"/>).</summary>
+    [AllowedCallers(ServiceNames.ClientRegistry)]
+    public override async Task<ClaimScopesReply> ClaimScopes(ClaimScopesRequest request, ServerCallContext context)
+    {
+        if (!request.CheckOnly)
+        {
+            ClientUses.RequireClient(request.ClientId, request.Version);
+        }
+
+        var unknown = await uses.ClaimAsync(request.ClientId, request.Version, request.Scopes, request.CheckOnly, ScopeStore.LockActiveAsync,
+            context.CancellationToken);
+        var reply = new ClaimScopesReply();
+        reply.Unknown.AddRange(unknown);
+        return reply;
+    }
+
+    [AllowedCallers(ServiceNames.ClientRegistry)]
+    public override async Task<ScopeUseViewReply> GetUseViewState(ScopeUseViewRequest request, ServerCallContext context) =>
+        new() { Initialized = await uses.IsInitializedAsync(context.CancellationToken) };
+
+    /// <summary>client-registry's backfill: every client it holds, read whole before the one transaction that settles them.</summary>
+    [AllowedCallers(ServiceNames.ClientRegistry)]
+    public override async Task<ReplaceScopeUsesReply> ReplaceScopeUses(IAsyncStreamReader<ClientScopes> requestStream, ServerCallContext context)
+    {
+        var all = new List<ClientUses>();
+        await foreach (var client in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            all.Add(ClientUses.FromCall(client.ClientId, client.Version, client.Deleted, client.Scopes));
+        }
+
+        await uses.ReplaceAsync(all, context.CancellationToken);
+        return new ReplaceScopeUsesReply { Clients = all.Count };
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -15,16 +16,22 @@ namespace OAuthAspire.Token.Assertions;
 /// </summary>
 public sealed class VerifierKeys(IServiceProvider services, RemoteKeySets remoteKeys)
 {
-    private readonly ExpiringCache<string, VerifierSettings?> _settings = new(TimeSpan.FromSeconds(60));
+    private readonly CachedLookup<string, VerifierSettings?> _settings = new(async (id, ct) =>
+    {
+        var reply = await services.GetRequiredService<ClientRegistryClient>().GetVerifierKeysAsync(new GetVerifierKeysRequest { ClientId = id }, cancellationToken: ct);
+        return reply.Found ? JsonSerializer.Deserialize<VerifierSettings>(reply.SettingsJson, JsonSerializerOptions.Web) : null;
+    });
 
-    public ExpiringCache<string, VerifierSettings?> Settings => _settings;
+    /// <summary>Any change to a client may change its keys (a client created drops a cached "unknown").</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<ClientCreated>.Key((VerifierKeys k) => k._settings, e => e.ClientId),
+        InvalidateOn<ClientUpdated>.Key((VerifierKeys k) => k._settings, e => e.ClientId),
+        InvalidateOn<ClientDeleted>.Key((VerifierKeys k) => k._settings, e => e.ClientId),
+        InvalidateOn<ClientSecretRotated>.Key((VerifierKeys k) => k._settings, e => e.ClientId),
+    ];
 
-    public ValueTask<VerifierSettings?> SettingsAsync(string clientId, CancellationToken cancellationToken) =>
-        _settings.GetOrAddAsync(clientId, async (id, ct) =>
-        {
-            var reply = await services.GetRequiredService<ClientRegistryClient>().GetVerifierKeysAsync(new GetVerifierKeysRequest { ClientId = id }, cancellationToken: ct);
-            return reply.Found ? JsonSerializer.Deserialize<VerifierSettings>(reply.SettingsJson, JsonSerializerOptions.Web) : null;
-        }, cancellationToken);
+    public ValueTask<VerifierSettings?> SettingsAsync(string clientId, CancellationToken cancellationToken) => _settings.GetAsync(clientId, cancellationToken);
 
     /// <param name="refetch">The last attempt met an unknown kid: fetch the JWKS again (rate-limited).</param>
     public async Task<IReadOnlyList<SecurityKey>> KeysAsync(VerifierSettings settings, bool refetch, CancellationToken cancellationToken)

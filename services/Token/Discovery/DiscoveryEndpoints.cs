@@ -11,8 +11,8 @@ public static class DiscoveryEndpoints
 {
     public static IEndpointRouteBuilder MapDiscoveryEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(MetadataBuilder.OAuthServerPath, GetMetadataAsync);
-        endpoints.MapGet(MetadataBuilder.OpenIdConfigurationPath, GetMetadataAsync);
+        endpoints.MapGet(MetadataBuilder.Paths.OAuthServerMetadata, GetMetadataAsync);
+        endpoints.MapGet(MetadataBuilder.Paths.OpenIdConfiguration, GetMetadataAsync);
         return endpoints;
     }
 

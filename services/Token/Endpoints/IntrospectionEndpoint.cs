@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Scopes;
@@ -13,10 +14,10 @@ namespace OAuthAspire.Token.Endpoints;
 /// tokens, or about any token when it may introspect others' (a resource server). Everything else,
 /// expired, revoked, malformed, foreign or not its own, is <c>{"active": false}</c>.
 /// </summary>
-public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspection inspection, RefreshTokenStore refreshTokens, ILogger<IntrospectionEndpoint> logger)
+public sealed class IntrospectionEndpoint(ClientAuthenticator authenticator, TokenInspection inspection, RefreshTokenStore refreshTokens, ILogger<IntrospectionEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost("/oauth/introspect", (HttpContext http, IntrospectionEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapPost(MetadataBuilder.Paths.Introspection, (HttpContext http, IntrospectionEndpoint endpoint) => endpoint.HandleAsync(http));
 
     public async Task<IResult> HandleAsync(HttpContext http)
     {
@@ -28,18 +29,10 @@ public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspecti
                 return OAuthResults.Error(error!);
             }
 
-            var credentials = ClientAuthentication.Read(http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, form);
-            if (credentials is ClientCredentials.Invalid invalid)
+            var authenticated = await authenticator.AuthenticateAsync(http, form, publicClients: false);
+            if (authenticated.Client is not { } caller)
             {
-                return OAuthResults.Error(invalid.Error);
-            }
-
-            var (caller, _) = credentials is ClientCredentials.Secret or ClientCredentials.Assertion
-                ? await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString())
-                : (null, ClientFailure.NoCredentials);
-            if (caller is null)
-            {
-                return OAuthResults.Error(ProtocolError.InvalidClient("Client authentication failed."));
+                return OAuthResults.Error(authenticated.Error!);
             }
 
             var token = form["token"];
@@ -73,7 +66,7 @@ public sealed class IntrospectionEndpoint(ClientDirectory clients, TokenInspecti
         catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Introspection could not be served: {Reason}", e.Message);
-            return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+            return OAuthResults.Unavailable();
         }
     }
 }

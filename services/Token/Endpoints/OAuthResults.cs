@@ -21,6 +21,9 @@ public static class OAuthResults
 
     public static IResult Empty() => new NoStoreJson(null, StatusCodes.Status200OK, null);
 
+    /// <summary>A dependency (database, registry, broker) is away: 503 with Retry-After, so the client retries.</summary>
+    public static IResult Unavailable() => Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+
     /// <summary>
     /// Reads an <c>application/x-www-form-urlencoded</c> body; anything else, a malformed body
     /// or a repeated parameter is an invalid_request.

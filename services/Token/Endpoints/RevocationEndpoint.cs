@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
@@ -14,11 +15,11 @@ namespace OAuthAspire.Token.Endpoints;
 /// their client_id. A client revokes only tokens issued to it; an unknown or invalid token is
 /// answered 200 like a revoked one (§2.2). The hint is honoured, with fallback to the other type.
 /// </summary>
-public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection inspection, RevocationStore revocations, RefreshTokenStore refreshTokens,
+public sealed class RevocationEndpoint(ClientAuthenticator authenticator, TokenInspection inspection, RevocationStore revocations, RefreshTokenStore refreshTokens,
     IAuditSink audit, ILogger<RevocationEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost("/oauth/revoke", (HttpContext http, RevocationEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapPost(MetadataBuilder.Paths.Revocation, (HttpContext http, RevocationEndpoint endpoint) => endpoint.HandleAsync(http));
 
     public async Task<IResult> HandleAsync(HttpContext http)
     {
@@ -30,16 +31,11 @@ public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection 
                 return OAuthResults.Error(error!);
             }
 
-            var credentials = ClientAuthentication.Read(http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, form);
-            if (credentials is ClientCredentials.Invalid invalid)
+            // Public clients revoke with their client_id alone (RFC 7009 §2.1).
+            var authenticated = await authenticator.AuthenticateAsync(http, form, publicClients: true);
+            if (authenticated.Client is not { } caller)
             {
-                return OAuthResults.Error(invalid.Error);
-            }
-
-            var (caller, _) = await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
-            if (caller is null)
-            {
-                return OAuthResults.Error(ProtocolError.InvalidClient("Client authentication failed."));
+                return OAuthResults.Error(authenticated.Error!);
             }
 
             var token = form["token"];
@@ -92,7 +88,7 @@ public sealed class RevocationEndpoint(ClientDirectory clients, TokenInspection 
         catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Revocation could not be served: {Reason}", e.Message);
-            return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+            return OAuthResults.Unavailable();
         }
     }
 }

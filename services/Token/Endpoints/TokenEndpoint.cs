@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Discovery;
 using Grpc.Core;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
@@ -15,13 +16,13 @@ namespace OAuthAspire.Token.Endpoints;
 /// <c>POST /oauth/token</c> (alias <c>/oauth_token.do</c>). Orchestrates only: read the form,
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
-public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
+public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, IAuditSink audit, ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/oauth/token", (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
-        endpoints.MapPost("/oauth_token.do", (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapPost(MetadataBuilder.Paths.Token, (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
+        endpoints.MapPost(MetadataBuilder.Paths.TokenAlias, (HttpContext http, TokenEndpoint endpoint) => endpoint.HandleAsync(http));
     }
 
     public async Task<IResult> HandleAsync(HttpContext http)
@@ -36,24 +37,11 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
             }
 
             grantType = form["grant_type"];
-            var credentials = ClientAuthentication.Read(http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, form);
-            clientId = credentials switch
+            var caller = await authenticator.AuthenticateAsync(http, form, publicClients: true);
+            clientId = caller.ClientId;
+            if (caller.Client is not { } client)
             {
-                ClientCredentials.Secret s => s.ClientId,
-                ClientCredentials.IdOnly i => i.ClientId,
-                ClientCredentials.Assertion x => x.ClientId,
-                _ => null,
-            };
-            if (credentials is ClientCredentials.Invalid invalid)
-            {
-                return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(invalid.Error));
-            }
-
-            var (client, failure) = await clients.AuthenticateAsync(credentials, http.RequestAborted, http.Connection.RemoteIpAddress?.ToString());
-            if (client is null)
-            {
-                var description = failure == ClientFailure.NoCredentials ? "Client authentication is required." : "Client authentication failed.";
-                return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(ProtocolError.InvalidClient(description), failure.ToString()));
+                return await RefuseAsync(http, clientId, grantType, GrantOutcome.Refuse(caller.Error!, caller.Reason));
             }
 
             GrantOutcome outcome = grantType switch
@@ -80,7 +68,7 @@ public sealed class TokenEndpoint(ClientDirectory clients, ClientCredentialsGran
         catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
         {
             logger.LogWarning("Token request could not be served: {Reason}", e.Message);
-            return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("The service is temporarily unavailable; retry shortly."));
+            return OAuthResults.Unavailable();
         }
     }
 

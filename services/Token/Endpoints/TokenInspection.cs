@@ -11,7 +11,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// at+jwt, for our audience, unexpired, not revoked, not cut off with its user or client, and its client still active.
 /// </summary>
 public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettings settings, RevocationStore revocations, CutOffStore cutOffs,
-    ClientDirectory clients)
+    RegisteredClients clients)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly AccessTokenValidator _validator = new();

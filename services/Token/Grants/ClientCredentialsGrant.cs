@@ -3,7 +3,6 @@ using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Protocol.Tokens;
-using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;

@@ -8,7 +8,6 @@ using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.Token.Assertions;
-using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;

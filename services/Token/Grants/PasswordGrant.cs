@@ -5,7 +5,6 @@ using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
-using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.OpenIdConnect;
 using OAuthAspire.Token.Scopes;

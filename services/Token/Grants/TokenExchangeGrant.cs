@@ -6,7 +6,6 @@ using OAuthAspire.Protocol.Federation;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
-using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.Scopes;
 using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;

@@ -2,7 +2,6 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
-using OAuthAspire.Token.OpenIdConnect;
 
 namespace OAuthAspire.Token.Issuance;
 

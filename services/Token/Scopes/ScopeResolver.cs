@@ -13,35 +13,26 @@ namespace OAuthAspire.Token.Scopes;
 /// </summary>
 public sealed class ScopeResolver(ScopePolicyClient scopePolicy)
 {
-    private readonly ExpiringCache<(string ClientId, long Version, string Requested), ScopeDecision> _cache = new(TimeSpan.FromSeconds(60));
-
-    public ExpiringCache<(string ClientId, long Version, string Requested), ScopeDecision> Cache => _cache;
-
-    public ValueTask<ScopeDecision> ResolveAsync(ClientInfo client, IReadOnlyList<string> requested, CancellationToken cancellationToken) =>
-        _cache.GetOrAddAsync((client.ClientId, client.Version, ScopeSet.Format(requested)), async (_, ct) =>
+    // The client's version is in the key: a client changed asks again without waiting for an event.
+    private readonly CachedLookup<(string ClientId, long Version, string Requested), (RegisteredClient Client, IReadOnlyList<string> Requested), ScopeDecision> _cache =
+        new(async (_, asked, ct) =>
         {
-            var request = new ResolveGrantedScopesRequest { ClientId = client.ClientId };
-            request.Requested.AddRange(requested);
-            request.Allowed.AddRange(client.Scopes);
-            request.Defaults.AddRange(client.DefaultScopes);
+            var request = new ResolveGrantedScopesRequest { ClientId = asked.Client.ClientId };
+            request.Requested.AddRange(asked.Requested);
+            request.Allowed.AddRange(asked.Client.Scopes);
+            request.Defaults.AddRange(asked.Client.DefaultScopes);
             var reply = await scopePolicy.ResolveGrantedScopesAsync(request, cancellationToken: ct);
             return new ScopeDecision(reply.Ok, reply.Granted, reply.Refused);
-        }, cancellationToken);
-}
+        });
 
-/// <summary>A scope created, changed or deleted may change any decision: drop them all.</summary>
-public sealed class ScopeChangedConsumer(ScopeResolver resolver) :
-    MassTransit.IConsumer<ScopeCreated>, MassTransit.IConsumer<ScopeUpdated>, MassTransit.IConsumer<ScopeDeleted>
-{
-    public Task Consume(MassTransit.ConsumeContext<ScopeCreated> context) => Drop();
+    /// <summary>A scope created, changed or deleted may change any decision: drop them all.</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<ScopeCreated>.All((ScopeResolver r) => r._cache),
+        InvalidateOn<ScopeUpdated>.All((ScopeResolver r) => r._cache),
+        InvalidateOn<ScopeDeleted>.All((ScopeResolver r) => r._cache),
+    ];
 
-    public Task Consume(MassTransit.ConsumeContext<ScopeUpdated> context) => Drop();
-
-    public Task Consume(MassTransit.ConsumeContext<ScopeDeleted> context) => Drop();
-
-    private Task Drop()
-    {
-        resolver.Cache.Clear();
-        return Task.CompletedTask;
-    }
+    public ValueTask<ScopeDecision> ResolveAsync(RegisteredClient client, IReadOnlyList<string> requested, CancellationToken cancellationToken) =>
+        _cache.GetAsync((client.ClientId, client.Version, ScopeSet.Format(requested)), (client, requested), cancellationToken);
 }

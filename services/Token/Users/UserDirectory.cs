@@ -1,4 +1,3 @@
-using MassTransit;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -6,30 +5,20 @@ using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.Directory
 
 namespace OAuthAspire.Token.Users;
 
-/// <summary>Users (for their roles and status) from the authorize service, cached and dropped on user events.</summary>
+/// <summary>Users (for their roles and status) from the directory service, cached and dropped on user events.</summary>
 public sealed class UserDirectory(DirectoryClient directory)
 {
-    private readonly ExpiringCache<string, User?> _cache = new(TimeSpan.FromSeconds(60));
-
-    public ExpiringCache<string, User?> Cache => _cache;
-
-    public ValueTask<User?> GetAsync(string sysId, CancellationToken cancellationToken) =>
-        _cache.GetOrAddAsync(sysId, async (id, ct) =>
-        {
-            var reply = await directory.GetUserAsync(new GetUserRequest { SysId = id }, cancellationToken: ct);
-            return reply.Found ? reply.User : null;
-        }, cancellationToken);
-}
-
-public sealed class UserChangedConsumer(UserDirectory users) : IConsumer<UserUpdated>, IConsumer<UserDeleted>
-{
-    public Task Consume(ConsumeContext<UserUpdated> context) => Drop(context.Message.UserSysId);
-
-    public Task Consume(ConsumeContext<UserDeleted> context) => Drop(context.Message.UserSysId);
-
-    private Task Drop(string sysId)
+    private readonly CachedLookup<string, User?> _cache = new(async (id, ct) =>
     {
-        users.Cache.Invalidate(sysId);
-        return Task.CompletedTask;
-    }
+        var reply = await directory.GetUserAsync(new GetUserRequest { SysId = id }, cancellationToken: ct);
+        return reply.Found ? reply.User : null;
+    });
+
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<UserUpdated>.Key((UserDirectory d) => d._cache, e => e.UserSysId),
+        InvalidateOn<UserDeleted>.Key((UserDirectory d) => d._cache, e => e.UserSysId),
+    ];
+
+    public ValueTask<User?> GetAsync(string sysId, CancellationToken cancellationToken) => _cache.GetAsync(sysId, cancellationToken);
 }

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http;
+using OAuthAspire.Contracts.Audit;
+
+namespace OAuthAspire.ServiceDefaults.Security;
+
+/// <summary>
+/// The caller identity the edge verified (from an access token) and forwards to the services
+/// behind it. The edge first strips every <c>X-OAuthAspire-*</c> header a caller sent, and our
+/// services believe these only on requests that carry the edge's proof (<see cref="EdgeTrust"/>).
+/// The APIs behind the edge get no such proof: they read a federated caller's identity from the
+/// edge's signed assertion (<see cref="Http.EdgeIdentityHandler"/>), never from these headers.
+/// </summary>
+/// <param name="Trust">The trusted external provider whose token this was (null for our own tokens).</param>
+public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,
+    string? Trust = null)
+{
+    public const string HeaderPrefix = "X-OAuthAspire-";
+    public const string SubjectHeader = "X-OAuthAspire-Subject";
+    public const string UserNameHeader = "X-OAuthAspire-User";
+    public const string ClientHeader = "X-OAuthAspire-Client";
+    public const string ScopesHeader = "X-OAuthAspire-Scopes";
+    public const string RolesHeader = "X-OAuthAspire-Roles";
+    public const string TrustHeader = "X-OAuthAspire-Trust";
+
+    public AuditActor Actor => new(Subject == ClientId ? null : Subject, UserName, ClientId);
+
+    /// <summary>The verified identity of this request, or null when it did not come through the edge with one.</summary>
+    public static EdgeIdentity? Of(HttpContext context)
+    {
+        if (!context.IsFromEdge())
+        {
+            return null;
+        }
+
+        var headers = context.Request.Headers;
+        var subject = headers[SubjectHeader].ToString();
+        var client = headers[ClientHeader].ToString();
+        if (subject.Length == 0 || client.Length == 0)
+        {
+            return null;
+        }
+
+        var user = headers[UserNameHeader].ToString();
+        var trust = headers[TrustHeader].ToString();
+        return new EdgeIdentity(subject, user.Length == 0 ? null : Uri.UnescapeDataString(user), client,
+            Split(headers[ScopesHeader].ToString()), Split(headers[RolesHeader].ToString()), trust.Length == 0 ? null : Uri.UnescapeDataString(trust));
+    }
+
+    /// <summary>Writes this identity onto a request about to be forwarded.</summary>
+    public void WriteTo(IHeaderDictionary headers)
+    {
+        headers[SubjectHeader] = Subject;
+        headers[ClientHeader] = ClientId;
+        headers[ScopesHeader] = string.Join(' ', Scopes);
+        headers[RolesHeader] = string.Join(' ', Roles);
+        if (UserName is not null)
+        {
+            // User names may hold any character; a header value may not.
+            headers[UserNameHeader] = Uri.EscapeDataString(UserName);
+        }
+
+        if (Trust is not null)
+        {
+            headers[TrustHeader] = Uri.EscapeDataString(Trust);
+        }
+    }
+
+    public static void StripFrom(IHeaderDictionary headers)
+    {
+        foreach (var name in headers.Keys.Where(k => k.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToArray())
+        {
+            headers.Remove(name);
+        }
+    }
+
+    private static string[] Split(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}

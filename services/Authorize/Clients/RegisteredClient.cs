@@ -1,0 +1,18 @@
+using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Authorization;
+
+namespace OAuthAspire.Authorize.Clients;
+
+/// <summary>A registered client as the authorize service caches it from the registry (see <see cref="RegisteredClients"/>).</summary>
+public sealed record RegisteredClient(Client Client)
+{
+    /// <summary>The protocol core's view of this client, built once per cached entry rather than per request.</summary>
+    public ClientProfile Profile { get; } = new(Client.ClientId, Client.Active, Client.Public, Client.PkceRequired, Client.RedirectUris,
+        Client.GrantTypes.ToHashSet(StringComparer.Ordinal));
+
+    public string ClientId => Client.ClientId;
+
+    public string Name => Client.Name;
+
+    public string? LogoUrl => Client.LogoUrl.Length == 0 ? null : Client.LogoUrl;
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using OAuthAspire.Protocol.Assertions;
+
+namespace OAuthAspire.ClientRegistry.Clients;
+
+/// <summary>A row of the application registry.</summary>
+public sealed record ClientRecord
+{
+    public required string ClientId { get; init; }
+    public required string Name { get; init; }
+    public byte[]? SecretHash { get; init; }
+    public bool Public { get; init; }
+    public bool PkceRequired { get; init; }
+    public string[] RedirectUris { get; init; } = [];
+    public string[] PostLogoutRedirectUris { get; init; } = [];
+    public string[] GrantTypes { get; init; } = [];
+    public string[] Scopes { get; init; } = [];
+    public string[] DefaultScopes { get; init; } = [];
+    public int AccessTokenLifespan { get; init; } = 1800;
+    public int RefreshTokenLifespan { get; init; } = 8_640_000;
+    public string? ApplicationUserSysId { get; init; }
+    public string? ApplicationUserName { get; init; }
+    public bool CanIntrospect { get; init; }
+    public string? LogoUrl { get; init; }
+    public bool Active { get; init; } = true;
+    public string[] Trusts { get; init; } = [];
+    public string[] AllowedOrigins { get; init; } = [];
+    public long Version { get; init; } = 1;
+
+    /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
+    public string? JwtVerifier { get; init; }
+
+    public byte[]? SharedKeyEnc { get; init; }
+
+    public VerifierSettings? Verifier => JwtVerifier is null ? null : JsonSerializer.Deserialize<VerifierSettings>(JwtVerifier, JsonSerializerOptions.Web);
+
+    public ClientDto ToDto() => new(Name, ClientId, Public, PkceRequired, RedirectUris, PostLogoutRedirectUris, GrantTypes, Scopes,
+        DefaultScopes, AccessTokenLifespan, RefreshTokenLifespan, ApplicationUserName, CanIntrospect, LogoUrl, Active)
+    {
+        JwtVerifier = Verifier,
+        Trusts = Trusts,
+        AllowedOrigins = AllowedOrigins,
+    };
+}

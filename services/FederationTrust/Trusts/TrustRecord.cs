@@ -1,0 +1,36 @@
+using OAuthAspire.Protocol.Federation;
+
+namespace OAuthAspire.FederationTrust.Trusts;
+
+/// <summary>A trust as stored.</summary>
+public sealed record TrustRecord
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Template { get; init; } = TrustTemplates.Generic;
+    public string Issuer { get; init; } = "";
+    public string MetadataUrl { get; init; } = "";
+    public string[] ClientIds { get; init; } = [];
+    public string UserClaim { get; init; } = "sub";
+    public string UserField { get; init; } = "user_name";
+    public string[] Algorithms { get; init; } = [];
+    public int ClockSkew { get; init; }
+    public bool JtiCheck { get; init; }
+    public bool AutoProvision { get; init; }
+    public string[] Scopes { get; init; } = [];
+    public bool Active { get; init; }
+    public bool AllowPrivilegedUsers { get; init; }
+
+    public TrustSettings Settings => new()
+    {
+        Name = Name, Template = Template, Issuer = Issuer, MetadataUrl = MetadataUrl, ClientIds = ClientIds, UserClaim = UserClaim,
+        UserField = UserField, Algorithms = Algorithms, ClockSkew = ClockSkew, JtiCheck = JtiCheck, AutoProvision = AutoProvision,
+        Scopes = Scopes, Active = Active, AllowPrivilegedUsers = AllowPrivilegedUsers,
+    };
+
+    public TrustDto ToDto() => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
+        Scopes, Active, AllowPrivilegedUsers)
+    {
+        Warnings = TrustRules.Warnings(Settings),
+    };
+}

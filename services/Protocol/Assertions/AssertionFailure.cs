@@ -1,0 +1,22 @@
+namespace OAuthAspire.Protocol.Assertions;
+
+/// <summary>Why a signed JWT (a client's assertion or a provider's token) was refused.</summary>
+public enum AssertionFailure
+{
+    None,
+    Malformed,
+    AlgorithmNotAllowed,
+    UnknownKey,
+    BadSignature,
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+    NotYetValid,
+    IssuedInTheFuture,
+    LifetimeTooLong,
+    MissingSubject,
+    WrongSubject,
+    MissingJti,
+    Replayed,
+    MissingClaim,
+}

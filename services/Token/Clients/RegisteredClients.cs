@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Assertions;
+using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Token.Assertions;
+using OAuthAspire.ServiceDefaults.Caching;
+using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
+
+namespace OAuthAspire.Token.Clients;
+
+public enum ClientFailure
+{
+    None,
+    NoCredentials,
+    UnknownClient,
+    BadSecret,
+    SecretRequired,
+    Inactive,
+    BadAssertion,
+}
+
+/// <summary>
+/// Finds and authenticates clients. Registrations are cached here (a minute at most, dropped
+/// within a second by client events), and a presented secret is checked against the cached
+/// SHA-256 in constant time, so a token request costs no call to the registry.
+/// </summary>
+public sealed class RegisteredClients(ClientRegistryClient registry, ClientAssertions assertions)
+{
+    private static readonly byte[] Decoy = new byte[32];
+
+    private readonly CachedLookup<string, RegisteredClient?> _cache = new(async (id, ct) =>
+    {
+        var reply = await registry.GetClientAsync(new GetClientRequest { ClientId = id }, cancellationToken: ct);
+        return reply.Found ? new RegisteredClient(reply.Client) : null;
+    });
+
+    /// <summary>Events that change a client (a client created drops a cached "unknown" left by a request for the id before).</summary>
+    public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
+    [
+        InvalidateOn<ClientCreated>.Key((RegisteredClients c) => c._cache, e => e.ClientId),
+        InvalidateOn<ClientUpdated>.Key((RegisteredClients c) => c._cache, e => e.ClientId),
+        InvalidateOn<ClientDeleted>.Key((RegisteredClients c) => c._cache, e => e.ClientId),
+        InvalidateOn<ClientSecretRotated>.Key((RegisteredClients c) => c._cache, e => e.ClientId),
+    ];
+
+    public ValueTask<RegisteredClient?> FindAsync(string clientId, CancellationToken cancellationToken) => _cache.GetAsync(clientId, cancellationToken);
+
+    public async ValueTask<(RegisteredClient? Client, ClientFailure Failure)> AuthenticateAsync(ClientCredentials credentials, CancellationToken cancellationToken,
+        string? remoteAddress = null)
+    {
+        switch (credentials)
+        {
+            case ClientCredentials.Assertion assertion:
+            {
+                // The client is named by client_id or, failing that, by the assertion's (still unverified) issuer.
+                var clientId = assertion.ClientId ?? JwtAssertion.Peek(assertion.Jwt).Issuer;
+                var client = clientId is null || clientId.Length > 128 ? null : await FindAsync(clientId, cancellationToken);
+                if (client is null)
+                {
+                    return (null, ClientFailure.UnknownClient);
+                }
+
+                if (client.Public || !await assertions.VerifyAsync(client.ClientId, assertion.Jwt, remoteAddress, cancellationToken))
+                {
+                    return (null, ClientFailure.BadAssertion);
+                }
+
+                return client.Active ? (client, ClientFailure.None) : (null, ClientFailure.Inactive);
+            }
+
+            case ClientCredentials.Secret secret:
+            {
+                var client = await FindAsync(secret.ClientId, cancellationToken);
+                // One hash and one constant-time comparison whatever happens.
+                var presented = SHA256.HashData(Encoding.UTF8.GetBytes(secret.ClientSecret));
+                var matches = CryptographicOperations.FixedTimeEquals(client?.SecretHash ?? Decoy, presented) && client?.SecretHash is not null;
+                return client switch
+                {
+                    null => (null, ClientFailure.UnknownClient),
+                    _ when !matches => (null, ClientFailure.BadSecret),
+                    { Active: false } => (null, ClientFailure.Inactive),
+                    _ => (client, ClientFailure.None),
+                };
+            }
+
+            case ClientCredentials.IdOnly idOnly:
+            {
+                var client = await FindAsync(idOnly.ClientId, cancellationToken);
+                return client switch
+                {
+                    null => (null, ClientFailure.UnknownClient),
+                    { Public: false } => (null, ClientFailure.SecretRequired),
+                    { Active: false } => (null, ClientFailure.Inactive),
+                    _ => (client, ClientFailure.None),
+                };
+            }
+
+            default:
+                return (null, ClientFailure.NoCredentials);
+        }
+    }
+}

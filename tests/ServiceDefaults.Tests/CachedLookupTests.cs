@@ -1,0 +1,211 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OAuthAspire.ServiceDefaults.Caching;
+
+namespace OAuthAspire.ServiceDefaults.Tests;
+
+/// <summary>
+/// The cached look-up and the events that drop its entries. CacheEpoch is process-wide, so these run
+/// in CacheEpochTests' collection, alone, with events heard (full lifetimes).
+/// </summary>
+[Collection(nameof(CacheEpochTests))]
+public class CachedLookupTests
+{
+    public sealed record ThingChanged(string Id);
+
+    public sealed record EverythingChanged(string Why);
+
+    /// <summary>A cache owner, as RegisteredClients or ScopeResolver are: a singleton holding its look-up.</summary>
+    public sealed class Things
+    {
+        private int _loads;
+
+        public Things(Func<string, Task<string?>> fetch) =>
+            Lookup = new CachedLookup<string, string?>((id, _) =>
+            {
+                Interlocked.Increment(ref _loads);
+                return fetch(id);
+            });
+
+        public CachedLookup<string, string?> Lookup { get; }
+
+        public int Loads => Volatile.Read(ref _loads);
+    }
+
+    private static readonly CacheInvalidation[] Rules =
+    [
+        InvalidateOn<ThingChanged>.Key((Things t) => t.Lookup, e => e.Id),
+        InvalidateOn<EverythingChanged>.All((Things t) => t.Lookup),
+    ];
+
+    private static Things Echo() => new(id => Task.FromResult<string?>(id == "unknown" ? null : id.ToUpperInvariant()));
+
+    /// <summary>The container as AddOAuthService leaves it: the owner, the rules and their consumers.</summary>
+    private static ServiceProvider Container(Things things)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(things);
+        foreach (var consumer in CacheInvalidation.Register(services, Rules))
+        {
+            services.AddScoped(consumer);
+        }
+
+        return services.BuildServiceProvider(validateScopes: true);
+    }
+
+    private static void Deliver<TEvent>(IServiceProvider provider, TEvent message) where TEvent : class
+    {
+        using var scope = provider.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CacheInvalidationConsumer<TEvent>>().Apply(message);
+    }
+
+    [Fact]
+    public async Task AHitDoesNotCallTheLoaderAndAnswersSynchronously()
+    {
+        CacheEpoch.Regained();
+        var things = Echo();
+        Assert.Equal("A", await things.Lookup.GetAsync("a", CancellationToken.None));
+        Assert.Null(await things.Lookup.GetAsync("unknown", CancellationToken.None));
+
+        var hit = things.Lookup.GetAsync("a", CancellationToken.None);
+        Assert.True(hit.IsCompletedSuccessfully);
+        Assert.Equal("A", await hit);
+        // "Unknown" is an answer too: it is cached like any other.
+        Assert.Null(await things.Lookup.GetAsync("unknown", CancellationToken.None));
+        Assert.Equal(2, things.Loads);
+    }
+
+    [Fact]
+    public async Task AnEventForAKeyDropsExactlyThatKey()
+    {
+        CacheEpoch.Regained();
+        var things = Echo();
+        using var provider = Container(things);
+        await things.Lookup.GetAsync("a", CancellationToken.None);
+        await things.Lookup.GetAsync("b", CancellationToken.None);
+
+        Deliver(provider, new ThingChanged("a"));
+
+        Assert.False(things.Lookup.TryGet("a", out _));
+        Assert.True(things.Lookup.TryGet("b", out var b));
+        Assert.Equal("B", b);
+        Assert.Equal("A", await things.Lookup.GetAsync("a", CancellationToken.None));
+        Assert.Equal(3, things.Loads);
+    }
+
+    [Fact]
+    public async Task AClearAllEventDropsEverything()
+    {
+        CacheEpoch.Regained();
+        var things = Echo();
+        using var provider = Container(things);
+        await things.Lookup.GetAsync("a", CancellationToken.None);
+        await things.Lookup.GetAsync("b", CancellationToken.None);
+
+        Deliver(provider, new EverythingChanged("scope deleted"));
+
+        Assert.False(things.Lookup.TryGet("a", out _));
+        Assert.False(things.Lookup.TryGet("b", out _));
+    }
+
+    [Fact]
+    public async Task ALoadRacingAnInvalidationDoesNotStoreItsStaleValue()
+    {
+        CacheEpoch.Regained();
+        var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var things = new Things(_ => Interlocked.Increment(ref calls) == 1 ? answer.Task : Task.FromResult<string?>("fresh"));
+        using var provider = Container(things);
+
+        var loading = things.Lookup.GetAsync("a", CancellationToken.None);
+        Assert.False(loading.IsCompleted);
+        // The change commits, and its event arrives, while the old value is on its way.
+        Deliver(provider, new ThingChanged("a"));
+        answer.SetResult("stale");
+
+        // The caller that asked before the change gets its answer, but nobody after it does.
+        Assert.Equal("stale", await loading);
+        Assert.False(things.Lookup.TryGet("a", out _));
+        Assert.Equal("fresh", await things.Lookup.GetAsync("a", CancellationToken.None));
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task TheContextReachesTheLoaderOnAMissButIsNotPartOfTheKey()
+    {
+        CacheEpoch.Regained();
+        var lookup = new CachedLookup<string, string, string>((key, context, _) => Task.FromResult($"{key} for {context}"));
+
+        Assert.Equal("a for first", await lookup.GetAsync("a", "first", CancellationToken.None));
+        Assert.Equal("a for first", await lookup.GetAsync("a", "second", CancellationToken.None));
+        lookup.Invalidate("a");
+        Assert.Equal("a for third", await lookup.GetAsync("a", "third", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AValueWithNoLifetimeIsNotKept()
+    {
+        CacheEpoch.Regained();
+        var loads = 0;
+        var lookup = new CachedLookup<string, string>((key, _) =>
+        {
+            Interlocked.Increment(ref loads);
+            return Task.FromResult(key);
+        }, lifetimeOf: value => value == "one-time" ? null : TimeSpan.FromMinutes(1));
+
+        await lookup.GetAsync("one-time", CancellationToken.None);
+        await lookup.GetAsync("one-time", CancellationToken.None);
+        await lookup.GetAsync("kept", CancellationToken.None);
+        await lookup.GetAsync("kept", CancellationToken.None);
+
+        Assert.Equal(3, loads);
+    }
+
+    [Fact]
+    public async Task TheBusRunsOneGenericConsumerPerEventTypeAndItDropsTheKey()
+    {
+        CacheEpoch.Regained();
+        var things = Echo();
+        var services = new ServiceCollection();
+        services.AddSingleton(things);
+        var consumers = CacheInvalidation.Register(services, [.. Rules, InvalidateOn<ThingChanged>.Key((Things t) => t.Lookup, e => e.Id + "-copy")]);
+        Assert.Equal(new[] { typeof(CacheInvalidationConsumer<ThingChanged>), typeof(CacheInvalidationConsumer<EverythingChanged>) }, consumers);
+
+        // As Bus.AddAuditedBus does: every rule's consumer on the one instance endpoint.
+        services.AddMassTransitTestHarness(bus =>
+        {
+            foreach (var consumer in consumers)
+            {
+                bus.AddConsumer(consumer).ExcludeFromConfigureEndpoints();
+            }
+
+            bus.UsingInMemory((context, memory) => memory.ReceiveEndpoint("instance", endpoint =>
+            {
+                foreach (var consumer in consumers)
+                {
+                    endpoint.ConfigureConsumer(context, consumer);
+                }
+            }));
+        });
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        foreach (var key in new[] { "a", "a-copy", "b" })
+        {
+            await things.Lookup.GetAsync(key, CancellationToken.None);
+        }
+
+        await harness.Bus.Publish(new ThingChanged("a"));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((things.Lookup.TryGet("a", out _) || things.Lookup.TryGet("a-copy", out _)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.False(things.Lookup.TryGet("a", out _));
+        Assert.False(things.Lookup.TryGet("a-copy", out _));
+        Assert.True(things.Lookup.TryGet("b", out _));
+    }
+}
