@@ -54,7 +54,7 @@ public static class AuthorizeServices
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<LegacyUserImport>();
         services.AddHostedService(sp => sp.GetRequiredService<LegacyUserImport>());
-        services.AddHealthChecks().AddCheck<LegacyUserImportHealthCheck>("legacy-users");
+        services.AddHealthChecks().AddStartupWork<LegacyUserImport>("legacy-users");
         services.AddSingleton<RegisteredClients>();
         services.AddSingleton<ScopeCatalog>();
         services.AddSingleton<Sessions.Sessions>();

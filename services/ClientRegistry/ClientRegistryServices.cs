@@ -25,7 +25,7 @@ public static class ClientRegistryServices
         builder.Services.AddSingleton<SharedKeyProtector>();
         builder.Services.AddSingleton<BootstrapClient>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BootstrapClient>());
-        builder.Services.AddHealthChecks().AddCheck<BootstrapHealthCheck>("bootstrap-client").AddCheck<UseViewsHealthCheck>("client-use-views");
+        builder.Services.AddHealthChecks().AddStartupWork<BootstrapClient>("bootstrap-client").AddStartupWork<UseViewBackfill>("client-use-views");
         return builder;
     }
 

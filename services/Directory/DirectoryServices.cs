@@ -25,7 +25,7 @@ public static class DirectoryServices
         services.AddSingleton<UserImport>();
         services.AddSingleton<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
-        services.AddHealthChecks().AddCheck<AdminBootstrapHealthCheck>("bootstrap-admin");
+        services.AddHealthChecks().AddStartupWork<AdminBootstrap>("bootstrap-admin");
         services.AddHostedService<DirectoryHousekeeping>();
         return builder;
     }

@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults;
 using Dapper;
 using Google.Protobuf;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -37,10 +38,10 @@ internal sealed record LegacyLoginFailureRow
 /// ImportUsers (password hashes, roles, state, failed-password counts, whether the first
 /// administrator was created), which inserts what it lacks, and then drops the legacy tables. A fresh
 /// install hands over nothing the same way. Retries until the directory answers; the service is not
-/// ready before (<see cref="LegacyUserImportHealthCheck"/>), so no sign-in meets a directory that
+/// ready before (<see cref="IStartupWork"/>), so no sign-in meets a directory that
 /// lacks its users. Repeating a hand-over (a crash before the drop) changes nothing.
 /// </summary>
-public sealed class LegacyUserImport(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<LegacyUserImport> logger) : BackgroundService
+public sealed class LegacyUserImport(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<LegacyUserImport> logger) : BackgroundService, IStartupWork
 {
     // The directory reads the whole stream, then settles it in one transaction: more than a call's default deadline.
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
@@ -49,6 +50,8 @@ public sealed class LegacyUserImport(NpgsqlDataSource dataSource, IServiceProvid
 
     /// <summary>Readiness: the directory holds every user this database held (or there were none to hand over).</summary>
     public bool Done { get; private set; }
+
+    public string Pending => "handing the legacy users over to the directory";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -162,11 +165,4 @@ public sealed class LegacyUserImport(NpgsqlDataSource dataSource, IServiceProvid
     }
 
     private static long Microseconds(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks / 10;
-}
-
-/// <summary>Not ready until the users held here are the directory's (a sign-in before would not find them).</summary>
-public sealed class LegacyUserImportHealthCheck(LegacyUserImport import) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(import.Done ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("handing the legacy users over to the directory"));
 }

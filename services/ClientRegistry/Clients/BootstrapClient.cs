@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults;
 using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
@@ -15,10 +16,12 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// once: a later deletion or rotation by an administrator stands.
 /// </summary>
 public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, UseClaims claims, IAuditSink audit, IConfiguration configuration,
-    ILogger<BootstrapClient> logger) : BackgroundService
+    ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
 {
     /// <summary>Readiness: the service is not ready before the client a fresh install administers itself with exists.</summary>
     public bool Done { get; private set; }
+
+    public string Pending => "registering the bootstrap client";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -126,14 +129,4 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)), cancellationToken);
         }
     }
-}
-
-/// <summary>Not ready until the bootstrap client exists: before that, a fresh install cannot be administered.</summary>
-public sealed class BootstrapHealthCheck(BootstrapClient bootstrap) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
-{
-    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(bootstrap.Done
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("registering the bootstrap client"));
 }

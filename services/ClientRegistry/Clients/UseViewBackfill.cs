@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.Contracts.Grpc.FederationTrust;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
@@ -15,13 +17,15 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// stream. Retries until both are done (the service is not ready before); a failure never stops it.
 /// </summary>
 public sealed class UseViewBackfill(ClientStore store, ScopePolicyClient scopePolicy, FederationTrustClient federationTrust,
-    ILogger<UseViewBackfill> logger) : BackgroundService
+    ILogger<UseViewBackfill> logger) : BackgroundService, IStartupWork
 {
     // The owner reads the whole stream, then settles it in one transaction: more than a call's default deadline.
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
     /// <summary>Readiness: both views are initialized, so scopes and trusts can be deleted (until then they answer 503).</summary>
     public bool Done { get; private set; }
+
+    public string Pending => "backfilling the client uses views of scope-policy and federation-trust";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,57 +55,40 @@ public sealed class UseViewBackfill(ClientStore store, ScopePolicyClient scopePo
         }
     }
 
+    private Task<int?> BackfillScopesAsync(CancellationToken cancellationToken) =>
+        BackfillAsync(ServiceNames.ScopePolicy,
+            async ct => (await scopePolicy.GetUseViewStateAsync(new ScopeUseViewRequest(), cancellationToken: ct)).Initialized,
+            ct => scopePolicy.ReplaceScopeUses(deadline: DateTime.UtcNow + Deadline, cancellationToken: ct),
+            client => new ClientScopes { ClientId = client.ClientId, Version = client.Version, Deleted = client.Deleted, Scopes = { client.Scopes } },
+            reply => reply.Clients, cancellationToken);
+
+    private Task<int?> BackfillTrustsAsync(CancellationToken cancellationToken) =>
+        BackfillAsync(ServiceNames.FederationTrust,
+            async ct => (await federationTrust.GetUseViewStateAsync(new TrustUseViewRequest(), cancellationToken: ct)).Initialized,
+            ct => federationTrust.ReplaceTrustUses(deadline: DateTime.UtcNow + Deadline, cancellationToken: ct),
+            client => new ClientTrusts { ClientId = client.ClientId, Version = client.Version, Deleted = client.Deleted, Trusts = { client.Trusts } },
+            reply => reply.Clients, cancellationToken);
+
+    /// <summary>One owner's backfill: asks whether its view is initialized and, if not, streams it every client.</summary>
     /// <returns>How many clients were sent; null when the view was initialized already.</returns>
-    private async Task<int?> BackfillScopesAsync(CancellationToken cancellationToken)
+    private async Task<int?> BackfillAsync<TMessage, TReply>(string owner, Func<CancellationToken, Task<bool>> initialized,
+        Func<CancellationToken, AsyncClientStreamingCall<TMessage, TReply>> open, Func<ClientUsesRow, TMessage> toMessage,
+        Func<TReply, int> counted, CancellationToken cancellationToken)
     {
-        if ((await scopePolicy.GetUseViewStateAsync(new ScopeUseViewRequest(), cancellationToken: cancellationToken)).Initialized)
+        if (await initialized(cancellationToken))
         {
             return null;
         }
 
         var clients = await store.AllUsesAsync(cancellationToken);
-        logger.LogInformation("The client uses view of {Owner} is not initialized: sending {Count} client(s)", ServiceNames.ScopePolicy, clients.Count);
-        using var call = scopePolicy.ReplaceScopeUses(deadline: DateTime.UtcNow + Deadline, cancellationToken: cancellationToken);
+        logger.LogInformation("The client uses view of {Owner} is not initialized: sending {Count} client(s)", owner, clients.Count);
+        using var call = open(cancellationToken);
         foreach (var client in clients)
         {
-            var message = new ClientScopes { ClientId = client.ClientId, Version = client.Version, Deleted = client.Deleted };
-            message.Scopes.AddRange(client.Scopes);
-            await call.RequestStream.WriteAsync(message);
+            await call.RequestStream.WriteAsync(toMessage(client));
         }
 
         await call.RequestStream.CompleteAsync();
-        return (await call).Clients;
+        return counted(await call);
     }
-
-    /// <returns>How many clients were sent; null when the view was initialized already.</returns>
-    private async Task<int?> BackfillTrustsAsync(CancellationToken cancellationToken)
-    {
-        if ((await federationTrust.GetUseViewStateAsync(new TrustUseViewRequest(), cancellationToken: cancellationToken)).Initialized)
-        {
-            return null;
-        }
-
-        var clients = await store.AllUsesAsync(cancellationToken);
-        logger.LogInformation("The client uses view of {Owner} is not initialized: sending {Count} client(s)", ServiceNames.FederationTrust, clients.Count);
-        using var call = federationTrust.ReplaceTrustUses(deadline: DateTime.UtcNow + Deadline, cancellationToken: cancellationToken);
-        foreach (var client in clients)
-        {
-            var message = new ClientTrusts { ClientId = client.ClientId, Version = client.Version, Deleted = client.Deleted };
-            message.Trusts.AddRange(client.Trusts);
-            await call.RequestStream.WriteAsync(message);
-        }
-
-        await call.RequestStream.CompleteAsync();
-        return (await call).Clients;
-    }
-}
-
-/// <summary>Not ready until scope-policy's and federation-trust's views of the clients are initialized.</summary>
-public sealed class UseViewsHealthCheck(UseViewBackfill backfill) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
-{
-    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(backfill.Done
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("backfilling the client uses views of scope-policy and federation-trust"));
 }

@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OAuthAspire.Contracts.Audit;
@@ -14,12 +15,14 @@ namespace OAuthAspire.Directory.Users;
 /// installation's users, which then supersede it (<see cref="UserImport"/>).
 /// </summary>
 public sealed class AdminBootstrap(UserStore users, Passwords passwords, IAuditSink audit, IConfiguration configuration, ILogger<AdminBootstrap> logger)
-    : BackgroundService
+    : BackgroundService, IStartupWork
 {
     public const string AdminUserName = "admin";
 
     /// <summary>Readiness: whether the first administrator exists or was rightly not created is settled.</summary>
     public bool Done { get; private set; }
+
+    public string Pending => "creating the first administrator";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -82,11 +85,4 @@ public sealed class AdminBootstrap(UserStore users, Passwords passwords, IAuditS
             // Another replica created it first.
         }
     }
-}
-
-/// <summary>Not ready until the first-administrator decision is made (a fresh install cannot be administered before).</summary>
-public sealed class AdminBootstrapHealthCheck(AdminBootstrap bootstrap) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(bootstrap.Done ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("creating the first administrator"));
 }
