@@ -51,6 +51,11 @@ public sealed class EdgeIdentityHandler(IOptionsMonitor<AuthenticationSchemeOpti
             claims.Add(new Claim("trust", identity.Trust));
         }
 
+        if (identity.Binding is not null)
+        {
+            claims.Add(new Claim("token_binding", identity.Binding));
+        }
+
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", "roles"));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

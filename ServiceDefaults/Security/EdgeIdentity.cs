@@ -11,9 +11,13 @@ namespace OAuthAspire.ServiceDefaults.Security;
 /// edge's signed assertion (<see cref="Http.EdgeIdentityHandler"/>), never from these headers.
 /// </summary>
 /// <param name="Trust">The trusted external provider whose token this was (null for our own tokens).</param>
+/// <param name="Binding">The proof of possession the edge checked for the token (<see cref="DpopBinding"/>); null for a bearer token.</param>
 public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,
-    string? Trust = null)
+    string? Trust = null, string? Binding = null)
 {
+    /// <summary>The token was DPoP-bound and its proof (key, method, URL, token hash, freshness) checked (RFC 9449).</summary>
+    public const string DpopBinding = "dpop";
+
     public const string HeaderPrefix = "X-OAuthAspire-";
     public const string SubjectHeader = "X-OAuthAspire-Subject";
     public const string UserNameHeader = "X-OAuthAspire-User";
@@ -21,6 +25,7 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
     public const string ScopesHeader = "X-OAuthAspire-Scopes";
     public const string RolesHeader = "X-OAuthAspire-Roles";
     public const string TrustHeader = "X-OAuthAspire-Trust";
+    public const string BindingHeader = "X-OAuthAspire-Token-Binding";
 
     public AuditActor Actor => new(Subject == ClientId ? null : Subject, UserName, ClientId);
 
@@ -42,8 +47,10 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
 
         var user = headers[UserNameHeader].ToString();
         var trust = headers[TrustHeader].ToString();
+        var binding = headers[BindingHeader].ToString();
         return new EdgeIdentity(subject, user.Length == 0 ? null : Uri.UnescapeDataString(user), client,
-            Split(headers[ScopesHeader].ToString()), Split(headers[RolesHeader].ToString()), trust.Length == 0 ? null : Uri.UnescapeDataString(trust));
+            Split(headers[ScopesHeader].ToString()), Split(headers[RolesHeader].ToString()), trust.Length == 0 ? null : Uri.UnescapeDataString(trust),
+            binding.Length == 0 ? null : binding);
     }
 
     /// <summary>Writes this identity onto a request about to be forwarded.</summary>
@@ -62,6 +69,11 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
         if (Trust is not null)
         {
             headers[TrustHeader] = Uri.EscapeDataString(Trust);
+        }
+
+        if (Binding is not null)
+        {
+            headers[BindingHeader] = Binding;
         }
     }
 

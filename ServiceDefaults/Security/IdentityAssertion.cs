@@ -9,7 +9,8 @@ namespace OAuthAspire.ServiceDefaults.Security;
 /// check itself, those made with a trusted external provider's token: a JWT signed with the edge's
 /// service key, <c>typ</c> <see cref="TokenType"/> (so no service token passes as one, nor one as
 /// a service token), <c>iss</c> <c>edge</c>, <c>aud</c> the API audience, 60 s, with the claims
-/// <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>roles</c>, <c>username</c> and <c>trust</c>.
+/// <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>roles</c>, <c>username</c>, <c>trust</c> and <c>token_binding</c>
+/// (also sent for calls with a DPoP-bound token, whose proof the API would otherwise have to check again).
 /// </summary>
 public static class IdentityAssertion
 {
@@ -47,6 +48,11 @@ public static class IdentityAssertion
             claims["trust"] = identity.Trust;
         }
 
+        if (identity.Binding is not null)
+        {
+            claims["token_binding"] = identity.Binding;
+        }
+
         return claims;
     }
 
@@ -62,8 +68,9 @@ public static class IdentityAssertion
         jwt.TryGetPayloadValue<string[]>("roles", out var roles);
         jwt.TryGetPayloadValue<string>("username", out var userName);
         jwt.TryGetPayloadValue<string>("trust", out var trust);
+        jwt.TryGetPayloadValue<string>("token_binding", out var binding);
         return new EdgeIdentity(jwt.Subject, NullIfEmpty(userName), clientId,
-            (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), roles ?? [], NullIfEmpty(trust));
+            (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), roles ?? [], NullIfEmpty(trust), NullIfEmpty(binding));
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -19,11 +19,13 @@ public static class Comparison
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
 
     /// <param name="part">"all"; or, to try a change quickly, printed and not written: "grants" (code redemption and
-    /// refresh only) or "cc" (client credentials at 64 connections against oidc-provider only).</param>
+    /// refresh only), "cc" (client credentials at 64 connections against oidc-provider only) or "dpop"
+    /// (DPoP against bearer: issuance and an API call, 16 connections).</param>
     public static async Task<string> RunAsync(TimeSpan duration, int rounds, string part = "all")
     {
         var userGrantsOnly = part == "grants";
         var clientCredentialsOnly = part == "cc";
+        var dpopOnly = part == "dpop";
         var root = Root();
         SystemFixture system = new UnlimitedSystem();
         Console.WriteLine("Starting the system...");
@@ -31,6 +33,11 @@ public static class Comparison
         try
         {
             var api = new TestApi(system);
+            if (dpopOnly)
+            {
+                return string.Join('\n', (await DpopRuns.RunAsync(system, api, duration, rounds, OutboxDrainedAsync)).Select(Line));
+            }
+
             if (userGrantsOnly)
             {
                 using var only = await UserGrants.StartAsync(system, api);
@@ -257,7 +264,7 @@ public static class Comparison
     }
 
     /// <summary>Waits until every token service audit event is confirmed by RabbitMQ; how long that took.</summary>
-    private static async Task<TimeSpan> OutboxDrainedAsync(SystemFixture system)
+    internal static async Task<TimeSpan> OutboxDrainedAsync(SystemFixture system)
     {
         var clock = Stopwatch.StartNew();
         await using var db = await system.DatabaseAsync("tokendb");
@@ -278,13 +285,13 @@ public static class Comparison
     private static string Line(WrkResult r) =>
         $"{r.Target,-14} {r.Scenario,-26} c={r.Connections,-3} run {r.Run}: {r.PerSecond,8:F0}/s  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,7:F2} ms  non-2xx {r.Non2xx}  socket errors {r.SocketErrors}";
 
-    private static WrkRequest Token(Uri url, string clientId, string secret, string? body) => new("POST", url, new Dictionary<string, string>
+    internal static WrkRequest Token(Uri url, string clientId, string secret, string? body) => new("POST", url, new Dictionary<string, string>
     {
         ["Authorization"] = new AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret)).ToString(),
         ["Content-Type"] = "application/x-www-form-urlencoded",
     }, body);
 
-    private static WrkRequest Get(Uri url, params (string Name, string Value)[] headers) =>
+    internal static WrkRequest Get(Uri url, params (string Name, string Value)[] headers) =>
         new("GET", url, headers.ToDictionary(h => h.Name, h => h.Value));
 
     /// <summary>The service processes (not their `dotnet run` wrappers), by resource name.</summary>

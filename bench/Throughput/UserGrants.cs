@@ -85,7 +85,7 @@ public sealed class UserGrants : IDisposable
     public string CodeRedemptionPrefix => $"grant_type=authorization_code&redirect_uri={Uri.EscapeDataString(RedirectUri)}&code_verifier={_verifier}&code=";
 
     /// <summary>Gives each wrk thread its number (0, 1, ...) as the global <c>index</c>.</summary>
-    private const string ThreadIndex = """
+    internal const string ThreadIndex = """
         local dealt = 0
         function setup(thread)
           thread:set("index", dealt)

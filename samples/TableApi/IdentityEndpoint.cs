@@ -24,7 +24,7 @@ public static class IdentityEndpoint
                 .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             return TypedResults.Ok(new IdentityDto(Claim(user, "sub"), Claim(user, "username"), Claim(user, "client_id"),
                 (Claim(user, "scope") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
-                user.FindAll("roles").Select(c => c.Value).ToArray(), headers));
+                user.FindAll("roles").Select(c => c.Value).ToArray(), headers, Claim(user, "token_binding")));
         }).RequireAuthorization();
         return endpoints;
     }
@@ -33,4 +33,4 @@ public static class IdentityEndpoint
 }
 
 public sealed record IdentityDto(string? Subject, string? UserName, string? ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,
-    IReadOnlyDictionary<string, string> Headers);
+    IReadOnlyDictionary<string, string> Headers, string? TokenBinding);

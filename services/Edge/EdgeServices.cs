@@ -2,6 +2,7 @@ using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
@@ -41,6 +42,8 @@ public static class EdgeServices
         builder.Services.AddSingleton<TokenAdmission>();
         builder.Services.AddSingleton<ApiAccessDecider>();
         builder.Services.AddSingleton<ApiRefusals>();
+        builder.Services.AddOptions<DpopOptions>().BindConfiguration("Dpop");
+        builder.Services.AddSingleton<EdgeDpop>();
         builder.Services.AddSingleton(sp => new IdentityAssertionSigner(sp.GetRequiredService<ServiceTokenSigner>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<RevocationSnapshot>();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");

@@ -1,10 +1,12 @@
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Discovery;
+using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Grants;
 using OAuthAspire.Token.Issuance;
@@ -71,11 +73,14 @@ public static class TokenServices
         services.AddSingleton<JwtBearerGrant>();
         services.AddSingleton<TokenExchangeGrant>();
         services.AddSingleton<JtiStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<JtiStore>());
         services.AddSingleton<VerifierKeys>();
         services.AddSingleton<ClientAssertions>();
         RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<ClientAuthenticator>();
+        services.AddOptions<DpopOptions>().BindConfiguration("Dpop");
+        services.AddSingleton<TokenDpop>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();

@@ -30,7 +30,7 @@ public class ApiRefusalsTests
         await _refusals.MissingTokenAsync(context, adminApi: false);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
-        Assert.Equal(BearerChallenge.Missing, context.Response.Headers.WWWAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", context.Response.Headers.WWWAuthenticate.ToString());
         Assert.Empty(await Http.BodyAsync(context));
         Assert.Empty(_audit.Events);
     }
@@ -43,7 +43,7 @@ public class ApiRefusalsTests
         await _refusals.MissingTokenAsync(context, adminApi: true);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
-        Assert.Equal(BearerChallenge.Missing, context.Response.Headers.WWWAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", context.Response.Headers.WWWAuthenticate.ToString());
         Assert.StartsWith("application/problem+json", context.Response.ContentType);
         var refused = Assert.IsType<AdminAccessRefused>(Assert.Single(_audit.Events));
         Assert.Equal(HttpMethods.Delete, refused.Method);
@@ -58,7 +58,7 @@ public class ApiRefusalsTests
     {
         var context = Http.Context(HttpMethods.Get, TablePath);
 
-        await _refusals.InvalidTokenAsync(context, adminApi: false, "The token expired.");
+        await _refusals.InvalidTokenAsync(context, adminApi: false, "The token expired.", dpopScheme: false);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
         Assert.Equal(BearerChallenge.InvalidToken("The token expired."), context.Response.Headers.WWWAuthenticate.ToString());
@@ -89,7 +89,7 @@ public class ApiRefusalsTests
         var decision = new ApiAccessDecision(["table.read"], new ApiDecision(false, ["table.write"], "tables", "writes need table.write"), challenge,
             "The access token lacks the scope this call needs.");
 
-        await _refusals.InsufficientScopeAsync(context, TablePath, adminApi: false, decision, AuditActor.Client("reporting-app"));
+        await _refusals.InsufficientScopeAsync(context, TablePath, adminApi: false, decision, AuditActor.Client("reporting-app"), dpopScheme: false);
 
         Assert.Equal(StatusCodes.Status403Forbidden, context.Response.StatusCode);
         Assert.Equal(challenge, context.Response.Headers.WWWAuthenticate.ToString());
@@ -124,7 +124,7 @@ public class ApiRefusalsTests
         _audit.Failure = new RpcException(new Status(StatusCode.Unavailable, "the outbox is away"));
         var context = Http.Context(HttpMethods.Get, "/api/admin/users");
 
-        await _refusals.InvalidTokenAsync(context, adminApi: true, "The token was revoked.");
+        await _refusals.InvalidTokenAsync(context, adminApi: true, "The token was revoked.", dpopScheme: false);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
         Assert.StartsWith("application/problem+json", context.Response.ContentType);

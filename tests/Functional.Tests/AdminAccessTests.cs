@@ -19,7 +19,7 @@ public sealed class AdminAccessTests(SystemFixture system)
     {
         var response = await _api.SendAsync(HttpMethod.Get, path, anonymous: true);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", response.Headers.WwwAuthenticate.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 

@@ -12,11 +12,11 @@ public sealed class EdgeBearerTests(SystemFixture system)
     private readonly TestApi _api = new(system);
 
     [Fact]
-    public async Task NoTokenIs401WithABareBearerChallenge()
+    public async Task NoTokenIs401WithTheBareChallengesOfBothSchemes()
     {
         var response = await system.Edge.GetAsync(Api);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class EdgeBearerTests(SystemFixture system)
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", "YTpi");
         var response = await system.Edge.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Theory]

@@ -292,6 +292,28 @@ public sealed class FederationTests(SystemFixture system)
         return (userName, user.GetProperty("sysId").GetString()!);
     }
 
+    [Fact]
+    public async Task TokenExchangeWithADpopProofYieldsATokenBoundToTheProofsKey()
+    {
+        await using var provider = await TestKeyServer.StartAsync();
+        var scope = await _api.CreateScopeAsync("exchanged");
+        var trust = await TrustAsync(provider, scopes: [scope]);
+        var (subject, _) = await LocalUserAsync();
+        var (clientId, secret) = await _api.CreateClientAsync([scope], grantTypes: [TokenExchangeGrant], trusts: [trust.Name]);
+        var key = new DpopKey();
+
+        using var request = TestApi.FormRequest("/oauth/token",
+            [new("grant_type", TokenExchangeGrant), new("subject_token", provider.Sign(provider.IdTokenClaims(subject, trust.ClientId))),
+                new("subject_token_type", "urn:ietf:params:oauth:token-type:id_token")], clientId, secret);
+        request.Headers.Add("DPoP", key.Proof("POST", system.Issuer + "/oauth/token"));
+        var response = await system.Edge.SendAsync(request);
+        var body = await _api.ReadAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.GetRawText());
+        Assert.Equal("DPoP", body.GetProperty("token_type").GetString());
+        Assert.Equal(key.Jkt, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(body.GetProperty("access_token").GetString())
+            .GetPayloadValue<JsonElement>("cnf").GetProperty("jkt").GetString());
+    }
+
     private async Task<HttpResponseMessage> BindAsync(string clientId, string trust)
     {
         var body = JsonSerializer.Deserialize<Dictionary<string, object?>>((await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/{clientId}"))).GetRawText())!;

@@ -416,19 +416,26 @@ internal sealed class HostileCorpus(Random random, string adminToken, string cli
             .ToList();
     }
 
-    private string? Authorization() => random.Next(4) switch
+    private string? Authorization() => random.Next(5) switch
     {
         0 => null,
         1 => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{clientId}:{Values[random.Next(Values.Length)]}")),
         2 => "Basic " + Convert.ToBase64String(RandomBytes(random.Next(1, 64))),
+        3 => "DPoP " + BrokenJwts[random.Next(BrokenJwts.Length)],
         _ => "Bearer " + BrokenJwts[random.Next(BrokenJwts.Length)],
     };
 
-    private static void AddAuthorization(HttpRequestMessage request, string? value)
+    /// <summary>The Authorization header, and with a DPoP one a broken proof (RFC 9449) beside it.</summary>
+    private void AddAuthorization(HttpRequestMessage request, string? value)
     {
         if (value is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", value);
+        }
+
+        if (value is not null && value.StartsWith("DPoP ", StringComparison.Ordinal) || random.Next(8) == 0)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", BrokenJwts[random.Next(BrokenJwts.Length)]);
         }
     }
 

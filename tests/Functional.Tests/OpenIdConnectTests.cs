@@ -129,7 +129,7 @@ public sealed class OpenIdConnectTests(SystemFixture system)
         var bad = await UserInfoAsync("not-a-token");
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
         Assert.Contains("invalid_token", bad.Headers.WwwAuthenticate.ToString());
-        Assert.Equal("Bearer", (await system.Edge.GetAsync("/oauth/userinfo")).Headers.WwwAuthenticate.ToString());
+        Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", (await system.Edge.GetAsync("/oauth/userinfo")).Headers.WwwAuthenticate.ToString());
 
         var user = await _api.CreateUserAsync(TestApi.Unique("svc"), []);
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"], applicationUser: user.GetProperty("userName").GetString());

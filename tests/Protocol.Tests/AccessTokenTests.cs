@@ -135,4 +135,86 @@ public class AccessTokenTests
         var json = System.Text.Json.JsonSerializer.Serialize(IntrospectionResponse.Inactive, ProtocolJson.Options);
         Assert.Equal("""{"active":false}""", json);
     }
+
+    // --- cnf (RFC 7800, RFC 9449 §6) ---
+
+    private const string Jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+
+    private static System.Text.Json.JsonElement PayloadOf(string token) =>
+        System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.Decode(token.Split('.')[1])).RootElement;
+
+    [Fact]
+    public void ABoundTokenCarriesCnfAsAJsonObject()
+    {
+        var cnf = PayloadOf(Sign(Content() with { Cnf = new Confirmation(Jkt, null) })).GetProperty("cnf");
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, cnf.ValueKind);
+        Assert.Equal(Jkt, cnf.GetProperty("jkt").GetString());
+        Assert.False(cnf.TryGetProperty("x5t#S256", out _));
+    }
+
+    [Fact]
+    public void AnUnboundTokenHasNoCnf()
+    {
+        Assert.False(PayloadOf(Sign(Content())).TryGetProperty("cnf", out _));
+        Assert.False(PayloadOf(Sign(Content() with { Cnf = new Confirmation(null, null) })).TryGetProperty("cnf", out _));
+    }
+
+    [Fact]
+    public async Task TheCnfOfAValidatedTokenIsReadBack()
+    {
+        var result = await _validator.ValidateAsync(Sign(Content() with { Cnf = new Confirmation(Jkt, null) }), TestIssuer.Value, Audience, [Key], TimeSpan.Zero);
+        Assert.True(result.IsValid, result.Detail);
+        Assert.Equal(new Confirmation(Jkt, null), result.Token!.Cnf);
+    }
+
+    [Fact]
+    public void ACertificateThumbprintIsReadBackToo()
+    {
+        var read = AccessTokenValidator.Read(new JsonWebToken(Sign(Content() with { Cnf = new Confirmation(Jkt, "certificate-thumbprint") })));
+        Assert.Equal(new Confirmation(Jkt, "certificate-thumbprint"), read!.Cnf);
+    }
+
+    [Fact]
+    public void AnUnboundTokenReadsWithoutCnf() =>
+        Assert.Null(AccessTokenValidator.Read(new JsonWebToken(Sign(Content())))!.Cnf);
+
+    [Fact]
+    public void ACnfThatIsNoObjectIsNoConfirmation()
+    {
+        var claims = AccessToken.Claims(Content());
+        claims["cnf"] = Jkt;
+        var token = Handler.CreateToken(new SecurityTokenDescriptor { Claims = claims, TokenType = AccessToken.JwtType, SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256) });
+        Assert.Null(AccessTokenValidator.Read(new JsonWebToken(token))!.Cnf);
+    }
+
+    [Fact]
+    public void IntrospectionOfADpopBoundTokenSaysDpopAndGivesTheThumbprint()
+    {
+        var response = IntrospectionResponse.For(Content() with { Cnf = new Confirmation(Jkt, null) });
+        Assert.Equal("DPoP", response.TokenType);
+
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(response, ProtocolJson.Options));
+        Assert.Equal("DPoP", json.RootElement.GetProperty("token_type").GetString());
+        Assert.Equal("""{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}""", json.RootElement.GetProperty("cnf").GetRawText());
+    }
+
+    [Fact]
+    public void IntrospectionOfABearerTokenSaysBearerWithoutCnf()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(IntrospectionResponse.For(Content()), ProtocolJson.Options));
+        Assert.Equal("Bearer", json.RootElement.GetProperty("token_type").GetString());
+        Assert.False(json.RootElement.TryGetProperty("cnf", out _));
+    }
+
+    [Fact]
+    public void IntrospectionOfACertificateBoundTokenStaysBearer()
+    {
+        var response = IntrospectionResponse.For(Content() with { Cnf = new Confirmation(null, "certificate-thumbprint") });
+        Assert.Equal("Bearer", response.TokenType);
+        Assert.Equal("""{"x5t#S256":"certificate-thumbprint"}""", System.Text.Json.JsonSerializer.Serialize(response.Cnf, ProtocolJson.Options));
+    }
+
+    [Fact]
+    public void AConfirmationSerializesOnlyItsKeys() =>
+        Assert.Equal("""{"jkt":"abc"}""", System.Text.Json.JsonSerializer.Serialize(new Confirmation("abc", null)));
 }

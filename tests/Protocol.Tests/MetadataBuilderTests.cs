@@ -53,6 +53,10 @@ public class MetadataBuilderTests
     }
 
     [Fact]
+    public void DpopProofAlgorithmsAreAdvertisedAsymmetricOnly() =>
+        Assert.Equal(["ES256", "ES384", "PS256", "RS256"], MetadataBuilder.Build(TestIssuer, []).DpopSigningAlgValuesSupported!);
+
+    [Fact]
     public void BlankScopeNamesAreLeftOut() =>
         Assert.Equal(["openid"], MetadataBuilder.Build(TestIssuer, ["", " ", "openid"]).ScopesSupported);
 
@@ -66,7 +70,8 @@ public class MetadataBuilderTests
         Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
             "introspection_endpoint", "scopes_supported", "response_types_supported", "response_modes_supported", "grant_types_supported",
             "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_methods_supported",
-            "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported", "authorization_response_iss_parameter_supported", "subject_types_supported",
+            "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported", "dpop_signing_alg_values_supported",
+            "authorization_response_iss_parameter_supported", "subject_types_supported",
             "id_token_signing_alg_values_supported", "claims_supported", "claims_parameter_supported", "request_parameter_supported",
             "request_uri_parameter_supported", "frontchannel_logout_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());

@@ -193,6 +193,54 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task ADpopProofSpentOnOneReplicaIsRefusedOnTheOtherAtTheTokenEndpointAndAtTheEdge()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        var key = new DpopKey();
+        var tokenUrl = system.Issuer + "/oauth/token";
+        var tokens = await Task.WhenAll((await system.ReplicasAsync("token")).Select(system.BehindEdgeAsync));
+        var edges = (await system.ReplicasAsync("edge")).Select(e => new HttpClient { BaseAddress = e.Http }).ToArray();
+        try
+        {
+            // The token endpoint: the proof's id is recorded where every replica sees it.
+            var proof = key.Proof("POST", tokenUrl);
+            using var issued = await PostFormAsync(tokens[0], clientId, secret, [new("grant_type", "client_credentials")], proof);
+            var body = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(issued.StatusCode == HttpStatusCode.OK, body.GetRawText());
+            var token = body.GetProperty("access_token").GetString()!;
+            using var replayed = await PostFormAsync(tokens[1], clientId, secret, [new("grant_type", "client_credentials")], proof);
+            Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+            Assert.Equal("invalid_dpop_proof", JsonDocument.Parse(await replayed.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+            // The edge: a proof carries a nonce of the replica that accepted it, which no other replica issued.
+            var apiUrl = system.Issuer + "/api/now/identity";
+            const string path = "/api/now/identity";
+            using var ask = key.Request(HttpMethod.Get, apiUrl, token, sendTo: path);
+            var nonce = DpopKey.NonceOf(await edges[0].SendAsync(ask));
+            using var spent = key.Request(HttpMethod.Get, apiUrl, token, nonce, sendTo: path);
+            Assert.Equal(HttpStatusCode.OK, (await edges[0].SendAsync(spent)).StatusCode);
+
+            using var elsewhere = new HttpRequestMessage(HttpMethod.Get, path);
+            elsewhere.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
+            elsewhere.Headers.Add("DPoP", spent.Headers.GetValues("DPoP").Single());
+            var refused = await edges[1].SendAsync(elsewhere);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.StartsWith("DPoP error=\"use_dpop_nonce\"", refused.Headers.WwwAuthenticate.ToString());
+
+            // With the other replica's own nonce, a fresh proof goes through there.
+            using var fresh = key.Request(HttpMethod.Get, apiUrl, token, DpopKey.NonceOf(refused), sendTo: path);
+            Assert.Equal(HttpStatusCode.OK, (await edges[1].SendAsync(fresh)).StatusCode);
+        }
+        finally
+        {
+            foreach (var client in tokens.Concat(edges))
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     private static async Task<HttpResponseMessage> GetTableAsync(HttpClient client, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/now/table/incident");
@@ -204,9 +252,15 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
         PostFormAsync(client, clientId, secret,
             [new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", Redirect), new("code_verifier", verifier)]);
 
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string clientId, string secret, KeyValuePair<string, string>[] form)
+    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string clientId, string secret, KeyValuePair<string, string>[] form,
+        string? dpopProof = null)
     {
         using var request = TestApi.FormRequest("/oauth/token", form, clientId, secret);
+        if (dpopProof is not null)
+        {
+            request.Headers.Add("DPoP", dpopProof);
+        }
+
         return await client.SendAsync(request);
     }
 }

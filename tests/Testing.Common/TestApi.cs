@@ -135,13 +135,14 @@ public sealed class TestApi(SystemFixture system)
         });
 
     /// <summary>Signs a user in through the code flow (consenting); returns the code, not yet redeemed, and its PKCE verifier.</summary>
+    /// <param name="extraQuery">More authorization request parameters, as <c>&amp;name=value</c>.</param>
     public async Task<(string Code, string Verifier)> AuthorizationCodeAsync(string clientId, string userName, string password, string scope,
-        string redirectUri = "https://app.example.test/callback")
+        string redirectUri = "https://app.example.test/callback", string extraQuery = "")
     {
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
         using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
         await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
-            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256");
+            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256{extraQuery}");
         await browser.SignInAsync(userName, password);
         var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
         return (FormBrowser.RedirectParameters(response, out _)["code"], verifier);

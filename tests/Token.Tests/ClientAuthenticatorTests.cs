@@ -55,7 +55,7 @@ public sealed class ClientAuthenticatorTests : IDisposable
 
         var registry = new ClientRegistryClient(_registry);
         var services = new ServiceCollection().AddSingleton(registry).BuildServiceProvider();
-        var assertions = new ClientAssertions(new VerifierKeys(services, _remoteKeys), new JtiStore(_dataSource), Issuer.Create("https://id.example.com", false),
+        var assertions = new ClientAssertions(new VerifierKeys(services, _remoteKeys), new JtiStore(_dataSource, NullLogger<JtiStore>.Instance), Issuer.Create("https://id.example.com", false),
             _audit, TimeProvider.System);
         _authenticator = new ClientAuthenticator(new RegisteredClients(registry, assertions));
     }

@@ -127,6 +127,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             SessionId = session.Sid,
             AuthTime = new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
             Nonce = request.Nonce ?? "",
+            DpopJkt = request.DpopJkt ?? "",
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
         code.Scopes.AddRange(request.Scopes);

@@ -24,6 +24,7 @@ public sealed record PendingRequest
     public string? Nonce { get; init; }
     public string? LoginHint { get; init; }
     public string? IdTokenHint { get; init; }
+    public string? DpopJkt { get; init; }
 
     public static PendingRequest From(ValidatedAuthorizationRequest request, IReadOnlyList<string> grantedScopes) => new()
     {
@@ -41,6 +42,7 @@ public sealed record PendingRequest
         Nonce = request.Nonce,
         LoginHint = request.LoginHint,
         IdTokenHint = request.IdTokenHint,
+        DpopJkt = request.DpopJkt,
     };
 }
 

@@ -23,4 +23,10 @@ public sealed record ClientDto(
     /// recomputed on every write that omits it; empty: none.
     /// </summary>
     public string[]? AllowedOrigins { get; init; }
+
+    /// <summary>RFC 9449 §5.2: every access token of this client is DPoP-bound; a token request without a proof is refused.</summary>
+    public bool? DpopBoundAccessTokens { get; init; }
+
+    /// <summary>RFC 9449 §8: the token endpoint asks this client for a server nonce in every DPoP proof.</summary>
+    public bool? DpopNonceRequired { get; init; }
 }

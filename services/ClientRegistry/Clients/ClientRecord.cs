@@ -25,6 +25,8 @@ public sealed record ClientRecord
     public bool Active { get; init; } = true;
     public string[] Trusts { get; init; } = [];
     public string[] AllowedOrigins { get; init; } = [];
+    public bool DpopBoundAccessTokens { get; init; }
+    public bool DpopNonceRequired { get; init; }
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -40,5 +42,7 @@ public sealed record ClientRecord
         JwtVerifier = Verifier,
         Trusts = Trusts,
         AllowedOrigins = AllowedOrigins,
+        DpopBoundAccessTokens = DpopBoundAccessTokens,
+        DpopNonceRequired = DpopNonceRequired,
     };
 }

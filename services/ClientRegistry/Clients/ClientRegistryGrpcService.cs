@@ -60,6 +60,8 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             LogoUrl = c.LogoUrl ?? "",
             Active = c.Active,
             Version = c.Version,
+            DpopBoundAccessTokens = c.DpopBoundAccessTokens,
+            DpopNonceRequired = c.DpopNonceRequired,
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);

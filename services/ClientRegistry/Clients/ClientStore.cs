@@ -10,7 +10,8 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
     private const string Columns = """
         client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
         default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
-        can_introspect, logo_url, active, trusts, allowed_origins, version, jwt_verifier::text AS jwt_verifier, shared_key_enc
+        can_introspect, logo_url, active, trusts, allowed_origins, version, jwt_verifier::text AS jwt_verifier, shared_key_enc,
+        dpop_bound_access_tokens, dpop_nonce_required
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -65,10 +66,12 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
             INSERT INTO oauth_client (client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris,
                 grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
-                application_user_name, can_introspect, logo_url, active, trusts, allowed_origins, jwt_verifier, shared_key_enc)
+                application_user_name, can_introspect, logo_url, active, trusts, allowed_origins, jwt_verifier, shared_key_enc,
+                dpop_bound_access_tokens, dpop_nonce_required)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
-                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc)
+                @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc,
+                @DpopBoundAccessTokens, @DpopNonceRequired)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -81,6 +84,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 refresh_token_lifespan = @RefreshTokenLifespan, application_user_sys_id = @ApplicationUserSysId,
                 application_user_name = @ApplicationUserName, can_introspect = @CanIntrospect, logo_url = @LogoUrl,
                 active = @Active, trusts = @Trusts, allowed_origins = @AllowedOrigins, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
+                dpop_bound_access_tokens = @DpopBoundAccessTokens, dpop_nonce_required = @DpopNonceRequired,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             RETURNING version

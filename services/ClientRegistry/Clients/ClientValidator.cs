@@ -104,6 +104,8 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             Active = body.Active ?? true,
             Trusts = trusts,
             AllowedOrigins = allowedOrigins,
+            DpopBoundAccessTokens = body.DpopBoundAccessTokens ?? false,
+            DpopNonceRequired = body.DpopNonceRequired ?? false,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };

@@ -48,10 +48,13 @@ public readonly struct AdmittedCaller
         ? new AuditActor(federated.UserSysId, federated.UserName, federated.ClientId)
         : new AuditActor(Token.Subject == Token.ClientId ? null : Token.Subject, Token.UserName, Token.ClientId);
 
-    /// <summary>The verified identity the API behind is told, with the scopes that count.</summary>
-    public EdgeIdentity IdentityWith(string[] scopes) => _federated is { } federated
+    /// <summary>What the token is bound to (RFC 9449 <c>cnf</c>); null for unbound and provider tokens.</summary>
+    public Confirmation? Confirmation => _token?.Cnf;
+
+    /// <summary>The verified identity the API behind is told, with the scopes that count and the binding the edge checked.</summary>
+    public EdgeIdentity IdentityWith(string[] scopes, string? binding) => _federated is { } federated
         ? new EdgeIdentity(federated.UserSysId, federated.UserName, federated.ClientId, scopes, federated.Roles, federated.Trust)
-        : new EdgeIdentity(Token.Subject, Token.UserName, Token.ClientId, scopes, Token.Roles);
+        : new EdgeIdentity(Token.Subject, Token.UserName, Token.ClientId, scopes, Token.Roles, Binding: binding);
 
     // Set whenever no provider's identity is: the two constructors make nothing else.
     private AccessTokenContent Token => _token!;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Policies;
-using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
 
@@ -16,7 +16,7 @@ namespace OAuthAspire.Edge.Security;
 /// the edge's signed assertion of it (<see cref="IdentityAssertion"/>), the only form of it the APIs believe.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiAccessDecider access, RateLimits limits, ApiRefusals refusals,
-    IdentityAssertionSigner assertions, EdgeSettings settings, ILogger<ApiGate> logger)
+    IdentityAssertionSigner assertions, EdgeSettings settings, EdgeDpop dpop, ILogger<ApiGate> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -29,7 +29,8 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         }
 
         // One reading of the path, for the decision and for the API behind: what is matched is what is forwarded.
-        var path = ApiPath.Canonicalize(RawPath(context), out var problem);
+        var rawPath = RawPath(context);
+        var path = ApiPath.Canonicalize(rawPath, out var problem);
         var admin = ApiPath.IsUnder(path ?? context.Request.Path.Value!, ApiPolicies.AdminPrefix);
         if (path is null)
         {
@@ -41,7 +42,7 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         context.Request.Method = ApiPolicies.NormalizeMethod(context.Request.Method);
         try
         {
-            await GuardAsync(context, path, admin);
+            await GuardAsync(context, rawPath, path, admin);
         }
         catch (Exception e) when (!context.Response.HasStarted && Dependencies.Away(e))
         {
@@ -51,26 +52,34 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         }
     }
 
-    private async Task GuardAsync(HttpContext context, string path, bool admin)
+    private async Task GuardAsync(HttpContext context, string rawPath, string path, bool admin)
     {
-        var header = BearerToken.Read(context.Request.Headers.Authorization.ToArray(), out var token);
-        if (header != BearerHeader.Present)
+        var scheme = DpopToken.Read(context.Request.Headers.Authorization.ToArray(), out var token);
+        if (scheme is AuthorizationScheme.Missing or AuthorizationScheme.Malformed)
         {
-            await (header == BearerHeader.Missing ? refusals.MissingTokenAsync(context, admin) : refusals.MalformedHeaderAsync(context, admin));
+            await (scheme == AuthorizationScheme.Missing ? refusals.MissingTokenAsync(context, admin) : refusals.MalformedHeaderAsync(context, admin));
             return;
         }
 
+        var dpopScheme = scheme == AuthorizationScheme.DPoP;
         var (caller, refusal) = await admission.AdmitAsync(token, admin, context.Connection.RemoteIpAddress, context.RequestAborted);
         if (refusal is not null)
         {
-            await refusals.InvalidTokenAsync(context, admin, refusal);
+            await refusals.InvalidTokenAsync(context, admin, refusal, dpopScheme);
+            return;
+        }
+
+        // Proof of possession before anything else is told about the token's rights.
+        if (dpop.Check(context, token, caller.Confirmation?.Jkt, dpopScheme, rawPath, path) is { } unproven)
+        {
+            await refusals.UnprovenAsync(context, admin, unproven, caller.Actor);
             return;
         }
 
         var decision = await access.DecideAsync(caller, context.Request.Method, path, admin, context.RequestAborted);
         if (!decision.Allowed)
         {
-            await refusals.InsufficientScopeAsync(context, path, admin, decision, caller.Actor);
+            await refusals.InsufficientScopeAsync(context, path, admin, decision, caller.Actor, dpopScheme);
             return;
         }
 
@@ -87,12 +96,13 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
             return;
         }
 
-        var identity = caller.IdentityWith(decision.Scopes);
+        var identity = caller.IdentityWith(decision.Scopes, dpopScheme ? EdgeIdentity.DpopBinding : null);
         identity.WriteTo(context.Request.Headers);
-        if (caller.Trust is not null)
+        if (caller.Trust is not null || identity.Binding is not null)
         {
-            // The API cannot check a provider's token, and holds no secret of ours to trust headers
-            // by: it checks this statement of the identity, signed with the edge's key, instead.
+            // The API cannot check a provider's token (nor a DPoP proof, already spent here), and
+            // holds no secret of ours to trust headers by: it checks this statement of the
+            // identity, signed with the edge's key, instead.
             context.Request.Headers[IdentityAssertion.Header] = assertions.For(settings.Audience, identity);
         }
 

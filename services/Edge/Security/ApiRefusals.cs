@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.WebUtilities;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Requests;
@@ -21,20 +22,34 @@ public sealed class ApiRefusals(IAuditSink audit, ILogger<ApiRefusals> logger)
     public Task AmbiguousPathAsync(HttpContext context, bool adminApi, string? problem) =>
         RefuseAsync(context, adminApi, StatusCodes.Status400BadRequest, null, OAuthErrorCodes.InvalidRequest, $"The request path is ambiguous: {problem}.");
 
-    /// <summary>401 with the bare challenge, and off the admin APIs no body: a caller that sent no token is told no error (RFC 6750 §3.1).</summary>
+    /// <summary>
+    /// 401 with the bare challenges of both schemes (RFC 6750 §3.1, RFC 9449 §7.1), and off the admin
+    /// APIs no body: a caller that sent no token is told no error.
+    /// </summary>
     public Task MissingTokenAsync(HttpContext context, bool adminApi) =>
-        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized, BearerChallenge.Missing, null, "An access token is required.");
+        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized, $"{BearerChallenge.Missing}, {DpopChallenge.Missing}", null, "An access token is required.");
 
     public Task MalformedHeaderAsync(HttpContext context, bool adminApi) =>
         RefuseAsync(context, adminApi, StatusCodes.Status400BadRequest, BearerChallenge.InvalidRequest, OAuthErrorCodes.InvalidRequest,
             "The Authorization header is malformed.");
 
-    public Task InvalidTokenAsync(HttpContext context, bool adminApi, string description) =>
-        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized, BearerChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
+    /// <param name="dpopScheme">The token came with the DPoP scheme: the challenge is in that scheme (RFC 9449 §7.1).</param>
+    public Task InvalidTokenAsync(HttpContext context, bool adminApi, string description, bool dpopScheme) =>
+        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized,
+            dpopScheme ? DpopChallenge.InvalidToken(description) : BearerChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
+
+    /// <summary>The token's proof of possession is missing or wrong (<see cref="EdgeDpop"/>).</summary>
+    public Task UnprovenAsync(HttpContext context, bool adminApi, DpopRefusal refusal, AuditActor actor) =>
+        RefuseAsync(context, adminApi, refusal.Status, refusal.Challenge, refusal.Error, refusal.Description, actor);
 
     /// <summary>403 insufficient_scope naming the scopes that would pass (RFC 6750 §3.1), audited.</summary>
-    public async Task InsufficientScopeAsync(HttpContext context, string path, bool adminApi, ApiAccessDecision decision, AuditActor actor)
+    public async Task InsufficientScopeAsync(HttpContext context, string path, bool adminApi, ApiAccessDecision decision, AuditActor actor, bool dpopScheme)
     {
+        if (dpopScheme)
+        {
+            decision = decision with { Challenge = DpopChallenge.FromBearer(decision.Challenge!) };
+        }
+
         if (adminApi || decision.Policy is not { } policy)
         {
             await RefuseAsync(context, adminApi, StatusCodes.Status403Forbidden, decision.Challenge, OAuthErrorCodes.InsufficientScope, decision.Description!, actor);

@@ -111,6 +111,12 @@ public static class AuthorizationRequestValidator
             }
         }
 
+        // RFC 9449 §10: the thumbprint of the DPoP key the code will be redeemed with (43 base64url characters, a SHA-256).
+        var dpopJkt = parameters["dpop_jkt"];
+        failure ??= dpopJkt is not null && (responseType != "code" || !IsThumbprint(dpopJkt))
+            ? Fail(OAuthErrorCodes.InvalidRequest, "dpop_jkt must be a base64url SHA-256 JWK thumbprint, with response_type code.")
+            : null;
+
         var nonce = parameters["nonce"];
         failure ??= responseType == "id_token token" && nonce is null ? Fail(OAuthErrorCodes.InvalidRequest, "nonce is required for id_token token.") : null;
 
@@ -142,6 +148,10 @@ public static class AuthorizationRequestValidator
             Nonce = nonce,
             LoginHint = parameters["login_hint"],
             IdTokenHint = parameters["id_token_hint"],
+            DpopJkt = dpopJkt,
         });
     }
+
+    private static bool IsThumbprint(string value) =>
+        value.Length == 43 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }

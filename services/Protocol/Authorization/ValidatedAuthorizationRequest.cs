@@ -18,4 +18,6 @@ public sealed record ValidatedAuthorizationRequest
     public string? Nonce { get; init; }
     public string? LoginHint { get; init; }
     public string? IdTokenHint { get; init; }
+    /// <summary>RFC 9449 §10: the DPoP key (JWK SHA-256 thumbprint) the code must be redeemed with.</summary>
+    public string? DpopJkt { get; init; }
 }

@@ -59,6 +59,7 @@ public static class MetadataBuilder
         IntrospectionEndpointAuthMethodsSupported = ConfidentialAuthMethods,
         TokenEndpointAuthSigningAlgValuesSupported = Assertions.AssertionPolicy.DefaultAlgorithms,
         CodeChallengeMethodsSupported = ["S256"],
+        DpopSigningAlgValuesSupported = Dpop.DpopProtocol.Algorithms,
         AuthorizationResponseIssParameterSupported = true,
         SubjectTypesSupported = ["public"],
         IdTokenSigningAlgValuesSupported = [OpenIdConnect.IdToken.Algorithm],

@@ -59,6 +59,10 @@ public sealed record ServerMetadata
     [JsonPropertyName("code_challenge_methods_supported")]
     public IReadOnlyList<string>? CodeChallengeMethodsSupported { get; init; }
 
+    /// <summary>The algorithms accepted in DPoP proofs (RFC 9449 §5.1).</summary>
+    [JsonPropertyName("dpop_signing_alg_values_supported")]
+    public IReadOnlyList<string>? DpopSigningAlgValuesSupported { get; init; }
+
     [JsonPropertyName("authorization_response_iss_parameter_supported")]
     public bool? AuthorizationResponseIssParameterSupported { get; init; }
 

@@ -1,6 +1,6 @@
 namespace OAuthAspire.Protocol.Errors;
 
-/// <summary>Error codes of RFC 6749, 6750, 7009, 8693 and OpenID Connect Core.</summary>
+/// <summary>Error codes of RFC 6749, 6750, 7009, 8693, 9449 and OpenID Connect Core.</summary>
 public static class OAuthErrorCodes
 {
     public const string InvalidRequest = "invalid_request";
@@ -20,4 +20,10 @@ public static class OAuthErrorCodes
     public const string LoginRequired = "login_required";
     public const string ConsentRequired = "consent_required";
     public const string InteractionRequired = "interaction_required";
+
+    /// <summary>A DPoP proof that fails RFC 9449 §4.3 (§5, §7.1).</summary>
+    public const string InvalidDpopProof = "invalid_dpop_proof";
+
+    /// <summary>The proof must carry the server's nonce, sent back in the DPoP-Nonce header (RFC 9449 §8, §9).</summary>
+    public const string UseDpopNonce = "use_dpop_nonce";
 }

@@ -16,6 +16,12 @@ public sealed record ProtocolError(string Error, string Description, int StatusC
 
     public static ProtocolError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description, 400);
 
+    /// <summary>A DPoP proof refused at the token endpoint (RFC 9449 §5).</summary>
+    public static ProtocolError InvalidDpopProof(string description) => new(OAuthErrorCodes.InvalidDpopProof, description, 400);
+
+    /// <summary>The token endpoint wants a proof with its nonce (RFC 9449 §8): the caller adds the DPoP-Nonce header.</summary>
+    public static ProtocolError UseDpopNonce(string description) => new(OAuthErrorCodes.UseDpopNonce, description, 400);
+
     public static ProtocolError TemporarilyUnavailable(string description) => new(OAuthErrorCodes.TemporarilyUnavailable, description, 503);
 
     public OAuthError ToBody() => new(Error, Description);

@@ -47,7 +47,8 @@ public static class BearerToken
     }
 
     // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-    private static bool IsB64Token(string value)
+    // Shared with the DPoP scheme (RFC 9449 §7.1 uses the same token68 grammar).
+    internal static bool IsB64Token(string value)
     {
         var i = 0;
         for (; i < value.Length; i++)

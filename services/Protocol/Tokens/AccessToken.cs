@@ -5,7 +5,10 @@ using OAuthAspire.Protocol.Scopes;
 
 namespace OAuthAspire.Protocol.Tokens;
 
-/// <summary>What an access token states (RFC 9068 §2.2).</summary>
+/// <summary>
+/// What an access token states (RFC 9068 §2.2). <see cref="Cnf"/> binds it to a key (RFC 7800): a
+/// DPoP key's thumbprint makes it usable only with proofs signed by that key (RFC 9449 §6).
+/// </summary>
 public sealed record AccessTokenContent(
     string Issuer,
     string Audience,
@@ -16,7 +19,8 @@ public sealed record AccessTokenContent(
     string Jti,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    string? UserName = null)
+    string? UserName = null,
+    Confirmation? Cnf = null)
 {
     public string Scope => ScopeSet.Format(Scopes);
 }
@@ -61,6 +65,12 @@ public static class AccessToken
         if (token.UserName is not null)
         {
             claims["username"] = token.UserName;
+        }
+
+        // A dictionary, so the handler writes cnf as a JSON object as RFC 7800 §3.1 requires.
+        if (token.Cnf is { IsEmpty: false } cnf)
+        {
+            claims[Confirmation.ClaimName] = cnf.ToClaimValue();
         }
 
         return claims;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OAuthAspire.Protocol.Scopes;
@@ -92,10 +93,12 @@ public sealed class AccessTokenValidator
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         jwt.TryGetPayloadValue<string[]>("roles", out var roles);
         jwt.TryGetPayloadValue<string>("username", out var userName);
+        // The handler keeps a JSON object claim as a JsonElement; anything else is no confirmation.
+        var cnf = jwt.TryGetPayloadValue<JsonElement>(Confirmation.ClaimName, out var confirmation) ? Confirmation.FromClaimValue(confirmation) : null;
         ScopeSet.TryParse(scope, out var scopes);
         return new AccessTokenContent(jwt.Issuer, jwt.Audiences.FirstOrDefault() ?? "", clientId, jwt.Subject,
             scopes, roles ?? [], jwt.Id,
-            new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), userName);
+            new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), userName, cnf);
     }
 
     private static TokenFailure Classify(Exception? exception) => exception switch

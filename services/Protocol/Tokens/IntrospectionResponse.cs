@@ -29,18 +29,23 @@ public sealed record IntrospectionResponse
 
     [JsonPropertyName("jti")] public string? Jti { get; init; }
 
+    /// <summary>The key the token is bound to (RFC 9449 §6.2, RFC 8705 §3.2), so a resource server can check the proof.</summary>
+    [JsonPropertyName("cnf")] public Confirmation? Cnf { get; init; }
+
     public static IntrospectionResponse For(AccessTokenContent token) => new()
     {
         Active = true,
         Scope = token.Scope,
         ClientId = token.ClientId,
         UserName = token.UserName,
-        TokenType = "Bearer",
+        // RFC 9449 §6.2: a token bound to a DPoP key is of type DPoP.
+        TokenType = string.IsNullOrEmpty(token.Cnf?.Jkt) ? "Bearer" : Dpop.DpopProtocol.TokenType,
         Exp = token.ExpiresAt.ToUnixTimeSeconds(),
         Iat = token.IssuedAt.ToUnixTimeSeconds(),
         Sub = token.Subject,
         Aud = token.Audience,
         Iss = token.Issuer,
         Jti = token.Jti,
+        Cnf = token.Cnf is { IsEmpty: false } ? token.Cnf : null,
     };
 }

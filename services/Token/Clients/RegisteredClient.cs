@@ -21,5 +21,7 @@ public sealed class RegisteredClient(Client client)
     public long Version => client.Version;
     /// <summary>Trusted providers whose tokens this client may exchange (by trust name).</summary>
     public IReadOnlyList<string> Trusts => client.Trusts;
+    public bool DpopBoundAccessTokens => client.DpopBoundAccessTokens;
+    public bool DpopNonceRequired => client.DpopNonceRequired;
     public byte[]? SecretHash { get; } = client.SecretHash.IsEmpty ? null : client.SecretHash.ToByteArray();
 }

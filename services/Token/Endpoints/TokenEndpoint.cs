@@ -5,9 +5,11 @@ using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Requests;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Grants;
 
 namespace OAuthAspire.Token.Endpoints;
@@ -17,7 +19,8 @@ namespace OAuthAspire.Token.Endpoints;
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
 public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
-    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, IAuditSink audit, ILogger<TokenEndpoint> logger)
+    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, TokenDpop dpop, IAuditSink audit,
+    ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -49,13 +52,7 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
                 null => GrantOutcome.Refuse(ProtocolError.InvalidRequest("The grant_type parameter is required.")),
                 _ when !GrantTypes.TokenEndpoint.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported.")),
                 _ when !client.GrantTypes.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnauthorizedClient($"The client is not allowed the grant type '{grantType}'.")),
-                GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                GrantTypes.AuthorizationCode => await authorizationCode.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                GrantTypes.RefreshToken => await refreshToken.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                GrantTypes.Password => await password.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                GrantTypes.JwtBearer => await jwtBearer.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                GrantTypes.TokenExchange => await tokenExchange.HandleAsync(new TokenRequest(http, form, client, grantType)),
-                _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
+                _ => await DispatchAsync(http, form, client, grantType),
             };
 
             return outcome switch
@@ -70,6 +67,28 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
             logger.LogWarning("Token request could not be served: {Reason}", e.Message);
             return OAuthResults.Unavailable();
         }
+    }
+
+    /// <summary>The DPoP proof, if any, is checked once for every grant; then the grant decides.</summary>
+    private async Task<GrantOutcome> DispatchAsync(HttpContext http, RequestParameters form, RegisteredClient client, string grantType)
+    {
+        var binding = await dpop.CheckAsync(http, client);
+        if (binding.Error is { } error)
+        {
+            return GrantOutcome.Refuse(error, binding.Reason);
+        }
+
+        var request = new TokenRequest(http, form, client, grantType, binding.Jkt);
+        return grantType switch
+        {
+            GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(request),
+            GrantTypes.AuthorizationCode => await authorizationCode.HandleAsync(request),
+            GrantTypes.RefreshToken => await refreshToken.HandleAsync(request),
+            GrantTypes.Password => await password.HandleAsync(request),
+            GrantTypes.JwtBearer => await jwtBearer.HandleAsync(request),
+            GrantTypes.TokenExchange => await tokenExchange.HandleAsync(request),
+            _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
+        };
     }
 
     /// <summary>Refusals are audited with the client, the error, the reason and the remote address.</summary>

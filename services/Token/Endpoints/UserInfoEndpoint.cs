@@ -1,5 +1,7 @@
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.OpenIdConnect;
 using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Users;
 
 namespace OAuthAspire.Token.Endpoints;
@@ -13,31 +15,39 @@ public static class UserInfoEndpoint
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapMethods(Protocol.Discovery.MetadataBuilder.Paths.UserInfo, ["GET", "POST"], HandleAsync).DisableAntiforgery();
 
-    private static async Task<IResult> HandleAsync(HttpContext http, TokenInspection inspection, UserDirectory users)
+    private static async Task<IResult> HandleAsync(HttpContext http, TokenInspection inspection, UserDirectory users, TokenDpop dpop)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
-        var header = BearerToken.Read(http.Request.Headers.Authorization.ToArray(), out var token);
-        if (header == BearerHeader.Missing)
+        var scheme = DpopToken.Read(http.Request.Headers.Authorization.ToArray(), out var token);
+        if (scheme == AuthorizationScheme.Missing)
         {
-            return Challenge(http, 401, "Bearer");
+            return Challenge(http, 401, $"{BearerChallenge.Missing}, {DpopChallenge.Missing}");
         }
 
-        if (header == BearerHeader.Malformed)
+        if (scheme == AuthorizationScheme.Malformed)
         {
-            return Challenge(http, 400, "Bearer error=\"invalid_request\"");
+            return Challenge(http, 400, BearerChallenge.InvalidRequest);
         }
 
+        var dpopScheme = scheme == AuthorizationScheme.DPoP;
         var content = await inspection.ActiveAsync(token, http.RequestAborted);
         var user = content is null || content.Subject == content.ClientId ? null : await users.GetAsync(content.Subject, http.RequestAborted);
         if (content is null || user is not { Active: true })
         {
-            return Challenge(http, 401, "Bearer error=\"invalid_token\", error_description=\"The access token is invalid.\"");
+            const string invalid = "The access token is invalid.";
+            return Challenge(http, 401, dpopScheme ? DpopChallenge.InvalidToken(invalid) : BearerChallenge.InvalidToken(invalid));
+        }
+
+        if (await dpop.CheckResourceAsync(http, token, content.Cnf?.Jkt, dpopScheme) is { } unproven)
+        {
+            return Challenge(http, 401, unproven);
         }
 
         if (!content.Scopes.Contains("openid"))
         {
-            return Challenge(http, 403, "Bearer error=\"insufficient_scope\", scope=\"openid\"");
+            var challenge = BearerChallenge.InsufficientScope(["openid"]);
+            return Challenge(http, 403, dpopScheme ? DpopChallenge.FromBearer(challenge) : challenge);
         }
 
         return OAuthResults.Json(UserInfo.Claims(new UserClaimsSource(user.SysId, user.UserName, user.Email, user.FirstName, user.LastName), content.Scopes));

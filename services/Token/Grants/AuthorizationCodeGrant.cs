@@ -77,6 +77,13 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
             return GrantOutcome.Refuse(invalid, failure);
         }
 
+        // RFC 9449 §10: a code requested with dpop_jkt is spent only with a proof by that key.
+        if (row.DpopJkt is { } pinned && pinned != request.Jkt)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidGrant("The authorization code is bound to a DPoP key (dpop_jkt): redeem it with a proof by that key."),
+                request.Jkt is null ? "code bound by dpop_jkt, redeemed without a proof" : "code bound by dpop_jkt, proof by another key");
+        }
+
         var user = await users.GetAsync(row.UserSysId, request.Aborted);
         if (user is not { Active: true })
         {
@@ -84,8 +91,8 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         }
 
         await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
-        var content = AccessToken.Describe(issuerId, settings.Audience, request.Client.ClientId, user.SysId, row.Scopes, user.Roles,
-            request.Client.AccessTokenLifespan, issuer.Now, user.UserName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, request.Client.ClientId, user.SysId, row.Scopes, user.Roles,
+            request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
         var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
         // A refresh token when the client may use them: a new family, bound to this grant.
         string? refreshToken = null;
@@ -103,6 +110,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 AuthTime = row.AuthTime,
                 SessionId = row.SessionId,
                 Amr = row.Amr,
+                DpopJkt = RefreshBinding(request),
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }
@@ -116,7 +124,10 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 row.SessionId, row.Amr)
             : null;
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
+        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
             RefreshToken: refreshToken, IdToken: idToken));
     }
+
+    /// <summary>RFC 9449 §5: a public client's refresh tokens are bound to its proof's key; a confidential client's are not.</summary>
+    public static string? RefreshBinding(TokenRequest request) => request.Client.Public ? request.Jkt : null;
 }

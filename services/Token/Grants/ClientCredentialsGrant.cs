@@ -50,10 +50,10 @@ public sealed class ClientCredentialsGrant(ScopeResolver scopes, UserDirectory u
             (subject, roles, userName) = (user.SysId, user.Roles, user.UserName);
         }
 
-        var content = AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject, decision.Scopes, roles,
-            client.AccessTokenLifespan, issuer.Now, userName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject, decision.Scopes, roles,
+            client.AccessTokenLifespan, issuer.Now, userName));
         var actor = new AuditActor(subject == client.ClientId ? null : subject, userName, client.ClientId);
         var token = await issuer.IssueAsync(content, GrantTypes.ClientCredentials, request.RemoteAddress, actor, request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)client.AccessTokenLifespan.TotalSeconds, content.Scope));
+        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope));
     }
 }

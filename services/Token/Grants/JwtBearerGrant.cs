@@ -101,8 +101,8 @@ public sealed class JwtBearerGrant(VerifierKeys verifierKeys, JtiStore jtis, ISe
             return GrantOutcome.Refuse(ProtocolError.InvalidScope("A requested scope is not allowed for this client."));
         }
 
-        var content = AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user?.SysId ?? client.ClientId, decision.Scopes, user?.Roles ?? [],
-            client.AccessTokenLifespan, issuer.Now, user?.UserName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user?.SysId ?? client.ClientId, decision.Scopes, user?.Roles ?? [],
+            client.AccessTokenLifespan, issuer.Now, user?.UserName));
         var actor = new AuditActor(user?.SysId, user?.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
         await using var tx = await connection.BeginTransactionAsync(request.Aborted);
@@ -110,7 +110,7 @@ public sealed class JwtBearerGrant(VerifierKeys verifierKeys, JtiStore jtis, ISe
         await audit.WriteAsync(tx, new JwtBearerTokenIssued(client.ClientId, content.Subject, content.Jti) { Actor = actor, RemoteAddress = request.RemoteAddress },
             request.Aborted);
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)client.AccessTokenLifespan.TotalSeconds, content.Scope));
+        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope));
     }
 
     private async Task<GrantOutcome> RefuseAsync(TokenRequest request, string? subject, string reason)

@@ -68,8 +68,8 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
         }
 
         var user = check.User;
-        var content = AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user.SysId, decision.Scopes, user.Roles, client.AccessTokenLifespan,
-            issuer.Now, user.UserName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user.SysId, decision.Scopes, user.Roles, client.AccessTokenLifespan,
+            issuer.Now, user.UserName));
         var actor = new AuditActor(user.SysId, user.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
         await using var tx = await connection.BeginTransactionAsync(request.Aborted);
@@ -87,6 +87,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
                 GrantType = GrantTypes.Password,
                 AuthTime = content.IssuedAt.UtcDateTime,
                 Amr = ["pwd"],
+                DpopJkt = AuthorizationCodeGrant.RefreshBinding(request),
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }
@@ -94,7 +95,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
         var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.Password, request.RemoteAddress, actor, null, familyId, request.Aborted);
         var idToken = decision.Scopes.Contains("openid") ? idTokens.Issue(user, client.ClientId, content.IssuedAt, null, accessToken, null, ["pwd"]) : null;
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(accessToken, "Bearer", (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
+        return new GrantOutcome.Issued(new TokenResponse(accessToken, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
             RefreshToken: refreshToken, IdToken: idToken));
     }
 }

@@ -49,6 +49,13 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             return GrantOutcome.Refuse(invalid, family.RevokedAt is not null ? "family revoked" : "family expired");
         }
 
+        // RFC 9449 §5: a bound refresh token is good only with a proof by its key; a thief's key is not that key.
+        if (family.DpopJkt is { } bound && bound != request.Jkt)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidGrant("The refresh token is bound to a DPoP key: refresh with a proof by that key."),
+                request.Jkt is null ? "DPoP-bound refresh token presented without a proof" : "DPoP-bound refresh token presented with another key");
+        }
+
         var actor = new AuditActor(family.UserSysId, null, family.ClientId);
         var rotatedAt = row.RotatedAt is { } r ? new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc)) : (DateTimeOffset?)null;
         switch (RefreshTokens.Decide(rotatedAt, now, options.Value.ReuseGrace))
@@ -87,8 +94,8 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             return GrantOutcome.Refuse(invalid, "refresh race lost");
         }
 
-        var content = AccessToken.Describe(issuerId, settings.Audience, family.ClientId, user.SysId, decision.Scopes, user.Roles,
-            request.Client.AccessTokenLifespan, issuer.Now, user.UserName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, family.ClientId, user.SysId, decision.Scopes, user.Roles,
+            request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
         actor = actor with { UserName = user.UserName };
         var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.RefreshToken, request.RemoteAddress, actor, null, family.FamilyId, request.Aborted);
         var refreshToken = await RefreshTokenStore.AddTokenAsync(tx, family.FamilyId, request.Aborted);
@@ -100,7 +107,7 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
                 accessToken, family.SessionId, family.Amr)
             : null;
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(accessToken, "Bearer", (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
+        return new GrantOutcome.Issued(new TokenResponse(accessToken, request.TokenType, (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
             RefreshToken: refreshToken, IdToken: idToken));
     }
 }

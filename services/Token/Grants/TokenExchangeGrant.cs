@@ -73,8 +73,8 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
             granted = decision.Scopes;
         }
 
-        var content = AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject.UserSysId, granted, subject.Roles,
-            client.AccessTokenLifespan, issuer.Now, subject.UserName);
+        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject.UserSysId, granted, subject.Roles,
+            client.AccessTokenLifespan, issuer.Now, subject.UserName));
         var actor = new AuditActor(subject.UserSysId, subject.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
         await using var tx = await connection.BeginTransactionAsync(request.Aborted);
@@ -85,7 +85,7 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
             RemoteAddress = request.RemoteAddress,
         }, request.Aborted);
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, "Bearer", (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
+        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
             IssuedTokenType: TokenExchange.AccessTokenType));
     }
 }

@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol.Tokens;
@@ -6,8 +7,15 @@ using OAuthAspire.Token.Clients;
 namespace OAuthAspire.Token.Grants;
 
 /// <summary>A token request whose client has been authenticated and allowed the grant.</summary>
-public sealed record TokenRequest(HttpContext Http, RequestParameters Form, RegisteredClient Client, string GrantType)
+/// <param name="Jkt">The thumbprint of the key its DPoP proof showed (RFC 9449), or null for a bearer token.</param>
+public sealed record TokenRequest(HttpContext Http, RequestParameters Form, RegisteredClient Client, string GrantType, string? Jkt = null)
 {
+    /// <summary>The token's content, bound to the proof's key (<c>cnf.jkt</c>, RFC 9449 §6.1) when there was a proof.</summary>
+    public AccessTokenContent Bind(AccessTokenContent content) => Jkt is null ? content : content with { Cnf = new Confirmation(Jkt, null) };
+
+    /// <summary><c>token_type</c> of the response: DPoP for a bound token (§5.1), else Bearer.</summary>
+    public string TokenType => Jkt is null ? "Bearer" : DpopProtocol.TokenType;
+
     public string? RemoteAddress => Http.Connection.RemoteIpAddress?.ToString();
 
     public CancellationToken Aborted => Http.RequestAborted;

@@ -26,6 +26,9 @@ public sealed record AuthorizationCodeRow
     public string? Acr { get; init; }
     public DateTime ExpiresAt { get; init; }
     public DateTime? RedeemedAt { get; init; }
+
+    /// <summary>The DPoP key the code must be redeemed with (RFC 9449 §10); null when not pinned.</summary>
+    public string? DpopJkt { get; init; }
 }
 
 /// <summary>Authorization codes: random, stored hashed, 60 seconds, single use (RFC 6749 §4.1.2, RFC 9700 §4.5).</summary>
@@ -47,15 +50,16 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO authorization_code (code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge,
-                code_challenge_method, session_id, auth_time, amr, nonce, acr, expires_at)
+                code_challenge_method, session_id, auth_time, amr, nonce, acr, expires_at, dpop_jkt)
             VALUES (@hash, @ClientId, @UserSysId, @RedirectUri, @RedirectUriSent, @scopes, @challenge, @method, @session, @authTime, @amr,
-                @nonce, @acr, @expiresAt)
+                @nonce, @acr, @expiresAt, @dpopJkt)
             """, new
         {
             hash, request.ClientId, request.UserSysId, request.RedirectUri, request.RedirectUriSent, scopes = request.Scopes.ToArray(),
             challenge = NullIfEmpty(request.CodeChallenge), method = NullIfEmpty(request.CodeChallengeMethod), session = NullIfEmpty(request.SessionId),
             authTime = request.AuthTime == 0 ? (DateTime?)null : DateTimeOffset.FromUnixTimeSeconds(request.AuthTime).UtcDateTime,
             amr = request.Amr.ToArray(), nonce = NullIfEmpty(request.Nonce), acr = NullIfEmpty(request.Acr), expiresAt = (now + Lifetime).UtcDateTime,
+            dpopJkt = NullIfEmpty(request.DpopJkt),
         }, tx, cancellationToken: cancellationToken));
         await audit.WriteAsync(tx, new CodeIssued(request.ClientId, request.UserSysId, request.Scopes.ToArray(), Id(hash))
         {
@@ -70,7 +74,7 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
     public static Task<AuthorizationCodeRow?> LockAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
         tx.Connection!.QuerySingleOrDefaultAsync<AuthorizationCodeRow>(new CommandDefinition("""
             SELECT code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge, code_challenge_method,
-                   session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at
+                   session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at, dpop_jkt
             FROM authorization_code WHERE code_hash = @hash FOR UPDATE
             """, new { hash }, tx, cancellationToken: cancellationToken));
 

@@ -1,7 +1,7 @@
-using System.Threading.Channels;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Data;
 
 namespace OAuthAspire.Token.Issuance;
 
@@ -15,79 +15,40 @@ public sealed record PendingIssue(string Jti, string ClientId, string Subject, s
 }
 
 /// <summary>
-/// Group commit: tokens issued concurrently share one transaction (one INSERT per table, one
-/// commit, one fsync) instead of paying for their own. Each request still waits for the commit
-/// that holds its own rows before its token is handed out, so nothing is lost; a failed commit
-/// fails every request in it (each answers 503, none gets a token).
+/// Tokens issued concurrently are recorded in one transaction (<see cref="GroupCommit{T}"/>). Each
+/// request waits for the commit that holds its own rows before its token is handed out, so nothing
+/// is lost; a failed commit fails every request in it (each answers 503, none gets a token).
 /// </summary>
-public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audit, ILogger<IssuanceBatcher> logger) : BackgroundService
+public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audit, ILogger<IssuanceBatcher> logger) : GroupCommit<PendingIssue>(logger)
 {
-    private const int MaxBatch = 256;
-
-    // Two writers: one batch commits while the next one fills.
-    private const int Writers = 2;
-
-    private readonly Channel<PendingIssue> _pending = Channel.CreateBounded<PendingIssue>(
-        new BoundedChannelOptions(MaxBatch * 8) { FullMode = BoundedChannelFullMode.Wait });
-
     public async Task CommitAsync(PendingIssue issue, CancellationToken cancellationToken)
     {
-        await _pending.Writer.WriteAsync(issue, cancellationToken);
+        await EnqueueAsync(issue, cancellationToken);
         await issue.Committed.Task.WaitAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => WriteLoopAsync(stoppingToken)));
-
-    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    protected override void Fail(PendingIssue item, Exception? error, CancellationToken stoppingToken)
     {
-        var batch = new List<PendingIssue>(MaxBatch);
-        try
+        if (error is null)
         {
-            while (await _pending.Reader.WaitToReadAsync(stoppingToken))
-            {
-                batch.Clear();
-                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var issue))
-                {
-                    batch.Add(issue);
-                }
-
-                if (batch.Count == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await WriteAsync(batch, stoppingToken);
-                    batch.ForEach(i => i.Committed.TrySetResult());
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    batch.ForEach(i => i.Committed.TrySetException(e));
-                }
-            }
+            item.Committed.TrySetCanceled(stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        else
         {
-        }
-        finally
-        {
-            foreach (var issue in batch)
-            {
-                issue.Committed.TrySetCanceled(stoppingToken);
-            }
-
-            logger.LogDebug("Token issuance writer stopped");
+            item.Committed.TrySetException(error);
         }
     }
 
-    private async Task WriteAsync(List<PendingIssue> batch, CancellationToken cancellationToken)
+    protected override async Task WriteAsync(List<PendingIssue> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await InsertAsync(tx, batch, audit, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await InsertAsync(tx, batch, audit, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        batch.ForEach(i => i.Committed.TrySetResult());
     }
 
     /// <summary>Records issued tokens and their audit events in the caller's transaction, one statement each.</summary>

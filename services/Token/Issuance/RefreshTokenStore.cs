@@ -18,6 +18,9 @@ public sealed record RefreshFamily
     public string[] Amr { get; init; } = [];
     public DateTime ExpiresAt { get; init; }
     public DateTime? RevokedAt { get; init; }
+
+    /// <summary>The DPoP key a public client's family is bound to (RFC 9449 §5); null when unbound.</summary>
+    public string? DpopJkt { get; init; }
 }
 
 /// <summary>A refresh token's row with its family, locked for the caller's transaction.</summary>
@@ -41,8 +44,8 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
     public static async Task<string> StartFamilyAsync(NpgsqlTransaction tx, RefreshFamily family, CancellationToken cancellationToken)
     {
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at)
-            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt)
+            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, dpop_jkt)
+            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt, @DpopJkt)
             """, family, tx, cancellationToken: cancellationToken));
         return await AddTokenAsync(tx, family.FamilyId, cancellationToken);
     }
@@ -67,7 +70,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         }
 
         var family = await tx.Connection!.QuerySingleAsync<RefreshFamily>(new CommandDefinition("""
-            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at
+            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at, dpop_jkt
             FROM refresh_family WHERE family_id = @familyId FOR UPDATE
             """, new { familyId }, tx, cancellationToken: cancellationToken));
         var rotatedAt = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(

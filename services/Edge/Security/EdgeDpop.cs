@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Options;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Dpop;
+using OAuthAspire.Protocol.Errors;
+
+namespace OAuthAspire.Edge.Security;
+
+/// <summary>Why the edge refused a call's proof of possession: the status, the challenge and the RFC error.</summary>
+public sealed record DpopRefusal(int Status, string Challenge, string Error, string Description);
+
+/// <summary>
+/// Proof of possession for <c>/api/**</c> (RFC 9449 §7): a DPoP-bound token only with the DPoP
+/// scheme and a fresh proof by its key for this method, URL and token (<c>ath</c>); an unbound
+/// token only as Bearer. Replays are caught without a database or a shared cache: every proof must
+/// carry a nonce this replica issued (its key is random and never leaves it), and each replica
+/// remembers the proof ids it accepted while their nonce and age let them pass. A proof replayed on
+/// another replica carries a nonce that replica never issued, so it is refused there with
+/// <c>use_dpop_nonce</c>; a client on a kept-alive connection pays the nonce round trip once.
+/// </summary>
+public sealed class EdgeDpop
+{
+    private readonly DpopProofValidator _validator = new();
+    private readonly DpopOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _issuerOrigin;
+    private readonly string? _apiOrigin;
+
+    public EdgeDpop(Issuer issuer, IOptions<DpopOptions> options, IConfiguration configuration, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        var uri = new Uri(issuer.Value);
+        _issuerOrigin = uri.GetLeftPart(UriPartial.Authority);
+        _apiOrigin = configuration["Edge:ApiHost"] is { Length: > 0 } host ? $"{uri.Scheme}://{host}" : null;
+        Nonces = new DpopNonces(DpopNonces.NewKey(), _options.NonceLifetime, time);
+        // A nonce is good for up to two lifetimes and a proof for its own lifetime: ids are kept longer than either.
+        Replays = new DpopReplayCache(Max(_options.NonceLifetime * 2, _options.ProofLifetime + _options.ClockSkew * 2));
+    }
+
+    public DpopNonces Nonces { get; }
+
+    public DpopReplayCache Replays { get; }
+
+    /// <param name="dpopScheme">The token came with the DPoP authorization scheme (else Bearer).</param>
+    /// <param name="jkt">The key the token is bound to (<c>cnf.jkt</c>); null for an unbound token.</param>
+    /// <param name="rawPath">The path as sent; <paramref name="path"/> as the edge reads it. A proof may name either.</param>
+    /// <returns>Null when the call may go on.</returns>
+    public DpopRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path)
+    {
+        if (!dpopScheme)
+        {
+            return jkt is null ? null : InvalidToken("The access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+        }
+
+        if (jkt is null)
+        {
+            return InvalidToken("The access token is not DPoP-bound: send it with the Bearer scheme.");
+        }
+
+        // Every answer to a DPoP caller carries the nonce to use next (§8.2, §9).
+        context.Response.Headers[DpopProtocol.NonceHeader] = Nonces.Issue();
+        var proof = _validator.Validate(context.Request.Headers[DpopProtocol.ProofHeader].ToArray(),
+            _options.Expect(context.Request.Method, Uris(rawPath, path), token), _time.GetUtcNow());
+        if (!proof.IsValid)
+        {
+            return InvalidProof(proof.Description!);
+        }
+
+        if (proof.Jkt != jkt)
+        {
+            return InvalidProof("The DPoP proof is not signed by the key the access token is bound to.");
+        }
+
+        if (!Nonces.IsValid(proof.Nonce))
+        {
+            const string description = "Resource server requires nonce in DPoP proof.";
+            return new DpopRefusal(StatusCodes.Status401Unauthorized, DpopChallenge.UseNonce(description), OAuthErrorCodes.UseDpopNonce, description);
+        }
+
+        return Replays.TryUse($"{proof.Jkt} {proof.Jti} {proof.Htu}", _time.GetUtcNow()) switch
+        {
+            DpopReplayOutcome.Fresh => null,
+            DpopReplayOutcome.Replayed => InvalidProof("The DPoP proof was used before."),
+            // Never forget an id early: past the memory's bound, refuse until ids age out.
+            _ => new DpopRefusal(StatusCodes.Status503ServiceUnavailable, DpopChallenge.Missing, OAuthErrorCodes.TemporarilyUnavailable,
+                "Too many DPoP proofs right now; try again shortly."),
+        };
+    }
+
+    private string[] Uris(string rawPath, string path)
+    {
+        var uris = new List<string>(4);
+        foreach (var origin in _apiOrigin is null ? [_issuerOrigin] : new[] { _issuerOrigin, _apiOrigin })
+        {
+            foreach (var p in rawPath == path ? [path] : new[] { rawPath, path })
+            {
+                if (DpopProtocol.NormalizeUri(origin + p) is { } uri)
+                {
+                    uris.Add(uri);
+                }
+            }
+        }
+
+        return [.. uris];
+    }
+
+    private static DpopRefusal InvalidToken(string description) =>
+        new(StatusCodes.Status401Unauthorized, DpopChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
+
+    private static DpopRefusal InvalidProof(string description) =>
+        new(StatusCodes.Status401Unauthorized, DpopChallenge.InvalidProof(description), OAuthErrorCodes.InvalidDpopProof, description);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

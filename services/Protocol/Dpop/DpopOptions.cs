@@ -1,0 +1,20 @@
+namespace OAuthAspire.Protocol.Dpop;
+
+/// <summary>How DPoP proofs are judged (configuration section <c>Dpop</c>), the same at the token endpoint and the edge.</summary>
+public sealed class DpopOptions
+{
+    /// <summary>How old a proof's <c>iat</c> may be (RFC 9449 §11.1: short, since the replay memory lasts this long).</summary>
+    public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Allowance for clocks: a proof may be dated this far ahead, or this much older than its lifetime.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Require a server nonce (§8) from every client at the token endpoint; clients can also be asked one by one.</summary>
+    public bool RequireNonce { get; set; }
+
+    /// <summary>How long a nonce stays good: it rotates every period and the previous one is still accepted.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    public DpopProofExpectations Expect(string method, IReadOnlyList<string> uris, string? accessToken = null) =>
+        new(method, uris, accessToken, ProofLifetime, ClockSkew);
+}

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Protocol.Dpop;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Token.Assertions;
+using OAuthAspire.Token.Clients;
+
+namespace OAuthAspire.Token.Dpop;
+
+/// <summary>What the DPoP check of a token request found: the key to bind to, none, or a refusal.</summary>
+public readonly record struct DpopBinding(string? Jkt, ProtocolError? Error, string? Reason)
+{
+    public static readonly DpopBinding Unbound = default;
+}
+
+/// <summary>
+/// The token endpoint's DPoP check (RFC 9449 §5): a proof for <c>POST</c> on this issuer's token
+/// endpoint (never the Host the service sees behind the edge), used once across every replica (its
+/// id is recorded in PostgreSQL until the proof is too old to pass), with a server nonce when this
+/// client or the whole server asks for one (§8). Nonces are derived from the key-encryption key, so
+/// every token replica accepts every replica's nonce without storing any.
+/// </summary>
+public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiStore jtis, IConfiguration configuration, TimeProvider time)
+{
+    /// <summary>The used_jti owner for proof ids: no client id is empty, so none shares their namespace.</summary>
+    private const string ReplayOwner = "";
+
+    private readonly DpopProofValidator _validator = new();
+    private readonly string[] _uris = [DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.Token))!, DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.TokenAlias))!];
+    private readonly string[] _userInfoUris = [DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.UserInfo))!];
+
+    public DpopNonces Nonces { get; } = new(DpopNonces.DeriveKey(configuration["Keys:EncryptionKey"] ?? "", "oauthaspire dpop nonce v1"),
+        options.Value.NonceLifetime, time);
+
+    public async Task<DpopBinding> CheckAsync(HttpContext http, RegisteredClient client)
+    {
+        var settings = options.Value;
+        var nonceRequired = settings.RequireNonce || client.DpopNonceRequired;
+        if (nonceRequired)
+        {
+            // Every answer carries the nonce to use next (§8.2), errors included.
+            http.Response.Headers[DpopProtocol.NonceHeader] = Nonces.Issue();
+        }
+
+        var headers = http.Request.Headers[DpopProtocol.ProofHeader];
+        if (headers.Count == 0)
+        {
+            return client.DpopBoundAccessTokens
+                ? Refuse(ProtocolError.InvalidDpopProof("This client's access tokens must be DPoP-bound: send a DPoP proof."),
+                    "no DPoP proof from a client registered with dpop_bound_access_tokens")
+                : DpopBinding.Unbound;
+        }
+
+        var now = time.GetUtcNow();
+        var proof = _validator.Validate(headers.ToArray(), settings.Expect(HttpMethods.Post, _uris), now);
+        if (!proof.IsValid)
+        {
+            return Refuse(ProtocolError.InvalidDpopProof(proof.Description!), $"DPoP proof refused: {proof.Failure}");
+        }
+
+        if (nonceRequired && !Nonces.IsValid(proof.Nonce))
+        {
+            return Refuse(ProtocolError.UseDpopNonce("Authorization server requires nonce in DPoP proof."),
+                proof.Nonce is null ? "DPoP proof without the required nonce" : "DPoP proof with a stale or unknown nonce");
+        }
+
+        if (!await TryUseAsync(proof, http.RequestAborted))
+        {
+            return Refuse(ProtocolError.InvalidDpopProof("The DPoP proof was used before."), "DPoP proof replayed");
+        }
+
+        return new DpopBinding(proof.Jkt, null, null);
+    }
+
+    /// <summary>
+    /// The userinfo endpoint as a resource server (RFC 9449 §7): a bound token only with the DPoP
+    /// scheme and a proof by its key for this method and URL with the token's hash; an unbound
+    /// token only as Bearer. Replays are caught in PostgreSQL, as at the token endpoint.
+    /// </summary>
+    /// <returns>The <c>WWW-Authenticate</c> challenge of a refusal (401); null when the call may go on.</returns>
+    public async Task<string?> CheckResourceAsync(HttpContext http, string token, string? jkt, bool dpopScheme)
+    {
+        if (!dpopScheme)
+        {
+            return jkt is null ? null : DpopChallenge.InvalidToken("The access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+        }
+
+        if (jkt is null)
+        {
+            return DpopChallenge.InvalidToken("The access token is not DPoP-bound: send it with the Bearer scheme.");
+        }
+
+        var settings = options.Value;
+        var proof = _validator.Validate(http.Request.Headers[DpopProtocol.ProofHeader].ToArray(),
+            settings.Expect(http.Request.Method, _userInfoUris, token), time.GetUtcNow());
+        if (!proof.IsValid || proof.Jkt != jkt)
+        {
+            return DpopChallenge.InvalidProof(proof.IsValid ? "The DPoP proof is not signed by the key the access token is bound to." : proof.Description!);
+        }
+
+        return await TryUseAsync(proof, http.RequestAborted) ? null : DpopChallenge.InvalidProof("The DPoP proof was used before.");
+    }
+
+    /// <summary>One use per key and proof id; remembered until the proof would be refused as stale anyway.</summary>
+    private Task<bool> TryUseAsync(DpopProofResult proof, CancellationToken cancellationToken)
+    {
+        var id = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(proof.Jkt + " " + proof.Jti)));
+        var settings = options.Value;
+        return jtis.TryUseAsync(ReplayOwner, id, proof.IssuedAt + settings.ProofLifetime + settings.ClockSkew * 2, cancellationToken).AsTask();
+    }
+
+    private static DpopBinding Refuse(ProtocolError error, string reason) => new(null, error, reason);
+}

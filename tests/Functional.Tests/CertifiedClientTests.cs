@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>
+/// The running system driven by certified client libraries from outside (Node.js, installed by
+/// <c>scripts/prereqs --tests</c> in <c>clients/</c>), as integrators' own code will drive it.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class CertifiedClientTests(SystemFixture system)
+{
+    private readonly TestApi _api = new(system);
+
+    private static async Task<JsonElement> NodeAsync(string script, params string[] arguments)
+    {
+        var directory = Path.GetFullPath(Path.Combine(Projects.AppHost.ProjectPath, "..", "tests", "Functional.Tests", "clients"));
+        Assert.True(Directory.Exists(Path.Combine(directory, "node_modules")), $"The client libraries are missing ({directory}): run scripts/prereqs --tests.");
+        var start = new ProcessStartInfo("node") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"node {script} failed: {await errors} {await output}");
+        return JsonDocument.Parse((await output).Trim().Split('\n')[^1]).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task OpenidClientGetsADpopBoundTokenCallsTheApiWithItAndAnotherKeyIsRefused()
+    {
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+
+        var result = await NodeAsync("dpop.mjs", system.Issuer, clientId, secret, "/api/now/identity");
+
+        Assert.Equal("dpop", result.GetProperty("tokenType").GetString(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(200, result.GetProperty("status").GetInt32());
+        Assert.Equal(clientId, result.GetProperty("clientId").GetString());
+        Assert.Equal("dpop", result.GetProperty("binding").GetString());
+        var stolen = result.GetProperty("stolen");
+        Assert.Equal(401, stolen.ValueKind == JsonValueKind.Number ? stolen.GetInt32() : stolen.GetProperty("status").GetInt32());
+    }
+}
