@@ -34,6 +34,12 @@ public sealed class EdgeIdentityHandler(IOptionsMonitor<AuthenticationSchemeOpti
             return AuthenticateResult.Fail($"The edge's identity assertion was refused: {check.Problem}.");
         }
 
+        // An assertion for a DPoP-checked call names that call: seen by whoever, it opens no other.
+        if (identity.Method is not null && (identity.Method != Request.Method || identity.Path != Request.Path.Value))
+        {
+            return AuthenticateResult.Fail("The edge's identity assertion is for another call.");
+        }
+
         var claims = new List<Claim>
         {
             new("sub", identity.Subject),

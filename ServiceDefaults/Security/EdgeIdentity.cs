@@ -12,8 +12,10 @@ namespace OAuthAspire.ServiceDefaults.Security;
 /// </summary>
 /// <param name="Trust">The trusted external provider whose token this was (null for our own tokens).</param>
 /// <param name="Binding">The proof of possession the edge checked for the token (<see cref="DpopBinding"/>); null for a bearer token.</param>
+/// <param name="Method">With a binding: the method of the one call the edge checked, which its assertion is good for.</param>
+/// <param name="Path">With a binding: that call's path, as the edge forwarded it.</param>
 public sealed record EdgeIdentity(string Subject, string? UserName, string ClientId, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles,
-    string? Trust = null, string? Binding = null)
+    string? Trust = null, string? Binding = null, string? Method = null, string? Path = null)
 {
     /// <summary>The token was DPoP-bound and its proof (key, method, URL, token hash, freshness) checked (RFC 9449).</summary>
     public const string DpopBinding = "dpop";

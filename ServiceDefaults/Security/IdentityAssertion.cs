@@ -10,7 +10,8 @@ namespace OAuthAspire.ServiceDefaults.Security;
 /// service key, <c>typ</c> <see cref="TokenType"/> (so no service token passes as one, nor one as
 /// a service token), <c>iss</c> <c>edge</c>, <c>aud</c> the API audience, 60 s, with the claims
 /// <c>sub</c>, <c>client_id</c>, <c>scope</c>, <c>roles</c>, <c>username</c>, <c>trust</c> and <c>token_binding</c>
-/// (also sent for calls with a DPoP-bound token, whose proof the API would otherwise have to check again).
+/// (also sent for calls with a DPoP-bound token, whose proof the API would otherwise have to check again;
+/// then also <c>htm</c> and <c>htu</c>, the method and path of that call, and the API refuses it for any other).
 /// </summary>
 public static class IdentityAssertion
 {
@@ -53,6 +54,13 @@ public static class IdentityAssertion
             claims["token_binding"] = identity.Binding;
         }
 
+        // A checked proof was for one call: the statement of it is good for that call only.
+        if (identity.Method is not null && identity.Path is not null)
+        {
+            claims["htm"] = identity.Method;
+            claims["htu"] = identity.Path;
+        }
+
         return claims;
     }
 
@@ -69,8 +77,11 @@ public static class IdentityAssertion
         jwt.TryGetPayloadValue<string>("username", out var userName);
         jwt.TryGetPayloadValue<string>("trust", out var trust);
         jwt.TryGetPayloadValue<string>("token_binding", out var binding);
+        jwt.TryGetPayloadValue<string>("htm", out var method);
+        jwt.TryGetPayloadValue<string>("htu", out var path);
         return new EdgeIdentity(jwt.Subject, NullIfEmpty(userName), clientId,
-            (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), roles ?? [], NullIfEmpty(trust), NullIfEmpty(binding));
+            (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), roles ?? [], NullIfEmpty(trust), NullIfEmpty(binding),
+            NullIfEmpty(method), NullIfEmpty(path));
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -16,7 +16,8 @@ public sealed class IdentityAssertionSigner(ServiceTokenSigner signer, TimeProvi
     public string For(string audience, EdgeIdentity identity)
     {
         // Every field, unambiguously: two identities must never share an assertion.
-        var key = JsonSerializer.Serialize(new object?[] { audience, identity.Subject, identity.UserName, identity.ClientId, identity.Scopes, identity.Roles, identity.Trust, identity.Binding });
+        var key = JsonSerializer.Serialize(new object?[] { audience, identity.Subject, identity.UserName, identity.ClientId, identity.Scopes, identity.Roles, identity.Trust, identity.Binding,
+            identity.Method, identity.Path });
         if (_recent.TryGetValue(key, out var recent) && recent.ExpiresAt - time.GetUtcNow() >= ServiceTokenSigner.RenewBefore)
         {
             return recent.Token;

@@ -42,7 +42,7 @@ public static class EdgeServices
         builder.Services.AddSingleton<TokenAdmission>();
         builder.Services.AddSingleton<ApiAccessDecider>();
         builder.Services.AddSingleton<ApiRefusals>();
-        builder.Services.AddOptions<DpopOptions>().BindConfiguration("Dpop");
+        builder.Services.AddOptions<DpopOptions>().BindConfiguration("Dpop").Validate(o => o.IsValid, DpopOptions.Invalid).ValidateOnStart();
         builder.Services.AddSingleton<EdgeDpop>();
         builder.Services.AddSingleton(sp => new IdentityAssertionSigner(sp.GetRequiredService<ServiceTokenSigner>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<RevocationSnapshot>();

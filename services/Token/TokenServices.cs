@@ -79,7 +79,7 @@ public static class TokenServices
         RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<ClientAuthenticator>();
-        services.AddOptions<DpopOptions>().BindConfiguration("Dpop");
+        services.AddOptions<DpopOptions>().BindConfiguration("Dpop").Validate(o => o.IsValid, DpopOptions.Invalid).ValidateOnStart();
         services.AddSingleton<TokenDpop>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();

@@ -94,6 +94,19 @@ public class ClientValidatorTests
     }
 
     [Fact]
+    public async Task DpopBoundTokensAreKeptAndRefusedWithTheImplicitGrantWhichCannotBindThem()
+    {
+        var bound = await AcceptedAsync(WebApp with { DpopBoundAccessTokens = true, DpopNonceRequired = true });
+        Assert.True(bound.DpopBoundAccessTokens);
+        Assert.True(bound.DpopNonceRequired);
+        Assert.True(bound.ToDto().DpopBoundAccessTokens);
+        Assert.False((await AcceptedAsync(WebApp)).DpopBoundAccessTokens);
+
+        var implicitFlow = WebApp with { GrantTypes = [GrantTypes.Implicit], DpopBoundAccessTokens = true };
+        Assert.Equal(new[] { "dpopBoundAccessTokens" }, (await RefusedAsync(implicitFlow)).Keys);
+    }
+
+    [Fact]
     public async Task EveryPublicClientGetsPkceWhateverTheFlagSays()
     {
         Assert.True((await AcceptedAsync(WebApp with { Public = true, PkceRequired = false })).PkceRequired);

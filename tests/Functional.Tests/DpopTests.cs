@@ -227,6 +227,32 @@ public sealed class DpopTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task TheEdgesStatementOfADpopCheckedCallOpensNoOtherCallAtTheApi()
+    {
+        // Whoever sees the edge's assertion of a checked call (an API behind the edge, say) holds
+        // the edge's signature; the API takes it for that method and path only.
+        var edgeKey = await system.ParameterAsync("service-key-edge");
+        string Assertion(string method, string path) => InternalCalls.Mint(edgeKey, "edge", system.Issuer + "/api", type: "oauthaspire-identity+jwt",
+            claims: new Dictionary<string, object>
+            {
+                ["sub"] = "someone", ["client_id"] = "some-client", ["scope"] = "useraccount", ["token_binding"] = "dpop", ["htm"] = method, ["htu"] = path,
+            });
+        using var direct = new HttpClient { BaseAddress = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetEndpoint(system.App, "table-api", "http") };
+        async Task<HttpResponseMessage> IdentityAsync(string assertion)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Api);
+            request.Headers.Add("X-OAuthAspire-Assertion", assertion);
+            return await direct.SendAsync(request);
+        }
+
+        var forThisCall = await IdentityAsync(Assertion("GET", Api));
+        Assert.Equal(HttpStatusCode.OK, forThisCall.StatusCode);
+        Assert.Equal("dpop", (await _api.ReadAsync(forThisCall)).GetProperty("tokenBinding").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IdentityAsync(Assertion("GET", "/api/now/table/incident"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IdentityAsync(Assertion("POST", Api))).StatusCode);
+    }
+
+    [Fact]
     public async Task AnUnboundTokenIsRefusedWithTheDpopSchemeAndANoTokenCallHearsOfBothSchemes()
     {
         var token = await _api.TokenAsync(["useraccount"]);
@@ -270,11 +296,40 @@ public sealed class DpopTests(SystemFixture system)
         using var userInfo = key.Request(HttpMethod.Get, system.Issuer + "/oauth/userinfo", accessToken);
         var claims = await system.Edge.SendAsync(userInfo);
         Assert.True(claims.StatusCode == HttpStatusCode.OK, Challenge(claims));
+        using var replayedUserInfo = new HttpRequestMessage(HttpMethod.Get, "/oauth/userinfo");
+        replayedUserInfo.Headers.Authorization = new AuthenticationHeaderValue("DPoP", accessToken);
+        replayedUserInfo.Headers.Add("DPoP", userInfo.Headers.GetValues("DPoP").Single());
+        var replayed = await system.Edge.SendAsync(replayedUserInfo);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        Assert.StartsWith("DPoP error=\"invalid_dpop_proof\"", Challenge(replayed));
+        using var thiefsUserInfo = new DpopKey().Request(HttpMethod.Get, system.Issuer + "/oauth/userinfo", accessToken);
+        Assert.StartsWith("DPoP error=\"invalid_dpop_proof\"", Challenge(await system.Edge.SendAsync(thiefsUserInfo)));
         using var asBearer = new HttpRequestMessage(HttpMethod.Get, "/oauth/userinfo");
         asBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         var refused = await system.Edge.SendAsync(asBearer);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.StartsWith("DPoP error=\"invalid_token\"", Challenge(refused));
+    }
+
+    [Fact]
+    public async Task APublicClientsFamilyBegunWithoutAProofIsBoundByTheFirstRefreshThatBringsOne()
+    {
+        var (clientId, _) = await _api.CreateWebClientAsync([RedirectUri], ["useraccount"], isPublic: true, grantTypes: ["authorization_code", "refresh_token"]);
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var (code, verifier) = await _api.AuthorizationCodeAsync(clientId, userName, password, "useraccount", RedirectUri);
+        var bearer = await IssuedAsync(await TokenAsync([new("grant_type", "authorization_code"), new("code", code), new("code_verifier", verifier),
+            new("redirect_uri", RedirectUri), new("client_id", clientId)], null, null));
+        Assert.Equal("Bearer", bearer.GetProperty("token_type").GetString());
+
+        KeyValuePair<string, string>[] Refresh(JsonElement tokens) =>
+            [new("grant_type", "refresh_token"), new("refresh_token", tokens.GetProperty("refresh_token").GetString()!), new("client_id", clientId)];
+        var key = new DpopKey();
+        var bound = await IssuedAsync(await TokenAsync(Refresh(bearer), null, null, key.Proof("POST", TokenUrl)));
+        Assert.Equal("DPoP", bound.GetProperty("token_type").GetString());
+
+        Assert.Equal("invalid_grant", (await RefusedAsync(await TokenAsync(Refresh(bound), null, null))).Error);
+        Assert.Equal("invalid_grant", (await RefusedAsync(await TokenAsync(Refresh(bound), null, null, new DpopKey().Proof("POST", TokenUrl)))).Error);
+        await IssuedAsync(await TokenAsync(Refresh(bound), null, null, key.Proof("POST", TokenUrl)));
     }
 
     [Fact]

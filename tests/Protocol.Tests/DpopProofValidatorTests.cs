@@ -549,4 +549,43 @@ public class DpopProofValidatorTests
         Assert.Equal(DpopProofResult.Describe(DpopFailure.WrongMethod), result.Description);
         Assert.Null(result.Jkt);
     }
+
+    [Theory]
+    [InlineData("{\"typ\":\"\\ud800\",\"alg\":\"ES256\"}")]
+    [InlineData("{\"typ\":\"dpop+jwt\",\"alg\":\"\\udfff\"}")]
+    public void JsonWithALoneSurrogateIsMalformedNeverAnException(string header)
+    {
+        var proof = Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(header)) + "." + Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(Claims())) + ".c2ln";
+        Assert.Equal(DpopFailure.Malformed, FailureOf(proof));
+    }
+
+    [Fact]
+    public void AClaimWithALoneSurrogateIsRefusedNeverAnException()
+    {
+        var payload = "{\"jti\":\"\\ud800\",\"htm\":\"POST\",\"htu\":\"" + TokenUri + "\",\"iat\":" + Now.ToUnixTimeSeconds() + "}";
+        var header = Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            { ["typ"] = "dpop+jwt", ["alg"] = "ES256", ["jwk"] = PublicJwk(EcKey) }));
+        var input = header + "." + Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(payload));
+        var signature = Base64UrlEncoder.Encode(EcKey.ECDsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
+        Assert.NotEqual(DpopFailure.None, FailureOf(input + "." + signature));
+    }
+
+    [Theory]
+    [InlineData("A")]
+    [InlineData("AQABA")]
+    public void AnRsaKeyMemberThatIsNoBase64IsABadKeyNeverAnException(string exponent)
+    {
+        var jwk = PublicJwk(RsaKey);
+        jwk["e"] = exponent;
+        var proof = Handmade(new Dictionary<string, object> { ["typ"] = "dpop+jwt", ["alg"] = "RS256", ["jwk"] = jwk }, Claims(), _ => new byte[256]);
+        Assert.Equal(DpopFailure.BadKey, FailureOf(proof));
+    }
+
+    [Fact]
+    public void AProofMarkingAnExtensionCriticalIsRefused()
+    {
+        var proof = Handmade(new Dictionary<string, object> { ["typ"] = "dpop+jwt", ["alg"] = "ES256", ["jwk"] = PublicJwk(EcKey), ["crit"] = new[] { "exp" } },
+            Claims(), input => EcKey.ECDsa.SignData(input, HashAlgorithmName.SHA256));
+        Assert.Equal(DpopFailure.Malformed, FailureOf(proof));
+    }
 }

@@ -38,6 +38,22 @@ public class IdentityAssertionTests
     }
 
     [Fact]
+    public async Task TheAssertionOfADpopCheckedCallNamesThatCallAndNoOtherCallShares()
+    {
+        using var edge = ServiceIdentities.Signer("edge", EdgeKey, _clock);
+        var assertions = new IdentityAssertionSigner(edge, _clock);
+        var checkedCall = Federated with { Trust = null, Binding = EdgeIdentity.DpopBinding, Method = "GET", Path = "/api/now/table/incident" };
+
+        var identity = Assert.IsType<EdgeIdentity>((await Api().VerifyAsync(assertions.For(Audience, checkedCall))).Identity);
+
+        Assert.Equal(EdgeIdentity.DpopBinding, identity.Binding);
+        Assert.Equal("GET", identity.Method);
+        Assert.Equal("/api/now/table/incident", identity.Path);
+        Assert.NotEqual(assertions.For(Audience, checkedCall), assertions.For(Audience, checkedCall with { Path = "/api/now/table/problem" }));
+        Assert.NotEqual(assertions.For(Audience, checkedCall), assertions.For(Audience, checkedCall with { Method = "POST" }));
+    }
+
+    [Fact]
     public void AnAssertionIsReusedForTheSameIdentityOnlyAndReplacedBeforeItRunsOut()
     {
         using var edge = ServiceIdentities.Signer("edge", EdgeKey, _clock);

@@ -53,8 +53,9 @@ public static class InternalCalls
         return Convert.ToBase64String(ecdsa.ExportPkcs8PrivateKey());
     }
 
+    /// <param name="claims">More claims, or others in place of the defaults (an identity assertion's, say).</param>
     public static string Mint(string privateKey, string caller, string audience, DateTime? issuedAt = null, TimeSpan? life = null,
-        string type = ServiceTokenType)
+        string type = ServiceTokenType, IReadOnlyDictionary<string, object>? claims = null)
     {
         using var ecdsa = ECDsa.Create();
         ecdsa.ImportPkcs8PrivateKey(Convert.FromBase64String(privateKey), out _);
@@ -70,7 +71,8 @@ public static class InternalCalls
             NotBefore = iat,
             Expires = iat + (life ?? TimeSpan.FromSeconds(60)),
             TokenType = type,
-            Claims = new Dictionary<string, object> { ["sub"] = caller, ["jti"] = Guid.NewGuid().ToString("N") },
+            Claims = new Dictionary<string, object> { ["sub"] = caller, ["jti"] = Guid.NewGuid().ToString("N") }
+                .Concat(claims ?? new Dictionary<string, object>()).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
         });
     }

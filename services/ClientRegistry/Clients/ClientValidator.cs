@@ -70,6 +70,9 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         }
 
         var trusts = body.Trusts is null ? existing?.Trusts ?? [] : Distinct(body.Trusts);
+        // The implicit grant hands tokens out at the authorization endpoint, where no proof can bind them.
+        v.Require(body.DpopBoundAccessTokens != true || !grantTypes.Contains(GrantTypes.Implicit), "dpopBoundAccessTokens",
+            "cannot be combined with the implicit grant, whose tokens cannot be DPoP-bound");
         v.Require(trusts.Length > 0 || !grantTypes.Contains(GrantTypes.TokenExchange), "trusts",
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 

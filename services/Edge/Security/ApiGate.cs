@@ -97,6 +97,11 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         }
 
         var identity = caller.IdentityWith(decision.Scopes, dpopScheme ? EdgeIdentity.DpopBinding : null);
+        if (dpopScheme)
+        {
+            identity = identity with { Method = context.Request.Method, Path = path };
+        }
+
         identity.WriteTo(context.Request.Headers);
         if (caller.Trust is not null || identity.Binding is not null)
         {

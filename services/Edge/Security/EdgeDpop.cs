@@ -33,8 +33,9 @@ public sealed class EdgeDpop
         _issuerOrigin = uri.GetLeftPart(UriPartial.Authority);
         _apiOrigin = configuration["Edge:ApiHost"] is { Length: > 0 } host ? $"{uri.Scheme}://{host}" : null;
         Nonces = new DpopNonces(DpopNonces.NewKey(), _options.NonceLifetime, time);
-        // A nonce is good for up to two lifetimes and a proof for its own lifetime: ids are kept longer than either.
-        Replays = new DpopReplayCache(Max(_options.NonceLifetime * 2, _options.ProofLifetime + _options.ClockSkew * 2));
+        // A proof is refused as stale once its iat is older than its lifetime and the skew, whatever
+        // its nonce: its id need not be kept longer than that.
+        Replays = new DpopReplayCache(_options.ProofLifetime + _options.ClockSkew * 2);
     }
 
     public DpopNonces Nonces { get; }
@@ -109,6 +110,4 @@ public sealed class EdgeDpop
 
     private static DpopRefusal InvalidProof(string description) =>
         new(StatusCodes.Status401Unauthorized, DpopChallenge.InvalidProof(description), OAuthErrorCodes.InvalidDpopProof, description);
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -15,6 +15,11 @@ public sealed class DpopOptions
     /// <summary>How long a nonce stays good: it rotates every period and the previous one is still accepted.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Settings a service can start with (checked at start: a bad one would fail every DPoP call later).</summary>
+    public bool IsValid => ProofLifetime > TimeSpan.Zero && ClockSkew >= TimeSpan.Zero && NonceLifetime >= TimeSpan.FromSeconds(1);
+
+    public const string Invalid = "Dpop: ProofLifetime must be positive, ClockSkew not negative, NonceLifetime at least a second.";
+
     public DpopProofExpectations Expect(string method, IReadOnlyList<string> uris, string? accessToken = null) =>
         new(method, uris, accessToken, ProofLifetime, ClockSkew);
 }

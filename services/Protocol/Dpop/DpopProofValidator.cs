@@ -64,6 +64,20 @@ public sealed class DpopProofValidator
             return DpopProofResult.Fail(DpopFailure.Malformed);
         }
 
+        try
+        {
+            return Check(proof, expected, now);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or CryptographicException)
+        {
+            // JSON that parses but holds no text (a lone surrogate), a key member that is no
+            // base64url: whatever the sender made of it, it is no proof, never a server error.
+            return DpopProofResult.Fail(DpopFailure.Malformed);
+        }
+    }
+
+    private DpopProofResult Check(string proof, DpopProofExpectations expected, DateTimeOffset now)
+    {
         // A compact JWS, read here rather than by a JWT library's full validation pipeline, which
         // costs several times the signature check itself on every API call (bench/Micro
         // DpopProofBenchmarks): the key is the proof's own, so there is nothing else to resolve.
@@ -80,6 +94,12 @@ public sealed class DpopProofValidator
         if (ReadString(header.RootElement, "typ") != DpopProtocol.ProofType)
         {
             return DpopProofResult.Fail(DpopFailure.WrongType);
+        }
+
+        // RFC 7515 §4.1.11: an extension marked critical that is not understood makes the JWS invalid; none is here.
+        if (header.RootElement.TryGetProperty("crit", out _))
+        {
+            return DpopProofResult.Fail(DpopFailure.Malformed);
         }
 
         var alg = ReadString(header.RootElement, "alg");
@@ -209,25 +229,27 @@ public sealed class DpopProofValidator
         try
         {
             var keys = Volatile.Read(ref _keys);
-            if (!keys.TryGetValue(jkt, out var key))
+            if (keys.TryGetValue(jkt, out var known))
             {
-                key = Import(jwk);
-                if (keys.Count >= KeyCapacity)
-                {
-                    keys = new ConcurrentDictionary<string, AsymmetricAlgorithm>(StringComparer.Ordinal);
-                    Volatile.Write(ref _keys, keys);
-                }
-
-                keys[jkt] = key;
+                return Verify(known, alg, signingInput, signature);
             }
 
-            // JWS ECDSA signatures are r || s (RFC 7518 §3.4), .NET's IEEE P1363 form; PS256 salts with the hash's length (§3.5).
-            return key switch
+            // Kept only once a signature by it verified: junk keys with junk signatures never displace the keys in use.
+            var key = Import(jwk);
+            if (!Verify(key, alg, signingInput, signature))
             {
-                ECDsa ec => ec.VerifyData(signingInput, signature, alg == "ES256" ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA384),
-                RSA rsa => rsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, alg == "PS256" ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1),
-                _ => false,
-            };
+                key.Dispose();
+                return false;
+            }
+
+            if (keys.Count >= KeyCapacity)
+            {
+                keys = new ConcurrentDictionary<string, AsymmetricAlgorithm>(StringComparer.Ordinal);
+                Volatile.Write(ref _keys, keys);
+            }
+
+            keys[jkt] = key;
+            return true;
         }
         catch (CryptographicException)
         {
@@ -235,6 +257,14 @@ public sealed class DpopProofValidator
             return false;
         }
     }
+
+    // JWS ECDSA signatures are r || s (RFC 7518 §3.4), .NET's IEEE P1363 form; PS256 salts with the hash's length (§3.5).
+    private static bool Verify(AsymmetricAlgorithm key, string alg, byte[] signingInput, byte[] signature) => key switch
+    {
+        ECDsa ec => ec.VerifyData(signingInput, signature, alg == "ES256" ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA384),
+        RSA rsa => rsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, alg == "PS256" ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1),
+        _ => false,
+    };
 
     private static AsymmetricAlgorithm Import(JsonWebKey jwk) => jwk.Kty == "EC"
         ? ECDsa.Create(new ECParameters
@@ -323,7 +353,8 @@ public sealed class DpopProofValidator
     // Unpadded base64url of a length in [min, max]: also keeps the RFC 7638 canonical JSON exact.
     private static bool IsBase64Url([NotNullWhen(true)] string? value, int min, int max)
     {
-        if (value is null || value.Length < min || value.Length > max)
+        // A length of 1 mod 4 is no base64 at all.
+        if (value is null || value.Length < min || value.Length > max || value.Length % 4 == 1)
         {
             return false;
         }

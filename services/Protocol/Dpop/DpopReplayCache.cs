@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace OAuthAspire.Protocol.Dpop;
 
@@ -17,10 +20,12 @@ public enum DpopReplayOutcome
 /// <c>window</c>: a key is looked up in both and added to the current one; when the current one is a
 /// window old it becomes the previous one and the old previous one is dropped whole. So a key is
 /// remembered at least <c>window</c> and at most about twice that, with no per-entry expiry to sweep.
+/// Keys are kept as 128 bits of their SHA-256 (about 50 bytes an entry, whatever the key's length):
+/// a busy edge holds every proof of the last minute or two.
 /// </summary>
 /// <param name="window">How long a proof is usable: its maximum age plus the clock skew allowed both ways.</param>
 /// <param name="capacity">Keys one generation holds before uses are refused.</param>
-public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
+public sealed class DpopReplayCache(TimeSpan window, int capacity = 1_000_000)
 {
     private readonly TimeSpan _window = window > TimeSpan.Zero ? window : throw new ArgumentOutOfRangeException(nameof(window), "The replay window must be positive.");
     private readonly int _capacity = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), "The capacity must be positive.");
@@ -33,8 +38,9 @@ public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
     public DpopReplayOutcome TryUse(string key, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var id = Digest(key);
         var generations = At(now);
-        if (generations.Previous?.Ids.ContainsKey(key) == true)
+        if (generations.Previous?.Ids.ContainsKey(id) == true)
         {
             return DpopReplayOutcome.Replayed;
         }
@@ -42,7 +48,7 @@ public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
         var current = generations.Current;
         while (true)
         {
-            if (current.Ids.ContainsKey(key))
+            if (current.Ids.ContainsKey(id))
             {
                 return DpopReplayOutcome.Replayed;
             }
@@ -53,7 +59,7 @@ public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
                 return DpopReplayOutcome.Full;
             }
 
-            if (!current.Ids.TryAdd(key, 0))
+            if (!current.Ids.TryAdd(id, 0))
             {
                 Interlocked.Decrement(ref current.Count);
                 return DpopReplayOutcome.Replayed;
@@ -69,6 +75,13 @@ public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
 
             current = latest;
         }
+    }
+
+    private static UInt128 Digest(string key)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
     private Generations At(DateTimeOffset now)
@@ -97,7 +110,7 @@ public sealed class DpopReplayCache(TimeSpan window, int capacity = 200_000)
     private sealed class Generation(DateTimeOffset start)
     {
         public readonly DateTimeOffset Start = start;
-        public readonly ConcurrentDictionary<string, byte> Ids = new(StringComparer.Ordinal);
+        public readonly ConcurrentDictionary<UInt128, byte> Ids = new();
 
         // Kept beside the dictionary: ConcurrentDictionary.Count takes every lock.
         public int Count;

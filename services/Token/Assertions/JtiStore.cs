@@ -15,7 +15,9 @@ public sealed class JtiStore(NpgsqlDataSource dataSource, ILogger<JtiStore> logg
     /// <returns>False when the id was used before (a replay).</returns>
     public async ValueTask<bool> TryUseAsync(string owner, string jti, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        if (jti.Length > MaxJtiLength)
+        // Ids are written together: one PostgreSQL cannot store (NUL, broken UTF-16) must not fail
+        // the others' batch. Such an id is refused as if used, as an over-long one is.
+        if (jti.Length > MaxJtiLength || !IsStorable(jti) || !IsStorable(owner))
         {
             return false;
         }
@@ -38,6 +40,8 @@ public sealed class JtiStore(NpgsqlDataSource dataSource, ILogger<JtiStore> logg
             }
         }
 
+        // In key order: two batches holding the same ids wait for each other in one order, never deadlock.
+        var claims = first.OrderBy(c => c.Key.Item1, StringComparer.Ordinal).ThenBy(c => c.Key.Item2, StringComparer.Ordinal).Select(c => c.Value).ToArray();
         var inserted = new HashSet<(string, string)>();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var insert = new NpgsqlCommand("""
@@ -47,9 +51,9 @@ public sealed class JtiStore(NpgsqlDataSource dataSource, ILogger<JtiStore> logg
             RETURNING client_id, jti
             """, connection))
         {
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. first.Values.Select(c => c.Owner)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. first.Values.Select(c => c.Jti)] });
-            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. first.Values.Select(c => c.ExpiresAt)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Owner)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Jti)] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. claims.Select(c => c.ExpiresAt)] });
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -63,6 +67,20 @@ public sealed class JtiStore(NpgsqlDataSource dataSource, ILogger<JtiStore> logg
         }
 
         repeats.ForEach(c => c.Fresh.TrySetResult(false));
+    }
+
+    private static bool IsStorable(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0' || char.IsLowSurrogate(c) || (char.IsHighSurrogate(c) && (++i >= value.Length || !char.IsLowSurrogate(value[i]))))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     protected override void Fail(Claim item, Exception? error, CancellationToken stoppingToken)

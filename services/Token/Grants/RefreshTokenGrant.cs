@@ -56,6 +56,12 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
                 request.Jkt is null ? "DPoP-bound refresh token presented without a proof" : "DPoP-bound refresh token presented with another key");
         }
 
+        // A public client's family begun without a proof is bound by the first refresh that brings one (§5).
+        if (family.DpopJkt is null && AuthorizationCodeGrant.RefreshBinding(request) is { } jkt)
+        {
+            await RefreshTokenStore.BindAsync(tx, family.FamilyId, jkt, request.Aborted);
+        }
+
         var actor = new AuditActor(family.UserSysId, null, family.ClientId);
         var rotatedAt = row.RotatedAt is { } r ? new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc)) : (DateTimeOffset?)null;
         switch (RefreshTokens.Decide(rotatedAt, now, options.Value.ReuseGrace))

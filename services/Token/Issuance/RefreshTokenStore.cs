@@ -78,6 +78,11 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         return new RefreshTokenRow(hash, rotatedAt, family);
     }
 
+    /// <summary>Binds an unbound family to a DPoP key (RFC 9449 §5); its row is locked by the caller's transaction.</summary>
+    public static Task BindAsync(NpgsqlTransaction tx, Guid familyId, string jkt, CancellationToken cancellationToken) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition("UPDATE refresh_family SET dpop_jkt = @jkt WHERE family_id = @familyId AND dpop_jkt IS NULL",
+            new { familyId, jkt }, tx, cancellationToken: cancellationToken));
+
     /// <summary>Marks the token used; false when another request used it first (the atomic step of rotation).</summary>
     public static async Task<bool> MarkRotatedAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
