@@ -40,7 +40,7 @@ public sealed class EdgeDpop
 
     public DpopNonces Nonces { get; }
 
-    public DpopReplayCache Replays { get; }
+    private DpopReplayCache Replays { get; }
 
     /// <param name="dpopScheme">The token came with the DPoP authorization scheme (else Bearer).</param>
     /// <param name="jkt">The key the token is bound to (<c>cnf.jkt</c>); null for an unbound token.</param>
@@ -48,28 +48,23 @@ public sealed class EdgeDpop
     /// <returns>Null when the call may go on.</returns>
     public DpopRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path)
     {
-        if (!dpopScheme)
+        if (DpopResource.WrongScheme(dpopScheme, jkt) is { } wrongScheme)
         {
-            return jkt is null ? null : InvalidToken("The access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+            return InvalidToken(wrongScheme);
         }
 
         if (jkt is null)
         {
-            return InvalidToken("The access token is not DPoP-bound: send it with the Bearer scheme.");
+            return null;
         }
 
         // Every answer to a DPoP caller carries the nonce to use next (§8.2, §9).
         context.Response.Headers[DpopProtocol.NonceHeader] = Nonces.Issue();
         var proof = _validator.Validate(context.Request.Headers[DpopProtocol.ProofHeader].ToArray(),
             _options.Expect(context.Request.Method, Uris(rawPath, path), token), _time.GetUtcNow());
-        if (!proof.IsValid)
+        if (DpopResource.Unproven(proof, jkt) is { } unproven)
         {
-            return InvalidProof(proof.Description!);
-        }
-
-        if (proof.Jkt != jkt)
-        {
-            return InvalidProof("The DPoP proof is not signed by the key the access token is bound to.");
+            return InvalidProof(unproven);
         }
 
         if (!Nonces.IsValid(proof.Nonce))

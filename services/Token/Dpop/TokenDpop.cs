@@ -84,22 +84,22 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
     /// <returns>The <c>WWW-Authenticate</c> challenge of a refusal (401); null when the call may go on.</returns>
     public async Task<string?> CheckResourceAsync(HttpContext http, string token, string? jkt, bool dpopScheme)
     {
-        if (!dpopScheme)
+        if (DpopResource.WrongScheme(dpopScheme, jkt) is { } wrongScheme)
         {
-            return jkt is null ? null : DpopChallenge.InvalidToken("The access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+            return DpopChallenge.InvalidToken(wrongScheme);
         }
 
         if (jkt is null)
         {
-            return DpopChallenge.InvalidToken("The access token is not DPoP-bound: send it with the Bearer scheme.");
+            return null;
         }
 
         var settings = options.Value;
         var proof = _validator.Validate(http.Request.Headers[DpopProtocol.ProofHeader].ToArray(),
             settings.Expect(http.Request.Method, _userInfoUris, token), time.GetUtcNow());
-        if (!proof.IsValid || proof.Jkt != jkt)
+        if (DpopResource.Unproven(proof, jkt) is { } unproven)
         {
-            return DpopChallenge.InvalidProof(proof.IsValid ? "The DPoP proof is not signed by the key the access token is bound to." : proof.Description!);
+            return DpopChallenge.InvalidProof(unproven);
         }
 
         return await TryUseAsync(proof, http.RequestAborted) ? null : DpopChallenge.InvalidProof("The DPoP proof was used before.");

@@ -110,7 +110,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 AuthTime = row.AuthTime,
                 SessionId = row.SessionId,
                 Amr = row.Amr,
-                DpopJkt = RefreshBinding(request),
+                DpopJkt = request.RefreshJkt,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }
@@ -127,7 +127,4 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
             RefreshToken: refreshToken, IdToken: idToken));
     }
-
-    /// <summary>RFC 9449 §5: a public client's refresh tokens are bound to its proof's key; a confidential client's are not.</summary>
-    public static string? RefreshBinding(TokenRequest request) => request.Client.Public ? request.Jkt : null;
 }

@@ -87,7 +87,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
                 GrantType = GrantTypes.Password,
                 AuthTime = content.IssuedAt.UtcDateTime,
                 Amr = ["pwd"],
-                DpopJkt = AuthorizationCodeGrant.RefreshBinding(request),
+                DpopJkt = request.RefreshJkt,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }

@@ -57,7 +57,7 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
         }
 
         // A public client's family begun without a proof is bound by the first refresh that brings one (§5).
-        if (family.DpopJkt is null && AuthorizationCodeGrant.RefreshBinding(request) is { } jkt)
+        if (family.DpopJkt is null && request.RefreshJkt is { } jkt)
         {
             await RefreshTokenStore.BindAsync(tx, family.FamilyId, jkt, request.Aborted);
         }

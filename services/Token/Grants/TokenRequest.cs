@@ -16,6 +16,9 @@ public sealed record TokenRequest(HttpContext Http, RequestParameters Form, Regi
     /// <summary><c>token_type</c> of the response: DPoP for a bound token (§5.1), else Bearer.</summary>
     public string TokenType => Jkt is null ? "Bearer" : DpopProtocol.TokenType;
 
+    /// <summary>The key refresh tokens issued now are bound to (§5): a public client's proof key; a confidential client's are not bound.</summary>
+    public string? RefreshJkt => Client.Public ? Jkt : null;
+
     public string? RemoteAddress => Http.Connection.RemoteIpAddress?.ToString();
 
     public CancellationToken Aborted => Http.RequestAborted;
