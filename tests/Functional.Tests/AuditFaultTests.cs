@@ -41,7 +41,7 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
             restarted = System.Diagnostics.Stopwatch.StartNew();
             var started = await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand);
             Assert.True(started.Success, started.Message);
-            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            await notifications.WaitForResourceHealthyAsync("rabbitmq", WaitBehavior.WaitOnResourceUnavailable).WaitAsync(TimeSpan.FromSeconds(90));
             output.WriteLine($"RabbitMQ healthy {restarted.Elapsed.TotalSeconds:F1} s after its start command");
         }
         finally

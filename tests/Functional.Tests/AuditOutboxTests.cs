@@ -71,7 +71,7 @@ public sealed class AuditOutboxTests(SystemFixture system)
 
             var started = await commands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand);
             Assert.True(started.Success, started.Message);
-            await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+            await notifications.WaitForResourceHealthyAsync("rabbitmq", WaitBehavior.WaitOnResourceUnavailable).WaitAsync(TimeSpan.FromSeconds(90));
             await queue.ConnectAsync();
 
             var ids = written.Select(e => e.EventId).ToHashSet();

@@ -146,7 +146,8 @@ public class SystemFixture : IAsyncLifetime
     public async Task WaitForRabbitMqAsync()
     {
         var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        await notifications.WaitForResourceHealthyAsync("rabbitmq").WaitAsync(TimeSpan.FromSeconds(90));
+        // A restart passes through states Aspire reads as "failed to start" before it is up: wait through them (bounded).
+        await notifications.WaitForResourceHealthyAsync("rabbitmq", WaitBehavior.WaitOnResourceUnavailable).WaitAsync(TimeSpan.FromSeconds(90));
         foreach (var service in InternalCalls.Services)
         {
             using var client = new HttpClient { BaseAddress = App.GetEndpoint(service, "http") };
