@@ -77,4 +77,51 @@ public class MetadataBuilderTests
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal(JsonValueKind.Array, document.RootElement.GetProperty("response_types_supported").ValueKind);
     }
+
+    [Fact]
+    public void WithoutMtlsAliasesNothingOfMutualTlsIsAdvertised()
+    {
+        foreach (var metadata in new[] { MetadataBuilder.Build(TestIssuer, []), MetadataBuilder.Build(TestIssuer, [], null) })
+        {
+            Assert.Null(metadata.TlsClientCertificateBoundAccessTokens);
+            Assert.Null(metadata.MtlsEndpointAliases);
+            Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], metadata.TokenEndpointAuthMethodsSupported!);
+        }
+    }
+
+    [Fact]
+    public void WithMtlsAliasesTheCertificateMethodsAndBoundTokensAreAdvertised()
+    {
+        var aliases = new MtlsEndpointAliases { TokenEndpoint = "https://mtls.id.example.com/oauth/token" };
+        var metadata = MetadataBuilder.Build(TestIssuer, ["openid"], aliases);
+
+        Assert.True(metadata.TlsClientCertificateBoundAccessTokens);
+        Assert.Same(aliases, metadata.MtlsEndpointAliases);
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none", "tls_client_auth", "self_signed_tls_client_auth"],
+            metadata.TokenEndpointAuthMethodsSupported!);
+        // The rest of the document is the one without mutual TLS.
+        var plain = MetadataBuilder.Build(TestIssuer, ["openid"]);
+        Assert.Equal(plain.TokenEndpoint, metadata.TokenEndpoint);
+        Assert.Equal(plain.RevocationEndpointAuthMethodsSupported!, metadata.RevocationEndpointAuthMethodsSupported!);
+        Assert.Equal(plain.IntrospectionEndpointAuthMethodsSupported!, metadata.IntrospectionEndpointAuthMethodsSupported!);
+        Assert.Equal(plain.ScopesSupported, metadata.ScopesSupported);
+    }
+
+    [Fact]
+    public void MtlsMembersUseRfc8705NamesAndLeaveOutEndpointsWithoutAlias()
+    {
+        var aliases = new MtlsEndpointAliases
+        {
+            TokenEndpoint = "https://mtls.id.example.com/oauth/token",
+            IntrospectionEndpoint = "https://mtls.id.example.com/oauth/introspect",
+        };
+        var json = JsonSerializer.Serialize(MetadataBuilder.Build(TestIssuer, ["openid"], aliases), ProtocolJson.Options);
+        using var document = JsonDocument.Parse(json);
+
+        Assert.True(document.RootElement.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
+        var members = document.RootElement.GetProperty("mtls_endpoint_aliases");
+        Assert.Equal(["token_endpoint", "introspection_endpoint"], members.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("https://mtls.id.example.com/oauth/token", members.GetProperty("token_endpoint").GetString());
+        Assert.Equal("https://mtls.id.example.com/oauth/introspect", members.GetProperty("introspection_endpoint").GetString());
+    }
 }

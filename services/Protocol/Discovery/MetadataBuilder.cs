@@ -1,4 +1,5 @@
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Mtls;
 
 namespace OAuthAspire.Protocol.Discovery;
 
@@ -37,6 +38,9 @@ public static class MetadataBuilder
     private static readonly string[] TokenAuthMethods =
         [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt, ClientAuthentication.None];
 
+    // Declared after TokenAuthMethods: static fields are initialized in textual order.
+    private static readonly string[] MtlsTokenAuthMethods = [.. TokenAuthMethods, MtlsProtocol.TlsClientAuth, MtlsProtocol.SelfSignedTlsClientAuth];
+
     /// <param name="scopes">Active scope names; listed sorted and without duplicates.</param>
     public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes) => new()
     {
@@ -69,4 +73,25 @@ public static class MetadataBuilder
         RequestUriParameterSupported = false,
         FrontchannelLogoutSupported = false,
     };
+
+    /// <summary>
+    /// The same document for a server that also offers mutual TLS (RFC 8705): the two certificate
+    /// methods at the token endpoint, certificate-bound access tokens, and where to send such requests.
+    /// </summary>
+    /// <param name="mtls">The mutual-TLS endpoints; null gives exactly <see cref="Build(Issuer, IEnumerable{string})"/>.</param>
+    public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes, MtlsEndpointAliases? mtls)
+    {
+        var metadata = Build(issuer, scopes);
+        if (mtls is null)
+        {
+            return metadata;
+        }
+
+        return metadata with
+        {
+            TokenEndpointAuthMethodsSupported = MtlsTokenAuthMethods,
+            TlsClientCertificateBoundAccessTokens = true,
+            MtlsEndpointAliases = mtls,
+        };
+    }
 }

@@ -87,6 +87,13 @@ public sealed record ServerMetadata
     [JsonPropertyName("frontchannel_logout_supported")]
     public bool? FrontchannelLogoutSupported { get; init; }
 
+    /// <summary>Access tokens may be bound to the client's certificate (RFC 8705 §3.3).</summary>
+    [JsonPropertyName("tls_client_certificate_bound_access_tokens")]
+    public bool? TlsClientCertificateBoundAccessTokens { get; init; }
+
+    [JsonPropertyName("mtls_endpoint_aliases")]
+    public MtlsEndpointAliases? MtlsEndpointAliases { get; init; }
+
     [JsonPropertyName("service_documentation")]
     public string? ServiceDocumentation { get; init; }
 }

@@ -1,0 +1,316 @@
+using System.Buffers.Text;
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OAuthAspire.Protocol.Mtls;
+
+/// <summary>
+/// Whether a client certificate, already accepted by the TLS layer, is the one a client registered
+/// (RFC 8705 §2). Never throws on a malformed certificate or key: what cannot be read does not match.
+/// </summary>
+public static class ClientCertificateMatch
+{
+    private const string SubjectAlternativeNameOid = "2.5.29.17";
+
+    // GeneralName choices read by hand (RFC 5280 §4.2.1.6): X509SubjectAlternativeNameExtension
+    // enumerates only dNSName and iPAddress.
+    private static readonly Asn1Tag Rfc822NameTag = new(TagClass.ContextSpecific, 1);
+    private static readonly Asn1Tag UniformResourceIdentifierTag = new(TagClass.ContextSpecific, 6);
+
+    /// <summary>
+    /// <c>tls_client_auth</c> (§2.1.2): the certificate carries the registered value. An invalid rule
+    /// matches nothing; a certificate without a subject alternative name matches no SAN rule.
+    /// </summary>
+    public static bool MatchesRule(X509Certificate2 certificate, TlsClientAuthRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(rule);
+        if (!TlsClientAuthRule.Validate(rule, out _))
+        {
+            return false;
+        }
+
+        try
+        {
+            return rule switch
+            {
+                { SubjectDn: { } dn } => TlsClientAuthRule.ParseSubjectDn(dn) is { } expected && SameDistinguishedName(certificate.SubjectName, expected),
+                // DNS names compare without case (RFC 4343), ASCII only: a dNSName is an IA5String.
+                { SanDns: { } dns } => SanExtensions(certificate).SelectMany(e => e.EnumerateDnsNames()).Any(n => Ascii.EqualsIgnoreCase(n.AsSpan(), dns.AsSpan())),
+                { SanIp: { } ip } => TlsClientAuthRule.ParseIpLiteral(ip) is { } address && SanExtensions(certificate).SelectMany(e => e.EnumerateIPAddresses()).Any(a => a.Equals(address)),
+                { SanUri: { } uri } => GeneralNames(certificate, UniformResourceIdentifierTag).Any(n => string.Equals(n, uri, StringComparison.Ordinal)),
+                { SanEmail: { } email } => GeneralNames(certificate, Rfc822NameTag).Any(n => SameEmail(n, email)),
+                _ => false,
+            };
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// <c>self_signed_tls_client_auth</c> (§2.2): one registered JWK names this certificate. A JWK with
+    /// <c>x5c</c> matches only when its first certificate is this one, byte for byte; a JWK without
+    /// <c>x5c</c> matches when its public key is the certificate's (RSA n and e, or EC curve, x and y).
+    /// </summary>
+    public static bool MatchesSelfSigned(X509Certificate2 certificate, IEnumerable<JsonWebKey> registeredKeys)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(registeredKeys);
+        foreach (var key in registeredKeys)
+        {
+            if (key is null)
+            {
+                continue;
+            }
+
+            // A JWK whose x5c names another certificate is not rescued by its n/e or x/y (RFC 7517 §4.7:
+            // the two must agree, so a disagreement is a broken key, not a second chance).
+            var matches = key.X5c is { Count: > 0 } chain ? SameCertificate(chain[0], certificate) : SamePublicKey(key, certificate);
+            if (matches)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="now"/> lies within notBefore..notAfter, both inclusive (RFC 5280 §4.1.2.5).</summary>
+    public static bool IsWithinValidity(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+
+        // NotBefore and NotAfter are local times; compare as instants.
+        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        return now >= notBefore && now <= notAfter;
+    }
+
+    /// <summary>
+    /// RFC 4517 distinguishedNameMatch, simplified: the same number of RDNs in the same order, each with
+    /// the same attribute type and a value equal without case and with runs of spaces folded and ends
+    /// trimmed (RFC 4518 §2.6.1 insignificant space), whatever string type encodes it. Multi-valued
+    /// RDNs and values that are no strings must be identical in DER.
+    /// </summary>
+    private static bool SameDistinguishedName(X500DistinguishedName presented, X500DistinguishedName expected)
+    {
+        var left = presented.EnumerateRelativeDistinguishedNames().ToList();
+        var right = expected.EnumerateRelativeDistinguishedNames().ToList();
+        if (left.Count == 0 || left.Count != right.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < left.Count; i++)
+        {
+            if (!SameRelativeDistinguishedName(left[i], right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SameRelativeDistinguishedName(X500RelativeDistinguishedName left, X500RelativeDistinguishedName right)
+    {
+        if (left.HasMultipleElements || right.HasMultipleElements)
+        {
+            return SameBytes(left.RawData.Span, right.RawData.Span);
+        }
+
+        if (!string.Equals(left.GetSingleElementType().Value, right.GetSingleElementType().Value, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var leftValue = left.GetSingleElementValue();
+        var rightValue = right.GetSingleElementValue();
+        if (leftValue is null || rightValue is null)
+        {
+            return SameBytes(left.RawData.Span, right.RawData.Span);
+        }
+
+        return string.Equals(FoldSpaces(leftValue), FoldSpaces(rightValue), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string FoldSpaces(string value)
+    {
+        var folded = new StringBuilder(value.Length);
+        var pendingSpace = false;
+        foreach (var c in value.Trim())
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = true;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                folded.Append(' ');
+                pendingSpace = false;
+            }
+
+            folded.Append(c);
+        }
+
+        return folded.ToString();
+    }
+
+    // RFC 5321 §2.4: the local part is case-sensitive, the domain is not.
+    private static bool SameEmail(string presented, string expected)
+    {
+        var presentedAt = presented.LastIndexOf('@');
+        var expectedAt = expected.LastIndexOf('@');
+        return presentedAt > 0 && expectedAt > 0
+            && presented.AsSpan(0, presentedAt).SequenceEqual(expected.AsSpan(0, expectedAt))
+            && Ascii.EqualsIgnoreCase(presented.AsSpan(presentedAt + 1), expected.AsSpan(expectedAt + 1));
+    }
+
+    private static IEnumerable<X509SubjectAlternativeNameExtension> SanExtensions(X509Certificate2 certificate)
+    {
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension.Oid?.Value == SubjectAlternativeNameOid)
+            {
+                yield return new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The IA5String values of one GeneralName choice: GeneralNames ::= SEQUENCE OF GeneralName, the
+    /// choice told by its context tag, implicitly tagged. Throws <see cref="AsnContentException"/> on bad DER.
+    /// </summary>
+    private static IEnumerable<string> GeneralNames(X509Certificate2 certificate, Asn1Tag choice)
+    {
+        foreach (var extension in SanExtensions(certificate))
+        {
+            var reader = new AsnReader(extension.RawData, AsnEncodingRules.DER);
+            var names = reader.ReadSequence();
+            reader.ThrowIfNotEmpty();
+            while (names.HasData)
+            {
+                if (names.PeekTag().HasSameClassAndValue(choice))
+                {
+                    yield return names.ReadCharacterString(UniversalTagNumber.IA5String, choice);
+                }
+                else
+                {
+                    _ = names.ReadEncodedValue();
+                }
+            }
+        }
+    }
+
+    // x5c holds standard base64 DER (RFC 7517 §4.7), not base64url.
+    private static bool SameCertificate(string x5c, X509Certificate2 certificate)
+    {
+        byte[] der;
+        try
+        {
+            der = Convert.FromBase64String(x5c);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        return SameBytes(der, certificate.RawDataMemory.Span);
+    }
+
+    private static bool SamePublicKey(JsonWebKey key, X509Certificate2 certificate)
+    {
+        try
+        {
+            return key.Kty switch
+            {
+                "RSA" => SameRsaKey(key, certificate),
+                "EC" => SameEcKey(key, certificate),
+                _ => false,
+            };
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool SameRsaKey(JsonWebKey key, X509Certificate2 certificate)
+    {
+        if (string.IsNullOrEmpty(key.N) || string.IsNullOrEmpty(key.E))
+        {
+            return false;
+        }
+
+        using var rsa = certificate.GetRSAPublicKey();
+        if (rsa is null)
+        {
+            return false;
+        }
+
+        var parameters = rsa.ExportParameters(false);
+        return SameUnsigned(Base64Url.DecodeFromChars(key.N), parameters.Modulus)
+            && SameUnsigned(Base64Url.DecodeFromChars(key.E), parameters.Exponent);
+    }
+
+    private static bool SameEcKey(JsonWebKey key, X509Certificate2 certificate)
+    {
+        if (string.IsNullOrEmpty(key.X) || string.IsNullOrEmpty(key.Y) || CurveOid(key.Crv) is not { } expectedCurve)
+        {
+            return false;
+        }
+
+        using var ecdsa = certificate.GetECDsaPublicKey();
+        if (ecdsa is null)
+        {
+            return false;
+        }
+
+        // The curve is read from the certificate's own SubjectPublicKeyInfo (RFC 5480 §2.1.1, namedCurve):
+        // ECParameters.Curve names it differently from platform to platform.
+        if (certificate.PublicKey.EncodedParameters?.RawData is not { } parameters)
+        {
+            return false;
+        }
+
+        var curve = new AsnReader(parameters, AsnEncodingRules.DER).ReadObjectIdentifier();
+        var point = ecdsa.ExportParameters(false).Q;
+        return curve == expectedCurve
+            && SameBytes(Base64Url.DecodeFromChars(key.X), point.X)
+            && SameBytes(Base64Url.DecodeFromChars(key.Y), point.Y);
+    }
+
+    private static string? CurveOid(string? crv) => crv switch
+    {
+        "P-256" => "1.2.840.10045.3.1.7",
+        "P-384" => "1.3.132.0.34",
+        "P-521" => "1.3.132.0.35",
+        _ => null,
+    };
+
+    // Big-endian unsigned integers, equal whatever leading zero bytes either side carries.
+    private static bool SameUnsigned(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
+        SameBytes(left.TrimStart((byte)0), right.TrimStart((byte)0));
+
+    // Public values only: no need for a constant-time comparison here.
+    private static bool SameBytes(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) => left.SequenceEqual(right);
+}

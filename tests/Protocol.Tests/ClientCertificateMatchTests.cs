@@ -1,0 +1,289 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Protocol.Mtls;
+
+namespace OAuthAspire.Protocol.Tests;
+
+/// <summary>RFC 8705 §2.1.2 and §2.2: whether a presented client certificate is the one the client registered.</summary>
+public class ClientCertificateMatchTests
+{
+    private const string Subject = "CN=client.example.com, O=Example, C=DE";
+
+    private static readonly X509Certificate2 BySubject = MtlsCertificates.Issued(Subject);
+
+    private static readonly X509Certificate2 WithNames = MtlsCertificates.Issued("CN=named-client", names =>
+    {
+        names.AddDnsName("client.example.com");
+        names.AddUri(new Uri("https://client.example.com/app"));
+        names.AddIpAddress(IPAddress.Parse("192.0.2.10"));
+        names.AddIpAddress(IPAddress.Parse("2001:db8::1"));
+        names.AddEmailAddress("client@example.com");
+    });
+
+    private static TlsClientAuthRule Rule(string kind, string value) => kind switch
+    {
+        "dn" => new(value, null, null, null, null),
+        "dns" => new(null, value, null, null, null),
+        "uri" => new(null, null, value, null, null),
+        "ip" => new(null, null, null, value, null),
+        "email" => new(null, null, null, null, value),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    // --- tls_client_auth: subject DN ---
+
+    [Theory]
+    [InlineData("CN=client.example.com, O=Example, C=DE")]
+    [InlineData("CN=client.example.com,O=Example,C=DE")]
+    [InlineData("CN = client.example.com ,   O=Example ,C=DE")]
+    [InlineData("CN=CLIENT.example.COM, O=example, C=de")]
+    [InlineData("CN=client.example.com; O=Example; C=DE")]
+    public void TheSameDistinguishedNameMatchesHoweverItIsSpacedOrCased(string dn) =>
+        Assert.True(ClientCertificateMatch.MatchesRule(BySubject, Rule("dn", dn)));
+
+    [Theory]
+    [InlineData("C=DE, O=Example, CN=client.example.com")]
+    [InlineData("O=Example, CN=client.example.com, C=DE")]
+    [InlineData("CN=other.example.com, O=Example, C=DE")]
+    [InlineData("CN=client.example.com, O=Example")]
+    [InlineData("CN=client.example.com, O=Example, C=DE, OU=Extra")]
+    [InlineData("CN=client.example.com, O=Exam ple, C=DE")]
+    [InlineData("CN=client.example.com, OU=Example, C=DE")]
+    [InlineData("CN=client.example.co, O=Example, C=DE")]
+    public void AnotherOrderAnotherValueOrAnotherAttributeDoesNotMatch(string dn) =>
+        Assert.False(ClientCertificateMatch.MatchesRule(BySubject, Rule("dn", dn)));
+
+    [Fact]
+    public void TheIssuersNameIsNotTheSubjects() =>
+        Assert.False(ClientCertificateMatch.MatchesRule(BySubject, Rule("dn", MtlsCertificates.Authority.Subject)));
+
+    [Fact]
+    public void RunsOfSpacesInsideAValueAreInsignificant()
+    {
+        var certificate = MtlsCertificates.Issued("CN=client, O=Example Corp, C=DE");
+        Assert.True(ClientCertificateMatch.MatchesRule(certificate, Rule("dn", "CN=client, O=Example   Corp, C=DE")));
+        Assert.False(ClientCertificateMatch.MatchesRule(certificate, Rule("dn", "CN=client, O=ExampleCorp, C=DE")));
+    }
+
+    [Fact]
+    public void AnInvalidRuleMatchesNothing()
+    {
+        Assert.False(ClientCertificateMatch.MatchesRule(BySubject, new TlsClientAuthRule(Subject, "client.example.com", null, null, null)));
+        Assert.False(ClientCertificateMatch.MatchesRule(BySubject, Rule("dn", "not a distinguished name")));
+    }
+
+    // --- tls_client_auth: subject alternative names ---
+
+    [Theory]
+    [InlineData("dns", "client.example.com")]
+    [InlineData("dns", "CLIENT.Example.com")]
+    [InlineData("uri", "https://client.example.com/app")]
+    [InlineData("ip", "192.0.2.10")]
+    [InlineData("ip", "2001:db8::1")]
+    [InlineData("ip", "2001:DB8:0:0:0:0:0:1")]
+    [InlineData("email", "client@example.com")]
+    [InlineData("email", "client@EXAMPLE.com")]
+    public void EachSubjectAlternativeNameKindMatches(string kind, string value) =>
+        Assert.True(ClientCertificateMatch.MatchesRule(WithNames, Rule(kind, value)));
+
+    [Theory]
+    [InlineData("dns", "other.example.com")]
+    [InlineData("dns", "example.com")]
+    [InlineData("dns", "client.example.com.evil")]
+    [InlineData("uri", "https://client.example.com/other")]
+    [InlineData("uri", "https://client.example.com/ap")]
+    [InlineData("uri", "https://client.example.com/app/")]
+    [InlineData("ip", "192.0.2.11")]
+    [InlineData("ip", "2001:db8::2")]
+    [InlineData("email", "other@example.com")]
+    [InlineData("email", "Client@example.com")]
+    [InlineData("email", "client@example.org")]
+    public void AnotherValueOfTheSameKindDoesNotMatch(string kind, string value) =>
+        Assert.False(ClientCertificateMatch.MatchesRule(WithNames, Rule(kind, value)));
+
+    [Theory]
+    [InlineData("dns", "client@example.com")]
+    [InlineData("dns", "named-client")]
+    [InlineData("uri", "mailto:client@example.com")]
+    public void AValueIsLookedForOnlyAmongItsOwnKind(string kind, string value) =>
+        Assert.False(ClientCertificateMatch.MatchesRule(WithNames, Rule(kind, value)));
+
+    [Theory]
+    [InlineData("dns", "client.example.com")]
+    [InlineData("uri", "https://client.example.com/app")]
+    [InlineData("ip", "192.0.2.10")]
+    [InlineData("email", "client@example.com")]
+    public void ACertificateWithoutSubjectAlternativeNamesMatchesNoSanRule(string kind, string value)
+    {
+        // BySubject's CN is client.example.com: the common name must not stand in for a dNSName.
+        Assert.Null(BySubject.Extensions["2.5.29.17"]);
+        Assert.False(ClientCertificateMatch.MatchesRule(BySubject, Rule(kind, value)));
+    }
+
+    [Fact]
+    public void TheUriAndEmailAreReadFromAmongOtherNames()
+    {
+        // Several entries of each kind, the wanted ones last, so the reader must walk past the others.
+        var certificate = MtlsCertificates.Issued("CN=many", names =>
+        {
+            names.AddDnsName("a.example.com");
+            names.AddEmailAddress("first@example.com");
+            names.AddUri(new Uri("https://first.example.com/one"));
+            names.AddIpAddress(IPAddress.Parse("198.51.100.1"));
+            names.AddEmailAddress("second@example.com");
+            names.AddUri(new Uri("urn:example:client:second"));
+        });
+
+        Assert.True(ClientCertificateMatch.MatchesRule(certificate, Rule("email", "second@example.com")));
+        Assert.True(ClientCertificateMatch.MatchesRule(certificate, Rule("uri", "urn:example:client:second")));
+        Assert.True(ClientCertificateMatch.MatchesRule(certificate, Rule("email", "first@example.com")));
+        Assert.False(ClientCertificateMatch.MatchesRule(certificate, Rule("email", "third@example.com")));
+    }
+
+    // --- self_signed_tls_client_auth ---
+
+    private static JsonWebKey WithX5c(X509Certificate2 certificate)
+    {
+        var key = new JsonWebKey { Kty = "EC" };
+        key.X5c.Add(Convert.ToBase64String(certificate.RawData));
+        return key;
+    }
+
+    private static JsonWebKey BareEc(ECDsa ec, string crv = "P-256")
+    {
+        var parameters = ec.ExportParameters(false);
+        return new JsonWebKey { Kty = "EC", Crv = crv, X = Base64UrlEncoder.Encode(parameters.Q.X!), Y = Base64UrlEncoder.Encode(parameters.Q.Y!) };
+    }
+
+    private static JsonWebKey BareRsa(RSA rsa)
+    {
+        var parameters = rsa.ExportParameters(false);
+        return new JsonWebKey { Kty = "RSA", N = Base64UrlEncoder.Encode(parameters.Modulus!), E = Base64UrlEncoder.Encode(parameters.Exponent!) };
+    }
+
+    [Fact]
+    public void ASelfSignedCertificateMatchesTheRegisteredX5c()
+    {
+        var certificate = MtlsCertificates.SelfSigned();
+        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [WithX5c(certificate)]));
+    }
+
+    [Fact]
+    public void AnotherCertificateDoesNotMatchTheRegisteredX5cEvenWithTheSameKeyAndName()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var registered = MtlsCertificates.SelfSigned("CN=client", key);
+        var presented = MtlsCertificates.SelfSigned("CN=client", key);
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(presented, [WithX5c(registered)]));
+    }
+
+    [Fact]
+    public void AnyOfSeveralRegisteredKeysMayMatch()
+    {
+        var certificate = MtlsCertificates.SelfSigned();
+        var keys = new[] { WithX5c(MtlsCertificates.SelfSigned()), new JsonWebKey { Kty = "oct", K = "c2VjcmV0" }, WithX5c(certificate) };
+        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, keys));
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, keys[..2]));
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, []));
+    }
+
+    [Fact]
+    public void ABareEcKeyMatchesTheCertificateOfThatKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var certificate = MtlsCertificates.SelfSigned(key: key);
+
+        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key)]));
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(other)]));
+        // The same coordinates declared on another curve are another key.
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-384")]));
+    }
+
+    [Fact]
+    public void AP384KeyMatchesOnItsCurve()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var certificate = MtlsCertificates.SelfSigned(key: key);
+        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-384")]));
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-256")]));
+    }
+
+    [Fact]
+    public void ABareRsaKeyMatchesTheCertificateOfThatKey()
+    {
+        using var key = RSA.Create(2048);
+        using var other = RSA.Create(2048);
+        var certificate = MtlsCertificates.SelfSigned(key: key);
+
+        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareRsa(key)]));
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareRsa(other)]));
+    }
+
+    [Fact]
+    public void AKeyOfAnotherTypeDoesNotMatch()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var rsa = RSA.Create(2048);
+        var ecCertificate = MtlsCertificates.SelfSigned(key: ec);
+
+        // An RSA JWK against an EC certificate, and an EC JWK labelled RSA.
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(ecCertificate, [BareRsa(rsa)]));
+        var mislabelled = BareEc(ec);
+        mislabelled.Kty = "RSA";
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(ecCertificate, [mislabelled]));
+    }
+
+    [Fact]
+    public void AJwkWhoseX5cNamesAnotherCertificateIsNotRescuedByItsBareKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var certificate = MtlsCertificates.SelfSigned(key: key);
+        var inconsistent = BareEc(key);
+        inconsistent.X5c.Add(Convert.ToBase64String(MtlsCertificates.SelfSigned().RawData));
+
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [inconsistent]));
+    }
+
+    [Fact]
+    public void MalformedKeysMatchNothingAndThrowNothing()
+    {
+        var certificate = MtlsCertificates.SelfSigned();
+        var badX5c = new JsonWebKey { Kty = "EC" };
+        badX5c.X5c.Add("%%% not base64 %%%");
+        var badCoordinates = new JsonWebKey { Kty = "EC", Crv = "P-256", X = "!!", Y = "!!" };
+        var noCoordinates = new JsonWebKey { Kty = "EC", Crv = "P-256" };
+
+        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [badX5c, badCoordinates, noCoordinates, new JsonWebKey()]));
+    }
+
+    // --- validity ---
+
+    [Fact]
+    public void ACertificateIsValidFromNotBeforeThroughNotAfterInclusive()
+    {
+        var notBefore = MtlsCertificates.Now.AddHours(-1);
+        var notAfter = MtlsCertificates.Now.AddHours(1);
+        var certificate = MtlsCertificates.SelfSigned(notBefore: notBefore, notAfter: notAfter);
+
+        Assert.True(ClientCertificateMatch.IsWithinValidity(certificate, MtlsCertificates.Now));
+        Assert.True(ClientCertificateMatch.IsWithinValidity(certificate, notBefore));
+        Assert.True(ClientCertificateMatch.IsWithinValidity(certificate, notAfter));
+        Assert.False(ClientCertificateMatch.IsWithinValidity(certificate, notBefore.AddSeconds(-1)));
+        Assert.False(ClientCertificateMatch.IsWithinValidity(certificate, notAfter.AddSeconds(1)));
+    }
+
+    [Fact]
+    public void ValidityComparesInstantsWhateverTheOffset()
+    {
+        var notAfter = MtlsCertificates.Now.AddHours(1);
+        var certificate = MtlsCertificates.SelfSigned(notBefore: MtlsCertificates.Now.AddHours(-1), notAfter: notAfter);
+
+        // 30 minutes after notAfter, written in UTC+2: the wall-clock reading is later, the instant later still.
+        Assert.False(ClientCertificateMatch.IsWithinValidity(certificate, notAfter.AddMinutes(30).ToOffset(TimeSpan.FromHours(2))));
+        // 30 minutes before notAfter, written in UTC-5: the wall-clock reading is hours earlier, the instant inside.
+        Assert.True(ClientCertificateMatch.IsWithinValidity(certificate, notAfter.AddMinutes(-30).ToOffset(TimeSpan.FromHours(-5))));
+    }
+}
