@@ -35,7 +35,13 @@ public sealed class InternalCertificates : IDisposable
         var now = DateTimeOffset.UtcNow;
         _authority = request.CreateSelfSigned(now.AddMinutes(-5), now + Validity);
         AuthorityPem = _authority.ExportCertificatePem();
+        // Public: what a client outside (curl --cacert) trusts to reach a listener with these certificates.
+        AuthorityPath = Path.Combine(directory, "authority.crt");
+        File.WriteAllText(AuthorityPath, AuthorityPem);
     }
+
+    /// <summary>The file holding <see cref="AuthorityPem"/>.</summary>
+    public string AuthorityPath { get; }
 
     /// <summary>The authority's certificate (public), which callers trust for internal hops.</summary>
     public string AuthorityPem { get; }

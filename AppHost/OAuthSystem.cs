@@ -20,6 +20,7 @@ public sealed class OAuthSystem
     private readonly int _replicas;
     private readonly InternalCertificates? _internalTls;
     private EndpointReference? _issuer;
+    private EndpointReference? _mtls;
 
     /// <summary>The connection name every service's bus reads (ServiceDefaults' Bus.ConnectionName).</summary>
     private const string Messaging = "rabbitmq";
@@ -55,6 +56,7 @@ public sealed class OAuthSystem
             })
             .WithExternalHttpEndpoints();
         _issuer = AddHttps(edge) ?? edge.GetEndpoint("http");
+        _mtls = AddMutualTls(edge);
         edge.WithEnvironment("OAuth__Issuer", _issuer)
             // Each replica enforces its share of the limits (RateLimits:*), counted in memory.
             .WithEnvironment("RateLimits__Replicas", _replicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -93,6 +95,53 @@ public sealed class OAuthSystem
             .WithEnvironment("Kestrel__Certificates__Default__Path", certificate)
             .WithEnvironment("Kestrel__Certificates__Default__Password", _builder.Configuration["Edge:Certificate:Password"] ?? "");
         return edge.GetEndpoint("https");
+    }
+
+    /// <summary>
+    /// The edge's mutual-TLS listener (RFC 8705 §5), on <c>Edge:MtlsPort</c> (8444; 0 = any free port):
+    /// the only one that asks for client certificates, so browsers signing in on the issuer are never
+    /// prompted. Its server certificate is <c>Edge:Certificate:Path</c>'s, else one the AppHost issues
+    /// for localhost at each start from a local authority (its certificate is written to
+    /// <c>{DataDirectory}/edge-mtls/authority.crt</c> for clients to trust). Run mode only: a deployment
+    /// brings its own TLS.
+    /// </summary>
+    private EndpointReference? AddMutualTls(IResourceBuilder<ProjectResource> edge)
+    {
+        if (_builder.ExecutionContext.IsPublishMode)
+        {
+            return null;
+        }
+
+        var port = InfrastructureSettings.PortOrFree(_builder.Configuration.GetValue("Edge:MtlsPort", 8444));
+        // Replicas share the port through Aspire's proxy, which passes TLS through untouched (layer 4);
+        // one edge listens on it itself, on loopback like its other listeners.
+        if (_replicas > 1)
+        {
+            edge.WithHttpsEndpoint(port: port, name: "mtls");
+        }
+        else
+        {
+            edge.WithHttpsEndpoint(port: port, targetPort: port, name: "mtls", isProxied: false)
+                .WithEnvironment("Kestrel__Endpoints__mtls__Url", "https://localhost:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        edge.WithEnvironment("Kestrel__Endpoints__mtls__ClientCertificateMode", "AllowCertificate");
+        if (_builder.Configuration["Edge:Certificate:Path"] is { Length: > 0 } certificate)
+        {
+            edge.WithEnvironment("Kestrel__Endpoints__mtls__Certificate__Path", certificate)
+                .WithEnvironment("Kestrel__Endpoints__mtls__Certificate__Password", _builder.Configuration["Edge:Certificate:Password"] ?? "");
+        }
+        else
+        {
+            using var authority = new InternalCertificates(Path.Combine(_infrastructure.Settings.DataDirectory, "edge-mtls"));
+            var (serverCertificate, key) = authority.Issue(ServiceNames.Edge);
+            edge.WithEnvironment("Kestrel__Endpoints__mtls__Certificate__Path", serverCertificate)
+                .WithEnvironment("Kestrel__Endpoints__mtls__Certificate__KeyPath", key);
+        }
+
+        var endpoint = edge.GetEndpoint("mtls");
+        edge.WithEnvironment("Mtls__BaseUrl", endpoint);
+        return endpoint;
     }
 
     /// <summary>A generated secret parameter, kept across runs in the AppHost's user secrets.</summary>
@@ -165,6 +214,21 @@ public sealed class OAuthSystem
         if (_issuer is not null)
         {
             service.WithEnvironment("OAuth__Issuer", _issuer);
+        }
+
+        if (name == ServiceNames.Token)
+        {
+            // Where clients authenticate with certificates (the metadata's mtls_endpoint_aliases), and the
+            // authorities tls_client_auth certificates must chain to (a PEM file; none: that method fails).
+            if (_mtls is not null)
+            {
+                service.WithEnvironment("Mtls__BaseUrl", _mtls);
+            }
+
+            if (_builder.Configuration["Mtls:ClientAuthorities"] is { Length: > 0 } authorities)
+            {
+                service.WithEnvironment("Mtls__ClientAuthorities", Path.GetFullPath(authorities));
+            }
         }
 
         // Per-service settings from the AppHost's configuration, e.g. Services:token:Environment:Refresh__ReuseGrace.

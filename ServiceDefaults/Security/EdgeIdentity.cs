@@ -20,6 +20,9 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
     /// <summary>The token was DPoP-bound and its proof (key, method, URL, token hash, freshness) checked (RFC 9449).</summary>
     public const string DpopBinding = "dpop";
 
+    /// <summary>The token is bound to a client certificate, and the call came over TLS with that certificate (RFC 8705 §3).</summary>
+    public const string MtlsBinding = "mtls";
+
     public const string HeaderPrefix = "X-OAuthAspire-";
     public const string SubjectHeader = "X-OAuthAspire-Subject";
     public const string UserNameHeader = "X-OAuthAspire-User";

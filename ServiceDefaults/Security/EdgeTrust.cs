@@ -19,6 +19,12 @@ public static class EdgeTrust
     /// <summary>The edge's proof on the requests it forwards to our services (never to the APIs).</summary>
     public const string EdgeHeader = "X-OAuthAspire-Edge";
 
+    /// <summary>
+    /// The client certificate the edge saw on the caller's TLS connection (RFC 9440); believed, like the
+    /// forwarded address, only from the edge.
+    /// </summary>
+    public const string ClientCertHeader = "Client-Cert";
+
     public static IApplicationBuilder UseEdgeForwardedHeaders(this IApplicationBuilder app)
     {
         var verifier = app.ApplicationServices.GetRequiredService<ServiceTokenVerifier>();
@@ -59,6 +65,7 @@ public static class EdgeTrust
             headers.Remove("X-Forwarded-Proto");
             headers.Remove("X-Forwarded-Host");
             headers.Remove("X-Forwarded-Prefix");
+            headers.Remove(ClientCertHeader);
         }
     }
 }

@@ -44,15 +44,15 @@ public static class TableApiServices
                     ValidTypes = ["at+jwt"],
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };
-                // A DPoP-bound token (RFC 9449) is good only with a proof of its key, which the edge
-                // checks and states in its assertion: sent here directly as Bearer, it is refused.
+                // A bound token (DPoP, RFC 9449; a client certificate, RFC 8705) is good only with its
+                // proof, which the edge checks and states in its assertion: sent here directly, it is refused.
                 o.Events = new JwtBearerEvents
                 {
                     OnTokenValidated = context =>
                     {
                         if (context.Principal?.HasClaim(c => c.Type == "cnf") == true)
                         {
-                            context.Fail("A DPoP-bound access token needs its proof, checked by the edge.");
+                            context.Fail("A bound access token needs its proof of possession, checked by the edge.");
                         }
 
                         return Task.CompletedTask;

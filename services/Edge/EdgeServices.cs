@@ -52,6 +52,10 @@ public static class EdgeServices
         // it), forms it reads itself (for rate limits) small.
         builder.WebHost.ConfigureKestrel(o =>
         {
+            // Only the mutual-TLS listener asks for a certificate (Kestrel:Endpoints:mtls:ClientCertificateMode).
+            // Any is accepted there: self-signed ones are registered with their client, and whether a
+            // certificate authenticates a client or matches a token is decided per request (RFC 8705 §2, §3).
+            o.ConfigureHttpsDefaults(https => https.ClientCertificateValidation = (_, _, _) => true);
             o.Limits.MaxRequestBodySize = 1024 * 1024;
             o.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             o.Limits.MaxRequestLineSize = 16 * 1024;
@@ -68,7 +72,9 @@ public static class EdgeServices
 
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
-        // First: everything after it (limits, audit) sees the real caller's address.
+        // First: the caller's certificate, told from a proxy's by the connection's own address; then
+        // everything after (limits, audit) sees the real caller's address.
+        app.UseClientCertificates(app.Configuration);
         app.UseTrustedProxies(app.Configuration);
         app.UseOAuthServiceDefaults(problemStatusPages: false);
         app.UseSecurityHeaders(new Uri(app.Services.GetRequiredService<Issuer>().Value), app.Environment.IsDevelopment());

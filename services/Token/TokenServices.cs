@@ -14,6 +14,7 @@ using OAuthAspire.Token.Keys;
 using OAuthAspire.Token.OpenIdConnect;
 using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;
+using OAuthAspire.Token.Mtls;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
@@ -76,6 +77,8 @@ public static class TokenServices
         services.AddHostedService(sp => sp.GetRequiredService<JtiStore>());
         services.AddSingleton<VerifierKeys>();
         services.AddSingleton<ClientAssertions>();
+        services.AddSingleton<ClientCertificates>();
+        services.AddSingleton(sp => MtlsListener.From(sp.GetRequiredService<IConfiguration>()));
         RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<ClientAuthenticator>();

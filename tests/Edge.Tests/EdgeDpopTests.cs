@@ -68,7 +68,7 @@ public class EdgeDpopTests
         return context;
     }
 
-    private DpopRefusal? Check(EdgeDpop edge, DefaultHttpContext context, bool dpopScheme = true, string? jkt = "") =>
+    private ProofRefusal? Check(EdgeDpop edge, DefaultHttpContext context, bool dpopScheme = true, string? jkt = "") =>
         edge.Check(context, Token, jkt == "" ? Jkt : jkt, dpopScheme, Path, Path);
 
     [Fact]

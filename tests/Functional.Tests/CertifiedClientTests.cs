@@ -46,4 +46,35 @@ public sealed class CertifiedClientTests(SystemFixture system)
         var stolen = result.GetProperty("stolen");
         Assert.Equal(401, stolen.ValueKind == JsonValueKind.Number ? stolen.GetInt32() : stolen.GetProperty("status").GetInt32());
     }
+
+    [Fact]
+    public async Task OpenidClientAuthenticatesWithTlsClientAuthOnTheMtlsAliasAndItsBoundTokenFailsUnderAnotherCertificate()
+    {
+        var subject = $"CN=openid-client-{Guid.NewGuid():N}, O=Example";
+        var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        {
+            name = "openid-client over mutual TLS",
+            grantTypes = new[] { "client_credentials" },
+            scopes = new[] { "useraccount" },
+            tlsClientAuthSubjectDn = subject,
+            tlsClientCertificateBoundAccessTokens = true,
+        });
+        var registration = await _api.ReadAsync(response);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, registration.GetRawText());
+        var clientId = registration.GetProperty("clientId").GetString()!;
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"mtls-client-{Guid.NewGuid():N}")).FullName;
+        var (certificate, key) = TestClientCertificates.WritePem(TestClientCertificates.Issued(subject), directory, "owner");
+        var (otherCertificate, otherKey) = TestClientCertificates.WritePem(TestClientCertificates.Issued(subject), directory, "thief");
+
+        var result = await NodeAsync("mtls.mjs", system.Issuer, clientId, certificate, key, otherCertificate, otherKey,
+            Path.Combine(system.DataDirectory, "edge-mtls", "authority.crt"), "/api/now/identity");
+
+        Assert.Equal("bearer", result.GetProperty("tokenType").GetString(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(200, result.GetProperty("status").GetInt32());
+        Assert.Equal(clientId, result.GetProperty("clientId").GetString());
+        Assert.Equal("mtls", result.GetProperty("binding").GetString());
+        // The thief's certificate is even from the same trusted authority with the same subject: still not the token's.
+        var stolen = result.GetProperty("stolen");
+        Assert.Equal(401, stolen.ValueKind == JsonValueKind.Number ? stolen.GetInt32() : stolen.GetProperty("status").GetInt32());
+    }
 }

@@ -286,4 +286,35 @@ public class ClientCertificateMatchTests
         // 30 minutes before notAfter, written in UTC-5: the wall-clock reading is hours earlier, the instant inside.
         Assert.True(ClientCertificateMatch.IsWithinValidity(certificate, notAfter.AddMinutes(-30).ToOffset(TimeSpan.FromHours(-5))));
     }
+
+    private static X509Certificate2Collection Trusted => [MtlsCertificates.Authority];
+
+    [Fact]
+    public void ACertificateIssuedByATrustedAuthorityChainsToIt() =>
+        Assert.True(ClientCertificateMatch.ChainsTo(MtlsCertificates.Issued("CN=tls-app"), Trusted, MtlsCertificates.Now));
+
+    [Fact]
+    public void ASelfSignedCertificateChainsToNoAuthorityEvenWithItsNames() =>
+        Assert.False(ClientCertificateMatch.ChainsTo(MtlsCertificates.SelfSigned(MtlsCertificates.Authority.Subject), Trusted, MtlsCertificates.Now));
+
+    [Fact]
+    public void TheAuthorityItselfIsNoClient() =>
+        Assert.False(ClientCertificateMatch.ChainsTo(MtlsCertificates.Authority, Trusted, MtlsCertificates.Now));
+
+    [Fact]
+    public void AnExpiredCertificateDoesNotChain() =>
+        Assert.False(ClientCertificateMatch.ChainsTo(MtlsCertificates.Issued("CN=tls-app"), Trusted, MtlsCertificates.Now.AddDays(2)));
+
+    [Fact]
+    public void NoAuthorityConfiguredTrustsNothing() =>
+        Assert.False(ClientCertificateMatch.ChainsTo(MtlsCertificates.Issued("CN=tls-app"), [], MtlsCertificates.Now));
+
+    [Fact]
+    public void ACertificateForServersOnlyIsNoClientCertificate()
+    {
+        var serverOnly = MtlsCertificates.Issued("CN=tls-app", extensions: request =>
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)));
+
+        Assert.False(ClientCertificateMatch.ChainsTo(serverOnly, Trusted, MtlsCertificates.Now));
+    }
 }

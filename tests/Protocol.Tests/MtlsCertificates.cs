@@ -27,10 +27,11 @@ internal static class MtlsCertificates
     }
 
     /// <summary>A certificate issued by <see cref="Authority"/>, as a <c>tls_client_auth</c> client holds.</summary>
-    public static X509Certificate2 Issued(string subject, Action<SubjectAlternativeNameBuilder>? names = null)
+    public static X509Certificate2 Issued(string subject, Action<SubjectAlternativeNameBuilder>? names = null, Action<CertificateRequest>? extensions = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = Request(subject, key);
+        extensions?.Invoke(request);
         if (names is not null)
         {
             var builder = new SubjectAlternativeNameBuilder();

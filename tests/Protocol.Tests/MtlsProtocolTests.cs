@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Mtls;
 
 namespace OAuthAspire.Protocol.Tests;
@@ -68,5 +69,29 @@ public class MtlsProtocolTests
         Assert.False(MtlsProtocol.Matches(Convert.ToHexString(hash), Client));
         // The SHA-1 thumbprint Windows shows is not the confirmation value.
         Assert.False(MtlsProtocol.Matches(Base64Url(Client.GetCertHash()), Client));
+    }
+
+    [Fact]
+    public void AResourceServerPassesAnUnboundTokenAndOneWithItsCertificateOnly()
+    {
+        var certificate = MtlsCertificates.SelfSigned();
+        var thumbprint = MtlsProtocol.Thumbprint(certificate);
+
+        Assert.Null(MtlsProtocol.Unproven(null, null));
+        Assert.Null(MtlsProtocol.Unproven(thumbprint, certificate));
+        Assert.Contains("mutual TLS", MtlsProtocol.Unproven(thumbprint, null));
+        Assert.Contains("another client certificate", MtlsProtocol.Unproven(thumbprint, MtlsCertificates.SelfSigned()));
+    }
+
+    [Fact]
+    public void TheAliasesAreTheEndpointsOnTheMutualTlsOrigin()
+    {
+        var aliases = MtlsEndpointAliases.ForOrigin("https://mtls.example.com:8444/ignored/path")!;
+
+        Assert.Equal("https://mtls.example.com:8444/oauth/token", aliases.TokenEndpoint);
+        Assert.Equal("https://mtls.example.com:8444/oauth/userinfo", aliases.UserinfoEndpoint);
+        Assert.Equal("https://mtls.example.com:8444", aliases.Origin);
+        Assert.Null(MtlsEndpointAliases.ForOrigin(null));
+        Assert.Throws<InvalidOperationException>(() => MtlsEndpointAliases.ForOrigin("http://mtls.example.com"));
     }
 }

@@ -19,6 +19,9 @@ public class SystemFixture : IAsyncLifetime
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"oauthaspire-test-{Guid.NewGuid():N}"[..32]);
 
+    /// <summary>The AppHost's data folder of this run (databases, broker, the certificates it makes).</summary>
+    public string DataDirectory => _dataDirectory;
+
     private ResourceLogs? _logs;
 
     public DistributedApplication App { get; private set; } = null!;
@@ -87,6 +90,9 @@ public class SystemFixture : IAsyncLifetime
             "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
             // A rotation of the edge's key under way: its next key is trusted already (ServiceIdentityTests).
             $"--Parameters:service-key-edge-next={NextEdgeKey}",
+            // The authority tls_client_auth certificates must chain to (MtlsTests).
+            $"--Mtls:ClientAuthorities={TestClientCertificates.AuthorityFile}",
+            "--Edge:MtlsPort=0",
             .. ExtraArguments,
         ], timeout.Token);
         Telemetry = await TelemetrySink.StartAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
@@ -14,11 +15,13 @@ using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.ServiceDefaults.Security;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Endpoints;
+using OAuthAspire.Token.Mtls;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
 namespace OAuthAspire.Token.Tests;
@@ -48,6 +51,9 @@ public sealed class ClientAuthenticatorTests : IDisposable
             Registered("billing-app", isPublic: false, active: true),
             Registered("retired-app", isPublic: false, active: false),
             Registered("spa-app", isPublic: true, active: true),
+            Mtls(Registered("tls-app", isPublic: false, active: true), c => c.TlsClientAuthSubjectDn = "CN=tls-app, O=Example"),
+            Mtls(Registered("self-signed-app", isPublic: false, active: true),
+                c => c.TlsClientCertificateThumbprints.Add(MtlsProtocol.Thumbprint(SelfSignedCertificate))),
         }.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
         _registry.On<GetClientRequest, ClientReply>("GetClient", request =>
             clients.TryGetValue(request.ClientId, out var client) ? new ClientReply { Found = true, Client = client } : new ClientReply { Found = false });
@@ -57,8 +63,22 @@ public sealed class ClientAuthenticatorTests : IDisposable
         var services = new ServiceCollection().AddSingleton(registry).BuildServiceProvider();
         var assertions = new ClientAssertions(new VerifierKeys(services, _remoteKeys), new JtiStore(_dataSource, NullLogger<JtiStore>.Instance), Issuer.Create("https://id.example.com", false),
             _audit, TimeProvider.System);
-        _authenticator = new ClientAuthenticator(new RegisteredClients(registry, assertions));
+        _authenticator = new ClientAuthenticator(new RegisteredClients(registry, assertions, Certificates));
     }
+
+    // mutual TLS (RFC 8705): a test authority the service trusts, a certificate from it, one from a
+    // rogue authority with the same names, and a registered self-signed one.
+    private static readonly ECDsa AuthorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly X509Certificate2 Authority = NewAuthority(AuthorityKey);
+    private static readonly X509Certificate2 TlsAppCertificate = Issue("CN=tls-app, O=Example", Authority, AuthorityKey);
+    private static readonly X509Certificate2 RogueCertificate = Issue("CN=tls-app, O=Example", NewAuthority(ECDsa.Create(ECCurve.NamedCurves.nistP256)),
+        ECDsa.Create(ECCurve.NamedCurves.nistP256));
+    private static readonly X509Certificate2 SelfSignedCertificate = SelfSigned();
+    private static readonly string AuthorityFile = WriteAuthority();
+
+    private static ClientCertificates Certificates => new(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ClientCertificates.AuthoritiesKey] = AuthorityFile }).Build(),
+        TimeProvider.System, NullLogger<ClientCertificates>.Instance);
 
     public void Dispose()
     {
@@ -77,9 +97,31 @@ public sealed class ClientAuthenticatorTests : IDisposable
         return client;
     }
 
-    private ValueTask<AuthenticatedClient> AuthenticateAsync(string? basic, bool publicClients, params (string Name, string? Value)[] form)
+    private static Client Mtls(Client client, Action<Client> register)
+    {
+        register(client);
+        return client;
+    }
+
+    private ValueTask<AuthenticatedClient> AuthenticateAsync(string? basic, bool publicClients, params (string Name, string? Value)[] form) =>
+        AuthenticateAsync(basic, publicClients, null, fromEdge: true, form);
+
+    /// <param name="certificate">The client certificate the edge forwards in Client-Cert (RFC 9440).</param>
+    /// <param name="fromEdge">Whether the request carries the edge's identity (ServiceDefaults' EdgeTrust marks it so).</param>
+    private ValueTask<AuthenticatedClient> AuthenticateAsync(string? basic, bool publicClients, X509Certificate2? certificate, bool fromEdge,
+        params (string Name, string? Value)[] form)
     {
         var http = new DefaultHttpContext();
+        if (certificate is not null)
+        {
+            http.Request.Headers[ClientCertHeader.Name] = ClientCertHeader.Format(certificate);
+        }
+
+        if (fromEdge)
+        {
+            http.Items[EdgeTrust.FromEdgeItem] = true;
+        }
+
         http.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.23");
         if (basic is not null)
         {
@@ -224,5 +266,97 @@ public sealed class ClientAuthenticatorTests : IDisposable
         public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
 
         public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+
+    [Fact]
+    public async Task ACertificateFromTheTrustedAuthorityWithTheRegisteredSubjectAuthenticatesTlsClientAuth()
+    {
+        var result = await AuthenticateAsync(null, publicClients: false, TlsAppCertificate, fromEdge: true, ("client_id", "tls-app"));
+
+        Assert.Equal("tls-app", result.Client?.ClientId);
+        Assert.Null(result.Error);
+    }
+
+    [Fact]
+    public async Task TheSameNamesFromAnotherAuthorityAreRefused()
+    {
+        var result = await AuthenticateAsync(null, publicClients: true, RogueCertificate, fromEdge: true, ("client_id", "tls-app"));
+
+        Assert.Null(result.Client);
+        Assert.Equal(nameof(ClientFailure.BadCertificate), result.Reason);
+        Assert.Equal(OAuthErrorCodes.InvalidClient, result.Error?.Error);
+    }
+
+    [Fact]
+    public async Task ACertificateHeaderNotSentByTheEdgeIsNoCredential()
+    {
+        var result = await AuthenticateAsync(null, publicClients: true, TlsAppCertificate, fromEdge: false, ("client_id", "tls-app"));
+
+        Assert.Null(result.Client);
+        Assert.Equal(nameof(ClientFailure.SecretRequired), result.Reason);
+    }
+
+    [Fact]
+    public async Task OnlyTheRegisteredSelfSignedCertificateAuthenticatesItsClient()
+    {
+        var registered = await AuthenticateAsync(null, publicClients: false, SelfSignedCertificate, fromEdge: true, ("client_id", "self-signed-app"));
+        var other = await AuthenticateAsync(null, publicClients: false, SelfSigned(), fromEdge: true, ("client_id", "self-signed-app"));
+        // A self-signed certificate never passes for a tls_client_auth client, whatever names it carries.
+        var selfMade = await AuthenticateAsync(null, publicClients: false, SelfSigned("CN=tls-app, O=Example"), fromEdge: true, ("client_id", "tls-app"));
+
+        Assert.Equal("self-signed-app", registered.Client?.ClientId);
+        Assert.Null(other.Client);
+        Assert.Equal(nameof(ClientFailure.BadCertificate), other.Reason);
+        Assert.Null(selfMade.Client);
+        Assert.Equal(nameof(ClientFailure.BadCertificate), selfMade.Reason);
+    }
+
+    [Fact]
+    public async Task AClientWithoutCertificateRegistrationIsNotAuthenticatedByOne()
+    {
+        var result = await AuthenticateAsync(null, publicClients: true, TlsAppCertificate, fromEdge: true, ("client_id", "billing-app"));
+
+        Assert.Null(result.Client);
+        Assert.Equal(nameof(ClientFailure.BadCertificate), result.Reason);
+    }
+
+    [Fact]
+    public async Task APublicClientsCertificateNamesItButProvesNothing()
+    {
+        var token = await AuthenticateAsync(null, publicClients: true, SelfSignedCertificate, fromEdge: true, ("client_id", "spa-app"));
+        var introspection = await AuthenticateAsync(null, publicClients: false, SelfSignedCertificate, fromEdge: true, ("client_id", "spa-app"));
+
+        Assert.Equal("spa-app", token.Client?.ClientId);
+        Assert.Null(introspection.Client);
+        Assert.Equal(nameof(ClientFailure.NoCredentials), introspection.Reason);
+    }
+
+    private static X509Certificate2 NewAuthority(ECDsa key)
+    {
+        var request = new CertificateRequest("CN=Token Tests Client CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    private static X509Certificate2 Issue(string subject, X509Certificate2 authority, ECDsa authorityKey)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        return request.Create(authority.SubjectName, X509SignatureGenerator.CreateForECDsa(authorityKey), DateTimeOffset.UtcNow.AddMinutes(-5),
+            DateTimeOffset.UtcNow.AddDays(1), [0x01, 0x02, 0x03, 0x04]);
+    }
+
+    private static X509Certificate2 SelfSigned(string subject = "CN=self-signed-app")
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return new CertificateRequest(subject, key, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    private static string WriteAuthority()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"token-tests-client-ca-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(path, Authority.ExportCertificatePem());
+        return path;
     }
 }

@@ -29,4 +29,28 @@ public sealed record ClientDto(
 
     /// <summary>RFC 9449 §8: the token endpoint asks this client for a server nonce in every DPoP proof.</summary>
     public bool? DpopNonceRequired { get; init; }
+
+    /// <summary>
+    /// <c>tls_client_auth</c> (RFC 8705 §2.1.2): the client authenticates with a certificate from a CA the
+    /// server trusts (<c>Mtls:ClientAuthorities</c>) carrying this subject DN, or one of the SAN values
+    /// below. At most one of the five may be set.
+    /// </summary>
+    public string? TlsClientAuthSubjectDn { get; init; }
+
+    public string? TlsClientAuthSanDns { get; init; }
+
+    public string? TlsClientAuthSanUri { get; init; }
+
+    public string? TlsClientAuthSanIp { get; init; }
+
+    public string? TlsClientAuthSanEmail { get; init; }
+
+    /// <summary>
+    /// <c>self_signed_tls_client_auth</c> (RFC 8705 §2.2): the certificates (PEM or base64 DER) the
+    /// client may authenticate with, self-signed and registered here instead of issued by a CA.
+    /// </summary>
+    public string[]? TlsClientCertificates { get; init; }
+
+    /// <summary>RFC 8705 §3: access tokens are bound to the client certificate of the token request (<c>cnf.x5t#S256</c>).</summary>
+    public bool? TlsClientCertificateBoundAccessTokens { get; init; }
 }

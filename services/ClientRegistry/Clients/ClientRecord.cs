@@ -27,6 +27,16 @@ public sealed record ClientRecord
     public string[] AllowedOrigins { get; init; } = [];
     public bool DpopBoundAccessTokens { get; init; }
     public bool DpopNonceRequired { get; init; }
+    public string? TlsClientAuthSubjectDn { get; init; }
+    public string? TlsClientAuthSanDns { get; init; }
+    public string? TlsClientAuthSanUri { get; init; }
+    public string? TlsClientAuthSanIp { get; init; }
+    public string? TlsClientAuthSanEmail { get; init; }
+
+    /// <summary>The self-signed certificates registered for <c>self_signed_tls_client_auth</c>, base64 DER.</summary>
+    public string[] TlsClientCertificates { get; init; } = [];
+
+    public bool TlsClientCertificateBoundAccessTokens { get; init; }
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -44,5 +54,12 @@ public sealed record ClientRecord
         AllowedOrigins = AllowedOrigins,
         DpopBoundAccessTokens = DpopBoundAccessTokens,
         DpopNonceRequired = DpopNonceRequired,
+        TlsClientAuthSubjectDn = TlsClientAuthSubjectDn,
+        TlsClientAuthSanDns = TlsClientAuthSanDns,
+        TlsClientAuthSanUri = TlsClientAuthSanUri,
+        TlsClientAuthSanIp = TlsClientAuthSanIp,
+        TlsClientAuthSanEmail = TlsClientAuthSanEmail,
+        TlsClientCertificates = TlsClientCertificates,
+        TlsClientCertificateBoundAccessTokens = TlsClientCertificateBoundAccessTokens,
     };
 }

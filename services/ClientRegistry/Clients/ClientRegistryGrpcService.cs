@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 
@@ -62,6 +63,12 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             Version = c.Version,
             DpopBoundAccessTokens = c.DpopBoundAccessTokens,
             DpopNonceRequired = c.DpopNonceRequired,
+            TlsClientAuthSubjectDn = c.TlsClientAuthSubjectDn ?? "",
+            TlsClientAuthSanDns = c.TlsClientAuthSanDns ?? "",
+            TlsClientAuthSanUri = c.TlsClientAuthSanUri ?? "",
+            TlsClientAuthSanIp = c.TlsClientAuthSanIp ?? "",
+            TlsClientAuthSanEmail = c.TlsClientAuthSanEmail ?? "",
+            TlsClientCertificateBoundAccessTokens = c.TlsClientCertificateBoundAccessTokens,
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);
@@ -70,6 +77,8 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         message.Scopes.AddRange(c.Scopes);
         message.DefaultScopes.AddRange(c.DefaultScopes);
         message.Trusts.AddRange(c.Trusts);
+        // What the token service compares a presented certificate with (RFC 8705 §3.1 thumbprint of the DER).
+        message.TlsClientCertificateThumbprints.AddRange(c.TlsClientCertificates.Select(der => MtlsProtocol.Thumbprint(Convert.FromBase64String(der))));
         return message;
     }
 }

@@ -11,7 +11,8 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
         default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
         can_introspect, logo_url, active, trusts, allowed_origins, version, jwt_verifier::text AS jwt_verifier, shared_key_enc,
-        dpop_bound_access_tokens, dpop_nonce_required
+        dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
+        tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -67,11 +68,13 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
             INSERT INTO oauth_client (client_id, name, secret_hash, public, pkce_required, redirect_uris, post_logout_redirect_uris,
                 grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
                 application_user_name, can_introspect, logo_url, active, trusts, allowed_origins, jwt_verifier, shared_key_enc,
-                dpop_bound_access_tokens, dpop_nonce_required)
+                dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
+                tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
                 @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc,
-                @DpopBoundAccessTokens, @DpopNonceRequired)
+                @DpopBoundAccessTokens, @DpopNonceRequired, @TlsClientAuthSubjectDn, @TlsClientAuthSanDns, @TlsClientAuthSanUri,
+                @TlsClientAuthSanIp, @TlsClientAuthSanEmail, @TlsClientCertificates, @TlsClientCertificateBoundAccessTokens)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -85,6 +88,10 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 application_user_name = @ApplicationUserName, can_introspect = @CanIntrospect, logo_url = @LogoUrl,
                 active = @Active, trusts = @Trusts, allowed_origins = @AllowedOrigins, jwt_verifier = @JwtVerifier::jsonb, shared_key_enc = @SharedKeyEnc,
                 dpop_bound_access_tokens = @DpopBoundAccessTokens, dpop_nonce_required = @DpopNonceRequired,
+                tls_client_auth_subject_dn = @TlsClientAuthSubjectDn, tls_client_auth_san_dns = @TlsClientAuthSanDns,
+                tls_client_auth_san_uri = @TlsClientAuthSanUri, tls_client_auth_san_ip = @TlsClientAuthSanIp,
+                tls_client_auth_san_email = @TlsClientAuthSanEmail, tls_client_certificates = @TlsClientCertificates,
+                tls_client_certificate_bound_access_tokens = @TlsClientCertificateBoundAccessTokens,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             RETURNING version

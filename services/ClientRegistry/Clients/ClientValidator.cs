@@ -3,7 +3,10 @@ using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Assertions;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults.Admin;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 
@@ -77,6 +80,7 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 
         var (verifierJson, sharedKeyEnc) = CheckVerifier(v, body.JwtVerifier, existing, clientId, grantTypes);
+        var (tlsRule, tlsCertificates) = CheckMutualTls(v, body, isPublic, grantTypes);
 
         if (!v.IsValid)
         {
@@ -109,6 +113,13 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             AllowedOrigins = allowedOrigins,
             DpopBoundAccessTokens = body.DpopBoundAccessTokens ?? false,
             DpopNonceRequired = body.DpopNonceRequired ?? false,
+            TlsClientAuthSubjectDn = tlsRule?.SubjectDn,
+            TlsClientAuthSanDns = tlsRule?.SanDns,
+            TlsClientAuthSanUri = tlsRule?.SanUri,
+            TlsClientAuthSanIp = tlsRule?.SanIp,
+            TlsClientAuthSanEmail = tlsRule?.SanEmail,
+            TlsClientCertificates = tlsCertificates,
+            TlsClientCertificateBoundAccessTokens = body.TlsClientCertificateBoundAccessTokens ?? false,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };
@@ -143,6 +154,72 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         v.Require(verifier.JwksUri is not null || verifier.Keys is { Count: > 0 } || sharedKeyEnc is not null, "jwtVerifier",
             "needs a jwksUri, keys or a sharedKey");
         return (JsonSerializer.Serialize(verifier with { SharedKey = null }, JsonSerializerOptions.Web), sharedKeyEnc);
+    }
+
+    /// <summary>
+    /// RFC 8705: the <c>tls_client_auth</c> rule (exactly one of its five values, when any is given) and
+    /// the certificates of <c>self_signed_tls_client_auth</c>, as base64 DER. Both authenticate a
+    /// confidential client; a public client may still bind its tokens to a certificate (§4).
+    /// </summary>
+    private static (TlsClientAuthRule? Rule, string[] Certificates) CheckMutualTls(Validation v, ClientDto body, bool isPublic, IReadOnlyCollection<string> grantTypes)
+    {
+        TlsClientAuthRule? rule = null;
+        if (body.TlsClientAuthSubjectDn is not null || body.TlsClientAuthSanDns is not null || body.TlsClientAuthSanUri is not null
+            || body.TlsClientAuthSanIp is not null || body.TlsClientAuthSanEmail is not null)
+        {
+            rule = new TlsClientAuthRule(body.TlsClientAuthSubjectDn, body.TlsClientAuthSanDns, body.TlsClientAuthSanUri, body.TlsClientAuthSanIp,
+                body.TlsClientAuthSanEmail);
+            if (!TlsClientAuthRule.Validate(rule, out var problem))
+            {
+                v.Add("tlsClientAuth", problem);
+            }
+
+            v.Require(!isPublic, "tlsClientAuth", "a public client does not authenticate: tls_client_auth needs a confidential client");
+        }
+
+        var given = body.TlsClientCertificates ?? [];
+        v.Require(given.Length <= MaxTlsClientCertificates, "tlsClientCertificates", $"at most {MaxTlsClientCertificates} certificates");
+        v.Require(given.Length == 0 || !isPublic, "tlsClientCertificates",
+            "a public client does not authenticate: self_signed_tls_client_auth needs a confidential client");
+        var certificates = new List<string>(given.Length);
+        for (var i = 0; i < given.Length && i < MaxTlsClientCertificates; i++)
+        {
+            if (ReadCertificate(given[i]) is { } der)
+            {
+                certificates.Add(Convert.ToBase64String(der));
+            }
+            else
+            {
+                v.Add($"tlsClientCertificates[{i}]", "must be one X.509 certificate, PEM or base64 DER");
+            }
+        }
+
+        v.Require(body.TlsClientCertificateBoundAccessTokens != true || !grantTypes.Contains(GrantTypes.Implicit), "tlsClientCertificateBoundAccessTokens",
+            "cannot be combined with the implicit grant, whose tokens are issued where no client certificate is presented");
+        return (rule, [.. certificates.Distinct(StringComparer.Ordinal)]);
+    }
+
+    private const int MaxTlsClientCertificates = 10;
+
+    /// <summary>The DER of exactly one certificate (PEM or base64 DER, at most 16 KiB); null otherwise.</summary>
+    private static byte[]? ReadCertificate(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 16 * 1024)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var certificate = text.Contains("-----BEGIN", StringComparison.Ordinal)
+                ? X509Certificate2.CreateFromPem(text)
+                : X509CertificateLoader.LoadCertificate(Convert.FromBase64String(text.Trim()));
+            return certificate.RawData;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            return null;
+        }
     }
 
     private static void CheckUris(Validation v, string field, string[] uris, bool isPublic)

@@ -1,4 +1,6 @@
+using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
@@ -121,6 +123,14 @@ public static class EdgeRoutes
                     {
                         RequestTransform.RemoveHeader(transform, EdgeTrust.EdgeHeader);
                         RequestTransform.AddHeader(transform, EdgeTrust.EdgeHeader, signer.TokenFor(audience));
+                        // The caller's client certificate (RFC 8705), which the token service authenticates
+                        // clients and binds tokens by: the edge is the only party it takes it from.
+                        RequestTransform.RemoveHeader(transform, EdgeTrust.ClientCertHeader);
+                        if (EdgeClientCertificate.Of(transform.HttpContext) is { } certificate)
+                        {
+                            RequestTransform.AddHeader(transform, EdgeTrust.ClientCertHeader, ClientCertHeader.Format(certificate));
+                        }
+
                         return ValueTask.CompletedTask;
                     });
                 }

@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Http.Features;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Dpop;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Mtls;
+using OAuthAspire.Protocol.Requests;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
 
@@ -76,6 +79,15 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
             return;
         }
 
+        // RFC 8705 §3: a certificate-bound token only from the connection that presents that certificate.
+        var certificateBound = caller.Confirmation?.X5tS256 is not null;
+        if (MtlsProtocol.Unproven(caller.Confirmation?.X5tS256, EdgeClientCertificate.Of(context)) is { } unbound)
+        {
+            await refusals.UnprovenAsync(context, admin, new ProofRefusal(StatusCodes.Status401Unauthorized,
+                dpopScheme ? DpopChallenge.InvalidToken(unbound) : BearerChallenge.InvalidToken(unbound), OAuthErrorCodes.InvalidToken, unbound), caller.Actor);
+            return;
+        }
+
         var decision = await access.DecideAsync(caller, context.Request.Method, path, admin, context.RequestAborted);
         if (!decision.Allowed)
         {
@@ -96,8 +108,9 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
             return;
         }
 
-        var identity = caller.IdentityWith(decision.Scopes, dpopScheme ? EdgeIdentity.DpopBinding : null);
-        if (dpopScheme)
+        var identity = caller.IdentityWith(decision.Scopes,
+            dpopScheme ? EdgeIdentity.DpopBinding : certificateBound ? EdgeIdentity.MtlsBinding : null);
+        if (identity.Binding is not null)
         {
             identity = identity with { Method = context.Request.Method, Path = path };
         }

@@ -39,7 +39,7 @@ public sealed class ApiRefusals(IAuditSink audit, ILogger<ApiRefusals> logger)
             dpopScheme ? DpopChallenge.InvalidToken(description) : BearerChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
 
     /// <summary>The token's proof of possession is missing or wrong (<see cref="EdgeDpop"/>).</summary>
-    public Task UnprovenAsync(HttpContext context, bool adminApi, DpopRefusal refusal, AuditActor actor) =>
+    public Task UnprovenAsync(HttpContext context, bool adminApi, ProofRefusal refusal, AuditActor actor) =>
         RefuseAsync(context, adminApi, refusal.Status, refusal.Challenge, refusal.Error, refusal.Description, actor);
 
     /// <summary>403 insufficient_scope naming the scopes that would pass (RFC 6750 §3.1), audited.</summary>

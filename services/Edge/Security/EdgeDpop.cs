@@ -1,12 +1,10 @@
 using Microsoft.Extensions.Options;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
 
 namespace OAuthAspire.Edge.Security;
-
-/// <summary>Why the edge refused a call's proof of possession: the status, the challenge and the RFC error.</summary>
-public sealed record DpopRefusal(int Status, string Challenge, string Error, string Description);
 
 /// <summary>
 /// Proof of possession for <c>/api/**</c> (RFC 9449 §7): a DPoP-bound token only with the DPoP
@@ -22,16 +20,20 @@ public sealed class EdgeDpop
     private readonly DpopProofValidator _validator = new();
     private readonly DpopOptions _options;
     private readonly TimeProvider _time;
-    private readonly string _issuerOrigin;
-    private readonly string? _apiOrigin;
+    private readonly string[] _origins;
 
     public EdgeDpop(Issuer issuer, IOptions<DpopOptions> options, IConfiguration configuration, TimeProvider time)
     {
         _options = options.Value;
         _time = time;
         var uri = new Uri(issuer.Value);
-        _issuerOrigin = uri.GetLeftPart(UriPartial.Authority);
-        _apiOrigin = configuration["Edge:ApiHost"] is { Length: > 0 } host ? $"{uri.Scheme}://{host}" : null;
+        // A proof may name the issuer's origin, the APIs' own host, or the mutual-TLS listener it was sent to.
+        _origins = new[]
+        {
+            uri.GetLeftPart(UriPartial.Authority),
+            configuration["Edge:ApiHost"] is { Length: > 0 } host ? $"{uri.Scheme}://{host}" : null,
+            MtlsEndpointAliases.ForOrigin(configuration[MtlsEndpointAliases.BaseUrlKey])?.Origin,
+        }.OfType<string>().ToArray();
         Nonces = new DpopNonces(DpopNonces.NewKey(), _options.NonceLifetime, time);
         // A proof is refused as stale once its iat is older than its lifetime and the skew, whatever
         // its nonce: its id need not be kept longer than that.
@@ -46,7 +48,7 @@ public sealed class EdgeDpop
     /// <param name="jkt">The key the token is bound to (<c>cnf.jkt</c>); null for an unbound token.</param>
     /// <param name="rawPath">The path as sent; <paramref name="path"/> as the edge reads it. A proof may name either.</param>
     /// <returns>Null when the call may go on.</returns>
-    public DpopRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path)
+    public ProofRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path)
     {
         if (DpopResource.WrongScheme(dpopScheme, jkt) is { } wrongScheme)
         {
@@ -70,7 +72,7 @@ public sealed class EdgeDpop
         if (!Nonces.IsValid(proof.Nonce))
         {
             const string description = "Resource server requires nonce in DPoP proof.";
-            return new DpopRefusal(StatusCodes.Status401Unauthorized, DpopChallenge.UseNonce(description), OAuthErrorCodes.UseDpopNonce, description);
+            return new ProofRefusal(StatusCodes.Status401Unauthorized, DpopChallenge.UseNonce(description), OAuthErrorCodes.UseDpopNonce, description);
         }
 
         return Replays.TryUse($"{proof.Jkt} {proof.Jti} {proof.Htu}", _time.GetUtcNow()) switch
@@ -78,15 +80,15 @@ public sealed class EdgeDpop
             DpopReplayOutcome.Fresh => null,
             DpopReplayOutcome.Replayed => InvalidProof("The DPoP proof was used before."),
             // Never forget an id early: past the memory's bound, refuse until ids age out.
-            _ => new DpopRefusal(StatusCodes.Status503ServiceUnavailable, DpopChallenge.Missing, OAuthErrorCodes.TemporarilyUnavailable,
+            _ => new ProofRefusal(StatusCodes.Status503ServiceUnavailable, DpopChallenge.Missing, OAuthErrorCodes.TemporarilyUnavailable,
                 "Too many DPoP proofs right now; try again shortly."),
         };
     }
 
     private string[] Uris(string rawPath, string path)
     {
-        var uris = new List<string>(4);
-        foreach (var origin in _apiOrigin is null ? [_issuerOrigin] : new[] { _issuerOrigin, _apiOrigin })
+        var uris = new List<string>(_origins.Length * 2);
+        foreach (var origin in _origins)
         {
             foreach (var p in rawPath == path ? [path] : new[] { rawPath, path })
             {
@@ -100,9 +102,9 @@ public sealed class EdgeDpop
         return [.. uris];
     }
 
-    private static DpopRefusal InvalidToken(string description) =>
+    private static ProofRefusal InvalidToken(string description) =>
         new(StatusCodes.Status401Unauthorized, DpopChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
 
-    private static DpopRefusal InvalidProof(string description) =>
+    private static ProofRefusal InvalidProof(string description) =>
         new(StatusCodes.Status401Unauthorized, DpopChallenge.InvalidProof(description), OAuthErrorCodes.InvalidDpopProof, description);
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
@@ -18,6 +19,13 @@ public abstract record ClientCredentials
 
     /// <summary>A signed client assertion (RFC 7523 §2.2, <c>private_key_jwt</c>).</summary>
     public sealed record Assertion(string? ClientId, string Jwt) : ClientCredentials;
+
+    /// <summary>
+    /// A client id sent with a client certificate on the TLS connection (RFC 8705 §2): the certificate
+    /// authenticates a client registered for <c>tls_client_auth</c> or <c>self_signed_tls_client_auth</c>;
+    /// a public client's only binds tokens to it.
+    /// </summary>
+    public sealed record Certificate(string ClientId, X509Certificate2 ClientCertificate) : ClientCredentials;
 
     public sealed record Invalid(ProtocolError Error) : ClientCredentials;
 }

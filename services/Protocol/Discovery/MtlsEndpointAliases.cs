@@ -20,4 +20,37 @@ public sealed record MtlsEndpointAliases
 
     [JsonPropertyName("userinfo_endpoint")]
     public string? UserinfoEndpoint { get; init; }
+
+    /// <summary>The configuration key naming the mutual-TLS origin (the edge's listener that asks for client certificates).</summary>
+    public const string BaseUrlKey = "Mtls:BaseUrl";
+
+    /// <summary>The token, revocation, introspection and userinfo paths on the mutual-TLS origin.</summary>
+    /// <param name="origin">An absolute https URL whose scheme, host and port are used; none: null.</param>
+    /// <exception cref="InvalidOperationException">The origin is not an absolute https URL.</exception>
+    public static MtlsEndpointAliases? ForOrigin(string? origin)
+    {
+        if (string.IsNullOrEmpty(origin))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException($"{BaseUrlKey} must be an absolute https URL; mutual TLS runs only over TLS.");
+        }
+
+        var root = uri.GetLeftPart(UriPartial.Authority);
+        return new MtlsEndpointAliases
+        {
+            TokenEndpoint = root + MetadataBuilder.Paths.Token,
+            RevocationEndpoint = root + MetadataBuilder.Paths.Revocation,
+            IntrospectionEndpoint = root + MetadataBuilder.Paths.Introspection,
+            UserinfoEndpoint = root + MetadataBuilder.Paths.UserInfo,
+            Origin = root,
+        };
+    }
+
+    /// <summary>scheme://host[:port] of the mutual-TLS listener.</summary>
+    [JsonIgnore]
+    public string? Origin { get; init; }
 }

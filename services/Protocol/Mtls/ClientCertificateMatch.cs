@@ -8,8 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace OAuthAspire.Protocol.Mtls;
 
 /// <summary>
-/// Whether a client certificate, already accepted by the TLS layer, is the one a client registered
-/// (RFC 8705 §2). Never throws on a malformed certificate or key: what cannot be read does not match.
+/// Whether a client certificate, which the TLS layer accepted without judging it, is the one a client
+/// registered (RFC 8705 §2). Never throws on a malformed certificate or key: what cannot be read does not match.
 /// </summary>
 public static class ClientCertificateMatch
 {
@@ -83,6 +83,48 @@ public static class ClientCertificateMatch
 
         return false;
     }
+
+    /// <summary>TLS client authentication (RFC 5280 §4.2.1.12 id-kp-clientAuth).</summary>
+    private static readonly Oid ClientAuthUsage = new("1.3.6.1.5.5.7.3.2");
+
+    /// <summary>
+    /// <c>tls_client_auth</c>'s PKI check (§2.1): the certificate chains, at <paramref name="now"/>, to one
+    /// of the <paramref name="authorities"/> the server trusts for client certificates (roots, and any
+    /// intermediates they issued), and is fit for client authentication if it names its uses. No
+    /// revocation check: none is configured. Never throws: what cannot be built does not chain.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection authorities, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(authorities);
+        if (authorities.Count == 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(authorities);
+        policy.ExtraStore.AddRange(authorities);
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.VerificationTime = now.UtcDateTime;
+        policy.VerificationTimeIgnored = false;
+        policy.DisableCertificateDownloads = true;
+        policy.ApplicationPolicy.Add(ClientAuthUsage);
+        try
+        {
+            // Its own authority is no client: a CA certificate presented as a leaf is refused.
+            return chain.Build(certificate) && chain.ChainElements.Count > 1 && !IsAuthority(certificate);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsAuthority(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(e => e.CertificateAuthority);
 
     /// <summary>Whether <paramref name="now"/> lies within notBefore..notAfter, both inclusive (RFC 5280 §4.1.2.5).</summary>
     public static bool IsWithinValidity(X509Certificate2 certificate, DateTimeOffset now)

@@ -22,8 +22,20 @@ public static class MtlsProtocol
     public static string Thumbprint(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return Base64UrlEncoder.Encode(SHA256.HashData(certificate.RawDataMemory.Span));
+        return Thumbprint(certificate.RawDataMemory.Span);
     }
+
+    /// <summary>The <c>x5t#S256</c> of a certificate's DER encoding.</summary>
+    public static string Thumbprint(ReadOnlySpan<byte> der) => Base64UrlEncoder.Encode(SHA256.HashData(der));
+
+    /// <summary>
+    /// A resource server's check of a token's certificate binding (§3.2): why it fails, for an
+    /// <c>invalid_token</c> refusal; null when the token is not certificate-bound or the certificate is its own.
+    /// </summary>
+    public static string? Unproven(string? cnfX5tS256, X509Certificate2? presented) =>
+        cnfX5tS256 is null || Matches(cnfX5tS256, presented) ? null
+        : presented is null ? "The access token is bound to a client certificate: call over mutual TLS with it."
+        : "The access token is bound to another client certificate than this connection's.";
 
     /// <summary>
     /// Whether the certificate presented on this connection is the one a token is bound to (§3.2).

@@ -9,7 +9,7 @@ namespace OAuthAspire.Protocol.Mtls;
 
 /// <summary>
 /// What a <c>tls_client_auth</c> client registers (RFC 8705 §2.1.2): the one value its certificate's
-/// subject must carry. The certificate chain itself is checked by the TLS layer against trusted CAs.
+/// subject must carry. Its chain to a trusted CA is checked apart (<see cref="ClientCertificateMatch.ChainsTo"/>).
 /// </summary>
 /// <param name="SubjectDn"><c>tls_client_auth_subject_dn</c>: the whole subject distinguished name.</param>
 /// <param name="SanDns"><c>tls_client_auth_san_dns</c>: a dNSName entry of the subject alternative name.</param>

@@ -1,4 +1,5 @@
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Mtls;
 
 namespace OAuthAspire.Token.Clients;
 
@@ -23,5 +24,20 @@ public sealed class RegisteredClient(Client client)
     public IReadOnlyList<string> Trusts => client.Trusts;
     public bool DpopBoundAccessTokens => client.DpopBoundAccessTokens;
     public bool DpopNonceRequired => client.DpopNonceRequired;
+    /// <summary>RFC 8705 §2.1.2: the subject value its CA-issued certificate must carry; null when it does not use <c>tls_client_auth</c>.</summary>
+    public TlsClientAuthRule? TlsClientAuth { get; } = client.TlsClientAuthSubjectDn.Length + client.TlsClientAuthSanDns.Length + client.TlsClientAuthSanUri.Length
+        + client.TlsClientAuthSanIp.Length + client.TlsClientAuthSanEmail.Length == 0
+            ? null
+            : new TlsClientAuthRule(Empty(client.TlsClientAuthSubjectDn), Empty(client.TlsClientAuthSanDns), Empty(client.TlsClientAuthSanUri),
+                Empty(client.TlsClientAuthSanIp), Empty(client.TlsClientAuthSanEmail));
+
+    /// <summary>RFC 8705 §2.2: the <c>x5t#S256</c> of each self-signed certificate it may authenticate with.</summary>
+    public IReadOnlyList<string> TlsClientCertificateThumbprints => client.TlsClientCertificateThumbprints;
+
+    /// <summary>RFC 8705 §3: its access tokens are bound to the certificate of the token request.</summary>
+    public bool TlsClientCertificateBoundAccessTokens => client.TlsClientCertificateBoundAccessTokens;
+
     public byte[]? SecretHash { get; } = client.SecretHash.IsEmpty ? null : client.SecretHash.ToByteArray();
+
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
 }

@@ -5,6 +5,7 @@ using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Token.Assertions;
+using OAuthAspire.Token.Mtls;
 using OAuthAspire.ServiceDefaults.Caching;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
@@ -19,6 +20,9 @@ public enum ClientFailure
     SecretRequired,
     Inactive,
     BadAssertion,
+
+    /// <summary>The certificate is not one this client authenticates with (or it registered none).</summary>
+    BadCertificate,
 }
 
 /// <summary>
@@ -26,7 +30,7 @@ public enum ClientFailure
 /// within a second by client events), and a presented secret is checked against the cached
 /// SHA-256 in constant time, so a token request costs no call to the registry.
 /// </summary>
-public sealed class RegisteredClients(ClientRegistryClient registry, ClientAssertions assertions)
+public sealed class RegisteredClients(ClientRegistryClient registry, ClientAssertions assertions, ClientCertificates certificates)
 {
     private static readonly byte[] Decoy = new byte[32];
 
@@ -80,6 +84,20 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
                 {
                     null => (null, ClientFailure.UnknownClient),
                     _ when !matches => (null, ClientFailure.BadSecret),
+                    { Active: false } => (null, ClientFailure.Inactive),
+                    _ => (client, ClientFailure.None),
+                };
+            }
+
+            case ClientCredentials.Certificate presented:
+            {
+                var client = await FindAsync(presented.ClientId, cancellationToken);
+                return client switch
+                {
+                    null => (null, ClientFailure.UnknownClient),
+                    // RFC 8705 §4: a public client's certificate binds its tokens; it authenticates nothing.
+                    { Public: true, Active: true } => (client, ClientFailure.None),
+                    { Public: false } when !certificates.Authenticates(client.TlsClientAuth, client.TlsClientCertificateThumbprints, presented.ClientCertificate) => (null, ClientFailure.BadCertificate),
                     { Active: false } => (null, ClientFailure.Inactive),
                     _ => (client, ClientFailure.None),
                 };

@@ -3,6 +3,7 @@ using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Token.Mtls;
 
 namespace OAuthAspire.Token.Discovery;
 
@@ -17,7 +18,7 @@ public static class DiscoveryEndpoints
     }
 
     private static async Task<IResult> GetMetadataAsync(
-        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, HttpContext context)
+        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, MtlsListener mtls, HttpContext context)
     {
         ListScopesReply scopes;
         try
@@ -31,6 +32,6 @@ public static class DiscoveryEndpoints
                 ProtocolJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name)), ProtocolJson.Options);
+        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name), mtls.Aliases), ProtocolJson.Options);
     }
 }

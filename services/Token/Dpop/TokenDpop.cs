@@ -8,6 +8,7 @@ using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Mtls;
 
 namespace OAuthAspire.Token.Dpop;
 
@@ -24,14 +25,19 @@ public readonly record struct DpopBinding(string? Jkt, ProtocolError? Error, str
 /// client or the whole server asks for one (§8). Nonces are derived from the key-encryption key, so
 /// every token replica accepts every replica's nonce without storing any.
 /// </summary>
-public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiStore jtis, IConfiguration configuration, TimeProvider time)
+public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiStore jtis, IConfiguration configuration, TimeProvider time,
+    MtlsListener listener)
 {
     /// <summary>The used_jti owner for proof ids: no client id is empty, so none shares their namespace.</summary>
     private const string ReplayOwner = "";
 
     private readonly DpopProofValidator _validator = new();
-    private readonly string[] _uris = [DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.Token))!, DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.TokenAlias))!];
-    private readonly string[] _userInfoUris = [DpopProtocol.NormalizeUri(issuer.Url(MetadataBuilder.Paths.UserInfo))!];
+    // The issuer's endpoints and, for a client on the mutual-TLS listener, their aliases there (RFC 8705 §5).
+    private readonly string[] _uris = Normalized(issuer.Url(MetadataBuilder.Paths.Token), issuer.Url(MetadataBuilder.Paths.TokenAlias), listener.Aliases?.TokenEndpoint,
+        listener.Aliases?.Origin is { } origin ? origin + MetadataBuilder.Paths.TokenAlias : null);
+    private readonly string[] _userInfoUris = Normalized(issuer.Url(MetadataBuilder.Paths.UserInfo), listener.Aliases?.UserinfoEndpoint);
+
+    private static string[] Normalized(params string?[] uris) => [.. uris.Select(DpopProtocol.NormalizeUri).OfType<string>()];
 
     public DpopNonces Nonces { get; } = new(DpopNonces.DeriveKey(configuration["Keys:EncryptionKey"] ?? "", "oauthaspire dpop nonce v1"),
         options.Value.NonceLifetime, time);

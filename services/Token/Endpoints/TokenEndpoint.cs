@@ -11,6 +11,8 @@ using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Grants;
+using OAuthAspire.Token.Mtls;
+using OAuthAspire.Protocol.Mtls;
 
 namespace OAuthAspire.Token.Endpoints;
 
@@ -78,7 +80,21 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
             return GrantOutcome.Refuse(error, binding.Reason);
         }
 
-        var request = new TokenRequest(http, form, client, grantType, binding.Jkt);
+        string? x5t = null;
+        if (client.TlsClientCertificateBoundAccessTokens)
+        {
+            // RFC 8705 §3: bound to the certificate of this request; without one there is nothing to bind to.
+            if (ClientCertificates.Of(http) is not { } certificate)
+            {
+                return GrantOutcome.Refuse(ProtocolError.InvalidRequest(
+                    "This client's access tokens are bound to its certificate: call the mutual-TLS endpoint (mtls_endpoint_aliases) with it."),
+                    "certificate-bound client without a client certificate");
+            }
+
+            x5t = MtlsProtocol.Thumbprint(certificate);
+        }
+
+        var request = new TokenRequest(http, form, client, grantType, binding.Jkt, x5t);
         return grantType switch
         {
             GrantTypes.ClientCredentials => await clientCredentials.HandleAsync(request),

@@ -3,6 +3,8 @@ using OAuthAspire.Protocol.OpenIdConnect;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Users;
+using OAuthAspire.Protocol.Mtls;
+using OAuthAspire.Token.Mtls;
 
 namespace OAuthAspire.Token.Endpoints;
 
@@ -42,6 +44,11 @@ public static class UserInfoEndpoint
         if (await dpop.CheckResourceAsync(http, token, content.Cnf?.Jkt, dpopScheme) is { } unproven)
         {
             return Challenge(http, 401, unproven);
+        }
+
+        if (MtlsProtocol.Unproven(content.Cnf?.X5tS256, ClientCertificates.Of(http)) is { } unbound)
+        {
+            return Challenge(http, 401, dpopScheme ? DpopChallenge.InvalidToken(unbound) : BearerChallenge.InvalidToken(unbound));
         }
 
         if (!content.Scopes.Contains("openid"))

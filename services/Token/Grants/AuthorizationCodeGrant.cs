@@ -111,6 +111,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 SessionId = row.SessionId,
                 Amr = row.Amr,
                 DpopJkt = request.RefreshJkt,
+                MtlsX5t = request.RefreshX5t,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }

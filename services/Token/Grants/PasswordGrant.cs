@@ -88,6 +88,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
                 AuthTime = content.IssuedAt.UtcDateTime,
                 Amr = ["pwd"],
                 DpopJkt = request.RefreshJkt,
+                MtlsX5t = request.RefreshX5t,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, client.RefreshTokenLifespan).UtcDateTime,
             }, request.Aborted);
         }

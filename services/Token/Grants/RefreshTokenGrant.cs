@@ -56,6 +56,13 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
                 request.Jkt is null ? "DPoP-bound refresh token presented without a proof" : "DPoP-bound refresh token presented with another key");
         }
 
+        // RFC 8705 §4: the same for a public client's family bound to its certificate.
+        if (family.MtlsX5t is { } certificate && certificate != request.X5t)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidGrant("The refresh token is bound to a client certificate: refresh over mutual TLS with it."),
+                request.X5t is null ? "certificate-bound refresh token presented without the certificate" : "certificate-bound refresh token presented with another certificate");
+        }
+
         // A public client's family begun without a proof is bound by the first refresh that brings one (§5).
         if (family.DpopJkt is null && request.RefreshJkt is { } jkt)
         {

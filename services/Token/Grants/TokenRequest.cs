@@ -8,16 +8,24 @@ namespace OAuthAspire.Token.Grants;
 
 /// <summary>A token request whose client has been authenticated and allowed the grant.</summary>
 /// <param name="Jkt">The thumbprint of the key its DPoP proof showed (RFC 9449), or null for a bearer token.</param>
-public sealed record TokenRequest(HttpContext Http, RequestParameters Form, RegisteredClient Client, string GrantType, string? Jkt = null)
+/// <param name="X5t">The thumbprint of the client certificate its tokens are bound to (RFC 8705 §3), or null.</param>
+public sealed record TokenRequest(HttpContext Http, RequestParameters Form, RegisteredClient Client, string GrantType, string? Jkt = null, string? X5t = null)
 {
-    /// <summary>The token's content, bound to the proof's key (<c>cnf.jkt</c>, RFC 9449 §6.1) when there was a proof.</summary>
-    public AccessTokenContent Bind(AccessTokenContent content) => Jkt is null ? content : content with { Cnf = new Confirmation(Jkt, null) };
+    /// <summary>
+    /// The token's content, bound to the proof's key (<c>cnf.jkt</c>, RFC 9449 §6.1) and to the client
+    /// certificate (<c>cnf.x5t#S256</c>, RFC 8705 §3.1), as the request asked.
+    /// </summary>
+    public AccessTokenContent Bind(AccessTokenContent content) =>
+        Jkt is null && X5t is null ? content : content with { Cnf = new Confirmation(Jkt, X5t) };
 
     /// <summary><c>token_type</c> of the response: DPoP for a bound token (§5.1), else Bearer.</summary>
     public string TokenType => Jkt is null ? "Bearer" : DpopProtocol.TokenType;
 
     /// <summary>The key refresh tokens issued now are bound to (§5): a public client's proof key; a confidential client's are not bound.</summary>
     public string? RefreshJkt => Client.Public ? Jkt : null;
+
+    /// <summary>The certificate refresh tokens issued now are bound to (RFC 8705 §4): a public client's only.</summary>
+    public string? RefreshX5t => Client.Public ? X5t : null;
 
     public string? RemoteAddress => Http.Connection.RemoteIpAddress?.ToString();
 

@@ -21,6 +21,9 @@ public sealed record RefreshFamily
 
     /// <summary>The DPoP key a public client's family is bound to (RFC 9449 §5); null when unbound.</summary>
     public string? DpopJkt { get; init; }
+
+    /// <summary>The client certificate a public client's family is bound to (RFC 8705 §4); null when unbound.</summary>
+    public string? MtlsX5t { get; init; }
 }
 
 /// <summary>A refresh token's row with its family, locked for the caller's transaction.</summary>
@@ -44,8 +47,8 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
     public static async Task<string> StartFamilyAsync(NpgsqlTransaction tx, RefreshFamily family, CancellationToken cancellationToken)
     {
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, dpop_jkt)
-            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt, @DpopJkt)
+            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, dpop_jkt, mtls_x5t)
+            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt, @DpopJkt, @MtlsX5t)
             """, family, tx, cancellationToken: cancellationToken));
         return await AddTokenAsync(tx, family.FamilyId, cancellationToken);
     }
@@ -70,7 +73,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         }
 
         var family = await tx.Connection!.QuerySingleAsync<RefreshFamily>(new CommandDefinition("""
-            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at, dpop_jkt
+            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at, dpop_jkt, mtls_x5t
             FROM refresh_family WHERE family_id = @familyId FOR UPDATE
             """, new { familyId }, tx, cancellationToken: cancellationToken));
         var rotatedAt = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
