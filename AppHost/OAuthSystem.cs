@@ -114,18 +114,20 @@ public sealed class OAuthSystem
 
         var port = InfrastructureSettings.PortOrFree(_builder.Configuration.GetValue("Edge:MtlsPort", 8444));
         // Replicas share the port through Aspire's proxy, which passes TLS through untouched (layer 4);
-        // one edge listens on it itself, on loopback like its other listeners.
+        // one edge listens on it itself. Either way on loopback, like the edge's other listeners
+        // (Aspire would bind an added endpoint to every interface).
         if (_replicas > 1)
         {
             edge.WithHttpsEndpoint(port: port, name: "mtls");
         }
         else
         {
-            edge.WithHttpsEndpoint(port: port, targetPort: port, name: "mtls", isProxied: false)
-                .WithEnvironment("Kestrel__Endpoints__mtls__Url", "https://localhost:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            edge.WithHttpsEndpoint(port: port, targetPort: port, name: "mtls", isProxied: false);
         }
 
-        edge.WithEnvironment("Kestrel__Endpoints__mtls__ClientCertificateMode", "AllowCertificate");
+        var listener = edge.GetEndpoint("mtls");
+        edge.WithEnvironment("Kestrel__Endpoints__mtls__Url", ReferenceExpression.Create($"https://localhost:{listener.Property(EndpointProperty.TargetPort)}"))
+            .WithEnvironment("Kestrel__Endpoints__mtls__ClientCertificateMode", "AllowCertificate");
         if (_builder.Configuration["Edge:Certificate:Path"] is { Length: > 0 } certificate)
         {
             edge.WithEnvironment("Kestrel__Endpoints__mtls__Certificate__Path", certificate)
@@ -139,9 +141,8 @@ public sealed class OAuthSystem
                 .WithEnvironment("Kestrel__Endpoints__mtls__Certificate__KeyPath", key);
         }
 
-        var endpoint = edge.GetEndpoint("mtls");
-        edge.WithEnvironment("Mtls__BaseUrl", endpoint);
-        return endpoint;
+        edge.WithEnvironment("Mtls__BaseUrl", listener);
+        return listener;
     }
 
     /// <summary>A generated secret parameter, kept across runs in the AppHost's user secrets.</summary>

@@ -20,7 +20,7 @@ public sealed record EdgeIdentity(string Subject, string? UserName, string Clien
     /// <summary>The token was DPoP-bound and its proof (key, method, URL, token hash, freshness) checked (RFC 9449).</summary>
     public const string DpopBinding = "dpop";
 
-    /// <summary>The token is bound to a client certificate, and the call came over TLS with that certificate (RFC 8705 §3).</summary>
+    /// <summary>The token is bound to a client certificate, and the call came with that certificate (RFC 8705 §3): on the edge's mutual-TLS listener or from a proxy trusted to hand it over.</summary>
     public const string MtlsBinding = "mtls";
 
     public const string HeaderPrefix = "X-OAuthAspire-";

@@ -18,7 +18,9 @@ public static class IdentityEndpoint
             var user = context.User;
             var headers = context.Request.Headers
                 // Credentials are never echoed (the edge sends the APIs no proof of its own; a caller may try).
-                .Where(h => h.Key.StartsWith(EdgeIdentity.HeaderPrefix, StringComparison.OrdinalIgnoreCase)
+                // Client-Cert too: the edge hands a client certificate to the token service only, never to an API.
+                .Where(h => (h.Key.StartsWith(EdgeIdentity.HeaderPrefix, StringComparison.OrdinalIgnoreCase)
+                        || h.Key.Equals(EdgeTrust.ClientCertHeader, StringComparison.OrdinalIgnoreCase))
                     && !h.Key.Equals(EdgeTrust.EdgeHeader, StringComparison.OrdinalIgnoreCase)
                     && !h.Key.Equals(IdentityAssertion.Header, StringComparison.OrdinalIgnoreCase))
                 .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);

@@ -77,8 +77,10 @@ public static class TokenServices
         services.AddHostedService(sp => sp.GetRequiredService<JtiStore>());
         services.AddSingleton<VerifierKeys>();
         services.AddSingleton<ClientAssertions>();
-        services.AddSingleton<ClientCertificates>();
-        services.AddSingleton(sp => MtlsListener.From(sp.GetRequiredService<IConfiguration>()));
+        // Read now: a bad file or URL stops the start instead of failing every request.
+        var clientAuthorities = ClientCertificates.LoadAuthorities(builder.Configuration);
+        services.AddSingleton(sp => new ClientCertificates(clientAuthorities, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(MtlsListener.From(builder.Configuration));
         RemoteKeySets.AddRemoteKeySets(services);
         services.AddSingleton<ImplicitIssuance>();
         services.AddSingleton<ClientAuthenticator>();

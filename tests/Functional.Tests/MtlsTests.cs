@@ -1,8 +1,8 @@
 using System.Net;
-using Aspire.Hosting.Testing;
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Aspire.Hosting.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OAuthAspire.Protocol.Mtls;
 
@@ -23,35 +23,18 @@ public sealed class MtlsTests(SystemFixture system)
 
     private Uri MtlsUrl => system.App.GetEndpoint("edge", "mtls");
 
-    /// <summary>A client of the mutual-TLS listener presenting <paramref name="certificate"/> (or none), trusting only the AppHost's local authority.</summary>
-    private HttpClient MtlsClient(X509Certificate2? certificate)
-    {
-        var authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(system.DataDirectory, "edge-mtls", "authority.crt"));
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions =
-            {
-                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
-                RemoteCertificateValidationCallback = (_, server, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(authority);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return server is not null && chain.Build(new X509Certificate2(server));
-                },
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = MtlsUrl, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient MtlsClient(X509Certificate2? certificate) => system.MtlsClient(certificate);
 
-    private async Task<string> ClientAsync(object registration)
+    /// <summary>Registers a client; the admin API's answer (with the secret it shows once).</summary>
+    private async Task<JsonElement> RegisterAsync(object registration)
     {
         var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", registration);
         var body = await _api.ReadAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.Created, body.GetRawText());
-        return body.GetProperty("clientId").GetString()!;
+        return body;
     }
+
+    private async Task<string> ClientAsync(object registration) => (await RegisterAsync(registration)).GetProperty("clientId").GetString()!;
 
     private static Task<HttpResponseMessage> ClientCredentialsAsync(HttpClient client, string clientId) =>
         client.PostAsync("/oauth/token", new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("client_id", clientId)]));
@@ -175,15 +158,13 @@ public sealed class MtlsTests(SystemFixture system)
     [Fact]
     public async Task AClientAuthenticatedBySecretGetsTokensBoundToTheCertificateItPresents()
     {
-        var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        var registration = await RegisterAsync(new
         {
             name = "certificate-bound, secret-authenticated",
             grantTypes = new[] { "client_credentials" },
             scopes = new[] { "useraccount" },
             tlsClientCertificateBoundAccessTokens = true,
         });
-        var registration = await _api.ReadAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, registration.GetRawText());
         var (clientId, secret) = (registration.GetProperty("clientId").GetString()!, registration.GetProperty("clientSecret").GetString()!);
 
         var certificate = TestClientCertificates.SelfSigned();
@@ -229,7 +210,7 @@ public sealed class MtlsTests(SystemFixture system)
     public async Task APublicClientsTokensAndRefreshTokensAreBoundToItsCertificate()
     {
         const string redirectUri = "https://app.example.test/callback";
-        var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        var registration = await RegisterAsync(new
         {
             name = "certificate-bound native app",
             @public = true,
@@ -238,8 +219,6 @@ public sealed class MtlsTests(SystemFixture system)
             scopes = new[] { "openid", "useraccount" },
             tlsClientCertificateBoundAccessTokens = true,
         });
-        var registration = await _api.ReadAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, registration.GetRawText());
         var clientId = registration.GetProperty("clientId").GetString()!;
         var (userName, _, password) = await _api.CreateSignInUserAsync();
         var (code, verifier) = await _api.AuthorizationCodeAsync(clientId, userName, password, "openid useraccount", redirectUri);
@@ -291,5 +270,80 @@ public sealed class MtlsTests(SystemFixture system)
         });
         Assert.True(publicErrors.TryGetProperty("tlsClientAuth", out _), publicErrors.GetRawText());
         Assert.True(publicErrors.TryGetProperty("tlsClientCertificateBoundAccessTokens", out _), publicErrors.GetRawText());
+    }
+
+    [Fact]
+    public async Task AForgedClientCertHeaderProvesNothingAtTheApiOrUserinfoAndNoCertificateReachesTheApi()
+    {
+        var certificate = TestClientCertificates.SelfSigned();
+        var clientId = await ClientAsync(new
+        {
+            name = "certificate-bound, forged header",
+            grantTypes = new[] { "client_credentials" },
+            scopes = new[] { "openid", "useraccount" },
+            tlsClientCertificates = new[] { TestClientCertificates.Base64(certificate) },
+            tlsClientCertificateBoundAccessTokens = true,
+        });
+        using var owner = MtlsClient(certificate);
+        var token = (await IssuedAsync(await ClientCredentialsAsync(owner, clientId))).GetProperty("access_token").GetString()!;
+
+        HttpRequestMessage Call(string path, bool withHeader)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+            if (withHeader)
+            {
+                request.Headers.Add(ClientCertHeader.Name, ClientCertHeader.Format(certificate));
+            }
+
+            return request;
+        }
+
+        // The right certificate in a header from a caller that is no trusted proxy: no certificate at all.
+        using var forger = system.EdgeFrom("127.0.0.51");
+        foreach (var path in new[] { Api, "/oauth/userinfo" })
+        {
+            var refused = await forger.SendAsync(Call(path, withHeader: true));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("invalid_token", refused.Headers.WwwAuthenticate.ToString());
+        }
+
+        // Over the mutual-TLS listener, and from the trusted proxy: the call passes, and the API sees no Client-Cert.
+        using var proxy = system.EdgeFrom("127.0.0.50");
+        foreach (var (client, withHeader) in new[] { (owner, false), (proxy, true) })
+        {
+            var answer = await client.SendAsync(Call(Api, withHeader));
+            var identity = await _api.ReadAsync(answer);
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, identity.GetRawText());
+            Assert.False(identity.GetProperty("headers").TryGetProperty(ClientCertHeader.Name, out _), identity.GetRawText());
+        }
+    }
+
+    [Fact]
+    public async Task ACertificateClientAuthenticatesWithItAloneAtEveryEndpoint()
+    {
+        var certificate = TestClientCertificates.SelfSigned();
+        var registration = await RegisterAsync(new
+        {
+            name = "certificate-only introspector",
+            grantTypes = new[] { "client_credentials" },
+            scopes = new[] { "useraccount" },
+            canIntrospect = true,
+            tlsClientCertificates = new[] { TestClientCertificates.Base64(certificate) },
+        });
+        var (clientId, secret) = (registration.GetProperty("clientId").GetString()!, registration.GetProperty("clientSecret").GetString()!);
+
+        // Its secret is no credential once a certificate is registered (RFC 7591 §2: one method per client).
+        var bySecret = await system.Edge.SendAsync(TestApi.FormRequest("/oauth/token", [new("grant_type", "client_credentials")], clientId, secret));
+        Assert.Equal("invalid_client", await RefusedAsync(bySecret, HttpStatusCode.Unauthorized));
+
+        using var owner = MtlsClient(certificate);
+        var token = (await IssuedAsync(await ClientCredentialsAsync(owner, clientId))).GetProperty("access_token").GetString()!;
+        var introspection = await IssuedAsync(await owner.PostAsync("/oauth/introspect",
+            new FormUrlEncodedContent([new("token", token), new("client_id", clientId)])));
+        Assert.True(introspection.GetProperty("active").GetBoolean());
+        var revocation = await owner.PostAsync("/oauth/revoke", new FormUrlEncodedContent([new("token", token), new("client_id", clientId)]));
+        Assert.Equal(HttpStatusCode.OK, revocation.StatusCode);
+        var after = await IssuedAsync(await owner.PostAsync("/oauth/introspect", new FormUrlEncodedContent([new("token", token), new("client_id", clientId)])));
+        Assert.False(after.GetProperty("active").GetBoolean());
     }
 }

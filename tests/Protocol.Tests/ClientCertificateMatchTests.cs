@@ -142,125 +142,6 @@ public class ClientCertificateMatchTests
         Assert.False(ClientCertificateMatch.MatchesRule(certificate, Rule("email", "third@example.com")));
     }
 
-    // --- self_signed_tls_client_auth ---
-
-    private static JsonWebKey WithX5c(X509Certificate2 certificate)
-    {
-        var key = new JsonWebKey { Kty = "EC" };
-        key.X5c.Add(Convert.ToBase64String(certificate.RawData));
-        return key;
-    }
-
-    private static JsonWebKey BareEc(ECDsa ec, string crv = "P-256")
-    {
-        var parameters = ec.ExportParameters(false);
-        return new JsonWebKey { Kty = "EC", Crv = crv, X = Base64UrlEncoder.Encode(parameters.Q.X!), Y = Base64UrlEncoder.Encode(parameters.Q.Y!) };
-    }
-
-    private static JsonWebKey BareRsa(RSA rsa)
-    {
-        var parameters = rsa.ExportParameters(false);
-        return new JsonWebKey { Kty = "RSA", N = Base64UrlEncoder.Encode(parameters.Modulus!), E = Base64UrlEncoder.Encode(parameters.Exponent!) };
-    }
-
-    [Fact]
-    public void ASelfSignedCertificateMatchesTheRegisteredX5c()
-    {
-        var certificate = MtlsCertificates.SelfSigned();
-        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [WithX5c(certificate)]));
-    }
-
-    [Fact]
-    public void AnotherCertificateDoesNotMatchTheRegisteredX5cEvenWithTheSameKeyAndName()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var registered = MtlsCertificates.SelfSigned("CN=client", key);
-        var presented = MtlsCertificates.SelfSigned("CN=client", key);
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(presented, [WithX5c(registered)]));
-    }
-
-    [Fact]
-    public void AnyOfSeveralRegisteredKeysMayMatch()
-    {
-        var certificate = MtlsCertificates.SelfSigned();
-        var keys = new[] { WithX5c(MtlsCertificates.SelfSigned()), new JsonWebKey { Kty = "oct", K = "c2VjcmV0" }, WithX5c(certificate) };
-        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, keys));
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, keys[..2]));
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, []));
-    }
-
-    [Fact]
-    public void ABareEcKeyMatchesTheCertificateOfThatKey()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var certificate = MtlsCertificates.SelfSigned(key: key);
-
-        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key)]));
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(other)]));
-        // The same coordinates declared on another curve are another key.
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-384")]));
-    }
-
-    [Fact]
-    public void AP384KeyMatchesOnItsCurve()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        var certificate = MtlsCertificates.SelfSigned(key: key);
-        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-384")]));
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareEc(key, "P-256")]));
-    }
-
-    [Fact]
-    public void ABareRsaKeyMatchesTheCertificateOfThatKey()
-    {
-        using var key = RSA.Create(2048);
-        using var other = RSA.Create(2048);
-        var certificate = MtlsCertificates.SelfSigned(key: key);
-
-        Assert.True(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareRsa(key)]));
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [BareRsa(other)]));
-    }
-
-    [Fact]
-    public void AKeyOfAnotherTypeDoesNotMatch()
-    {
-        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var rsa = RSA.Create(2048);
-        var ecCertificate = MtlsCertificates.SelfSigned(key: ec);
-
-        // An RSA JWK against an EC certificate, and an EC JWK labelled RSA.
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(ecCertificate, [BareRsa(rsa)]));
-        var mislabelled = BareEc(ec);
-        mislabelled.Kty = "RSA";
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(ecCertificate, [mislabelled]));
-    }
-
-    [Fact]
-    public void AJwkWhoseX5cNamesAnotherCertificateIsNotRescuedByItsBareKey()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var certificate = MtlsCertificates.SelfSigned(key: key);
-        var inconsistent = BareEc(key);
-        inconsistent.X5c.Add(Convert.ToBase64String(MtlsCertificates.SelfSigned().RawData));
-
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [inconsistent]));
-    }
-
-    [Fact]
-    public void MalformedKeysMatchNothingAndThrowNothing()
-    {
-        var certificate = MtlsCertificates.SelfSigned();
-        var badX5c = new JsonWebKey { Kty = "EC" };
-        badX5c.X5c.Add("%%% not base64 %%%");
-        var badCoordinates = new JsonWebKey { Kty = "EC", Crv = "P-256", X = "!!", Y = "!!" };
-        var noCoordinates = new JsonWebKey { Kty = "EC", Crv = "P-256" };
-
-        Assert.False(ClientCertificateMatch.MatchesSelfSigned(certificate, [badX5c, badCoordinates, noCoordinates, new JsonWebKey()]));
-    }
-
-    // --- validity ---
-
     [Fact]
     public void ACertificateIsValidFromNotBeforeThroughNotAfterInclusive()
     {
@@ -317,4 +198,30 @@ public class ClientCertificateMatchTests
 
         Assert.False(ClientCertificateMatch.ChainsTo(serverOnly, Trusted, MtlsCertificates.Now));
     }
+
+    [Fact]
+    public void AnIntermediateHelpsBuildTheChainButIsNoAnchorOfItsOwn()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=Root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var root = rootRequest.CreateSelfSigned(MtlsCertificates.Now.AddDays(-10), MtlsCertificates.Now.AddDays(10));
+        var intermediateRequest = new CertificateRequest("CN=Intermediate", intermediateKey, HashAlgorithmName.SHA256);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var intermediate = intermediateRequest.Create(root, MtlsCertificates.Now.AddDays(-5), MtlsCertificates.Now.AddDays(5), [0x11, 0x22]);
+        using var leaf = new CertificateRequest("CN=tls-app", leafKey, HashAlgorithmName.SHA256)
+            .Create(intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(intermediateKey), MtlsCertificates.Now.AddDays(-1), MtlsCertificates.Now.AddDays(1), [0x33, 0x44]);
+
+        Assert.True(ClientCertificateMatch.ChainsTo(leaf, [root, intermediate], MtlsCertificates.Now));
+        Assert.False(ClientCertificateMatch.ChainsTo(leaf, [intermediate], MtlsCertificates.Now));
+        Assert.False(ClientCertificateMatch.ChainsTo(leaf, [root], MtlsCertificates.Now));
+    }
+
+    [Fact]
+    public void ANotYetValidCertificateDoesNotChain() =>
+        Assert.False(ClientCertificateMatch.ChainsTo(MtlsCertificates.Issued("CN=tls-app"), Trusted, MtlsCertificates.Now.AddDays(-2)));
 }

@@ -99,12 +99,24 @@ public class MetadataBuilderTests
         Assert.Same(aliases, metadata.MtlsEndpointAliases);
         Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none", "tls_client_auth", "self_signed_tls_client_auth"],
             metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none", "tls_client_auth", "self_signed_tls_client_auth"],
+            metadata.RevocationEndpointAuthMethodsSupported!);
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"],
+            metadata.IntrospectionEndpointAuthMethodsSupported!);
         // The rest of the document is the one without mutual TLS.
         var plain = MetadataBuilder.Build(TestIssuer, ["openid"]);
         Assert.Equal(plain.TokenEndpoint, metadata.TokenEndpoint);
-        Assert.Equal(plain.RevocationEndpointAuthMethodsSupported!, metadata.RevocationEndpointAuthMethodsSupported!);
-        Assert.Equal(plain.IntrospectionEndpointAuthMethodsSupported!, metadata.IntrospectionEndpointAuthMethodsSupported!);
         Assert.Equal(plain.ScopesSupported, metadata.ScopesSupported);
+    }
+
+    [Fact]
+    public void WithoutATrustedClientAuthorityOnlySelfSignedCertificatesAreOffered()
+    {
+        var metadata = MetadataBuilder.Build(TestIssuer, ["openid"], new MtlsEndpointAliases { TokenEndpoint = "https://mtls.id.example.com/oauth/token" },
+            trustsClientAuthorities: false);
+
+        Assert.DoesNotContain("tls_client_auth", metadata.TokenEndpointAuthMethodsSupported!);
+        Assert.Contains("self_signed_tls_client_auth", metadata.TokenEndpointAuthMethodsSupported!);
     }
 
     [Fact]

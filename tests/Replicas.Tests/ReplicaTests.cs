@@ -263,4 +263,34 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
 
         return await client.SendAsync(request);
     }
+
+    [Fact]
+    public async Task TheMutualTlsListenerServesCertificateBoundTokensThroughEveryEdgeReplica()
+    {
+        var certificate = TestClientCertificates.SelfSigned();
+        var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", new
+        {
+            name = "certificate-bound across replicas",
+            grantTypes = new[] { "client_credentials" },
+            scopes = new[] { "useraccount" },
+            tlsClientCertificates = new[] { TestClientCertificates.Base64(certificate) },
+            tlsClientCertificateBoundAccessTokens = true,
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var clientId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("clientId").GetString()!;
+
+        // Aspire's proxy passes TLS through to the replicas: each connection is a new chance of another one.
+        for (var i = 0; i < 4; i++)
+        {
+            using var owner = system.MtlsClient(certificate);
+            using var issued = await owner.PostAsync("/oauth/token",
+                new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("client_id", clientId)]));
+            var body = await issued.Content.ReadAsStringAsync();
+            Assert.True(issued.StatusCode == HttpStatusCode.OK, body);
+            var token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+            using var call = new HttpRequestMessage(HttpMethod.Get, "/api/now/identity") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+            using var answer = await owner.SendAsync(call);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+    }
 }

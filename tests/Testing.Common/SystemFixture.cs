@@ -81,6 +81,8 @@ public class SystemFixture : IAsyncLifetime
             "--Services:edge:Environment:Edge__ApiHost=apis.localhost",
             // The edge believes X-Forwarded-For from this one address only (TrustedProxyTests).
             "--Services:edge:Environment:Edge__TrustedProxies=127.0.0.50",
+            // The same address hands over client certificates in Client-Cert (MtlsTests).
+            "--Services:edge:Environment:Edge__ClientCertProxies=127.0.0.50",
             // Rate limits low enough for tests to cross (and high enough for the bursts of other tests).
             "--RateLimits:TokenPerClient:Permits=1500",
             "--RateLimits:TokenPerAddress:Permits=3000",
@@ -167,6 +169,32 @@ public class SystemFixture : IAsyncLifetime
     {
         var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == name);
         return (await parameter.GetValueAsync(default))!;
+    }
+
+    /// <summary>
+    /// A client of the edge's mutual-TLS listener presenting <paramref name="certificate"/> (or none),
+    /// trusting only the local authority the AppHost made for that listener this run.
+    /// </summary>
+    public HttpClient MtlsClient(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
+    {
+        var authority = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(
+            Path.Combine(_dataDirectory, "edge-mtls", "authority.crt"));
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                ClientCertificates = certificate is null ? null : [certificate],
+                RemoteCertificateValidationCallback = (_, server, _, _) =>
+                {
+                    using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                    chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(authority);
+                    chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                    return server is not null && chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(server));
+                },
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = App.GetEndpoint("edge", "mtls"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>A client of the edge whose connections come from another loopback address (its own rate-limit partition).</summary>

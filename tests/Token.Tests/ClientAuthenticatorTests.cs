@@ -76,9 +76,9 @@ public sealed class ClientAuthenticatorTests : IDisposable
     private static readonly X509Certificate2 SelfSignedCertificate = SelfSigned();
     private static readonly string AuthorityFile = WriteAuthority();
 
-    private static ClientCertificates Certificates => new(
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ClientCertificates.AuthoritiesKey] = AuthorityFile }).Build(),
-        TimeProvider.System, NullLogger<ClientCertificates>.Instance);
+    private static ClientCertificates Certificates => new(ClientCertificates.LoadAuthorities(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ClientCertificates.AuthoritiesKey] = AuthorityFile }).Build()),
+        TimeProvider.System);
 
     public void Dispose()
     {

@@ -169,7 +169,11 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         {
             rule = new TlsClientAuthRule(body.TlsClientAuthSubjectDn, body.TlsClientAuthSanDns, body.TlsClientAuthSanUri, body.TlsClientAuthSanIp,
                 body.TlsClientAuthSanEmail);
-            if (!TlsClientAuthRule.Validate(rule, out var problem))
+            if (new[] { rule.SubjectDn, rule.SanDns, rule.SanUri, rule.SanIp, rule.SanEmail }.Any(value => value is { Length: > 1024 }))
+            {
+                v.Add("tlsClientAuth", "at most 1024 characters");
+            }
+            else if (!TlsClientAuthRule.Validate(rule, out var problem))
             {
                 v.Add("tlsClientAuth", problem);
             }
@@ -201,10 +205,14 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
 
     private const int MaxTlsClientCertificates = 10;
 
-    /// <summary>The DER of exactly one certificate (PEM or base64 DER, at most 16 KiB); null otherwise.</summary>
+    /// <summary>
+    /// The DER of exactly one certificate (PEM or base64 DER, at most 16 KiB); null otherwise, and for
+    /// PEM with anything beside one certificate (a second one, a private key pasted along).
+    /// </summary>
     private static byte[]? ReadCertificate(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > 16 * 1024)
+        if (string.IsNullOrWhiteSpace(text) || text.Length > ClientCertHeader.MaxLength
+            || (text.Contains("-----BEGIN", StringComparison.Ordinal) && CountOf(text, "-----BEGIN") != 1))
         {
             return null;
         }
@@ -220,6 +228,17 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         {
             return null;
         }
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static void CheckUris(Validation v, string field, string[] uris, bool isPublic)

@@ -1,4 +1,3 @@
-using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults;

@@ -48,7 +48,7 @@ public readonly struct AdmittedCaller
         ? new AuditActor(federated.UserSysId, federated.UserName, federated.ClientId)
         : new AuditActor(Token.Subject == Token.ClientId ? null : Token.Subject, Token.UserName, Token.ClientId);
 
-    /// <summary>What the token is bound to (RFC 9449 <c>cnf</c>); null for unbound and provider tokens.</summary>
+    /// <summary>What the token is bound to (<c>cnf</c>: a DPoP key, RFC 9449, or a client certificate, RFC 8705); null for unbound and provider tokens.</summary>
     public Confirmation? Confirmation => _token?.Cnf;
 
     /// <summary>The verified identity the API behind is told, with the scopes that count and the binding the edge checked.</summary>

@@ -38,8 +38,6 @@ public static class MetadataBuilder
     private static readonly string[] TokenAuthMethods =
         [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt, ClientAuthentication.None];
 
-    // Declared after TokenAuthMethods: static fields are initialized in textual order.
-    private static readonly string[] MtlsTokenAuthMethods = [.. TokenAuthMethods, MtlsProtocol.TlsClientAuth, MtlsProtocol.SelfSignedTlsClientAuth];
 
     /// <param name="scopes">Active scope names; listed sorted and without duplicates.</param>
     public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes) => new()
@@ -79,7 +77,11 @@ public static class MetadataBuilder
     /// methods at the token endpoint, certificate-bound access tokens, and where to send such requests.
     /// </summary>
     /// <param name="mtls">The mutual-TLS endpoints; null gives exactly <see cref="Build(Issuer, IEnumerable{string})"/>.</param>
-    public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes, MtlsEndpointAliases? mtls)
+    /// <param name="trustsClientAuthorities">
+    /// Whether any CA is trusted for client certificates: without one, <c>tls_client_auth</c> could
+    /// authenticate nobody and is not offered (self-signed certificates need none).
+    /// </param>
+    public static ServerMetadata Build(Issuer issuer, IEnumerable<string> scopes, MtlsEndpointAliases? mtls, bool trustsClientAuthorities = true)
     {
         var metadata = Build(issuer, scopes);
         if (mtls is null)
@@ -87,9 +89,15 @@ public static class MetadataBuilder
             return metadata;
         }
 
+        string[] certificateMethods = trustsClientAuthorities
+            ? [MtlsProtocol.TlsClientAuth, MtlsProtocol.SelfSignedTlsClientAuth]
+            : [MtlsProtocol.SelfSignedTlsClientAuth];
         return metadata with
         {
-            TokenEndpointAuthMethodsSupported = MtlsTokenAuthMethods,
+            // The certificate methods authenticate at every endpoint that has an alias.
+            TokenEndpointAuthMethodsSupported = [.. TokenAuthMethods, .. certificateMethods],
+            RevocationEndpointAuthMethodsSupported = [.. TokenAuthMethods, .. certificateMethods],
+            IntrospectionEndpointAuthMethodsSupported = [.. ConfidentialAuthMethods, .. certificateMethods],
             TlsClientCertificateBoundAccessTokens = true,
             MtlsEndpointAliases = mtls,
         };

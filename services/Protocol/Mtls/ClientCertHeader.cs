@@ -13,7 +13,7 @@ public static class ClientCertHeader
 
     /// <summary>
     /// A client certificate is a few KiB even with long names; the limit bounds the work a sender can ask
-    /// for, and the edge overwrites the header anyway, so nothing legitimate comes near it.
+    /// for. A larger one does not pass: it authenticates nothing and binds nothing.
     /// </summary>
     public const int MaxLength = 16 * 1024;
 

@@ -1,9 +1,7 @@
-using System.Buffers.Text;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Microsoft.IdentityModel.Tokens;
 
 namespace OAuthAspire.Protocol.Mtls;
 
@@ -56,42 +54,15 @@ public static class ClientCertificateMatch
         }
     }
 
-    /// <summary>
-    /// <c>self_signed_tls_client_auth</c> (§2.2): one registered JWK names this certificate. A JWK with
-    /// <c>x5c</c> matches only when its first certificate is this one, byte for byte; a JWK without
-    /// <c>x5c</c> matches when its public key is the certificate's (RSA n and e, or EC curve, x and y).
-    /// </summary>
-    public static bool MatchesSelfSigned(X509Certificate2 certificate, IEnumerable<JsonWebKey> registeredKeys)
-    {
-        ArgumentNullException.ThrowIfNull(certificate);
-        ArgumentNullException.ThrowIfNull(registeredKeys);
-        foreach (var key in registeredKeys)
-        {
-            if (key is null)
-            {
-                continue;
-            }
-
-            // A JWK whose x5c names another certificate is not rescued by its n/e or x/y (RFC 7517 §4.7:
-            // the two must agree, so a disagreement is a broken key, not a second chance).
-            var matches = key.X5c is { Count: > 0 } chain ? SameCertificate(chain[0], certificate) : SamePublicKey(key, certificate);
-            if (matches)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>TLS client authentication (RFC 5280 §4.2.1.12 id-kp-clientAuth).</summary>
     private static readonly Oid ClientAuthUsage = new("1.3.6.1.5.5.7.3.2");
 
     /// <summary>
-    /// <c>tls_client_auth</c>'s PKI check (§2.1): the certificate chains, at <paramref name="now"/>, to one
-    /// of the <paramref name="authorities"/> the server trusts for client certificates (roots, and any
-    /// intermediates they issued), and is fit for client authentication if it names its uses. No
-    /// revocation check: none is configured. Never throws: what cannot be built does not chain.
+    /// <c>tls_client_auth</c>'s PKI check (§2.1): the certificate chains, at <paramref name="now"/>, to a
+    /// root among the <paramref name="authorities"/> the server trusts for client certificates, through
+    /// intermediates among them too (only the client's own certificate is forwarded, not the chain it
+    /// sent), and is fit for client authentication if it names its uses. No revocation check (CRL,
+    /// OCSP): none is configured. Never throws: what cannot be built does not chain.
     /// </summary>
     public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection authorities, DateTimeOffset now)
     {
@@ -105,8 +76,12 @@ public static class ClientCertificateMatch
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.AddRange(authorities);
-        policy.ExtraStore.AddRange(authorities);
+        // Roots anchor the chain; intermediates only help build it (an intermediate is no anchor of its own).
+        foreach (var authority in authorities)
+        {
+            (authority.SubjectName.RawData.AsSpan().SequenceEqual(authority.IssuerName.RawData) ? policy.CustomTrustStore : policy.ExtraStore).Add(authority);
+        }
+
         policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.VerificationTime = now.UtcDateTime;
         policy.VerificationTimeIgnored = false;
@@ -254,104 +229,6 @@ public static class ClientCertificateMatch
             }
         }
     }
-
-    // x5c holds standard base64 DER (RFC 7517 §4.7), not base64url.
-    private static bool SameCertificate(string x5c, X509Certificate2 certificate)
-    {
-        byte[] der;
-        try
-        {
-            der = Convert.FromBase64String(x5c);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        return SameBytes(der, certificate.RawDataMemory.Span);
-    }
-
-    private static bool SamePublicKey(JsonWebKey key, X509Certificate2 certificate)
-    {
-        try
-        {
-            return key.Kty switch
-            {
-                "RSA" => SameRsaKey(key, certificate),
-                "EC" => SameEcKey(key, certificate),
-                _ => false,
-            };
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-        catch (AsnContentException)
-        {
-            return false;
-        }
-    }
-
-    private static bool SameRsaKey(JsonWebKey key, X509Certificate2 certificate)
-    {
-        if (string.IsNullOrEmpty(key.N) || string.IsNullOrEmpty(key.E))
-        {
-            return false;
-        }
-
-        using var rsa = certificate.GetRSAPublicKey();
-        if (rsa is null)
-        {
-            return false;
-        }
-
-        var parameters = rsa.ExportParameters(false);
-        return SameUnsigned(Base64Url.DecodeFromChars(key.N), parameters.Modulus)
-            && SameUnsigned(Base64Url.DecodeFromChars(key.E), parameters.Exponent);
-    }
-
-    private static bool SameEcKey(JsonWebKey key, X509Certificate2 certificate)
-    {
-        if (string.IsNullOrEmpty(key.X) || string.IsNullOrEmpty(key.Y) || CurveOid(key.Crv) is not { } expectedCurve)
-        {
-            return false;
-        }
-
-        using var ecdsa = certificate.GetECDsaPublicKey();
-        if (ecdsa is null)
-        {
-            return false;
-        }
-
-        // The curve is read from the certificate's own SubjectPublicKeyInfo (RFC 5480 §2.1.1, namedCurve):
-        // ECParameters.Curve names it differently from platform to platform.
-        if (certificate.PublicKey.EncodedParameters?.RawData is not { } parameters)
-        {
-            return false;
-        }
-
-        var curve = new AsnReader(parameters, AsnEncodingRules.DER).ReadObjectIdentifier();
-        var point = ecdsa.ExportParameters(false).Q;
-        return curve == expectedCurve
-            && SameBytes(Base64Url.DecodeFromChars(key.X), point.X)
-            && SameBytes(Base64Url.DecodeFromChars(key.Y), point.Y);
-    }
-
-    private static string? CurveOid(string? crv) => crv switch
-    {
-        "P-256" => "1.2.840.10045.3.1.7",
-        "P-384" => "1.3.132.0.34",
-        "P-521" => "1.3.132.0.35",
-        _ => null,
-    };
-
-    // Big-endian unsigned integers, equal whatever leading zero bytes either side carries.
-    private static bool SameUnsigned(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
-        SameBytes(left.TrimStart((byte)0), right.TrimStart((byte)0));
 
     // Public values only: no need for a constant-time comparison here.
     private static bool SameBytes(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) => left.SequenceEqual(right);

@@ -48,7 +48,7 @@ public static class MtlsProtocol
             return false;
         }
 
-        // Constant time, so a caller probing with forged tokens learns nothing from the timing.
+        // Constant time out of habit: neither value is secret (the token is signed, the certificate public).
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cnfX5tS256), Encoding.UTF8.GetBytes(Thumbprint(presented)));
     }
 }

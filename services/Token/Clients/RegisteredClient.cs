@@ -34,6 +34,12 @@ public sealed class RegisteredClient(Client client)
     /// <summary>RFC 8705 §2.2: the <c>x5t#S256</c> of each self-signed certificate it may authenticate with.</summary>
     public IReadOnlyList<string> TlsClientCertificateThumbprints => client.TlsClientCertificateThumbprints;
 
+    /// <summary>
+    /// Registered for <c>tls_client_auth</c> or <c>self_signed_tls_client_auth</c>: then its certificate is its
+    /// only credential (RFC 7591 §2 names one method per client), whatever secret or keys it also holds.
+    /// </summary>
+    public bool AuthenticatesByCertificate => TlsClientAuth is not null || TlsClientCertificateThumbprints.Count > 0;
+
     /// <summary>RFC 8705 §3: its access tokens are bound to the certificate of the token request.</summary>
     public bool TlsClientCertificateBoundAccessTokens => client.TlsClientCertificateBoundAccessTokens;
 

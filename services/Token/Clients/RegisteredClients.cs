@@ -23,6 +23,9 @@ public enum ClientFailure
 
     /// <summary>The certificate is not one this client authenticates with (or it registered none).</summary>
     BadCertificate,
+
+    /// <summary>The client is registered for certificate authentication and came with another credential.</summary>
+    CertificateRequired,
 }
 
 /// <summary>
@@ -66,6 +69,11 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
                     return (null, ClientFailure.UnknownClient);
                 }
 
+                if (client.AuthenticatesByCertificate)
+                {
+                    return (null, ClientFailure.CertificateRequired);
+                }
+
                 if (client.Public || !await assertions.VerifyAsync(client.ClientId, assertion.Jwt, remoteAddress, cancellationToken))
                 {
                     return (null, ClientFailure.BadAssertion);
@@ -84,6 +92,7 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
                 {
                     null => (null, ClientFailure.UnknownClient),
                     _ when !matches => (null, ClientFailure.BadSecret),
+                    { AuthenticatesByCertificate: true } => (null, ClientFailure.CertificateRequired),
                     { Active: false } => (null, ClientFailure.Inactive),
                     _ => (client, ClientFailure.None),
                 };

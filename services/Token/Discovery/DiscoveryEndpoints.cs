@@ -18,7 +18,7 @@ public static class DiscoveryEndpoints
     }
 
     private static async Task<IResult> GetMetadataAsync(
-        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, MtlsListener mtls, HttpContext context)
+        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, MtlsListener mtls, ClientCertificates certificates, HttpContext context)
     {
         ListScopesReply scopes;
         try
@@ -32,6 +32,6 @@ public static class DiscoveryEndpoints
                 ProtocolJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name), mtls.Aliases), ProtocolJson.Options);
+        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name), mtls.Aliases, certificates.TrustsAuthorities), ProtocolJson.Options);
     }
 }

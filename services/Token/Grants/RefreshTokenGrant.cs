@@ -69,6 +69,12 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             await RefreshTokenStore.BindAsync(tx, family.FamilyId, jkt, request.Aborted);
         }
 
+        // Likewise to a certificate, for a family begun before the client asked for certificate-bound tokens.
+        if (family.MtlsX5t is null && request.RefreshX5t is { } x5t)
+        {
+            await RefreshTokenStore.BindCertificateAsync(tx, family.FamilyId, x5t, request.Aborted);
+        }
+
         var actor = new AuditActor(family.UserSysId, null, family.ClientId);
         var rotatedAt = row.RotatedAt is { } r ? new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc)) : (DateTimeOffset?)null;
         switch (RefreshTokens.Decide(rotatedAt, now, options.Value.ReuseGrace))

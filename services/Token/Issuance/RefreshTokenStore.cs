@@ -86,6 +86,11 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         tx.Connection!.ExecuteAsync(new CommandDefinition("UPDATE refresh_family SET dpop_jkt = @jkt WHERE family_id = @familyId AND dpop_jkt IS NULL",
             new { familyId, jkt }, tx, cancellationToken: cancellationToken));
 
+    /// <summary>Binds an unbound family to a client certificate (RFC 8705 §4); its row is locked by the caller's transaction.</summary>
+    public static Task BindCertificateAsync(NpgsqlTransaction tx, Guid familyId, string x5t, CancellationToken cancellationToken) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition("UPDATE refresh_family SET mtls_x5t = @x5t WHERE family_id = @familyId AND mtls_x5t IS NULL",
+            new { familyId, x5t }, tx, cancellationToken: cancellationToken));
+
     /// <summary>Marks the token used; false when another request used it first (the atomic step of rotation).</summary>
     public static async Task<bool> MarkRotatedAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition(

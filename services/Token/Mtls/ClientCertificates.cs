@@ -17,23 +17,37 @@ public sealed class ClientCertificates
 
     private const string Item = "oauthaspire.client-certificate";
 
-    private readonly X509Certificate2Collection _authorities = [];
+    private readonly X509Certificate2Collection _authorities;
     private readonly TimeProvider _time;
 
-    public ClientCertificates(IConfiguration configuration, TimeProvider time, ILogger<ClientCertificates> logger)
+    /// <param name="authorities">What <see cref="LoadAuthorities"/> read.</param>
+    public ClientCertificates(X509Certificate2Collection authorities, TimeProvider time)
     {
+        _authorities = authorities;
         _time = time;
+    }
+
+    /// <summary>Whether any authority is trusted: without one, <c>tls_client_auth</c> authenticates nobody.</summary>
+    public bool TrustsAuthorities => _authorities.Count > 0;
+
+    /// <summary>
+    /// The authorities in <c>Mtls:ClientAuthorities</c>, read while the service starts: a missing or
+    /// empty file stops the start rather than every request (a server that silently trusted no CA
+    /// would refuse each such client).
+    /// </summary>
+    public static X509Certificate2Collection LoadAuthorities(IConfiguration configuration)
+    {
+        var authorities = new X509Certificate2Collection();
         if (configuration[AuthoritiesKey] is { Length: > 0 } path)
         {
-            // A bad file stops the start: a server that silently trusts no CA would refuse every such client.
-            _authorities.ImportFromPemFile(path);
-            if (_authorities.Count == 0)
+            authorities.ImportFromPemFile(path);
+            if (authorities.Count == 0)
             {
                 throw new InvalidOperationException($"{AuthoritiesKey} ({path}) holds no certificate.");
             }
-
-            logger.LogInformation("Client certificates of tls_client_auth are trusted from {Count} authorities", _authorities.Count);
         }
+
+        return authorities;
     }
 
     /// <summary>The certificate the caller presented to the edge; null when none, or not forwarded by the edge.</summary>

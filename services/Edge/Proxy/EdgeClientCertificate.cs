@@ -3,23 +3,27 @@ using System.Security.Cryptography.X509Certificates;
 using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults.Security;
 
-namespace OAuthAspire.Edge.Security;
+namespace OAuthAspire.Edge.Proxy;
 
 /// <summary>
 /// The caller's client certificate (RFC 8705): the one presented on the edge's mutual-TLS listener,
-/// or, for a request from a proxy in <c>Edge:TrustedProxies</c> that terminated TLS itself, the one in
-/// its RFC 9440 <c>Client-Cert</c> header. A <c>Client-Cert</c> header from anyone else is dropped
-/// before anything reads it. Kept per request, never on the connection: a proxy's connection carries
-/// many callers (HTTP/2 streams among them).
+/// or, for a request from a proxy in <c>Edge:ClientCertProxies</c> that terminated TLS itself, the one
+/// in its RFC 9440 <c>Client-Cert</c> header. That list is apart from <c>Edge:TrustedProxies</c> and
+/// empty by default: a proxy that passes a caller's own <c>Client-Cert</c> through would let anyone
+/// holding a client's (public) certificate pose as that client, so only proxies known to overwrite
+/// the header belong in it. From anyone else the header is dropped before anything reads it. Kept per
+/// request, never on the connection: a proxy's connection carries many callers (HTTP/2 streams among them).
 /// </summary>
 public static class EdgeClientCertificate
 {
+    public const string ProxiesKey = "Edge:ClientCertProxies";
+
     private const string Item = "oauthaspire.edge.client-certificate";
 
-    /// <summary>Before <see cref="TrustedProxies"/>: the proxy is told by the connection's own address.</summary>
+    /// <summary>Before the trusted proxies (<c>UseTrustedProxies</c>): the proxy is told by the connection's own address.</summary>
     public static IApplicationBuilder UseClientCertificates(this IApplicationBuilder app, IConfiguration configuration)
     {
-        var proxies = NetworkList.FromConfiguration(configuration, TrustedProxies.ConfigKey);
+        var proxies = NetworkList.FromConfiguration(configuration, ProxiesKey);
         return app.Use((context, next) =>
         {
             var headers = context.Request.Headers;
