@@ -217,6 +217,16 @@ public sealed class OAuthSystem
             service.WithEnvironment("OAuth__Issuer", _issuer);
         }
 
+        // The authorization endpoint's settings (Authorize:RequireState, Authorize:RequirePushedAuthorizationRequests):
+        // the token service checks pushed requests and states the rules in the metadata by the same ones.
+        if (name is ServiceNames.Token or ServiceNames.Authorize)
+        {
+            foreach (var setting in _builder.Configuration.GetSection("Authorize").GetChildren())
+            {
+                service.WithEnvironment($"Authorize__{setting.Key}", setting.Value ?? "");
+            }
+        }
+
         if (name == ServiceNames.Token)
         {
             // Where clients authenticate with certificates (the metadata's mtls_endpoint_aliases), and the

@@ -15,6 +15,7 @@ using OAuthAspire.Token.OpenIdConnect;
 using OAuthAspire.Token.Scopes;
 using OAuthAspire.Token.Users;
 using OAuthAspire.Token.Mtls;
+using OAuthAspire.Token.Par;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
@@ -89,6 +90,8 @@ public static class TokenServices
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();
+        services.AddSingleton<PushedRequests>();
+        services.AddSingleton<PushedAuthorizationEndpoint>();
         return builder;
     }
 
@@ -100,6 +103,7 @@ public static class TokenServices
         TokenEndpoint.Map(app);
         IntrospectionEndpoint.Map(app);
         RevocationEndpoint.Map(app);
+        PushedAuthorizationEndpoint.Map(app);
         UserInfoEndpoint.Map(app);
         app.MapGrpcService<TokenIssuerGrpcService>();
         return app;

@@ -77,4 +77,26 @@ public sealed class CertifiedClientTests(SystemFixture system)
         var stolen = result.GetProperty("stolen");
         Assert.Equal(401, stolen.ValueKind == JsonValueKind.Number ? stolen.GetInt32() : stolen.GetProperty("status").GetInt32());
     }
+
+    [Fact]
+    public async Task OpenidClientPushesItsAuthorizationRequestAndTheUserSignsInFromTheRequestUri()
+    {
+        const string redirectUri = "https://app.example.test/callback";
+        var (clientId, secret) = await _api.CreateWebClientAsync([redirectUri], ["openid", "useraccount"]);
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+
+        var result = await NodeAsync("par.mjs", system.Issuer, clientId, secret!, redirectUri);
+
+        // The URL the library built carries the client and the request_uri, nothing of the request itself.
+        Assert.Equal(["client_id", "request_uri"], result.GetProperty("query").EnumerateArray().Select(p => p.GetString()).Order());
+        using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
+        await browser.GetAsync(result.GetProperty("url").GetString()!);
+        await browser.SignInAsync(userName, password);
+        var answer = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
+        var redirect = FormBrowser.RedirectParameters(answer, out _);
+        Assert.Equal("par-state", redirect["state"]);
+        var tokens = await _api.RedeemCodeAsync(clientId, secret, redirect["code"], result.GetProperty("codeVerifier").GetString()!, redirectUri);
+        Assert.False(tokens.IsError, tokens.Error);
+        Assert.Equal("openid useraccount", tokens.Scope);
+    }
 }

@@ -128,6 +128,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             AuthTime = new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
             Nonce = request.Nonce ?? "",
             DpopJkt = request.DpopJkt ?? "",
+            PushedRequestUri = request.PushedRequestUri ?? "",
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
         code.Scopes.AddRange(request.Scopes);
@@ -136,6 +137,12 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         {
             var reply = await services.GetRequiredService<TokenIssuerClient>().CreateAuthorizationCodeAsync(code, cancellationToken: cancellationToken);
             return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State, ("code", reply.Code));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition)
+        {
+            // The pushed request was spent by another answer meanwhile (a second tab): one code per push.
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                ("error", OAuthErrorCodes.InvalidRequest), ("error_description", "The pushed authorization request was used already."));
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
         {

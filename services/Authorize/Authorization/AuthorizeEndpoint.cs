@@ -19,7 +19,7 @@ namespace OAuthAspire.Authorize.Authorization;
 /// redirect URI cannot be trusted gets an error page; anything else goes back to the client.
 /// </summary>
 public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
-    IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
+    PushedRequestReader pushedRequests, IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -41,6 +41,20 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
         AuthorizationValidation? validation = null;
         try
         {
+            // RFC 9126 §4: a pushed request stands in for everything else sent.
+            var pushedUri = parameters["request_uri"];
+            if (pushedUri is not null)
+            {
+                var (pushed, problem) = await pushedRequests.ReadAsync(parameters, pushedUri, http.RequestAborted);
+                if (pushed is null)
+                {
+                    await AuditAsync(http, parameters["client_id"], null, OAuthErrorCodes.InvalidRequestUri, problem!);
+                    return Html.ErrorPage("This sign-in request cannot be completed", problem!);
+                }
+
+                parameters = pushed;
+            }
+
             var clientId = parameters["client_id"];
             var client = Identifiers.IsClientId(clientId) ? await clients.FindAsync(clientId!, http.RequestAborted) : null;
             validation = AuthorizationRequestValidator.Validate(parameters, client?.Profile, new AuthorizeSettings(options.Value.RequireState));
@@ -56,6 +70,14 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
             }
 
             var request = ((AuthorizationValidation.Valid)validation).Request;
+            if (pushedUri is null && (options.Value.RequirePushedAuthorizationRequests || client!.RequirePushedAuthorizationRequests))
+            {
+                const string description = "This client's authorization requests must be pushed first (RFC 9126).";
+                await AuditAsync(http, client!.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidRequest, description);
+                return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                    ("error", OAuthErrorCodes.InvalidRequest), ("error_description", description));
+            }
+
             var decision = await scopes.ResolveAsync(client!.ClientId, request.Scopes, client.Client.Scopes, client.Client.DefaultScopes, http.RequestAborted);
             if (!decision.Granted)
             {
@@ -65,7 +87,7 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
                     ("error", OAuthErrorCodes.InvalidScope), ("error_description", description));
             }
 
-            var pending = PendingRequest.From(request, decision.Scopes);
+            var pending = PendingRequest.From(request, decision.Scopes) with { PushedRequestUri = pushedUri };
             var id = await pendings.SaveAsync(pending, http.RequestAborted);
             return await flow.ContinueAsync(http, new Pending(id, pending, null, false), http.RequestAborted);
         }

@@ -26,6 +26,9 @@ public sealed record PendingRequest
     public string? IdTokenHint { get; init; }
     public string? DpopJkt { get; init; }
 
+    /// <summary>The pushed request this one came from (RFC 9126); its code spends it.</summary>
+    public string? PushedRequestUri { get; init; }
+
     public static PendingRequest From(ValidatedAuthorizationRequest request, IReadOnlyList<string> grantedScopes) => new()
     {
         ClientId = request.ClientId,

@@ -14,5 +14,8 @@ public sealed record RegisteredClient(Client Client)
 
     public string Name => Client.Name;
 
+    /// <summary>RFC 9126 §6: its authorization requests are taken only pushed first.</summary>
+    public bool RequirePushedAuthorizationRequests => Client.RequirePushedAuthorizationRequests;
+
     public string? LogoUrl => Client.LogoUrl.Length == 0 ? null : Client.LogoUrl;
 }

@@ -53,4 +53,7 @@ public sealed record ClientDto(
 
     /// <summary>RFC 8705 §3: access tokens are bound to the client certificate of the token request (<c>cnf.x5t#S256</c>).</summary>
     public bool? TlsClientCertificateBoundAccessTokens { get; init; }
+
+    /// <summary>RFC 9126 §6: the authorization endpoint accepts this client's requests only pushed to <c>/oauth/par</c> first.</summary>
+    public bool? RequirePushedAuthorizationRequests { get; init; }
 }

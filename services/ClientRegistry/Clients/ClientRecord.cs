@@ -37,6 +37,7 @@ public sealed record ClientRecord
     public string[] TlsClientCertificates { get; init; } = [];
 
     public bool TlsClientCertificateBoundAccessTokens { get; init; }
+    public bool RequirePushedAuthorizationRequests { get; init; }
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -61,5 +62,6 @@ public sealed record ClientRecord
         TlsClientAuthSanEmail = TlsClientAuthSanEmail,
         TlsClientCertificates = TlsClientCertificates,
         TlsClientCertificateBoundAccessTokens = TlsClientCertificateBoundAccessTokens,
+        RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
     };
 }

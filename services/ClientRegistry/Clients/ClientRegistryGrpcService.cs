@@ -69,6 +69,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             TlsClientAuthSanIp = c.TlsClientAuthSanIp ?? "",
             TlsClientAuthSanEmail = c.TlsClientAuthSanEmail ?? "",
             TlsClientCertificateBoundAccessTokens = c.TlsClientCertificateBoundAccessTokens,
+            RequirePushedAuthorizationRequests = c.RequirePushedAuthorizationRequests,
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);

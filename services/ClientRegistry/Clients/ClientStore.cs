@@ -12,7 +12,8 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id, application_user_name,
         can_introspect, logo_url, active, trusts, allowed_origins, version, jwt_verifier::text AS jwt_verifier, shared_key_enc,
         dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
-        tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens
+        tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens,
+        require_pushed_authorization_requests
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -69,12 +70,14 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 grant_types, scopes, default_scopes, access_token_lifespan, refresh_token_lifespan, application_user_sys_id,
                 application_user_name, can_introspect, logo_url, active, trusts, allowed_origins, jwt_verifier, shared_key_enc,
                 dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
-                tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens)
+                tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
                 @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc,
                 @DpopBoundAccessTokens, @DpopNonceRequired, @TlsClientAuthSubjectDn, @TlsClientAuthSanDns, @TlsClientAuthSanUri,
-                @TlsClientAuthSanIp, @TlsClientAuthSanEmail, @TlsClientCertificates, @TlsClientCertificateBoundAccessTokens)
+                @TlsClientAuthSanIp, @TlsClientAuthSanEmail, @TlsClientCertificates, @TlsClientCertificateBoundAccessTokens,
+                @RequirePushedAuthorizationRequests)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -92,6 +95,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 tls_client_auth_san_uri = @TlsClientAuthSanUri, tls_client_auth_san_ip = @TlsClientAuthSanIp,
                 tls_client_auth_san_email = @TlsClientAuthSanEmail, tls_client_certificates = @TlsClientCertificates,
                 tls_client_certificate_bound_access_tokens = @TlsClientCertificateBoundAccessTokens,
+                require_pushed_authorization_requests = @RequirePushedAuthorizationRequests,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             RETURNING version

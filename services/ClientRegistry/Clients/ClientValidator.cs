@@ -76,6 +76,9 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         // The implicit grant hands tokens out at the authorization endpoint, where no proof can bind them.
         v.Require(body.DpopBoundAccessTokens != true || !grantTypes.Contains(GrantTypes.Implicit), "dpopBoundAccessTokens",
             "cannot be combined with the implicit grant, whose tokens cannot be DPoP-bound");
+        // Implicit answers arrive at the authorization endpoint, which a pushed request reaches only for a code.
+        v.Require(body.RequirePushedAuthorizationRequests != true || !grantTypes.Contains(GrantTypes.Implicit), "requirePushedAuthorizationRequests",
+            "cannot be combined with the implicit grant: only code requests are pushed");
         v.Require(trusts.Length > 0 || !grantTypes.Contains(GrantTypes.TokenExchange), "trusts",
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 
@@ -120,6 +123,7 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             TlsClientAuthSanEmail = tlsRule?.SanEmail,
             TlsClientCertificates = tlsCertificates,
             TlsClientCertificateBoundAccessTokens = body.TlsClientCertificateBoundAccessTokens ?? false,
+            RequirePushedAuthorizationRequests = body.RequirePushedAuthorizationRequests ?? false,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };

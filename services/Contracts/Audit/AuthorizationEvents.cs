@@ -15,7 +15,7 @@ public sealed record ConsentGranted(string UserSysId, string UserName, string Cl
 /// <summary>A user's consent to a client was withdrawn; the client's refresh tokens for that user end.</summary>
 public sealed record ConsentRevoked(string UserSysId, string UserName, string ClientId) : AuditEvent;
 
-/// <summary>An authorization request was refused (bad request, denial, prompt=none that needs interaction).</summary>
+/// <summary>An authorization request was refused (bad request, denial, prompt=none that needs interaction), at the authorization endpoint or when pushed (RFC 9126).</summary>
 public sealed record AuthorizationRequestRefused(string? ClientId, string? RedirectUri, string Error) : AuditEvent;
 
 /// <summary>A sign-in session ended: the user logged out, or an administrator changed their password (Reason <c>password changed</c>).</summary>

@@ -25,6 +25,8 @@ public sealed class CorsGate(RequestDelegate next, CorsOrigins origins, EdgeSett
         [MetadataBuilder.Paths.Jwks] = "GET",
         [MetadataBuilder.Paths.Token] = "POST",
         [MetadataBuilder.Paths.TokenAlias] = "POST",
+        // A single-page app may push its requests too (public clients, RFC 9126 §2).
+        [MetadataBuilder.Paths.PushedAuthorization] = "POST",
         [MetadataBuilder.Paths.UserInfo] = "GET, POST",
         [MetadataBuilder.Paths.Revocation] = "POST",
         [MetadataBuilder.Paths.EndSession] = "GET, POST",

@@ -303,7 +303,8 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 
     private static bool IsTokenFamily(PathString path) =>
         path.StartsWithSegments(MetadataBuilder.Paths.Token) || path.StartsWithSegments(MetadataBuilder.Paths.TokenAlias)
-        || path.StartsWithSegments(MetadataBuilder.Paths.Introspection) || path.StartsWithSegments(MetadataBuilder.Paths.Revocation);
+        || path.StartsWithSegments(MetadataBuilder.Paths.Introspection) || path.StartsWithSegments(MetadataBuilder.Paths.Revocation)
+        || path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization);
 
     private static async Task<string?> ClientIdAsync(HttpContext context)
     {

@@ -16,6 +16,7 @@ public static class MetadataBuilder
         public const string OpenIdConfiguration = "/.well-known/openid-configuration";
         public const string Authorization = "/oauth/authorize";
         public const string Token = "/oauth/token";
+        public const string PushedAuthorization = "/oauth/par";
         public const string Jwks = "/oauth/jwks";
         public const string Revocation = "/oauth/revoke";
         public const string Introspection = "/oauth/introspect";
@@ -45,6 +46,8 @@ public static class MetadataBuilder
         Issuer = issuer.Value,
         AuthorizationEndpoint = issuer.Url(Paths.Authorization),
         TokenEndpoint = issuer.Url(Paths.Token),
+        PushedAuthorizationRequestEndpoint = issuer.Url(Paths.PushedAuthorization),
+        RequirePushedAuthorizationRequests = false,
         JwksUri = issuer.Url(Paths.Jwks),
         RevocationEndpoint = issuer.Url(Paths.Revocation),
         IntrospectionEndpoint = issuer.Url(Paths.Introspection),
@@ -68,7 +71,8 @@ public static class MetadataBuilder
         ClaimsSupported = OpenIdConnect.UserInfo.ClaimsSupported,
         ClaimsParameterSupported = false,
         RequestParameterSupported = false,
-        RequestUriParameterSupported = false,
+        // Only request URIs this server handed out at its pushed authorization endpoint (RFC 9126).
+        RequestUriParameterSupported = true,
         FrontchannelLogoutSupported = false,
     };
 

@@ -17,6 +17,14 @@ public sealed record ServerMetadata
     [JsonPropertyName("token_endpoint")]
     public string? TokenEndpoint { get; init; }
 
+    /// <summary>RFC 9126 §5.</summary>
+    [JsonPropertyName("pushed_authorization_request_endpoint")]
+    public string? PushedAuthorizationRequestEndpoint { get; init; }
+
+    /// <summary>RFC 9126 §5: every client must push its authorization requests (one client may be asked to alone).</summary>
+    [JsonPropertyName("require_pushed_authorization_requests")]
+    public bool? RequirePushedAuthorizationRequests { get; init; }
+
     [JsonPropertyName("jwks_uri")]
     public string? JwksUri { get; init; }
 

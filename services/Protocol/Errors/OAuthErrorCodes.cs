@@ -24,6 +24,12 @@ public static class OAuthErrorCodes
     /// <summary>A DPoP proof that fails RFC 9449 §4.3 (§5, §7.1).</summary>
     public const string InvalidDpopProof = "invalid_dpop_proof";
 
+    /// <summary>The <c>request</c> parameter (a request object, RFC 9101) is not supported (OpenID Connect Core §3.1.2.6).</summary>
+    public const string RequestNotSupported = "request_not_supported";
+
+    /// <summary>The <c>request_uri</c> is unknown, expired, used, or not this server's (RFC 9101 §7, RFC 9126 §4).</summary>
+    public const string InvalidRequestUri = "invalid_request_uri";
+
     /// <summary>The proof must carry the server's nonce, sent back in the DPoP-Nonce header (RFC 9449 §8, §9).</summary>
     public const string UseDpopNonce = "use_dpop_nonce";
 }

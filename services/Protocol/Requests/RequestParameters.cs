@@ -24,6 +24,10 @@ public sealed class RequestParameters
 
     public bool Contains(string name) => this[name] is not null;
 
+    /// <summary>Every parameter sent with a value, with that value (after <see cref="Check"/>: each once).</summary>
+    public IEnumerable<KeyValuePair<string, string>> Values =>
+        _values.Where(kv => kv.Value.Any(v => !string.IsNullOrEmpty(v))).Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value.First(v => !string.IsNullOrEmpty(v))!));
+
     /// <summary>The first parameter sent more than once (with a value), or one that is oversized.</summary>
     public ProtocolErrorCheck Check()
     {

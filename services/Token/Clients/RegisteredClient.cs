@@ -1,4 +1,5 @@
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Authorization;
 using OAuthAspire.Protocol.Mtls;
 
 namespace OAuthAspire.Token.Clients;
@@ -42,6 +43,10 @@ public sealed class RegisteredClient(Client client)
 
     /// <summary>RFC 8705 §3: its access tokens are bound to the certificate of the token request.</summary>
     public bool TlsClientCertificateBoundAccessTokens => client.TlsClientCertificateBoundAccessTokens;
+
+    /// <summary>The authorization endpoint's view of this client (the pushed authorization endpoint checks requests by it).</summary>
+    public ClientProfile Profile { get; } = new(client.ClientId, client.Active, client.Public, client.PkceRequired, client.RedirectUris,
+        client.GrantTypes.ToHashSet(StringComparer.Ordinal));
 
     public byte[]? SecretHash { get; } = client.SecretHash.IsEmpty ? null : client.SecretHash.ToByteArray();
 

@@ -18,7 +18,7 @@ public static class DiscoveryEndpoints
     }
 
     private static async Task<IResult> GetMetadataAsync(
-        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, MtlsListener mtls, ClientCertificates certificates, HttpContext context)
+        Issuer issuer, Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient scopePolicy, MtlsListener mtls, ClientCertificates certificates, IConfiguration configuration, HttpContext context)
     {
         ListScopesReply scopes;
         try
@@ -32,6 +32,11 @@ public static class DiscoveryEndpoints
                 ProtocolJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return TypedResults.Json(MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name), mtls.Aliases, certificates.TrustsAuthorities), ProtocolJson.Options);
+        var metadata = MetadataBuilder.Build(issuer, scopes.Scopes.Select(s => s.Name), mtls.Aliases, certificates.TrustsAuthorities) with
+        {
+            // The authorize service enforces it from the same setting (AuthorizeOptions).
+            RequirePushedAuthorizationRequests = configuration.GetValue("Authorize:RequirePushedAuthorizationRequests", false),
+        };
+        return TypedResults.Json(metadata, ProtocolJson.Options);
     }
 }

@@ -14,7 +14,7 @@ public static class OAuthResults
 {
     public const string Realm = "oauthaspire";
 
-    public static IResult Json<T>(T body) => new NoStoreJson(JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJson.Options), StatusCodes.Status200OK, null);
+    public static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => new NoStoreJson(JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJson.Options), status, null);
 
     public static IResult Error(ProtocolError error) =>
         new NoStoreJson(JsonSerializer.SerializeToUtf8Bytes(error.ToBody(), ProtocolJson.Options), error.StatusCode, error);

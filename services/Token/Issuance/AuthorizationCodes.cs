@@ -6,6 +6,7 @@ using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.Token.Par;
 
 namespace OAuthAspire.Token.Issuance;
 
@@ -41,13 +42,19 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
     /// <summary>A short public handle for a code in the audit trail (a prefix of its hash).</summary>
     public static string Id(byte[] hash) => Convert.ToHexStringLower(hash.AsSpan(0, 8));
 
-    public async Task<string> CreateAsync(CreateAuthorizationCodeRequest request, CancellationToken cancellationToken)
+    /// <returns>The code; null when the pushed request it answers is spent or expired (RFC 9126 §4: one code per push).</returns>
+    public async Task<string?> CreateAsync(CreateAuthorizationCodeRequest request, CancellationToken cancellationToken)
     {
         var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(code);
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        if (request.PushedRequestUri.Length > 0 && !await PushedRequests.SpendAsync(tx, request.PushedRequestUri, request.ClientId, now, cancellationToken))
+        {
+            return null;
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO authorization_code (code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge,
                 code_challenge_method, session_id, auth_time, amr, nonce, acr, expires_at, dpop_jkt)

@@ -2,11 +2,13 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.Token.Par;
 
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
-public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens)
+public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens,
+    PushedRequests pushedRequests)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -22,8 +24,26 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
             throw new RpcException(new Status(StatusCode.InvalidArgument, "client_id, user_sys_id and redirect_uri are required"));
         }
 
-        var code = await codes.CreateAsync(request, context.CancellationToken);
+        var code = await codes.CreateAsync(request, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "The pushed authorization request is spent or expired."));
         return new CreateAuthorizationCodeReply { Code = code, ExpiresIn = (int)AuthorizationCodes.Lifetime.TotalSeconds };
+    }
+
+    /// <summary>A pushed authorization request's parameters, for the authorization endpoint (RFC 9126 §4).</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<GetPushedRequestReply> GetPushedRequest(GetPushedRequestRequest request, ServerCallContext context)
+    {
+        var reply = new GetPushedRequestReply();
+        if (await pushedRequests.FindAsync(request.RequestUri, request.ClientId, context.CancellationToken) is { } parameters)
+        {
+            reply.Found = true;
+            foreach (var (name, value) in parameters)
+            {
+                reply.Parameters[name] = value;
+            }
+        }
+
+        return reply;
     }
 
     /// <summary>Every revoked access token not yet expired: the edge's snapshot when it starts.</summary>

@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Authorization;
+using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Token.Par;
+using OAuthAspire.Token.Scopes;
+
+namespace OAuthAspire.Token.Endpoints;
+
+/// <summary>The answer to a push (RFC 9126 §2.2).</summary>
+public sealed record PushedAuthorizationResponse(
+    [property: JsonPropertyName("request_uri")] string RequestUri,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+
+/// <summary>
+/// <c>POST /oauth/par</c> (RFC 9126): the client authenticates as at the token endpoint (here, since
+/// this service holds every client credential method), the authorization request is checked by the
+/// authorization endpoint's own rules and the client's scopes, and kept for 60 seconds under a
+/// one-time <c>request_uri</c>. Refusals are JSON errors (§2.3), audited.
+/// </summary>
+public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, ScopeResolver scopes, IAuditSink audit,
+    IConfiguration configuration, ILogger<PushedAuthorizationEndpoint> logger)
+{
+    private readonly AuthorizeSettings _settings = new(configuration.GetValue("Authorize:RequireState", true));
+
+    public static void Map(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost(MetadataBuilder.Paths.PushedAuthorization, (HttpContext http, PushedAuthorizationEndpoint endpoint) => endpoint.HandleAsync(http));
+
+    public async Task<IResult> HandleAsync(HttpContext http)
+    {
+        string? clientId = null;
+        try
+        {
+            var (form, formError) = await OAuthResults.ReadFormAsync(http);
+            if (form is null)
+            {
+                return await RefuseAsync(http, null, null, formError!, formError!.Description);
+            }
+
+            var caller = await authenticator.AuthenticateAsync(http, form, publicClients: true);
+            clientId = caller.ClientId;
+            if (caller.Client is not { } client)
+            {
+                return await RefuseAsync(http, clientId, form["redirect_uri"], caller.Error!, caller.Reason ?? caller.Error!.Description);
+            }
+
+            // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
+            var pushed = PushedAuthorization.Stored(form, client.ClientId);
+            var error = PushedAuthorization.CheckPush(form, client.ClientId)
+                ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(AsParameters(pushed), client.Profile, _settings));
+            if (error is null)
+            {
+                var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(form["scope"], out var requested) ? requested : [], http.RequestAborted);
+                error = decision.Granted ? null : ProtocolError.InvalidScope($"Scopes not allowed for this client: {string.Join(' ', decision.Refused)}.");
+            }
+
+            if (error is not null)
+            {
+                return await RefuseAsync(http, client.ClientId, form["redirect_uri"], error, error.Description);
+            }
+
+            var requestUri = await requests.SaveAsync(client.ClientId, pushed, http.RequestAborted);
+            return OAuthResults.Json(new PushedAuthorizationResponse(requestUri, (int)PushedAuthorization.Lifetime.TotalSeconds), StatusCodes.Status201Created);
+        }
+        catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Pushed authorization request could not be served: {Reason}", e.Message);
+            return OAuthResults.Unavailable();
+        }
+    }
+
+    private static RequestParameters AsParameters(IReadOnlyDictionary<string, string> values) =>
+        new(values.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, [kv.Value])));
+
+    private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? redirectUri, ProtocolError error, string reason)
+    {
+        try
+        {
+            await audit.WriteAsync(new AuthorizationRequestRefused(Truncate(clientId), Truncate(redirectUri), error.Error)
+            {
+                Actor = clientId is null ? AuditActor.None : AuditActor.Client(Truncate(clientId)!),
+                Outcome = AuditOutcome.Failure,
+                Reason = $"pushed request: {reason}",
+                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+            }, http.RequestAborted);
+        }
+        catch (Exception e) when (Dependencies.Away(e))
+        {
+            logger.LogWarning("Could not record a pushed request's refusal: {Reason}", e.Message);
+        }
+
+        return OAuthResults.Error(error);
+    }
+
+    // Attacker-chosen values go into the audit trail cut short.
+    private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
+}
