@@ -52,7 +52,7 @@ public static class BrokerPermissions
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
              "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
-             "JwtBearerTokenIssued", "ClientAssertionRefused"],
+             "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ConsentRevoked", "TokensCutOff"]),
         // ClientAdminEndpoints | nothing

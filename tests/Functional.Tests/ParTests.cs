@@ -157,4 +157,77 @@ public sealed class ParTests(SystemFixture system)
         Assert.True(metadata.GetProperty("request_uri_parameter_supported").GetBoolean());
         Assert.False(metadata.GetProperty("require_pushed_authorization_requests").GetBoolean());
     }
+
+    [Fact]
+    public async Task ADpopProofOnThePushPinsTheCodeToItsKey()
+    {
+        var (clientId, secret) = await WebClientAsync();
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var verifier = Verifier();
+        var key = new DpopKey();
+
+        // RFC 9449 §10.1: the proof's key becomes the request's dpop_jkt; a dpop_jkt naming another key is refused.
+        using var mismatched = TestApi.FormRequest("/oauth/par", Request(verifier, more: new KeyValuePair<string, string>("dpop_jkt", new DpopKey().Jkt)),
+            clientId, secret);
+        mismatched.Headers.Add("DPoP", key.Proof("POST", system.Issuer + "/oauth/par"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await system.Edge.SendAsync(mismatched)).StatusCode);
+        using var push = TestApi.FormRequest("/oauth/par", Request(verifier), clientId, secret);
+        push.Headers.Add("DPoP", key.Proof("POST", system.Issuer + "/oauth/par"));
+        var pushed = await system.Edge.SendAsync(push);
+        var body = await _api.ReadAsync(pushed);
+        Assert.True(pushed.StatusCode == HttpStatusCode.Created, body.GetRawText());
+
+        using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
+        await browser.GetAsync(AuthorizeUrl(clientId, body.GetProperty("request_uri").GetString()!));
+        var code = (await SignInAsync(browser, userName, password))["code"];
+        KeyValuePair<string, string>[] redeem = [new("grant_type", "authorization_code"), new("code", code), new("code_verifier", verifier),
+            new("redirect_uri", RedirectUri)];
+
+        var unproven = await _api.PostFormAsync("/oauth/token", redeem, clientId, secret);
+        Assert.Equal("invalid_grant", (await _api.ReadAsync(unproven)).GetProperty("error").GetString());
+        using var proven = TestApi.FormRequest("/oauth/token", redeem, clientId, secret);
+        proven.Headers.Add("DPoP", key.Proof("POST", system.Issuer + "/oauth/token"));
+        var tokens = await _api.ReadAsync(await system.Edge.SendAsync(proven));
+        Assert.Equal("DPoP", tokens.GetProperty("token_type").GetString());
+    }
+
+    [Fact]
+    public async Task AnUnreadPushExpiresButASignInBegunInTimeMayTakeLonger()
+    {
+        var (clientId, secret) = await WebClientAsync();
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var verifier = Verifier();
+        var begun = await RequestUriAsync(clientId, secret, verifier);
+        var unread = await RequestUriAsync(clientId, secret, Verifier());
+        using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
+        await browser.GetAsync(AuthorizeUrl(clientId, begun));
+
+        // Both pushes' 60 s run out while the user is still typing.
+        await using (var database = await system.DatabaseAsync("tokendb"))
+        {
+            await using var expire = database.CreateCommand(
+                "UPDATE pushed_authorization_request SET expires_at = now() - interval '1 second' WHERE client_id = $1");
+            expire.Parameters.AddWithValue(clientId);
+            Assert.Equal(2, await expire.ExecuteNonQueryAsync());
+        }
+
+        var redirect = await SignInAsync(browser, userName, password);
+        Assert.True(redirect.ContainsKey("code"), string.Join(", ", redirect));
+        using var late = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
+        Assert.Equal(HttpStatusCode.BadRequest, (await late.GetAsync(AuthorizeUrl(clientId, unread))).StatusCode);
+    }
+
+    [Fact]
+    public async Task APublicClientPushesByItsIdAloneAndNobodyPushesForAnotherOrWithControlCharacters()
+    {
+        var (publicId, _) = await _api.CreateWebClientAsync([RedirectUri], ["openid"], isPublic: true);
+        var (clientId, secret) = await WebClientAsync();
+
+        var byId = await _api.PostFormAsync("/oauth/par", [.. Request(Verifier(), "openid"), new("client_id", publicId)]);
+        Assert.Equal(HttpStatusCode.Created, byId.StatusCode);
+        var forAnother = await PushAsync(clientId, secret, [.. Request(Verifier()), new("client_id", publicId)]);
+        Assert.Equal("invalid_request", (await _api.ReadAsync(forAnother)).GetProperty("error").GetString());
+        var withNul = await PushAsync(clientId, secret, [.. Request(Verifier()).Where(p => p.Key != "state"), new("state", "a\0b")]);
+        Assert.Equal("invalid_request", (await _api.ReadAsync(withNul)).GetProperty("error").GetString());
+    }
 }

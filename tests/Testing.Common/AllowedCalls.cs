@@ -42,6 +42,7 @@ public static class AllowedCalls
         new("scope-policy", ScopePolicy, "GetUseViewState", ["client-registry"]),
         new("scope-policy", ScopePolicy, "ReplaceScopeUses", ["client-registry"]),
         new("token", TokenIssuer, "CreateAuthorizationCode", ["authorize"]),
+        new("token", TokenIssuer, "GetPushedRequest", ["authorize"]),
         new("token", TokenIssuer, "IssueImplicitTokens", ["authorize"]),
         new("token", TokenIssuer, "ListRevocations", ["edge"]),
     ];

@@ -140,7 +140,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition)
         {
-            // The pushed request was spent by another answer meanwhile (a second tab): one code per push.
+            // The pushed request was spent meanwhile (a second tab), or its sign-in outlasted the claim: one code per push.
             return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
                 ("error", OAuthErrorCodes.InvalidRequest), ("error_description", "The pushed authorization request was used already."));
         }

@@ -45,6 +45,11 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
             var pushedUri = parameters["request_uri"];
             if (pushedUri is not null)
             {
+                if (parameters.Check() is { IsOk: false } repeated)
+                {
+                    return Html.ErrorPage("This sign-in request cannot be completed", repeated.Description!);
+                }
+
                 var (pushed, problem) = await pushedRequests.ReadAsync(parameters, pushedUri, http.RequestAborted);
                 if (pushed is null)
                 {

@@ -1,4 +1,5 @@
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Authorization;
 using OAuthAspire.Protocol.Requests;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
@@ -15,9 +16,9 @@ public sealed class PushedRequestReader(IServiceProvider services)
     /// <returns>The pushed parameters, or why there are none (for an error page: no redirect URI is trusted yet).</returns>
     public async Task<(RequestParameters? Parameters, string? Problem)> ReadAsync(RequestParameters sent, string requestUri, CancellationToken cancellationToken)
     {
-        if (sent["client_id"] is not { } clientId)
+        if (sent["client_id"] is not { } clientId || !Identifiers.IsClientId(clientId))
         {
-            return (null, "The request names no client (client_id is missing).");
+            return (null, "The request names no client (client_id is missing or malformed).");
         }
 
         if (PushedAuthorization.HashOf(requestUri) is null)

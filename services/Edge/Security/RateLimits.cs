@@ -228,7 +228,8 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 
         if (IsTokenFamily(path))
         {
-            await TokenFamilyAsync(context, address);
+            // A push succeeds for anyone naming a public client: it never spends the client's allowance.
+            await TokenFamilyAsync(context, address, chargesClient: !path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization));
             return;
         }
 
@@ -257,7 +258,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
     /// charged after the answer, so nobody can spend a victim client's permits by naming it with a
     /// wrong secret or, for a public client, a junk code. Such failures are charged to the address.
     /// </summary>
-    private async Task TokenFamilyAsync(HttpContext context, string address)
+    private async Task TokenFamilyAsync(HttpContext context, string address, bool chargesClient)
     {
         var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
         if (!byAddress.Allowed)
@@ -291,7 +292,10 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         var status = context.Response.StatusCode;
         if (status is >= 200 and < 300 && clientId is { Length: > 0 })
         {
-            limits.Acquire(RateLimits.TokenPerClient, clientId);
+            if (chargesClient)
+            {
+                limits.Acquire(RateLimits.TokenPerClient, clientId);
+            }
         }
         else if (status == StatusCodes.Status401Unauthorized || (status is >= 400 and < 500 && clientId is { Length: > 0 }))
         {

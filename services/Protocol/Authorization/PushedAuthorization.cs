@@ -26,7 +26,10 @@ public static class PushedAuthorization
 
     private const int RandomBytes = 32;
 
-    /// <summary>A new request URI and the hash it is stored under (the URI itself is never stored).</summary>
+    /// <summary>What one push may keep: an authorization request is a few hundred bytes; this bounds what anyone can park.</summary>
+    public const int MaxStoredLength = 8 * 1024;
+
+    /// <summary>A new request URI and the hash the token service stores it under (it keeps no URI).</summary>
     public static (string RequestUri, byte[] Hash) NewRequestUri()
     {
         var requestUri = RequestUriPrefix + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(RandomBytes));
@@ -42,11 +45,28 @@ public static class PushedAuthorization
 
     /// <summary>
     /// §2.1: what a push may not carry, before its authorization parameters are checked: a
-    /// <c>request_uri</c> (a push cannot point at another), a request object (not supported here), or a
-    /// <c>client_id</c> other than the authenticated client's.
+    /// <c>request_uri</c> (a push cannot point at another), a request object (not supported here), a
+    /// <c>client_id</c> other than the authenticated client's, control characters, or more than
+    /// <see cref="MaxStoredLength"/> in all.
     /// </summary>
     public static ProtocolError? CheckPush(RequestParameters form, string authenticatedClientId)
     {
+        var length = 0;
+        foreach (var (name, value) in form.Values)
+        {
+            if (name.Any(char.IsControl) || value.Any(char.IsControl))
+            {
+                return ProtocolError.InvalidRequest($"The '{(name.Any(char.IsControl) ? "?" : name)}' parameter holds a control character.");
+            }
+
+            length += name.Length + value.Length;
+        }
+
+        if (length > MaxStoredLength)
+        {
+            return ProtocolError.InvalidRequest("The pushed authorization request is too large.");
+        }
+
         if (form.Contains("request_uri"))
         {
             return ProtocolError.InvalidRequest("request_uri is not allowed in a pushed authorization request (RFC 9126 §2.1).");

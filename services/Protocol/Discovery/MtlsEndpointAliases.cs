@@ -12,6 +12,9 @@ public sealed record MtlsEndpointAliases
     [JsonPropertyName("token_endpoint")]
     public string? TokenEndpoint { get; init; }
 
+    [JsonPropertyName("pushed_authorization_request_endpoint")]
+    public string? PushedAuthorizationRequestEndpoint { get; init; }
+
     [JsonPropertyName("revocation_endpoint")]
     public string? RevocationEndpoint { get; init; }
 
@@ -24,7 +27,7 @@ public sealed record MtlsEndpointAliases
     /// <summary>The configuration key naming the mutual-TLS origin (the edge's listener that asks for client certificates).</summary>
     public const string BaseUrlKey = "Mtls:BaseUrl";
 
-    /// <summary>The token, revocation, introspection and userinfo paths on the mutual-TLS origin.</summary>
+    /// <summary>The token, pushed authorization, revocation, introspection and userinfo paths on the mutual-TLS origin.</summary>
     /// <param name="origin">An absolute https URL whose scheme, host and port are used; none: null.</param>
     /// <exception cref="InvalidOperationException">The origin is not an absolute https URL.</exception>
     public static MtlsEndpointAliases? ForOrigin(string? origin)
@@ -43,6 +46,7 @@ public sealed record MtlsEndpointAliases
         return new MtlsEndpointAliases
         {
             TokenEndpoint = root + MetadataBuilder.Paths.Token,
+            PushedAuthorizationRequestEndpoint = root + MetadataBuilder.Paths.PushedAuthorization,
             RevocationEndpoint = root + MetadataBuilder.Paths.Revocation,
             IntrospectionEndpoint = root + MetadataBuilder.Paths.Introspection,
             UserinfoEndpoint = root + MetadataBuilder.Paths.UserInfo,

@@ -35,6 +35,8 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
     // The issuer's endpoints and, for a client on the mutual-TLS listener, their aliases there (RFC 8705 §5).
     private readonly string[] _uris = Normalized(issuer.Url(MetadataBuilder.Paths.Token), issuer.Url(MetadataBuilder.Paths.TokenAlias), listener.Aliases?.TokenEndpoint,
         listener.Aliases?.Origin is { } origin ? origin + MetadataBuilder.Paths.TokenAlias : null);
+    private readonly string[] _pushUris = Normalized(issuer.Url(MetadataBuilder.Paths.PushedAuthorization),
+        listener.Aliases?.Origin is { } mtlsOrigin ? mtlsOrigin + MetadataBuilder.Paths.PushedAuthorization : null);
     private readonly string[] _userInfoUris = Normalized(issuer.Url(MetadataBuilder.Paths.UserInfo), listener.Aliases?.UserinfoEndpoint);
 
     private static string[] Normalized(params string?[] uris) => [.. uris.Select(DpopProtocol.NormalizeUri).OfType<string>()];
@@ -42,7 +44,11 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
     public DpopNonces Nonces { get; } = new(DpopNonces.DeriveKey(configuration["Keys:EncryptionKey"] ?? "", "oauthaspire dpop nonce v1"),
         options.Value.NonceLifetime, time);
 
-    public async Task<DpopBinding> CheckAsync(HttpContext http, RegisteredClient client)
+    /// <param name="push">
+    /// The pushed authorization endpoint's check (§10.1): a proof there pins the key the code must be
+    /// redeemed with, and none is needed even from a client whose tokens must be bound.
+    /// </param>
+    public async Task<DpopBinding> CheckAsync(HttpContext http, RegisteredClient client, bool push = false)
     {
         var settings = options.Value;
         var nonceRequired = settings.RequireNonce || client.DpopNonceRequired;
@@ -55,14 +61,14 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
         var headers = http.Request.Headers[DpopProtocol.ProofHeader];
         if (headers.Count == 0)
         {
-            return client.DpopBoundAccessTokens
+            return client.DpopBoundAccessTokens && !push
                 ? Refuse(ProtocolError.InvalidDpopProof("This client's access tokens must be DPoP-bound: send a DPoP proof."),
                     "no DPoP proof from a client registered with dpop_bound_access_tokens")
                 : DpopBinding.Unbound;
         }
 
         var now = time.GetUtcNow();
-        var proof = _validator.Validate(headers.ToArray(), settings.Expect(HttpMethods.Post, _uris), now);
+        var proof = _validator.Validate(headers.ToArray(), settings.Expect(HttpMethods.Post, push ? _pushUris : _uris), now);
         if (!proof.IsValid)
         {
             return Refuse(ProtocolError.InvalidDpopProof(proof.Description!), $"DPoP proof refused: {proof.Failure}");

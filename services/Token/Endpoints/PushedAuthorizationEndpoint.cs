@@ -7,6 +7,7 @@ using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Par;
 using OAuthAspire.Token.Scopes;
 
@@ -21,9 +22,10 @@ public sealed record PushedAuthorizationResponse(
 /// <c>POST /oauth/par</c> (RFC 9126): the client authenticates as at the token endpoint (here, since
 /// this service holds every client credential method), the authorization request is checked by the
 /// authorization endpoint's own rules and the client's scopes, and kept for 60 seconds under a
-/// one-time <c>request_uri</c>. Refusals are JSON errors (§2.3), audited.
+/// one-time <c>request_uri</c>. A DPoP proof on the push pins the code to its key (RFC 9449 §10.1).
+/// Refusals are JSON errors (§2.3), audited.
 /// </summary>
-public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, ScopeResolver scopes, IAuditSink audit,
+public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, ScopeResolver scopes, TokenDpop dpop, IAuditSink audit,
     IConfiguration configuration, ILogger<PushedAuthorizationEndpoint> logger)
 {
     private readonly AuthorizeSettings _settings = new(configuration.GetValue("Authorize:RequireState", true));
@@ -62,6 +64,24 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
             if (error is not null)
             {
                 return await RefuseAsync(http, client.ClientId, form["redirect_uri"], error, error.Description);
+            }
+
+            // RFC 9449 §10.1: a DPoP proof on the push pins its key for the code, as dpop_jkt would.
+            var binding = await dpop.CheckAsync(http, client, push: true);
+            if (binding.Error is { } proofError)
+            {
+                return await RefuseAsync(http, client.ClientId, form["redirect_uri"], proofError, binding.Reason ?? proofError.Description);
+            }
+
+            if (binding.Jkt is { } jkt)
+            {
+                if (pushed.TryGetValue("dpop_jkt", out var pinned) && pinned != jkt)
+                {
+                    var mismatch = ProtocolError.InvalidRequest("dpop_jkt names another key than the DPoP proof's.");
+                    return await RefuseAsync(http, client.ClientId, form["redirect_uri"], mismatch, mismatch.Description);
+                }
+
+                pushed["dpop_jkt"] = jkt;
             }
 
             var requestUri = await requests.SaveAsync(client.ClientId, pushed, http.RequestAborted);

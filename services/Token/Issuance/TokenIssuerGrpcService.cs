@@ -34,7 +34,7 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     public override async Task<GetPushedRequestReply> GetPushedRequest(GetPushedRequestRequest request, ServerCallContext context)
     {
         var reply = new GetPushedRequestReply();
-        if (await pushedRequests.FindAsync(request.RequestUri, request.ClientId, context.CancellationToken) is { } parameters)
+        if (await pushedRequests.ClaimAsync(request.RequestUri, request.ClientId, context.CancellationToken) is { } parameters)
         {
             reply.Found = true;
             foreach (var (name, value) in parameters)
