@@ -56,7 +56,7 @@ public static class AuthorizeServices
         services.AddHostedService(sp => sp.GetRequiredService<LegacyUserImport>());
         services.AddHealthChecks().AddStartupWork<LegacyUserImport>("legacy-users");
         services.AddSingleton<RegisteredClients>();
-        services.AddSingleton<PushedRequestReader>();
+        services.AddSingleton<RequestReader>();
         services.AddSingleton<ScopeCatalog>();
         services.AddSingleton<Sessions.Sessions>();
         services.AddSingleton<ConsentStore>();

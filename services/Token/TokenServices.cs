@@ -91,6 +91,7 @@ public static class TokenServices
         services.AddSingleton<IntrospectionEndpoint>();
         services.AddSingleton<RevocationEndpoint>();
         services.AddSingleton<PushedRequests>();
+        services.AddSingleton<RequestObjects>();
         services.AddSingleton<PushedAuthorizationEndpoint>();
         return builder;
     }

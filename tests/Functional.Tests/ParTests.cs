@@ -122,7 +122,7 @@ public sealed class ParTests(SystemFixture system)
         Assert.Equal("invalid_client", await ErrorAsync(await PushAsync(clientId, secret + "x", Request(verifier)), HttpStatusCode.Unauthorized));
         Assert.Equal("invalid_request", await ErrorAsync(await PushAsync(clientId, secret,
             Request(verifier, more: new KeyValuePair<string, string>("request_uri", PushedAuthorization.RequestUriPrefix + "x"))), HttpStatusCode.BadRequest));
-        Assert.Equal("request_not_supported", await ErrorAsync(await PushAsync(clientId, secret,
+        Assert.Equal("invalid_request_object", await ErrorAsync(await PushAsync(clientId, secret,
             Request(verifier, more: new KeyValuePair<string, string>("request", "eyJhbGciOiJub25lIn0.e30."))), HttpStatusCode.BadRequest));
         Assert.Equal("invalid_request", await ErrorAsync(await PushAsync(clientId, secret,
             [.. Request(verifier).Where(p => p.Key != "redirect_uri"), new("redirect_uri", "https://attacker.example/cb")]), HttpStatusCode.BadRequest));

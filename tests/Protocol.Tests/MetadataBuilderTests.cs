@@ -74,7 +74,7 @@ public class MetadataBuilderTests
             "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported", "dpop_signing_alg_values_supported",
             "authorization_response_iss_parameter_supported", "subject_types_supported",
             "id_token_signing_alg_values_supported", "claims_supported", "claims_parameter_supported", "request_parameter_supported",
-            "request_uri_parameter_supported", "frontchannel_logout_supported"], names);
+            "request_object_signing_alg_values_supported", "require_signed_request_object", "request_uri_parameter_supported", "frontchannel_logout_supported"], names);
         Assert.Equal("https://id.example.com", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal(JsonValueKind.Array, document.RootElement.GetProperty("response_types_supported").ValueKind);
     }

@@ -43,6 +43,7 @@ public static class AllowedCalls
         new("scope-policy", ScopePolicy, "ReplaceScopeUses", ["client-registry"]),
         new("token", TokenIssuer, "CreateAuthorizationCode", ["authorize"]),
         new("token", TokenIssuer, "GetPushedRequest", ["authorize"]),
+        new("token", TokenIssuer, "VerifyRequestObject", ["authorize"]),
         new("token", TokenIssuer, "IssueImplicitTokens", ["authorize"]),
         new("token", TokenIssuer, "ListRevocations", ["edge"]),
     ];

@@ -19,7 +19,7 @@ namespace OAuthAspire.Authorize.Authorization;
 /// redirect URI cannot be trusted gets an error page; anything else goes back to the client.
 /// </summary>
 public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
-    PushedRequestReader pushedRequests, IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
+    RequestReader requests, IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -41,23 +41,28 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
         AuthorizationValidation? validation = null;
         try
         {
-            // RFC 9126 §4: a pushed request stands in for everything else sent.
+            // A pushed request (RFC 9126 §4) or a signed request object (RFC 9101 §6.3) stands in for everything else sent.
             var pushedUri = parameters["request_uri"];
-            if (pushedUri is not null)
+            var requestObject = parameters["request"];
+            var signed = false;
+            if (pushedUri is not null || requestObject is not null)
             {
                 if (parameters.Check() is { IsOk: false } repeated)
                 {
                     return Html.ErrorPage("This sign-in request cannot be completed", repeated.Description!);
                 }
 
-                var (pushed, problem) = await pushedRequests.ReadAsync(parameters, pushedUri, http.RequestAborted);
-                if (pushed is null)
+                var read = pushedUri is null ? await requests.RequestObjectAsync(parameters, requestObject!, http.RequestAborted)
+                    : requestObject is null ? await requests.PushedAsync(parameters, pushedUri, http.RequestAborted)
+                    : new RequestRead(null, false, "A request carries either request or request_uri, not both.");
+                if (read.Parameters is null)
                 {
-                    await AuditAsync(http, parameters["client_id"], null, OAuthErrorCodes.InvalidRequestUri, problem!);
-                    return Html.ErrorPage("This sign-in request cannot be completed", problem!);
+                    await AuditAsync(http, parameters["client_id"], null,
+                        pushedUri is null ? OAuthErrorCodes.InvalidRequestObject : OAuthErrorCodes.InvalidRequestUri, read.Problem!);
+                    return Html.ErrorPage("This sign-in request cannot be completed", read.Problem!);
                 }
 
-                parameters = pushed;
+                (parameters, signed) = (read.Parameters, read.Signed);
             }
 
             var clientId = parameters["client_id"];
@@ -75,12 +80,14 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
             }
 
             var request = ((AuthorizationValidation.Valid)validation).Request;
-            if (pushedUri is null && (options.Value.RequirePushedAuthorizationRequests || client!.RequirePushedAuthorizationRequests))
+            var unmet = pushedUri is null && (options.Value.RequirePushedAuthorizationRequests || client!.RequirePushedAuthorizationRequests)
+                ? "This client's authorization requests must be pushed first (RFC 9126)."
+                : !signed && client!.RequireSignedRequestObject ? "This client's authorization requests must be signed request objects (RFC 9101)." : null;
+            if (unmet is not null)
             {
-                const string description = "This client's authorization requests must be pushed first (RFC 9126).";
-                await AuditAsync(http, client!.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidRequest, description);
+                await AuditAsync(http, client!.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidRequest, unmet);
                 return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
-                    ("error", OAuthErrorCodes.InvalidRequest), ("error_description", description));
+                    ("error", OAuthErrorCodes.InvalidRequest), ("error_description", unmet));
             }
 
             var decision = await scopes.ResolveAsync(client!.ClientId, request.Scopes, client.Client.Scopes, client.Client.DefaultScopes, http.RequestAborted);

@@ -17,5 +17,8 @@ public sealed record RegisteredClient(Client Client)
     /// <summary>RFC 9126 §6: its authorization requests are taken only pushed first.</summary>
     public bool RequirePushedAuthorizationRequests => Client.RequirePushedAuthorizationRequests;
 
+    /// <summary>RFC 9101 §10.5: its authorization requests are taken only as request objects it signed (sent directly or pushed).</summary>
+    public bool RequireSignedRequestObject => Client.RequireSignedRequestObject;
+
     public string? LogoUrl => Client.LogoUrl.Length == 0 ? null : Client.LogoUrl;
 }

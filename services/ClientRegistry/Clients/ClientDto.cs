@@ -56,4 +56,7 @@ public sealed record ClientDto(
 
     /// <summary>RFC 9126 §6: the authorization endpoint accepts this client's requests only pushed to <c>/oauth/par</c> first.</summary>
     public bool? RequirePushedAuthorizationRequests { get; init; }
+
+    /// <summary>RFC 9101 §10.5: authorization requests only as request objects signed with a key of <c>jwtVerifier</c>.</summary>
+    public bool? RequireSignedRequestObject { get; init; }
 }

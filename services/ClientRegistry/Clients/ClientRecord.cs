@@ -38,6 +38,7 @@ public sealed record ClientRecord
 
     public bool TlsClientCertificateBoundAccessTokens { get; init; }
     public bool RequirePushedAuthorizationRequests { get; init; }
+    public bool RequireSignedRequestObject { get; init; }
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -63,5 +64,6 @@ public sealed record ClientRecord
         TlsClientCertificates = TlsClientCertificates,
         TlsClientCertificateBoundAccessTokens = TlsClientCertificateBoundAccessTokens,
         RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
+        RequireSignedRequestObject = RequireSignedRequestObject,
     };
 }

@@ -70,6 +70,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             TlsClientAuthSanEmail = c.TlsClientAuthSanEmail ?? "",
             TlsClientCertificateBoundAccessTokens = c.TlsClientCertificateBoundAccessTokens,
             RequirePushedAuthorizationRequests = c.RequirePushedAuthorizationRequests,
+            RequireSignedRequestObject = c.RequireSignedRequestObject,
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);

@@ -22,7 +22,7 @@ public static class PushedAuthorization
 
     /// <summary>The client's credentials: they authenticate the push and are never stored with the request.</summary>
     public static readonly IReadOnlySet<string> CredentialParameters =
-        new HashSet<string>(StringComparer.Ordinal) { "client_secret", "client_assertion", "client_assertion_type" };
+        new HashSet<string>(StringComparer.Ordinal) { "client_secret", "client_assertion", "client_assertion_type", "request" };
 
     private const int RandomBytes = 32;
 
@@ -45,8 +45,8 @@ public static class PushedAuthorization
 
     /// <summary>
     /// §2.1: what a push may not carry, before its authorization parameters are checked: a
-    /// <c>request_uri</c> (a push cannot point at another), a request object (not supported here), a
-    /// <c>client_id</c> other than the authenticated client's, control characters, or more than
+    /// <c>request_uri</c> (a push cannot point at another), a <c>client_id</c> other than the
+    /// authenticated client's, control characters, or more than
     /// <see cref="MaxStoredLength"/> in all.
     /// </summary>
     public static ProtocolError? CheckPush(RequestParameters form, string authenticatedClientId)
@@ -70,11 +70,6 @@ public static class PushedAuthorization
         if (form.Contains("request_uri"))
         {
             return ProtocolError.InvalidRequest("request_uri is not allowed in a pushed authorization request (RFC 9126 §2.1).");
-        }
-
-        if (form.Contains("request"))
-        {
-            return new ProtocolError(OAuthErrorCodes.RequestNotSupported, "Request objects (the request parameter) are not supported.", 400);
         }
 
         return form["client_id"] is { } clientId && clientId != authenticatedClientId

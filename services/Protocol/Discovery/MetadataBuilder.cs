@@ -70,7 +70,10 @@ public static class MetadataBuilder
         IdTokenSigningAlgValuesSupported = [OpenIdConnect.IdToken.Algorithm],
         ClaimsSupported = OpenIdConnect.UserInfo.ClaimsSupported,
         ClaimsParameterSupported = false,
-        RequestParameterSupported = false,
+        // Signed request objects by value (RFC 9101), with the clients' registered asymmetric keys.
+        RequestParameterSupported = true,
+        RequestObjectSigningAlgValuesSupported = Assertions.AssertionPolicy.DefaultAlgorithms,
+        RequireSignedRequestObject = false,
         // Only request URIs this server handed out at its pushed authorization endpoint (RFC 9126).
         RequestUriParameterSupported = true,
         FrontchannelLogoutSupported = false,

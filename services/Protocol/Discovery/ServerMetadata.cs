@@ -89,6 +89,14 @@ public sealed record ServerMetadata
     [JsonPropertyName("request_parameter_supported")]
     public bool? RequestParameterSupported { get; init; }
 
+    /// <summary>RFC 9101 §10.5 / OpenID Connect Discovery.</summary>
+    [JsonPropertyName("request_object_signing_alg_values_supported")]
+    public IReadOnlyList<string>? RequestObjectSigningAlgValuesSupported { get; init; }
+
+    /// <summary>RFC 9101 §10.5: every authorization request must be a signed request object (per client here, never for all).</summary>
+    [JsonPropertyName("require_signed_request_object")]
+    public bool? RequireSignedRequestObject { get; init; }
+
     [JsonPropertyName("request_uri_parameter_supported")]
     public bool? RequestUriParameterSupported { get; init; }
 

@@ -27,6 +27,9 @@ public static class OAuthErrorCodes
     /// <summary>The <c>request</c> parameter (a request object, RFC 9101) is not supported (OpenID Connect Core §3.1.2.6).</summary>
     public const string RequestNotSupported = "request_not_supported";
 
+    /// <summary>The request object is invalid (RFC 9101 §6.3, OpenID Connect Core §3.1.2.6).</summary>
+    public const string InvalidRequestObject = "invalid_request_object";
+
     /// <summary>The <c>request_uri</c> is unknown, expired, used, or not this server's (RFC 9101 §7, RFC 9126 §4).</summary>
     public const string InvalidRequestUri = "invalid_request_uri";
 

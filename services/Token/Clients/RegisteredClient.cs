@@ -48,6 +48,9 @@ public sealed class RegisteredClient(Client client)
     public ClientProfile Profile { get; } = new(client.ClientId, client.Active, client.Public, client.PkceRequired, client.RedirectUris,
         client.GrantTypes.ToHashSet(StringComparer.Ordinal));
 
+    /// <summary>RFC 9101 §10.5: its authorization requests must come as request objects it signed.</summary>
+    public bool RequireSignedRequestObject => client.RequireSignedRequestObject;
+
     public byte[]? SecretHash { get; } = client.SecretHash.IsEmpty ? null : client.SecretHash.ToByteArray();
 
     private static string? Empty(string value) => value.Length == 0 ? null : value;

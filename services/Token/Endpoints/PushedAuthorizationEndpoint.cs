@@ -7,6 +7,7 @@ using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Par;
 using OAuthAspire.Token.Scopes;
@@ -22,10 +23,12 @@ public sealed record PushedAuthorizationResponse(
 /// <c>POST /oauth/par</c> (RFC 9126): the client authenticates as at the token endpoint (here, since
 /// this service holds every client credential method), the authorization request is checked by the
 /// authorization endpoint's own rules and the client's scopes, and kept for 60 seconds under a
-/// one-time <c>request_uri</c>. A DPoP proof on the push pins the code to its key (RFC 9449 §10.1).
+/// one-time <c>request_uri</c>. The request may come as a signed request object (RFC 9101), which then
+/// stands for every other parameter. A DPoP proof on the push pins the code to its key (RFC 9449 §10.1).
 /// Refusals are JSON errors (§2.3), audited.
 /// </summary>
-public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, ScopeResolver scopes, TokenDpop dpop, IAuditSink audit,
+public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, RequestObjects requestObjects, ScopeResolver scopes,
+    TokenDpop dpop, IAuditSink audit,
     IConfiguration configuration, ILogger<PushedAuthorizationEndpoint> logger)
 {
     private readonly AuthorizeSettings _settings = new(configuration.GetValue("Authorize:RequireState", true));
@@ -51,19 +54,44 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
                 return await RefuseAsync(http, clientId, form["redirect_uri"], caller.Error!, caller.Reason ?? caller.Error!.Description);
             }
 
+            // RFC 9101 §6.3, RFC 9126 §3: a signed request object stands for every other parameter.
+            var source = form;
+            var signed = false;
+            if (PushedAuthorization.CheckPush(form, client.ClientId) is { } pushError)
+            {
+                return await RefuseAsync(http, client.ClientId, form["redirect_uri"], pushError, pushError.Description);
+            }
+
+            if (form["request"] is { } requestObject)
+            {
+                var verified = await requestObjects.VerifyAsync(client.ClientId, requestObject, http.RequestAborted);
+                if (!verified.IsValid)
+                {
+                    var invalid = new ProtocolError(OAuthErrorCodes.InvalidRequestObject, verified.Problem!, StatusCodes.Status400BadRequest);
+                    return await RefuseAsync(http, client.ClientId, null, invalid, invalid.Description);
+                }
+
+                (source, signed) = (verified.Parameters!, true);
+            }
+            else if (client.RequireSignedRequestObject)
+            {
+                var unsigned = ProtocolError.InvalidRequest("This client's authorization requests must be signed request objects (RFC 9101).");
+                return await RefuseAsync(http, client.ClientId, form["redirect_uri"], unsigned, unsigned.Description);
+            }
+
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
-            var pushed = PushedAuthorization.Stored(form, client.ClientId);
-            var error = PushedAuthorization.CheckPush(form, client.ClientId)
+            var pushed = PushedAuthorization.Stored(source, client.ClientId);
+            var error = (signed ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
                 ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(AsParameters(pushed), client.Profile, _settings));
             if (error is null)
             {
-                var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(form["scope"], out var requested) ? requested : [], http.RequestAborted);
+                var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(source["scope"], out var requested) ? requested : [], http.RequestAborted);
                 error = decision.Granted ? null : ProtocolError.InvalidScope($"Scopes not allowed for this client: {string.Join(' ', decision.Refused)}.");
             }
 
             if (error is not null)
             {
-                return await RefuseAsync(http, client.ClientId, form["redirect_uri"], error, error.Description);
+                return await RefuseAsync(http, client.ClientId, source["redirect_uri"], error, error.Description);
             }
 
             // RFC 9449 §10.1: a DPoP proof on the push pins its key for the code, as dpop_jkt would.
@@ -84,7 +112,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
                 pushed["dpop_jkt"] = jkt;
             }
 
-            var requestUri = await requests.SaveAsync(client.ClientId, pushed, http.RequestAborted);
+            var requestUri = await requests.SaveAsync(client.ClientId, pushed, signed, http.RequestAborted);
             return OAuthResults.Json(new PushedAuthorizationResponse(requestUri, (int)PushedAuthorization.Lifetime.TotalSeconds), StatusCodes.Status201Created);
         }
         catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)

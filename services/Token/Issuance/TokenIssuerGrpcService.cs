@@ -2,13 +2,14 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Par;
 
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
 public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens,
-    PushedRequests pushedRequests)
+    PushedRequests pushedRequests, RequestObjects requestObjects)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -34,13 +35,28 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     public override async Task<GetPushedRequestReply> GetPushedRequest(GetPushedRequestRequest request, ServerCallContext context)
     {
         var reply = new GetPushedRequestReply();
-        if (await pushedRequests.ClaimAsync(request.RequestUri, request.ClientId, context.CancellationToken) is { } parameters)
+        if (await pushedRequests.ClaimAsync(request.RequestUri, request.ClientId, context.CancellationToken) is { } pushed)
         {
             reply.Found = true;
-            foreach (var (name, value) in parameters)
+            reply.Signed = pushed.Signed;
+            foreach (var (name, value) in pushed.Parameters)
             {
                 reply.Parameters[name] = value;
             }
+        }
+
+        return reply;
+    }
+
+    /// <summary>A request object sent to the authorization endpoint (RFC 9101), checked with the client's keys.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<VerifyRequestObjectReply> VerifyRequestObject(VerifyRequestObjectRequest request, ServerCallContext context)
+    {
+        var result = await requestObjects.VerifyAsync(request.ClientId, request.Request, context.CancellationToken);
+        var reply = new VerifyRequestObjectReply { Valid = result.IsValid, Problem = result.Problem ?? "" };
+        foreach (var (name, value) in result.Parameters?.Values ?? [])
+        {
+            reply.Parameters[name] = value;
         }
 
         return reply;

@@ -5,6 +5,8 @@ CREATE TABLE pushed_authorization_request (
     request_hash bytea PRIMARY KEY,
     client_id text NOT NULL,
     parameters jsonb NOT NULL,
+    -- The parameters came in a request object the client signed (RFC 9101).
+    signed boolean NOT NULL DEFAULT false,
     expires_at timestamptz NOT NULL,
     claimed_until timestamptz,
     used_at timestamptz

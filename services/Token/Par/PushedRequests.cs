@@ -18,14 +18,15 @@ public sealed class PushedRequests(NpgsqlDataSource dataSource, TimeProvider tim
     public static readonly TimeSpan SignInTime = TimeSpan.FromMinutes(10);
 
     /// <returns>The request URI to hand the client.</returns>
-    public async Task<string> SaveAsync(string clientId, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    /// <param name="signed">The parameters came in a request object the client signed (RFC 9101).</param>
+    public async Task<string> SaveAsync(string clientId, IReadOnlyDictionary<string, string> parameters, bool signed, CancellationToken cancellationToken)
     {
         var (requestUri, hash) = PushedAuthorization.NewRequestUri();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO pushed_authorization_request (request_hash, client_id, parameters, expires_at)
-            VALUES (@hash, @clientId, @json::jsonb, @expiresAt)
-            """, new { hash, clientId, json = JsonSerializer.Serialize(parameters), expiresAt = (time.GetUtcNow() + PushedAuthorization.Lifetime).UtcDateTime },
+            INSERT INTO pushed_authorization_request (request_hash, client_id, parameters, signed, expires_at)
+            VALUES (@hash, @clientId, @json::jsonb, @signed, @expiresAt)
+            """, new { hash, clientId, json = JsonSerializer.Serialize(parameters), signed, expiresAt = (time.GetUtcNow() + PushedAuthorization.Lifetime).UtcDateTime },
             cancellationToken: cancellationToken));
         return requestUri;
     }
@@ -34,7 +35,8 @@ public sealed class PushedRequests(NpgsqlDataSource dataSource, TimeProvider tim
     /// The pushed parameters, claiming the request at its first read; null when the URI is unknown,
     /// another client's, spent, or neither read in time nor claimed any more.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>?> ClaimAsync(string requestUri, string clientId, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyDictionary<string, string> Parameters, bool Signed)?> ClaimAsync(string requestUri, string clientId,
+        CancellationToken cancellationToken)
     {
         if (PushedAuthorization.HashOf(requestUri) is not { } hash)
         {
@@ -43,13 +45,13 @@ public sealed class PushedRequests(NpgsqlDataSource dataSource, TimeProvider tim
 
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var json = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+        var row = await connection.QuerySingleOrDefaultAsync<(string Json, bool Signed)?>(new CommandDefinition("""
             UPDATE pushed_authorization_request SET claimed_until = COALESCE(claimed_until, @claimedUntil)
             WHERE request_hash = @hash AND client_id = @clientId AND used_at IS NULL
               AND (expires_at > @now OR claimed_until > @now)
-            RETURNING parameters::text
+            RETURNING parameters::text, signed
             """, new { hash, clientId, now = now.UtcDateTime, claimedUntil = (now + SignInTime).UtcDateTime }, cancellationToken: cancellationToken));
-        return json is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+        return row is { } found ? (JsonSerializer.Deserialize<Dictionary<string, string>>(found.Json)!, found.Signed) : null;
     }
 
     /// <summary>Spends the request in the caller's transaction (the code's); false when it is unknown, spent already, or its claim ran out.</summary>

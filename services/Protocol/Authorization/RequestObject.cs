@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Protocol.Assertions;
+using OAuthAspire.Protocol.Requests;
+
+namespace OAuthAspire.Protocol.Authorization;
+
+/// <summary>What a request object stood for: its parameters, or why it was refused; its jti for the one-time check.</summary>
+/// <param name="UnknownKey">No registered key fits: the client's JWKS may be worth fetching again.</param>
+public sealed record RequestObjectResult(RequestParameters? Parameters, string? Problem, string? Jti, DateTimeOffset ExpiresAt, bool UnknownKey = false)
+{
+    public bool IsValid => Parameters is not null;
+
+    public static RequestObjectResult Refused(string problem, bool unknownKey = false) => new(null, problem, null, default, unknownKey);
+}
+
+/// <summary>
+/// Signed request objects (RFC 9101, JAR): the authorization request as a JWT the client signed with
+/// one of its registered keys. <c>iss</c> is the client, <c>aud</c> this issuer, <c>exp</c> and <c>nbf</c>
+/// hold when present (an hour at most), the algorithm is an allowed asymmetric one that fits the key
+/// (never <c>none</c>), and a <c>typ</c>, when sent, is <c>oauth-authz-req+jwt</c>: a client assertion
+/// (<c>typ</c> JWT) never passes for one. Only its claims count as parameters (§6.3).
+/// </summary>
+public static class RequestObject
+{
+    public const string MediaType = "oauth-authz-req+jwt";
+
+    /// <summary>The longest life a request object may claim: it travels once, straight to the server.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
+
+    private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    // The JWT's own claims: they are not authorization request parameters.
+    private static readonly HashSet<string> JwtClaims = new(StringComparer.Ordinal) { "iss", "aud", "exp", "nbf", "iat", "jti", "sub" };
+
+    /// <param name="algorithms">The client's allowed signing algorithms; symmetric ones are left out.</param>
+    public static async Task<RequestObjectResult> ValidateAsync(string requestObject, string clientId, string issuer, IReadOnlyCollection<SecurityKey> keys,
+        IReadOnlyCollection<string> algorithms, TimeSpan clockSkew, DateTimeOffset now)
+    {
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(requestObject);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
+        {
+            return RequestObjectResult.Refused("The request object is no JWT.");
+        }
+
+        if (jwt.TryGetHeaderValue<string>("typ", out var typ) && typ is not null
+            && !typ.Equals(MediaType, StringComparison.OrdinalIgnoreCase) && !typ.Equals("application/" + MediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return RequestObjectResult.Refused($"A request object's typ is {MediaType}.");
+        }
+
+        var alg = jwt.Alg;
+        if (string.IsNullOrEmpty(alg) || alg.StartsWith("HS", StringComparison.Ordinal) || !algorithms.Contains(alg))
+        {
+            return RequestObjectResult.Refused("The request object's algorithm is not allowed for this client.");
+        }
+
+        var candidates = keys.Where(k => JwtAssertion.Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId))).ToArray();
+        if (candidates.Length == 0)
+        {
+            return RequestObjectResult.Refused("No key of this client verifies the request object.", unknownKey: true);
+        }
+
+        var result = await Handler.ValidateTokenAsync(requestObject, new TokenValidationParameters
+        {
+            IssuerSigningKeys = candidates,
+            TryAllIssuerSigningKeys = true,
+            ValidAlgorithms = [alg],
+            ValidIssuer = clientId,
+            ValidateAudience = false,
+            RequireExpirationTime = false,
+            RequireSignedTokens = true,
+            ClockSkew = clockSkew,
+            LifetimeValidator = (notBefore, expires, _, p) =>
+                (expires is null || expires.Value.ToUniversalTime() + p.ClockSkew > now.UtcDateTime)
+                && (notBefore is null || notBefore.Value.ToUniversalTime() - p.ClockSkew <= now.UtcDateTime),
+        });
+        if (!result.IsValid)
+        {
+            return RequestObjectResult.Refused(result.Exception switch
+            {
+                SecurityTokenInvalidIssuerException => "The request object's iss is not the client.",
+                SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException or SecurityTokenNotYetValidException =>
+                    "The request object has expired or is not valid yet.",
+                _ => "The request object's signature does not verify.",
+            });
+        }
+
+        if (!jwt.Audiences.Contains(issuer, StringComparer.Ordinal))
+        {
+            return RequestObjectResult.Refused("The request object's aud is not this issuer.");
+        }
+
+        var expiresAt = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : now + MaxLifetime;
+        if (expiresAt - now > MaxLifetime + clockSkew)
+        {
+            return RequestObjectResult.Refused("The request object lives too long (an hour at most).");
+        }
+
+        var parameters = new List<KeyValuePair<string, IReadOnlyList<string?>>>();
+        using (var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)))
+        {
+            foreach (var claim in payload.RootElement.EnumerateObject())
+            {
+                if (JwtClaims.Contains(claim.Name))
+                {
+                    continue;
+                }
+
+                string value = claim.Value.ValueKind switch
+                {
+                    JsonValueKind.String => claim.Value.GetString()!,
+                    JsonValueKind.Null => "",
+                    _ => claim.Value.GetRawText(),
+                };
+                parameters.Add(new(claim.Name, [value]));
+            }
+        }
+
+        var fromObject = new RequestParameters(parameters);
+        if (fromObject["client_id"] is { } named && named != clientId)
+        {
+            return RequestObjectResult.Refused("The request object's client_id is not the client's.");
+        }
+
+        if (fromObject.Contains("request") || fromObject.Contains("request_uri"))
+        {
+            return RequestObjectResult.Refused("A request object may not carry request or request_uri.");
+        }
+
+        // The client_id stays what the request named: the object may leave it out (§4).
+        parameters.RemoveAll(p => p.Key == "client_id");
+        parameters.Add(new("client_id", [clientId]));
+        return new RequestObjectResult(new RequestParameters(parameters), null, string.IsNullOrEmpty(jwt.Id) ? null : jwt.Id, expiresAt);
+    }
+}
