@@ -223,4 +223,12 @@ public class JwtAssertionTests
         Assert.False(JwtAssertion.Fits(PublicKey, "ES256"));
         Assert.False(JwtAssertion.Fits(new SymmetricSecurityKey(new byte[32]), "RS256"));
     }
+
+    [Theory]
+    [InlineData("oauth-authz-req+jwt")]
+    [InlineData("application/oauth-authz-req+jwt")]
+    [InlineData("dpop+jwt")]
+    [InlineData("at+jwt")]
+    public async Task AJwtOfAnotherKindNeverPassesForAnAssertion(string type) =>
+        Assert.Equal(AssertionFailure.WrongType, (await Validate(Sign(type: type))).Failure);
 }

@@ -35,10 +35,12 @@ public class RequestObjectTests
         });
 
     // IdentityModel always writes a typ: this one has none, as RFC 9101 §4 still allows.
-    private static string SignWithoutTyp(Dictionary<string, object> claims)
+    // Also the only way to send a claim twice: every serializer refuses to.
+    private static string SignWithoutTyp(Dictionary<string, object> claims, string extra = "")
     {
         var header = Base64UrlEncoder.Encode("{\"alg\":\"RS256\",\"kid\":\"k1\"}");
-        var payload = Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(claims));
+        var json = System.Text.Json.JsonSerializer.Serialize(claims);
+        var payload = Base64UrlEncoder.Encode(json[..^1] + extra + "}");
         var signature = Key.Rsa.SignData(System.Text.Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{header}.{payload}.{Base64UrlEncoder.Encode(signature)}";
     }
@@ -61,9 +63,9 @@ public class RequestObjectTests
     }
 
     [Fact]
-    public async Task WithoutTypOrExpOrClientIdAnObjectStillPasses()
+    public async Task WithoutTypOrClientIdAnObjectStillPasses()
     {
-        var result = await ValidateAsync(SignWithoutTyp(Claims(c => { c.Remove("exp"); c.Remove("client_id"); })));
+        var result = await ValidateAsync(SignWithoutTyp(Claims(c => c.Remove("client_id"))));
 
         Assert.True(result.IsValid, result.Problem);
         Assert.Equal(ClientId, result.Parameters!["client_id"]);
@@ -102,5 +104,27 @@ public class RequestObjectTests
         var stranger = await ValidateAsync(Sign(Claims(), key: new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k2" }));
         Assert.True(stranger.UnknownKey);
         Assert.False((await ValidateAsync("not.a.jwt")).IsValid);
+    }
+
+    [Fact]
+    public async Task WithoutExpWithASubjectOrForAYearItIsRefused()
+    {
+        Assert.Contains("exp", (await ValidateAsync(Sign(Claims(c => c.Remove("exp"))))).Problem);
+        // A sub would let it pass for a client assertion or a JWT bearer grant, signed as it is by the same key.
+        Assert.Contains("sub", (await ValidateAsync(Sign(Claims(c => c["sub"] = ClientId)))).Problem);
+        // Its whole life counts, not what is left of it.
+        Assert.False((await ValidateAsync(Sign(Claims(c => c["iat"] = Now.AddDays(-365).ToUnixTimeSeconds())))).IsValid);
+        Assert.False((await ValidateAsync(Sign(Claims(c => c["iat"] = Now.AddMinutes(5).ToUnixTimeSeconds())))).IsValid);
+    }
+
+    [Fact]
+    public async Task ARepeatedClaimOrAParameterThatIsNoStringIsRefused()
+    {
+        Assert.Contains("repeats", (await ValidateAsync(SignWithoutTyp(Claims(),
+            extra: ",\"scope\":\"openid admin.api\""))).Problem);
+        Assert.Contains("string", (await ValidateAsync(Sign(Claims(c => c["scope"] = new[] { "openid" })))).Problem);
+        Assert.Contains("string", (await ValidateAsync(Sign(Claims(c => c["prompt"] = true)))).Problem);
+        var claims = await ValidateAsync(Sign(Claims(c => c["claims"] = new Dictionary<string, object> { ["userinfo"] = new Dictionary<string, object>() })));
+        Assert.True(claims.IsValid, claims.Problem);
     }
 }

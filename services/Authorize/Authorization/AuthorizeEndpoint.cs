@@ -57,8 +57,10 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
                     : new RequestRead(null, false, "A request carries either request or request_uri, not both.");
                 if (read.Parameters is null)
                 {
-                    await AuditAsync(http, parameters["client_id"], null,
-                        pushedUri is null ? OAuthErrorCodes.InvalidRequestObject : OAuthErrorCodes.InvalidRequestUri, read.Problem!);
+                    var error = (pushedUri is not null && requestObject is not null) || !Identifiers.IsClientId(parameters["client_id"])
+                        ? OAuthErrorCodes.InvalidRequest
+                        : pushedUri is null ? OAuthErrorCodes.InvalidRequestObject : OAuthErrorCodes.InvalidRequestUri;
+                    await AuditAsync(http, parameters["client_id"], null, error, read.Problem!);
                     return Html.ErrorPage("This sign-in request cannot be completed", read.Problem!);
                 }
 

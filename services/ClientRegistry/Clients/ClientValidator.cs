@@ -83,8 +83,9 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 
         var (verifierJson, sharedKeyEnc) = CheckVerifier(v, body.JwtVerifier, existing, clientId, grantTypes);
-        v.Require(body.RequireSignedRequestObject != true || body.JwtVerifier is { } signer && (signer.JwksUri is not null || signer.Keys is { Count: > 0 }),
-            "requireSignedRequestObject", "needs a jwtVerifier with keys or a jwksUri: request objects are signed with the client's public keys");
+        v.Require(body.RequireSignedRequestObject != true || body.JwtVerifier is { } signer && (signer.JwksUri is not null || signer.Keys is { Count: > 0 })
+            && signer.EffectiveAlgorithms.Any(a => !a.StartsWith("HS", StringComparison.Ordinal)),
+            "requireSignedRequestObject", "needs a jwtVerifier with keys or a jwksUri and an asymmetric algorithm: request objects are signed with the client's public keys");
         var (tlsRule, tlsCertificates) = CheckMutualTls(v, body, isPublic, grantTypes);
 
         if (!v.IsValid)

@@ -19,4 +19,7 @@ public enum AssertionFailure
     MissingJti,
     Replayed,
     MissingClaim,
+
+    /// <summary>The JWT says it is another kind (a request object, a DPoP proof, an access token): never an assertion.</summary>
+    WrongType,
 }

@@ -14,6 +14,8 @@ public static class JwtAssertion
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
+    private static readonly HashSet<string> OtherKinds = new(StringComparer.OrdinalIgnoreCase) { "oauth-authz-req+jwt", "dpop+jwt", "at+jwt" };
+
     /// <param name="useJti">Records a jti as used until the given time (exp + skew); false when it was used before.</param>
     public static async Task<AssertionResult> ValidateAsync(string assertion, IReadOnlyCollection<SecurityKey> keys, AssertionPolicy policy,
         AssertionExpectations expected, DateTimeOffset now, Func<string, DateTimeOffset, ValueTask<bool>>? useJti = null)
@@ -26,6 +28,12 @@ public static class JwtAssertion
         catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
         {
             return Fail(AssertionFailure.Malformed);
+        }
+
+        // The client signs other JWTs with the same keys, for the same audience: none of them is an assertion.
+        if (OtherKinds.Contains(jwt.Typ.StartsWith("application/", StringComparison.OrdinalIgnoreCase) ? jwt.Typ["application/".Length..] : jwt.Typ))
+        {
+            return Fail(AssertionFailure.WrongType, jwt.Typ);
         }
 
         var alg = jwt.Alg;

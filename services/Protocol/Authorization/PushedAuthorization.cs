@@ -20,8 +20,11 @@ public static class PushedAuthorization
     /// <summary>§2.2: short, since the client sends the user on at once (FAPI 2.0 asks for under 600 s).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
 
-    /// <summary>The client's credentials: they authenticate the push and are never stored with the request.</summary>
-    public static readonly IReadOnlySet<string> CredentialParameters =
+    /// <summary>
+    /// What is never stored with the request: the client's credentials, which authenticate the push, and
+    /// a request object, whose claims are stored in its place.
+    /// </summary>
+    public static readonly IReadOnlySet<string> UnstoredParameters =
         new HashSet<string>(StringComparer.Ordinal) { "client_secret", "client_assertion", "client_assertion_type", "request" };
 
     private const int RandomBytes = 32;
@@ -93,7 +96,7 @@ public static class PushedAuthorization
     /// <summary>The parameters kept for the authorization endpoint: the request's own, without credentials, naming the client.</summary>
     public static Dictionary<string, string> Stored(RequestParameters form, string clientId)
     {
-        var stored = form.Values.Where(kv => !CredentialParameters.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var stored = form.Values.Where(kv => !UnstoredParameters.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         stored["client_id"] = clientId;
         return stored;
     }

@@ -17,10 +17,12 @@ public sealed record RequestObjectResult(RequestParameters? Parameters, string? 
 
 /// <summary>
 /// Signed request objects (RFC 9101, JAR): the authorization request as a JWT the client signed with
-/// one of its registered keys. <c>iss</c> is the client, <c>aud</c> this issuer, <c>exp</c> and <c>nbf</c>
-/// hold when present (an hour at most), the algorithm is an allowed asymmetric one that fits the key
-/// (never <c>none</c>), and a <c>typ</c>, when sent, is <c>oauth-authz-req+jwt</c>: a client assertion
-/// (<c>typ</c> JWT) never passes for one. Only its claims count as parameters (§6.3).
+/// one of its registered keys. <c>iss</c> is the client, <c>aud</c> this issuer, <c>exp</c> is required
+/// and the whole life (from <c>iat</c> or <c>nbf</c>) is an hour at most, the algorithm is an allowed
+/// asymmetric one that fits the key (never <c>none</c>), and a <c>typ</c>, when sent, is
+/// <c>oauth-authz-req+jwt</c>. It may not carry <c>sub</c>: every client assertion and JWT bearer grant
+/// must (and refuses this <c>typ</c>), so one never passes for the other. Only its claims count as
+/// parameters (§6.3): strings, <c>max_age</c> as a number, <c>claims</c> as an object; nothing else.
 /// </summary>
 public static class RequestObject
 {
@@ -35,6 +37,8 @@ public static class RequestObject
     private static readonly HashSet<string> JwtClaims = new(StringComparer.Ordinal) { "iss", "aud", "exp", "nbf", "iat", "jti", "sub" };
 
     /// <param name="algorithms">The client's allowed signing algorithms; symmetric ones are left out.</param>
+    private static string Shorten(string name) => name.Length > 40 ? name[..40] : name;
+
     public static async Task<RequestObjectResult> ValidateAsync(string requestObject, string clientId, string issuer, IReadOnlyCollection<SecurityKey> keys,
         IReadOnlyCollection<string> algorithms, TimeSpan clockSkew, DateTimeOffset now)
     {
@@ -73,11 +77,12 @@ public static class RequestObject
             ValidAlgorithms = [alg],
             ValidIssuer = clientId,
             ValidateAudience = false,
-            RequireExpirationTime = false,
+            RequireExpirationTime = true,
             RequireSignedTokens = true,
             ClockSkew = clockSkew,
+            // Replaces IdentityModel's own lifetime check, RequireExpirationTime included: exp is required here.
             LifetimeValidator = (notBefore, expires, _, p) =>
-                (expires is null || expires.Value.ToUniversalTime() + p.ClockSkew > now.UtcDateTime)
+                expires is { } exp && exp.ToUniversalTime() + p.ClockSkew > now.UtcDateTime
                 && (notBefore is null || notBefore.Value.ToUniversalTime() - p.ClockSkew <= now.UtcDateTime),
         });
         if (!result.IsValid)
@@ -85,6 +90,8 @@ public static class RequestObject
             return RequestObjectResult.Refused(result.Exception switch
             {
                 SecurityTokenInvalidIssuerException => "The request object's iss is not the client.",
+                SecurityTokenInvalidLifetimeException when !jwt.TryGetPayloadValue<long>("exp", out _) => "The request object has no exp.",
+                SecurityTokenNoExpirationException => "The request object has no exp.",
                 SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException or SecurityTokenNotYetValidException =>
                     "The request object has expired or is not valid yet.",
                 _ => "The request object's signature does not verify.",
@@ -96,28 +103,53 @@ public static class RequestObject
             return RequestObjectResult.Refused("The request object's aud is not this issuer.");
         }
 
-        var expiresAt = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : now + MaxLifetime;
-        if (expiresAt - now > MaxLifetime + clockSkew)
+        if (!string.IsNullOrEmpty(jwt.Subject))
+        {
+            return RequestObjectResult.Refused("A request object carries no sub.");
+        }
+
+        var expiresAt = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : (DateTimeOffset?)null;
+        if (issuedAt > now + clockSkew)
+        {
+            return RequestObjectResult.Refused("The request object was issued in the future.");
+        }
+
+        // The whole life counts, not what is left: an object made for a year is refused in its last hour too.
+        var from = issuedAt ?? (jwt.ValidFrom == DateTime.MinValue ? now : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero));
+        if (expiresAt - from > MaxLifetime + clockSkew || expiresAt - now > MaxLifetime + clockSkew)
         {
             return RequestObjectResult.Refused("The request object lives too long (an hour at most).");
         }
 
         var parameters = new List<KeyValuePair<string, IReadOnlyList<string?>>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         using (var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)))
         {
             foreach (var claim in payload.RootElement.EnumerateObject())
             {
+                if (!seen.Add(claim.Name))
+                {
+                    return RequestObjectResult.Refused($"The request object repeats the claim '{Shorten(claim.Name)}'.");
+                }
+
                 if (JwtClaims.Contains(claim.Name))
                 {
                     continue;
                 }
 
-                string value = claim.Value.ValueKind switch
+                string? value = (claim.Name, claim.Value.ValueKind) switch
                 {
-                    JsonValueKind.String => claim.Value.GetString()!,
-                    JsonValueKind.Null => "",
-                    _ => claim.Value.GetRawText(),
+                    (_, JsonValueKind.String) => claim.Value.GetString()!,
+                    ("max_age", JsonValueKind.Number) when claim.Value.TryGetInt32(out var maxAge) => maxAge.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ("claims", JsonValueKind.Object) => JsonSerializer.Serialize(claim.Value),
+                    _ => null,
                 };
+                if (value is null)
+                {
+                    return RequestObjectResult.Refused($"The request object's '{Shorten(claim.Name)}' must be a string.");
+                }
+
                 parameters.Add(new(claim.Name, [value]));
             }
         }

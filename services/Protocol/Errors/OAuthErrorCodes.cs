@@ -24,9 +24,6 @@ public static class OAuthErrorCodes
     /// <summary>A DPoP proof that fails RFC 9449 §4.3 (§5, §7.1).</summary>
     public const string InvalidDpopProof = "invalid_dpop_proof";
 
-    /// <summary>The <c>request</c> parameter (a request object, RFC 9101) is not supported (OpenID Connect Core §3.1.2.6).</summary>
-    public const string RequestNotSupported = "request_not_supported";
-
     /// <summary>The request object is invalid (RFC 9101 §6.3, OpenID Connect Core §3.1.2.6).</summary>
     public const string InvalidRequestObject = "invalid_request_object";
 

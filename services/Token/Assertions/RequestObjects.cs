@@ -7,11 +7,16 @@ namespace OAuthAspire.Token.Assertions;
 /// Signed request objects (RFC 9101) checked with the client's registered keys (its
 /// <c>jwtVerifier</c>: inline keys or JWKS URL, refetched once on an unknown key), for the pushed
 /// authorization endpoint and, over gRPC, the authorization endpoint. A <c>jti</c>, when present, is
-/// good once across replicas.
+/// good once across replicas: spent by <see cref="SpendAsync"/> once nothing else can fail the request
+/// (a DPoP nonce retry resends the same object).
 /// </summary>
 public sealed class RequestObjects(VerifierKeys verifierKeys, JtiStore jtis, Issuer issuer, TimeProvider time)
 {
-    public async Task<RequestObjectResult> VerifyAsync(string clientId, string requestObject, CancellationToken cancellationToken)
+    /// <summary>The used_jti owner of a client's request objects: apart from its assertions' (owner: the client id).</summary>
+    private static string Owner(string clientId) => $"request-object {clientId}";
+
+    /// <param name="spend">Spend the jti now (the authorization endpoint, where the check is the request's last).</param>
+    public async Task<RequestObjectResult> VerifyAsync(string clientId, string requestObject, bool spend, CancellationToken cancellationToken)
     {
         var settings = await verifierKeys.SettingsAsync(clientId, cancellationToken);
         if (settings is null)
@@ -28,12 +33,13 @@ public sealed class RequestObjects(VerifierKeys verifierKeys, JtiStore jtis, Iss
                 policy.Algorithms, policy.ClockSkew, time.GetUtcNow());
         }
 
-        // Remembered as long as the object is accepted; apart from the client's assertions' ids.
-        if (result is { IsValid: true, Jti: { } jti } && !await jtis.TryUseAsync($"request-object {clientId}", jti, result.ExpiresAt + policy.ClockSkew, cancellationToken))
-        {
-            return RequestObjectResult.Refused("The request object was used before (its jti).");
-        }
-
-        return result;
+        return spend && result.IsValid && !await SpendAsync(clientId, result, cancellationToken)
+            ? RequestObjectResult.Refused("The request object was used before (its jti).")
+            : result;
     }
+
+    /// <summary>Spends the object's jti, remembered as long as the object is accepted; false when it was spent before.</summary>
+    public async Task<bool> SpendAsync(string clientId, RequestObjectResult result, CancellationToken cancellationToken) =>
+        result.Jti is not { } jti || await jtis.TryUseAsync(Owner(clientId), jti, result.ExpiresAt + TimeSpan.FromSeconds(Protocol.Assertions.VerifierSettings.DefaultClockSkew),
+            cancellationToken);
 }

@@ -56,7 +56,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
 
             // RFC 9101 §6.3, RFC 9126 §3: a signed request object stands for every other parameter.
             var source = form;
-            var signed = false;
+            RequestObjectResult? signedBy = null;
             if (PushedAuthorization.CheckPush(form, client.ClientId) is { } pushError)
             {
                 return await RefuseAsync(http, client.ClientId, form["redirect_uri"], pushError, pushError.Description);
@@ -64,14 +64,14 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
 
             if (form["request"] is { } requestObject)
             {
-                var verified = await requestObjects.VerifyAsync(client.ClientId, requestObject, http.RequestAborted);
+                var verified = await requestObjects.VerifyAsync(client.ClientId, requestObject, spend: false, http.RequestAborted);
                 if (!verified.IsValid)
                 {
                     var invalid = new ProtocolError(OAuthErrorCodes.InvalidRequestObject, verified.Problem!, StatusCodes.Status400BadRequest);
                     return await RefuseAsync(http, client.ClientId, null, invalid, invalid.Description);
                 }
 
-                (source, signed) = (verified.Parameters!, true);
+                (source, signedBy) = (verified.Parameters!, verified);
             }
             else if (client.RequireSignedRequestObject)
             {
@@ -81,7 +81,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
 
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
             var pushed = PushedAuthorization.Stored(source, client.ClientId);
-            var error = (signed ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
+            var error = (signedBy is not null ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
                 ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(AsParameters(pushed), client.Profile, _settings));
             if (error is null)
             {
@@ -112,7 +112,14 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
                 pushed["dpop_jkt"] = jkt;
             }
 
-            var requestUri = await requests.SaveAsync(client.ClientId, pushed, signed, http.RequestAborted);
+            // Last, so a retry for a DPoP nonce may resend the same object.
+            if (signedBy is not null && !await requestObjects.SpendAsync(client.ClientId, signedBy, http.RequestAborted))
+            {
+                var replayed = new ProtocolError(OAuthErrorCodes.InvalidRequestObject, "The request object was used before (its jti).", StatusCodes.Status400BadRequest);
+                return await RefuseAsync(http, client.ClientId, null, replayed, replayed.Description);
+            }
+
+            var requestUri = await requests.SaveAsync(client.ClientId, pushed, signedBy is not null, http.RequestAborted);
             return OAuthResults.Json(new PushedAuthorizationResponse(requestUri, (int)PushedAuthorization.Lifetime.TotalSeconds), StatusCodes.Status201Created);
         }
         catch (Exception e) when (Dependencies.Away(e) && !http.RequestAborted.IsCancellationRequested)

@@ -52,7 +52,7 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     [AllowedCallers(ServiceNames.Authorize)]
     public override async Task<VerifyRequestObjectReply> VerifyRequestObject(VerifyRequestObjectRequest request, ServerCallContext context)
     {
-        var result = await requestObjects.VerifyAsync(request.ClientId, request.Request, context.CancellationToken);
+        var result = await requestObjects.VerifyAsync(request.ClientId, request.Request, spend: true, context.CancellationToken);
         var reply = new VerifyRequestObjectReply { Valid = result.IsValid, Problem = result.Problem ?? "" };
         foreach (var (name, value) in result.Parameters?.Values ?? [])
         {
