@@ -38,7 +38,7 @@ public sealed class RequestReader(IServiceProvider services)
             return new(null, false, "The pushed authorization request is unknown, expired or used already; the application must push it again.");
         }
 
-        return new(Parameters(reply.Parameters), reply.Signed, null);
+        return new(RequestParameters.FromSingle(reply.Parameters), reply.Signed, null);
     }
 
     public async Task<RequestRead> RequestObjectAsync(RequestParameters sent, string requestObject, CancellationToken cancellationToken)
@@ -50,11 +50,8 @@ public sealed class RequestReader(IServiceProvider services)
 
         var reply = await services.GetRequiredService<TokenIssuerClient>().VerifyRequestObjectAsync(
             new VerifyRequestObjectRequest { ClientId = clientId, Request = requestObject }, cancellationToken: cancellationToken);
-        return reply.Valid ? new(Parameters(reply.Parameters), true, null) : new(null, false, reply.Problem);
+        return reply.Valid ? new(RequestParameters.FromSingle(reply.Parameters), true, null) : new(null, false, reply.Problem);
     }
 
     private const string NoClient = "The request names no client (client_id is missing or malformed).";
-
-    private static RequestParameters Parameters(IDictionary<string, string> values) =>
-        new(values.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, [kv.Value])));
 }

@@ -44,7 +44,11 @@ public static class EdgeClientCertificate
                 certificate = context.Connection.ClientCertificate;
             }
 
-            context.Items[Item] = certificate;
+            // Kept only when there is one: most calls carry none, and Items costs a dictionary per request.
+            if (certificate is not null)
+            {
+                context.Items[Item] = certificate;
+            }
             return next(context);
         });
     }

@@ -15,6 +15,10 @@ public sealed class RequestParameters
 
     public static RequestParameters Empty { get; } = new([]);
 
+    /// <summary>Parameters kept as one value each (a pushed request, a request object's claims).</summary>
+    public static RequestParameters FromSingle(IEnumerable<KeyValuePair<string, string>> values) =>
+        new(values.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, [kv.Value])));
+
     public static RequestParameters Of(params (string Name, string? Value)[] values) =>
         new(values.GroupBy(v => v.Name).Select(g => new KeyValuePair<string, IReadOnlyList<string?>>(g.Key, g.Select(v => v.Value).ToArray())));
 

@@ -82,7 +82,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
             var pushed = PushedAuthorization.Stored(source, client.ClientId);
             var error = (signedBy is not null ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
-                ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(AsParameters(pushed), client.Profile, _settings));
+                ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(RequestParameters.FromSingle(pushed), client.Profile, _settings));
             if (error is null)
             {
                 var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(source["scope"], out var requested) ? requested : [], http.RequestAborted);
@@ -128,9 +128,6 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
             return OAuthResults.Unavailable();
         }
     }
-
-    private static RequestParameters AsParameters(IReadOnlyDictionary<string, string> values) =>
-        new(values.Select(kv => new KeyValuePair<string, IReadOnlyList<string?>>(kv.Key, [kv.Value])));
 
     private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? redirectUri, ProtocolError error, string reason)
     {
