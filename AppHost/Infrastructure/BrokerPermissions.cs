@@ -36,17 +36,17 @@ public static class BrokerPermissions
              "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted",
              "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
              "SigningKeyRotated", "SigningKeyRevoked"]),
-        // Login, consent, logout, authorization, sessions ended by a password change | RegisteredClients, ScopeCatalog, JwksCache,
+        // Login, consent, logout, authorization, sessions ended by a password change | RegisteredClients, ScopeCatalog, ApiResourceCatalog, JwksCache,
         // UserDeletedConsumer, PasswordChangedConsumer
         [ServiceNames.Authorize] = new(
             ["LoginSucceeded", "LoginFailed", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused", "SessionEnded"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ScopeCreated", "ScopeUpdated", "ScopeDeleted",
-             "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted"]),
+             "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted", "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted"]),
         // UserAdminEndpoints, the Directory's VerifyPassword (lockout) and CreateUser, AdminBootstrap, UserImport | nothing
         [ServiceNames.Directory] = new(
             ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
             []),
-        // Issuance, grants, revocation, keys | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver,
+        // Issuance, grants, revocation, keys | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
         // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
         [ServiceNames.Token] = new(
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
@@ -54,7 +54,8 @@ public static class BrokerPermissions
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
              "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
-             "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ConsentRevoked", "TokensCutOff"]),
+             "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
+             "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),
         // ClientAdminEndpoints | nothing
         [ServiceNames.ClientRegistry] = new(
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff"],

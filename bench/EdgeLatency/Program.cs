@@ -23,7 +23,7 @@ try
         Check(await api.SendAsync(HttpMethod.Post, "/api/admin/scopes", new { name = scope, description = scope }), HttpStatusCode.Created);
     }
 
-    object Policy(string scope) => new { name = table, basePath = policied, rules = new[] { new { methods = new[] { "GET" }, resource = policied, scopes = new[] { scope } } } };
+    object Policy(string scope) => new { name = table, basePath = policied, acceptDefaultAudience = true, rules = new[] { new { methods = new[] { "GET" }, resource = policied, scopes = new[] { scope } } } };
     Check(await api.SendAsync(HttpMethod.Post, "/api/admin/api-policies", Policy(scopes[0])), HttpStatusCode.Created);
     var (clientId, secret) = await api.CreateClientAsync([scopes[0]]);
     var token = (await api.ClientCredentialsAsync(clientId, secret)).AccessToken!;

@@ -37,10 +37,15 @@ public static class TableApiServices
                 // Inside the system: a rotation is published minutes ahead, but an administrator may
                 // activate a key at once; refetch the keys on an unknown kid after 10 s, not 5 min.
                 o.RefreshInterval = TimeSpan.FromSeconds(10);
+                // Its audiences: the issuer's default one, and the resource identifier (RFC 8707) of any
+                // table API it serves, {issuer}/api/now/table/...; which table a token is for, the edge checked.
+                var defaultAudience = builder.Configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer + "/api";
+                var tables = issuer + "/api/now/table";
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = issuer,
-                    ValidAudience = builder.Configuration["OAuth:Audience"] is { Length: > 0 } audience ? audience : issuer + "/api",
+                    AudienceValidator = (audiences, _, _) =>
+                        audiences.Any(a => a == defaultAudience || a == tables || a.StartsWith(tables + "/", StringComparison.Ordinal)),
                     ValidTypes = ["at+jwt"],
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };

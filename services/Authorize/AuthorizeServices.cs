@@ -10,10 +10,12 @@ using OAuthAspire.Authorize.Sessions;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -26,7 +28,7 @@ public static class AuthorizeServices
         // The directory's user events end what this service keeps per user (once per event: shared queues).
         builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(JwksRotatedConsumer)],
             sharedConsumers: [typeof(UserDeletedConsumer), typeof(PasswordChangedConsumer)],
-            invalidations: [.. RegisteredClients.InvalidatedBy, .. ScopeCatalog.InvalidatedBy]);
+            invalidations: [.. RegisteredClients.InvalidatedBy, .. ScopeCatalog.InvalidatedBy, .. ApiResourceCatalog.InvalidatedBy]);
         // The protocol's issuer, validated once at start (https, or http on loopback in development).
         builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         var services = builder.Services;
@@ -58,6 +60,8 @@ public static class AuthorizeServices
         services.AddSingleton<RegisteredClients>();
         services.AddSingleton<RequestReader>();
         services.AddSingleton<ScopeCatalog>();
+        services.AddSingleton<ApiPolicySource>(sp => sp.GetRequiredService<ScopePolicyClient>().ListPoliciesAsync);
+        services.AddSingleton<ApiResourceCatalog>();
         services.AddSingleton<Sessions.Sessions>();
         services.AddSingleton<ConsentStore>();
         services.AddSingleton<PendingAuthorizations>();

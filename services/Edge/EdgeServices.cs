@@ -1,4 +1,5 @@
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Edge.Discovery;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Edge.Security;
 using OAuthAspire.Protocol;
@@ -83,6 +84,7 @@ public static class EdgeServices
         app.UseMiddleware<CorsGate>();
         app.UseMiddleware<RateLimitGate>();
         app.UseMiddleware<ApiGate>();
+        app.MapProtectedResourceMetadata();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrors.HandleAsync);

@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol;
 using OAuthAspire.ScopePolicy.Policies;
 using OAuthAspire.ScopePolicy.Scopes;
 using OAuthAspire.ServiceDefaults;
@@ -15,6 +16,8 @@ public static class ScopePolicyServices
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddSingleton<ScopeStore>();
         builder.Services.AddSingleton<PolicyStore>();
+        // API policies' default resource identifiers are URLs under the issuer (RFC 8707).
+        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.Services.AddSingleton<ClientUseView>();
         return builder;
     }

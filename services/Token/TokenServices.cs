@@ -1,6 +1,7 @@
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using OAuthAspire.Token.Assertions;
@@ -19,6 +20,7 @@ using OAuthAspire.Token.Par;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
+using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 
 namespace OAuthAspire.Token;
@@ -29,7 +31,7 @@ public static class TokenServices
     {
         builder.AddOAuthService("tokendb", typeof(TokenServices).Assembly,
             [typeof(KeyRotatedConsumer)], [typeof(GrantWithdrawnConsumer), typeof(TokensCutOffConsumer), typeof(PasswordChangedConsumer)],
-            [.. RegisteredClients.InvalidatedBy, .. VerifierKeys.InvalidatedBy, .. UserDirectory.InvalidatedBy, .. ScopeResolver.InvalidatedBy]);
+            [.. RegisteredClients.InvalidatedBy, .. VerifierKeys.InvalidatedBy, .. UserDirectory.InvalidatedBy, .. ScopeResolver.InvalidatedBy, .. ApiResourceCatalog.InvalidatedBy]);
         // The protocol's issuer, validated once at start (https, or http on loopback in development).
         builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         builder.Services.AddInternalGrpcServer();
@@ -57,6 +59,9 @@ public static class TokenServices
         services.AddSingleton<RegisteredClients>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<ScopeResolver>();
+        services.AddSingleton<ApiPolicySource>(sp => sp.GetRequiredService<ScopePolicyClient>().ListPoliciesAsync);
+        services.AddSingleton<ApiResourceCatalog>();
+        services.AddSingleton<TokenTargets>();
         services.AddSingleton<IssuanceBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceBatcher>());
         services.AddSingleton<AccessTokenIssuer>();

@@ -27,7 +27,7 @@ public class ApiRefusalsTests
     {
         var context = Http.Context(HttpMethods.Get, TablePath);
 
-        await _refusals.MissingTokenAsync(context, adminApi: false);
+        await _refusals.MissingTokenAsync(context, adminApi: false, metadataUrl: null);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
         Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", context.Response.Headers.WWWAuthenticate.ToString());
@@ -36,11 +36,23 @@ public class ApiRefusalsTests
     }
 
     [Fact]
+    public async Task BothChallengesNameTheApisProtectedResourceMetadata()
+    {
+        var context = Http.Context(HttpMethods.Get, TablePath);
+        const string metadata = "https://id.example.com/.well-known/oauth-protected-resource/api/now/table";
+
+        await _refusals.MissingTokenAsync(context, adminApi: false, metadata);
+
+        Assert.Equal($"Bearer resource_metadata=\"{metadata}\", DPoP algs=\"ES256 ES384 PS256 RS256\", resource_metadata=\"{metadata}\"",
+            context.Response.Headers.WWWAuthenticate.ToString());
+    }
+
+    [Fact]
     public async Task EveryRefusalOnTheAdminApisIsProblemDetailsAndAudited()
     {
         var context = Http.Context(HttpMethods.Delete, "/api/admin/clients/billing-app", "198.51.100.23");
 
-        await _refusals.MissingTokenAsync(context, adminApi: true);
+        await _refusals.MissingTokenAsync(context, adminApi: true, metadataUrl: null);
 
         Assert.Equal(StatusCodes.Status401Unauthorized, context.Response.StatusCode);
         Assert.Equal("Bearer, DPoP algs=\"ES256 ES384 PS256 RS256\"", context.Response.Headers.WWWAuthenticate.ToString());

@@ -63,7 +63,7 @@ public sealed class AuditStreamTests(SystemFixture system)
         var path = $"/api/now/table/{policy}";
         var other = await _api.CreateScopeAsync("other");
         Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(HttpMethod.Post, "/api/admin/api-policies",
-            new { name = policy, basePath = path, rules = new[] { new { methods = Array.Empty<string>(), resource = path, scopes = new[] { scope } } } })).StatusCode);
+            new { name = policy, basePath = path, acceptDefaultAudience = true, rules = new[] { new { methods = Array.Empty<string>(), resource = path, scopes = new[] { scope } } } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Put, $"/api/admin/api-policies/{policy}",
             new { name = policy, basePath = path, rules = new[] { new { methods = Array.Empty<string>(), resource = path, scopes = new[] { other } } } })).StatusCode);
         await TestApi.EventuallyAsync(async () =>

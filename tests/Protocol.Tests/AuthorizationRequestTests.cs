@@ -157,4 +157,24 @@ public class AuthorizationRequestTests
     [Fact]
     public void AnImplicitErrorGoesInTheFragment() =>
         Assert.Equal("fragment", Assert.IsType<AuthorizationValidation.ErrorRedirect>(Validate(Client(), ("response_type", "token"))).ResponseMode);
+
+    [Fact]
+    public void SeveralResourcesAreKeptForTheGrant()
+    {
+        var request = Assert.IsType<AuthorizationValidation.Valid>(Validate(Client(), ("resource", "https://api.example.com/a"))).Request;
+        Assert.Equal(["https://api.example.com/a"], request.Resources);
+    }
+
+    [Fact]
+    public void AMalformedOrUnknownResourceIsInvalidTargetAtTheRedirectUri()
+    {
+        Assert.Equal("invalid_target", RedirectError(Validate(Client(), ("resource", "https://api.example.com/a#x"))));
+        var known = new Resources.ApiResources([new Policies.ApiPolicy("A", "/api/a", [new Policies.ApiRule([], "/api/a/**", ["a"])], "https://api.example.com/a")]);
+        var parameters = RequestParameters.Of(("client_id", "web-client-1"), ("response_type", "code"), ("redirect_uri", Redirect), ("state", "s"),
+            ("resource", "https://api.example.com/b"));
+        Assert.Equal("invalid_target", RedirectError(AuthorizationRequestValidator.Validate(parameters, Client(), new AuthorizeSettings(Resources: known))));
+        Assert.IsType<AuthorizationValidation.Valid>(AuthorizationRequestValidator.Validate(
+            RequestParameters.Of(("client_id", "web-client-1"), ("response_type", "code"), ("redirect_uri", Redirect), ("state", "s"), ("resource", "https://api.example.com/a")),
+            Client(), new AuthorizeSettings(Resources: known)));
+    }
 }

@@ -237,7 +237,8 @@ public class FederationTests
         Assert.Equal("invalid_request", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType),
             ("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token")).Error?.Error);
         Assert.Equal("invalid_target", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType), ("audience", "https://other.example")).Error?.Error);
-        Assert.Equal("invalid_target", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType), ("resource", "https://as.example/other")).Error?.Error);
+        // A resource is an RFC 8707 indicator, decided with the API policies at the grant (ResourceIndicators).
+        Assert.NotNull(Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType), ("resource", "https://as.example/other")).Request);
     }
 
     private static readonly IReadOnlySet<string> AdminRoles = new HashSet<string> { "admin" };

@@ -52,10 +52,14 @@ public class IdTokenTests
     }
 
     [Fact]
-    public void AnIdTokenIsNeverSignedWithAnotherAlgorithm()
+    public void AnIdTokenIsSignedOnlyWithAnAlgorithmOffered()
     {
         var ec = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256));
-        Assert.Throws<ArgumentException>(() => IdToken.Sign(Content(), new SigningCredentials(ec, SecurityAlgorithms.EcdsaSha256), new JsonWebTokenHandler()));
+        Assert.Equal("ES256", new JsonWebToken(IdToken.Sign(Content(), new SigningCredentials(ec, SecurityAlgorithms.EcdsaSha256), new JsonWebTokenHandler())).Alg);
+        Assert.Equal("PS256", new JsonWebToken(IdToken.Sign(Content(), new SigningCredentials(Key, SecurityAlgorithms.RsaSsaPssSha256), new JsonWebTokenHandler())).Alg);
+        var p384 = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP384));
+        Assert.Throws<ArgumentException>(() => IdToken.Sign(Content(), new SigningCredentials(p384, SecurityAlgorithms.EcdsaSha384), new JsonWebTokenHandler()));
+        Assert.Throws<ArgumentException>(() => IdToken.Sign(Content(), new SigningCredentials(Key, SecurityAlgorithms.RsaSha512), new JsonWebTokenHandler()));
     }
 
     [Theory]

@@ -47,7 +47,7 @@ public class MetadataBuilderTests
         Assert.Equal("https://id.example.com/oauth/userinfo", metadata.UserinfoEndpoint);
         Assert.Equal("https://id.example.com/oauth/logout", metadata.EndSessionEndpoint);
         Assert.Equal(["public"], metadata.SubjectTypesSupported!);
-        Assert.Equal(["RS256"], metadata.IdTokenSigningAlgValuesSupported!);
+        Assert.Equal(["RS256", "PS256", "ES256"], metadata.IdTokenSigningAlgValuesSupported!);
         Assert.Contains("sub", metadata.ClaimsSupported!);
         Assert.Contains("id_token token", metadata.ResponseTypesSupported);
     }

@@ -127,4 +127,15 @@ public class RequestObjectTests
         var claims = await ValidateAsync(Sign(Claims(c => c["claims"] = new Dictionary<string, object> { ["userinfo"] = new Dictionary<string, object>() })));
         Assert.True(claims.IsValid, claims.Problem);
     }
+
+    [Fact]
+    public async Task SeveralResourcesComeAsAnArrayAndEachMustBeOneUri()
+    {
+        var result = await ValidateAsync(Sign(Claims(c => c["resource"] = new[] { "https://a.example/api", "https://b.example/api" })));
+        Assert.True(result.IsValid, result.Problem);
+        Assert.Equal(["https://a.example/api", "https://b.example/api"], result.Parameters!.All("resource"));
+
+        // Stored joined by spaces, a string with a space would read back as two: refused.
+        Assert.False((await ValidateAsync(Sign(Claims(c => c["resource"] = "https://a.example/api https://b.example/api")))).IsValid);
+    }
 }

@@ -23,4 +23,22 @@ public class RequestParametersTests
     [Fact]
     public void AnOversizedParameterIsRejected() =>
         Assert.False(RequestParameters.Of(("scope", new string('a', RequestParameters.MaxValueLength + 1))).Check().IsOk);
+
+    [Fact]
+    public void ResourceMayBeRepeatedAndEveryValueIsKept()
+    {
+        var parameters = RequestParameters.Of(("resource", "https://a.example/api"), ("resource", "https://b.example/api"), ("resource", ""));
+        Assert.True(parameters.Check().IsOk);
+        Assert.Equal(["https://a.example/api", "https://b.example/api"], parameters.All("resource"));
+    }
+
+    [Fact]
+    public void RepeatedResourcesSurviveBeingStoredAsOneValue()
+    {
+        var stored = RequestParameters.Of(("resource", "https://a.example/api"), ("resource", "https://b.example/api"), ("scope", "x"))
+            .Values.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var read = RequestParameters.FromSingle(stored);
+        Assert.Equal(["https://a.example/api", "https://b.example/api"], read.All("resource"));
+        Assert.Equal("x", read["scope"]);
+    }
 }

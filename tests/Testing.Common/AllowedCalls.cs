@@ -37,7 +37,7 @@ public static class AllowedCalls
         new("federation-trust", FederationTrust, "ReplaceTrustUses", ["client-registry"]),
         new("scope-policy", ScopePolicy, "ListScopes", ["authorize", "federation-trust", "token"]),
         new("scope-policy", ScopePolicy, "ResolveGrantedScopes", ["authorize", "token"]),
-        new("scope-policy", ScopePolicy, "ListApiPolicies", ["edge"]),
+        new("scope-policy", ScopePolicy, "ListApiPolicies", ["edge", "authorize", "token"]),
         new("scope-policy", ScopePolicy, "ClaimScopes", ["client-registry"]),
         new("scope-policy", ScopePolicy, "GetUseViewState", ["client-registry"]),
         new("scope-policy", ScopePolicy, "ReplaceScopeUses", ["client-registry"]),

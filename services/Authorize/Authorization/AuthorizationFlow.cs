@@ -98,6 +98,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
         tokens.Scopes.AddRange(request.Scopes);
+        tokens.Resources.AddRange(request.Resources);
         tokens.Amr.AddRange(session.Amr);
         try
         {
@@ -110,6 +111,12 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         {
             return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
                 ("error", OAuthErrorCodes.TemporarilyUnavailable), ("error_description", "The server is temporarily unavailable."));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument)
+        {
+            // The API named (RFC 8707) changed since the request was checked.
+            return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                ("error", OAuthErrorCodes.InvalidTarget), ("error_description", e.Status.Detail));
         }
     }
 
@@ -132,6 +139,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
         code.Scopes.AddRange(request.Scopes);
+        code.Resources.AddRange(request.Resources);
         code.Amr.AddRange(session.Amr);
         try
         {

@@ -9,7 +9,9 @@ using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Authorize.Authorization;
@@ -18,7 +20,7 @@ namespace OAuthAspire.Authorize.Authorization;
 /// <c>GET|POST /oauth/authorize</c> (alias <c>/oauth_auth.do</c>). A request whose client or
 /// redirect URI cannot be trusted gets an error page; anything else goes back to the client.
 /// </summary>
-public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog scopes, PendingAuthorizations pendings, AuthorizationFlow flow,
+public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog scopes, ApiResourceCatalog apis, PendingAuthorizations pendings, AuthorizationFlow flow,
     RequestReader requests, IAuditSink audit, Issuer issuer, IOptions<AuthorizeOptions> options, ILogger<AuthorizeEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
@@ -69,7 +71,11 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
 
             var clientId = parameters["client_id"];
             var client = Identifiers.IsClientId(clientId) ? await clients.FindAsync(clientId!, http.RequestAborted) : null;
-            validation = AuthorizationRequestValidator.Validate(parameters, client?.Profile, new AuthorizeSettings(options.Value.RequireState));
+            // The APIs are asked for only when the request names one (RFC 8707).
+            var resources = parameters.All(ResourceIndicators.Parameter).Count > 0 || client?.Profile.AllowedResources.Count > 0
+                ? await apis.GetAsync(http.RequestAborted)
+                : null;
+            validation = AuthorizationRequestValidator.Validate(parameters, client?.Profile, new AuthorizeSettings(options.Value.RequireState, resources));
             switch (validation)
             {
                 case AuthorizationValidation.ErrorPage page:
@@ -99,6 +105,14 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
                 await AuditAsync(http, client.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidScope, $"refused scopes: {string.Join(' ', decision.Refused)}");
                 return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
                     ("error", OAuthErrorCodes.InvalidScope), ("error_description", description));
+            }
+
+            // RFC 8707: an API none of the granted scopes serves could never get a token.
+            if (request.Resources.Count > 0 && ResourceIndicators.CheckScopes(request.Resources, decision.Scopes, await apis.GetAsync(http.RequestAborted)) is { } unserved)
+            {
+                await AuditAsync(http, client.ClientId, request.RedirectUri, OAuthErrorCodes.InvalidTarget, unserved);
+                return ClientResponses.Send(issuer, request.RedirectUri, request.ResponseMode, request.State,
+                    ("error", OAuthErrorCodes.InvalidTarget), ("error_description", unserved));
             }
 
             var pending = PendingRequest.From(request, decision.Scopes) with { PushedRequestUri = pushedUri };

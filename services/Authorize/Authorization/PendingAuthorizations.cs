@@ -26,6 +26,9 @@ public sealed record PendingRequest
     public string? IdTokenHint { get; init; }
     public string? DpopJkt { get; init; }
 
+    /// <summary>RFC 8707: the APIs the grant is for.</summary>
+    public string[] Resources { get; init; } = [];
+
     /// <summary>The pushed request this one came from (RFC 9126); its code spends it.</summary>
     public string? PushedRequestUri { get; init; }
 
@@ -46,6 +49,7 @@ public sealed record PendingRequest
         LoginHint = request.LoginHint,
         IdTokenHint = request.IdTokenHint,
         DpopJkt = request.DpopJkt,
+        Resources = [.. request.Resources],
     };
 }
 

@@ -8,7 +8,7 @@ public sealed record RegisteredClient(Client Client)
 {
     /// <summary>The protocol core's view of this client, built once per cached entry rather than per request.</summary>
     public ClientProfile Profile { get; } = new(Client.ClientId, Client.Active, Client.Public, Client.PkceRequired, Client.RedirectUris,
-        Client.GrantTypes.ToHashSet(StringComparer.Ordinal));
+        Client.GrantTypes.ToHashSet(StringComparer.Ordinal)) { AllowedResources = Client.AllowedResources };
 
     public string ClientId => Client.ClientId;
 

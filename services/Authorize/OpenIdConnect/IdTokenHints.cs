@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults.Security;
 
@@ -41,7 +42,7 @@ public sealed class IdTokenHints(JwksCache jwks, Issuer issuer)
             ValidateAudience = false,
             ValidateLifetime = false,
             ValidTypes = ["JWT"],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [.. SigningAlgorithms.Supported],
             IssuerSigningKeys = await jwks.KeysAsync(cancellationToken),
         };
         var result = await _handler.ValidateTokenAsync(token, parameters);

@@ -59,4 +59,13 @@ public sealed record ClientDto(
 
     /// <summary>RFC 9101 §10.5: authorization requests only as request objects signed with a key of <c>jwtVerifier</c>.</summary>
     public bool? RequireSignedRequestObject { get; init; }
+
+    /// <summary>RFC 8707: the resource identifiers of the APIs it may ask tokens for; empty or absent allows every API.</summary>
+    public string[]? AllowedResources { get; init; }
+
+    /// <summary>What its access tokens are signed with: RS256, PS256 or ES256; absent: the server's default.</summary>
+    public string? AccessTokenSigningAlg { get; init; }
+
+    /// <summary>What its ID tokens are signed with (OpenID Connect Dynamic Registration §2): RS256, PS256 or ES256; absent: RS256.</summary>
+    public string? IdTokenSignedResponseAlg { get; init; }
 }

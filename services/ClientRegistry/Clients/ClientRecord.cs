@@ -39,6 +39,16 @@ public sealed record ClientRecord
     public bool TlsClientCertificateBoundAccessTokens { get; init; }
     public bool RequirePushedAuthorizationRequests { get; init; }
     public bool RequireSignedRequestObject { get; init; }
+
+    /// <summary>RFC 8707: the resource identifiers of the APIs it may ask tokens for; empty allows every API.</summary>
+    public string[] AllowedResources { get; init; } = [];
+
+    /// <summary>What its access tokens are signed with; null: the server's default.</summary>
+    public string? AccessTokenSigningAlg { get; init; }
+
+    /// <summary>What its ID tokens are signed with; null: RS256.</summary>
+    public string? IdTokenSignedResponseAlg { get; init; }
+
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -65,5 +75,8 @@ public sealed record ClientRecord
         TlsClientCertificateBoundAccessTokens = TlsClientCertificateBoundAccessTokens,
         RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
         RequireSignedRequestObject = RequireSignedRequestObject,
+        AllowedResources = AllowedResources,
+        AccessTokenSigningAlg = AccessTokenSigningAlg,
+        IdTokenSignedResponseAlg = IdTokenSignedResponseAlg,
     };
 }

@@ -71,6 +71,8 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             TlsClientCertificateBoundAccessTokens = c.TlsClientCertificateBoundAccessTokens,
             RequirePushedAuthorizationRequests = c.RequirePushedAuthorizationRequests,
             RequireSignedRequestObject = c.RequireSignedRequestObject,
+            AccessTokenSigningAlg = c.AccessTokenSigningAlg ?? "",
+            IdTokenSignedResponseAlg = c.IdTokenSignedResponseAlg ?? "",
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);
@@ -79,6 +81,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
         message.Scopes.AddRange(c.Scopes);
         message.DefaultScopes.AddRange(c.DefaultScopes);
         message.Trusts.AddRange(c.Trusts);
+        message.AllowedResources.AddRange(c.AllowedResources);
         // What the token service compares a presented certificate with (RFC 8705 §3.1 thumbprint of the DER).
         message.TlsClientCertificateThumbprints.AddRange(c.TlsClientCertificates.Select(der => MtlsProtocol.Thumbprint(Convert.FromBase64String(der))));
         return message;

@@ -7,6 +7,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using OAuthAspire.Protocol.Mtls;
+using OAuthAspire.Protocol.Resources;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Admin;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 
@@ -87,6 +89,17 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             && signer.EffectiveAlgorithms.Any(a => !a.StartsWith("HS", StringComparison.Ordinal)),
             "requireSignedRequestObject", "needs a jwtVerifier with keys or a jwksUri and an asymmetric algorithm: request objects are signed with the client's public keys");
         var (tlsRule, tlsCertificates) = CheckMutualTls(v, body, isPublic, grantTypes);
+        // Absent keeps what is registered (as for trusts): a save that forgets the field must not open every API.
+        var allowedResources = body.AllowedResources is null ? existing?.AllowedResources ?? [] : Distinct(body.AllowedResources);
+        v.Require(allowedResources.Length <= 100, "allowedResources", "at most 100");
+        if (allowedResources.Select(ResourceIndicators.Problem).FirstOrDefault(p => p is not null) is { } resourceProblem)
+        {
+            v.Add("allowedResources", $"each {resourceProblem}");
+        }
+
+        var algorithms = $"must be one of {string.Join(", ", SigningAlgorithms.Supported)}";
+        v.Require(body.AccessTokenSigningAlg is null || SigningAlgorithms.IsSupported(body.AccessTokenSigningAlg), "accessTokenSigningAlg", algorithms);
+        v.Require(body.IdTokenSignedResponseAlg is null || SigningAlgorithms.IsSupported(body.IdTokenSignedResponseAlg), "idTokenSignedResponseAlg", algorithms);
 
         if (!v.IsValid)
         {
@@ -128,6 +141,9 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             TlsClientCertificateBoundAccessTokens = body.TlsClientCertificateBoundAccessTokens ?? false,
             RequirePushedAuthorizationRequests = body.RequirePushedAuthorizationRequests ?? false,
             RequireSignedRequestObject = body.RequireSignedRequestObject ?? false,
+            AllowedResources = allowedResources,
+            AccessTokenSigningAlg = body.AccessTokenSigningAlg,
+            IdTokenSignedResponseAlg = body.IdTokenSignedResponseAlg,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };

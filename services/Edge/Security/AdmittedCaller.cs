@@ -43,6 +43,9 @@ public readonly struct AdmittedCaller
     /// <summary>The trusted provider's name; null for this issuer's tokens.</summary>
     public string? Trust => _federated?.Trust;
 
+    /// <summary>The audience of this issuer's token (the default one or an API's, RFC 8707); null for a provider's token, which its trust checked.</summary>
+    public string? Audience => _token?.Audience;
+
     /// <summary>Who the audit trail names (a client acting for itself has no user).</summary>
     public AuditActor Actor => _federated is { } federated
         ? new AuditActor(federated.UserSysId, federated.UserName, federated.ClientId)

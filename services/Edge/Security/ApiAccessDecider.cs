@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OAuthAspire.Protocol.Policies;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.ServiceDefaults.Admin;
 
 namespace OAuthAspire.Edge.Security;
@@ -8,8 +9,23 @@ namespace OAuthAspire.Edge.Security;
 /// Decides an admitted caller's call from the current policy set (<see cref="ApiPolicySnapshot"/>):
 /// the scopes that count, then the admin APIs' own rule or the API's scope policy (<see cref="ApiAccess"/>).
 /// </summary>
-public sealed class ApiAccessDecider(ApiPolicySnapshot policies)
+public sealed class ApiAccessDecider(ApiPolicySnapshot policies, EdgeSettings settings)
 {
+    /// <summary>
+    /// RFC 8707: whether the token is for the API called (<see cref="ResourceIndicators.Admits"/>): an
+    /// API's resource identifier is good only there. A provider's token has no audience of ours: its trust decided.
+    /// </summary>
+    public async ValueTask<bool> IsForAsync(AdmittedCaller caller, string path, bool adminApi, CancellationToken cancellationToken)
+    {
+        if (caller.Audience is not { } audience)
+        {
+            return true;
+        }
+
+        var (set, _) = await policies.GetAsync(cancellationToken);
+        return ResourceIndicators.Admits(adminApi ? null : ApiPolicies.Find(set.Policies, path), audience, settings.Audience);
+    }
+
     private static readonly AdminRule Administrators = new(AdminApi.AdminScope, AdminApi.IsAdmin);
 
     /// <param name="method">The normalised method.</param>

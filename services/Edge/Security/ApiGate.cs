@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using OAuthAspire.Edge.Proxy;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Policies;
 using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
@@ -19,8 +20,10 @@ namespace OAuthAspire.Edge.Security;
 /// the edge's signed assertion of it (<see cref="IdentityAssertion"/>), the only form of it the APIs believe.
 /// </summary>
 public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiAccessDecider access, RateLimits limits, ApiRefusals refusals,
-    IdentityAssertionSigner assertions, EdgeSettings settings, EdgeDpop dpop, ILogger<ApiGate> logger)
+    IdentityAssertionSigner assertions, EdgeSettings settings, EdgeDpop dpop, ApiPolicySnapshot policies, ILogger<ApiGate> logger)
 {
+    private readonly string _origin = ProtectedResourceMetadata.OriginOf(settings.Issuer);
+
     public async Task InvokeAsync(HttpContext context)
     {
         // Nobody outside may pose as a verified identity, on any path.
@@ -60,7 +63,9 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         var scheme = DpopToken.Read(context.Request.Headers.Authorization.ToArray(), out var token);
         if (scheme is AuthorizationScheme.Missing or AuthorizationScheme.Malformed)
         {
-            await (scheme == AuthorizationScheme.Missing ? refusals.MissingTokenAsync(context, admin) : refusals.MalformedHeaderAsync(context, admin));
+            await (scheme == AuthorizationScheme.Missing
+                ? refusals.MissingTokenAsync(context, admin, await ResourceMetadataAsync(path, admin, context.RequestAborted))
+                : refusals.MalformedHeaderAsync(context, admin));
             return;
         }
 
@@ -68,7 +73,7 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         var (caller, refusal) = await admission.AdmitAsync(token, admin, context.Connection.RemoteIpAddress, context.RequestAborted);
         if (refusal is not null)
         {
-            await refusals.InvalidTokenAsync(context, admin, refusal, dpopScheme);
+            await refusals.InvalidTokenAsync(context, admin, refusal, dpopScheme, await ResourceMetadataAsync(path, admin, context.RequestAborted));
             return;
         }
 
@@ -85,6 +90,13 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         {
             await refusals.UnprovenAsync(context, admin, new ProofRefusal(StatusCodes.Status401Unauthorized,
                 dpopScheme ? DpopChallenge.InvalidToken(unbound) : BearerChallenge.InvalidToken(unbound), OAuthErrorCodes.InvalidToken, unbound), caller.Actor);
+            return;
+        }
+
+        if (!await access.IsForAsync(caller, path, admin, context.RequestAborted))
+        {
+            await refusals.InvalidTokenAsync(context, admin, "The access token is not for this API (its audience, RFC 8707).", dpopScheme,
+                await ResourceMetadataAsync(path, admin, context.RequestAborted));
             return;
         }
 
@@ -125,6 +137,28 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// RFC 9728 §5.1: the metadata URL of the API called, for a 401's challenge; null off the APIs with
+    /// a resource identifier on this origin, or when the policies cannot be had (the refusal goes out without it).
+    /// </summary>
+    private async ValueTask<string?> ResourceMetadataAsync(string path, bool admin, CancellationToken cancellationToken)
+    {
+        if (admin)
+        {
+            return null;
+        }
+
+        try
+        {
+            var (set, _) = await policies.GetAsync(cancellationToken);
+            return ApiPolicies.Find(set.Policies, path)?.Resource is { } resource ? ProtectedResourceMetadata.UrlOf(resource, _origin) : null;
+        }
+        catch (Exception e) when (Dependencies.Away(e) && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     /// <summary>The path as the caller sent it (before the server decoded it), without the query.</summary>

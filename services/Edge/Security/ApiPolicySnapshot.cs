@@ -9,7 +9,8 @@ using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.Sco
 namespace OAuthAspire.Edge.Security;
 
 /// <summary>The API policies and active scopes the edge decides from, without a call per request.</summary>
-public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Policies, IReadOnlySet<string> ActiveScopes);
+/// <param name="Audiences">Every audience this issuer's access tokens may have: the default one and each API's resource identifier (RFC 8707).</param>
+public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Policies, IReadOnlySet<string> ActiveScopes, string[] Audiences);
 
 /// <summary>
 /// The current <see cref="ApiPolicySet"/>: loaded from scope-policy once, kept for a bounded time
@@ -18,7 +19,7 @@ public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Pol
 /// scope-policy cannot answer, the last set keeps serving for a while rather than failing every
 /// API call; with none, or one known to be out of date, the call fails closed (503).
 /// </summary>
-public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPolicySnapshot> logger)
+public sealed class ApiPolicySnapshot(IServiceProvider services, EdgeSettings settings, ILogger<ApiPolicySnapshot> logger)
 {
     private static readonly long Lifetime = (long)CachedLookup.DefaultLifetime.TotalMilliseconds;
     private static readonly long StaleLimit = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
@@ -95,11 +96,9 @@ public sealed class ApiPolicySnapshot(IServiceProvider services, ILogger<ApiPoli
     private async Task<ApiPolicySet> LoadAsync(CancellationToken cancellationToken)
     {
         var reply = await services.GetRequiredService<ScopePolicyClient>().ListApiPoliciesAsync(new ListApiPoliciesRequest(), cancellationToken: cancellationToken);
-        var policies = reply.Policies
-            .Select(p => new Protocol.Policies.ApiPolicy(p.Name, p.BasePath,
-                p.Rules.Select(r => new Protocol.Policies.ApiRule(r.Methods.ToArray(), r.Resource, r.Scopes.ToArray())).ToArray()))
-            .ToArray();
-        return new ApiPolicySet(policies, reply.ActiveScopes.ToHashSet(StringComparer.Ordinal));
+        var policies = reply.Policies.Select(p => p.ToPolicy()).ToArray();
+        return new ApiPolicySet(policies, reply.ActiveScopes.ToHashSet(StringComparer.Ordinal),
+            [settings.Audience, .. policies.Where(p => p.Resource is not null).Select(p => p.Resource!)]);
     }
 
     private sealed record Entry(ApiPolicySet Set, long Loaded, long Expires, long Epoch, bool Dropped);

@@ -26,17 +26,21 @@ public sealed class ApiRefusals(IAuditSink audit, ILogger<ApiRefusals> logger)
     /// 401 with the bare challenges of both schemes (RFC 6750 §3.1, RFC 9449 §7.1), and off the admin
     /// APIs no body: a caller that sent no token is told no error.
     /// </summary>
-    public Task MissingTokenAsync(HttpContext context, bool adminApi) =>
-        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized, $"{BearerChallenge.Missing}, {DpopChallenge.Missing}", null, "An access token is required.");
+    /// <param name="metadataUrl">The API's protected resource metadata (RFC 9728 §5.1), named in both challenges; null when it has none.</param>
+    public Task MissingTokenAsync(HttpContext context, bool adminApi, string? metadataUrl) =>
+        RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized,
+            $"{BearerChallenge.WithResourceMetadata(BearerChallenge.Missing, metadataUrl)}, {BearerChallenge.WithResourceMetadata(DpopChallenge.Missing, metadataUrl)}",
+            null, "An access token is required.");
 
     public Task MalformedHeaderAsync(HttpContext context, bool adminApi) =>
         RefuseAsync(context, adminApi, StatusCodes.Status400BadRequest, BearerChallenge.InvalidRequest, OAuthErrorCodes.InvalidRequest,
             "The Authorization header is malformed.");
 
     /// <param name="dpopScheme">The token came with the DPoP scheme: the challenge is in that scheme (RFC 9449 §7.1).</param>
-    public Task InvalidTokenAsync(HttpContext context, bool adminApi, string description, bool dpopScheme) =>
+    public Task InvalidTokenAsync(HttpContext context, bool adminApi, string description, bool dpopScheme, string? metadataUrl = null) =>
         RefuseAsync(context, adminApi, StatusCodes.Status401Unauthorized,
-            dpopScheme ? DpopChallenge.InvalidToken(description) : BearerChallenge.InvalidToken(description), OAuthErrorCodes.InvalidToken, description);
+            BearerChallenge.WithResourceMetadata(dpopScheme ? DpopChallenge.InvalidToken(description) : BearerChallenge.InvalidToken(description), metadataUrl),
+            OAuthErrorCodes.InvalidToken, description);
 
     /// <summary>The token's proof of possession is missing or wrong (<see cref="EdgeDpop"/>).</summary>
     public Task UnprovenAsync(HttpContext context, bool adminApi, ProofRefusal refusal, AuditActor actor) =>

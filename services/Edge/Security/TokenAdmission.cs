@@ -9,11 +9,11 @@ namespace OAuthAspire.Edge.Security;
 
 /// <summary>
 /// Admits a bearer token (RFC 6750) to the APIs: one of this issuer's access tokens, valid (signature,
-/// type, issuer, audience, lifetime), not revoked, not cut off, of an active client; or, off the admin
+/// type, issuer, an audience of ours, lifetime), not revoked, not cut off, of an active client; or, off the admin
 /// APIs, a trusted provider's token that federation-trust accepts (third-party ID token flow).
 /// </summary>
 public sealed class TokenAdmission(EdgeSettings settings, JwksCache jwks, ValidatedTokens validated, TimeProvider time,
-    RevocationList revocations, CutOffs cutOffs, ClientStatus clients, FederatedTokens federated)
+    RevocationList revocations, CutOffs cutOffs, ClientStatus clients, FederatedTokens federated, ApiPolicySnapshot policies)
 {
     private const string Invalid = "The access token is invalid.";
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
@@ -88,11 +88,13 @@ public sealed class TokenAdmission(EdgeSettings settings, JwksCache jwks, Valida
     private async Task<(AccessTokenContent? Content, string Failure)> ValidateAsync(string text, JsonWebToken token, IReadOnlyList<SecurityKey> keys,
         CancellationToken cancellationToken)
     {
-        var result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
+        // Any audience of ours here; whether it is this API's is decided by the call's path (ApiAccessDecider).
+        var audiences = (await policies.GetAsync(cancellationToken)).Set.Audiences;
+        var result = await _validator.ValidateAsync(token, settings.Issuer, audiences, keys, ClockSkew);
         if (result.Failure == TokenFailure.UnknownKey && await jwks.RefreshForAsync(token.Kid, cancellationToken))
         {
             keys = await jwks.KeysAsync(cancellationToken);
-            result = await _validator.ValidateAsync(token, settings.Issuer, settings.Audience, keys, ClockSkew);
+            result = await _validator.ValidateAsync(token, settings.Issuer, audiences, keys, ClockSkew);
         }
 
         if (!result.IsValid)

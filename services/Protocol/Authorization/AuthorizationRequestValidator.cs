@@ -1,5 +1,6 @@
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.Protocol.Scopes;
 
 namespace OAuthAspire.Protocol.Authorization;
@@ -117,6 +118,14 @@ public static class AuthorizationRequestValidator
             ? Fail(OAuthErrorCodes.InvalidRequest, "dpop_jkt must be a base64url SHA-256 JWK thumbprint, with response_type code.")
             : null;
 
+        // RFC 8707 §2.1: several resources for a code; an implicit token has one audience.
+        var resourceProblem = ResourceIndicators.Read(parameters, out var named);
+        var (resources, limited) = ResourceIndicators.ForAuthorization(named, client.AllowedResources);
+        resourceProblem ??= limited;
+        resourceProblem ??= settings.Resources is { } known ? ResourceIndicators.CheckAuthorization(resources, known, client.AllowedResources) : null;
+        resourceProblem ??= implicitFlow && resources.Count > 1 ? "A token returned from the authorization endpoint has one audience: name one resource." : null;
+        failure ??= resourceProblem is not null ? Fail(OAuthErrorCodes.InvalidTarget, resourceProblem) : null;
+
         var nonce = parameters["nonce"];
         failure ??= responseType == "id_token token" && nonce is null ? Fail(OAuthErrorCodes.InvalidRequest, "nonce is required for id_token token.") : null;
 
@@ -149,6 +158,7 @@ public static class AuthorizationRequestValidator
             LoginHint = parameters["login_hint"],
             IdTokenHint = parameters["id_token_hint"],
             DpopJkt = dpopJkt,
+            Resources = resources,
         });
     }
 

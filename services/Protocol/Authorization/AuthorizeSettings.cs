@@ -1,4 +1,5 @@
 namespace OAuthAspire.Protocol.Authorization;
 
 /// <summary>The authorization endpoint's configurable rules.</summary>
-public sealed record AuthorizeSettings(bool RequireState = true);
+/// <param name="Resources">The APIs a request may name (RFC 8707); null checks only the form of the <c>resource</c> values.</param>
+public sealed record AuthorizeSettings(bool RequireState = true, Resources.ApiResources? Resources = null);

@@ -75,6 +75,12 @@ public static class PushedAuthorization
             return ProtocolError.InvalidRequest("request_uri is not allowed in a pushed authorization request (RFC 9126 §2.1).");
         }
 
+        // Before the values are stored joined by spaces: each must be one URI on its own.
+        if (Resources.ResourceIndicators.Read(form, out _) is { } resourceProblem)
+        {
+            return ProtocolError.InvalidTarget(resourceProblem);
+        }
+
         return form["client_id"] is { } clientId && clientId != authenticatedClientId
             ? ProtocolError.InvalidRequest("client_id differs from the authenticated client.")
             : null;

@@ -138,19 +138,28 @@ public static class RequestObject
                     continue;
                 }
 
-                string? value = (claim.Name, claim.Value.ValueKind) switch
+                string?[]? values = (claim.Name, claim.Value.ValueKind) switch
                 {
-                    (_, JsonValueKind.String) => claim.Value.GetString()!,
-                    ("max_age", JsonValueKind.Number) when claim.Value.TryGetInt32(out var maxAge) => maxAge.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ("claims", JsonValueKind.Object) => JsonSerializer.Serialize(claim.Value),
+                    (_, JsonValueKind.String) => [claim.Value.GetString()!],
+                    ("max_age", JsonValueKind.Number) when claim.Value.TryGetInt32(out var maxAge) => [maxAge.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    ("claims", JsonValueKind.Object) => [JsonSerializer.Serialize(claim.Value)],
+                    // RFC 8707 §2: several resources, as an array of strings.
+                    (_, JsonValueKind.Array) when RequestParameters.Repeatable.Contains(claim.Name) && claim.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
+                        => claim.Value.EnumerateArray().Select(e => e.GetString()).ToArray(),
                     _ => null,
                 };
-                if (value is null)
+                if (values is null)
                 {
                     return RequestObjectResult.Refused($"The request object's '{Shorten(claim.Name)}' must be a string.");
                 }
 
-                parameters.Add(new(claim.Name, [value]));
+                // Kept joined by spaces where stored: each resource must be one URI on its own.
+                if (RequestParameters.Repeatable.Contains(claim.Name) && values.Any(v => v is null || v.Any(char.IsWhiteSpace)))
+                {
+                    return RequestObjectResult.Refused($"Each '{claim.Name}' must be one URI, without spaces.");
+                }
+
+                parameters.Add(new(claim.Name, values));
             }
         }
 

@@ -20,4 +20,6 @@ public sealed record ValidatedAuthorizationRequest
     public string? IdTokenHint { get; init; }
     /// <summary>RFC 9449 §10: the DPoP key (JWK SHA-256 thumbprint) the code must be redeemed with.</summary>
     public string? DpopJkt { get; init; }
+    /// <summary>RFC 8707 §2.1: the APIs the grant is for; each token then names one of them.</summary>
+    public IReadOnlyList<string> Resources { get; init; } = [];
 }

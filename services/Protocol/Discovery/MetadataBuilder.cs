@@ -67,7 +67,7 @@ public static class MetadataBuilder
         DpopSigningAlgValuesSupported = Dpop.DpopProtocol.Algorithms,
         AuthorizationResponseIssParameterSupported = true,
         SubjectTypesSupported = ["public"],
-        IdTokenSigningAlgValuesSupported = [OpenIdConnect.IdToken.Algorithm],
+        IdTokenSigningAlgValuesSupported = [.. Tokens.SigningAlgorithms.Supported],
         ClaimsSupported = OpenIdConnect.UserInfo.ClaimsSupported,
         ClaimsParameterSupported = false,
         // Signed request objects by value (RFC 9101), with the clients' registered asymmetric keys.

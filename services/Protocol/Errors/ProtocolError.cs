@@ -16,6 +16,9 @@ public sealed record ProtocolError(string Error, string Description, int StatusC
 
     public static ProtocolError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description, 400);
 
+    /// <summary>RFC 8707 §2: a resource unknown, malformed, or not for this client or grant.</summary>
+    public static ProtocolError InvalidTarget(string description) => new(OAuthErrorCodes.InvalidTarget, description, 400);
+
     /// <summary>A DPoP proof refused at the token endpoint (RFC 9449 §5).</summary>
     public static ProtocolError InvalidDpopProof(string description) => new(OAuthErrorCodes.InvalidDpopProof, description, 400);
 

@@ -9,7 +9,7 @@ public sealed record TokenExchangeRequest(string SubjectToken, string SubjectTok
 /// <summary>
 /// RFC 8693 request rules: a trusted provider's ID token or JWT as the subject, no actor
 /// (delegation is not offered), our access token as the only issued type, and at most our own API
-/// as the audience or resource.
+/// as the audience. A <c>resource</c> is an RFC 8707 resource indicator, decided as at every grant.
 /// </summary>
 public static class TokenExchange
 {
@@ -17,7 +17,7 @@ public static class TokenExchange
     public const string JwtType = "urn:ietf:params:oauth:token-type:jwt";
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
-    /// <param name="targets">What <c>audience</c> and <c>resource</c> may name: our API and our issuer.</param>
+    /// <param name="targets">What <c>audience</c> may name: our default audience and our issuer.</param>
     public static (TokenExchangeRequest? Request, ProtocolError? Error) Read(RequestParameters form, IReadOnlyCollection<string> targets)
     {
         var subject = form["subject_token"];
@@ -42,12 +42,9 @@ public static class TokenExchange
             return (null, ProtocolError.InvalidRequest($"Only {AccessTokenType} can be issued."));
         }
 
-        foreach (var name in (string[])["audience", "resource"])
+        if (form["audience"] is { } audience && !targets.Contains(audience))
         {
-            if (form[name] is { } target && !targets.Contains(target))
-            {
-                return (null, new ProtocolError(OAuthErrorCodes.InvalidTarget, $"The {name} '{Short(target)}' is not served here.", 400));
-            }
+            return (null, new ProtocolError(OAuthErrorCodes.InvalidTarget, $"The audience '{Short(audience)}' is not served here.", 400));
         }
 
         return (new TokenExchangeRequest(subject, subjectType), null);

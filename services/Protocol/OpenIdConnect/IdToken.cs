@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
+using OAuthAspire.Protocol.Tokens;
+
 namespace OAuthAspire.Protocol.OpenIdConnect;
 
 /// <summary>What an ID token states about a sign-in (OpenID Connect Core §2).</summary>
@@ -19,9 +21,10 @@ public sealed record IdTokenContent(
     IReadOnlyList<string> Amr,
     string Acr);
 
-/// <summary>Shapes and signs ID tokens: always RS256, whatever signs access tokens.</summary>
+/// <summary>Shapes and signs ID tokens: RS256 unless the client registered another (<see cref="SigningAlgorithms"/>).</summary>
 public static class IdToken
 {
+    /// <summary>The default (OpenID Connect Core §3.1.3.7: RS256 unless the client registered another).</summary>
     public const string Algorithm = SecurityAlgorithms.RsaSha256;
 
     /// <summary>Authentication context: a password sign-in, no second factor (ISO/IEC 29115 level 1).</summary>
@@ -35,7 +38,7 @@ public static class IdToken
             nonce, accessToken is null ? null : AccessTokenHash(accessToken), sessionId, amr, PasswordAcr);
     }
 
-    /// <summary>at_hash (Core §3.1.3.6): base64url of the left half of SHA-256 of the access token's ASCII, for RS256.</summary>
+    /// <summary>at_hash (Core §3.1.3.6): base64url of the left half of SHA-256 of the access token's ASCII (every algorithm offered hashes with SHA-256).</summary>
     public static string AccessTokenHash(string accessToken)
     {
         var hash = SHA256.HashData(Encoding.ASCII.GetBytes(accessToken));
@@ -75,9 +78,9 @@ public static class IdToken
 
     public static string Sign(IdTokenContent token, SigningCredentials credentials, JsonWebTokenHandler handler)
     {
-        if (credentials.Algorithm != Algorithm)
+        if (!SigningAlgorithms.IsSupported(credentials.Algorithm))
         {
-            throw new ArgumentException("ID tokens are always signed with RS256.", nameof(credentials));
+            throw new ArgumentException($"ID tokens are signed with {string.Join(", ", SigningAlgorithms.Supported)} only.", nameof(credentials));
         }
 
         return handler.CreateToken(new SecurityTokenDescriptor

@@ -28,17 +28,7 @@ public static class ApiPolicies
     public static ApiDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, IReadOnlySet<string> scopes)
     {
         method = NormalizeMethod(method);
-        // The API: the policy with the longest base path above the request.
-        ApiPolicy? policy = null;
-        foreach (var candidate in policies)
-        {
-            if (ApiPath.IsUnder(path, candidate.BasePath) && (policy is null || candidate.BasePath.Length > policy.BasePath.Length))
-            {
-                policy = candidate;
-            }
-        }
-
-        if (policy is null)
+        if (Find(policies, path) is not { } policy)
         {
             return ApiDecision.Open;
         }
@@ -72,6 +62,21 @@ public static class ApiPolicies
         return best.Scopes.Any(scopes.Contains)
             ? new ApiDecision(true, best.Scopes, policy.Name, $"rule {best.Resource} allows")
             : new ApiDecision(false, best.Scopes, policy.Name, $"rule {best.Resource} needs one of: {string.Join(' ', best.Scopes)}");
+    }
+
+    /// <summary>The API a call is to: the policy with the longest base path above the canonical path; null when none is.</summary>
+    public static ApiPolicy? Find(IReadOnlyCollection<ApiPolicy> policies, string path)
+    {
+        ApiPolicy? policy = null;
+        foreach (var candidate in policies)
+        {
+            if (ApiPath.IsUnder(path, candidate.BasePath) && (policy is null || candidate.BasePath.Length > policy.BasePath.Length))
+            {
+                policy = candidate;
+            }
+        }
+
+        return policy;
     }
 
     /// <summary>More literal segments first, then fewer wildcards, then rules naming their methods.</summary>

@@ -15,6 +15,15 @@ public static class BearerChallenge
     /// <summary>A token that is not valid here (401), with why.</summary>
     public static string InvalidToken(string description) => $"Bearer error=\"invalid_token\", error_description=\"{description}\"";
 
+    /// <summary>
+    /// A challenge (of either scheme) naming the API's protected resource metadata (RFC 9728 §5.1),
+    /// so a client that met the API first learns where to get a token; unchanged when there is none.
+    /// </summary>
+    public static string WithResourceMetadata(string challenge, string? metadataUrl) =>
+        metadataUrl is null ? challenge
+        : challenge.Contains(' ') ? $"{challenge}, resource_metadata=\"{metadataUrl}\""
+        : $"{challenge} resource_metadata=\"{metadataUrl}\"";
+
     /// <summary>A valid token without the scope the call needs (403), naming the scopes that would pass, if any.</summary>
     public static string InsufficientScope(IReadOnlyList<string> scopes) =>
         scopes.Count == 0

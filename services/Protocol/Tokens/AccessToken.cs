@@ -8,6 +8,8 @@ namespace OAuthAspire.Protocol.Tokens;
 /// <summary>
 /// What an access token states (RFC 9068 §2.2). <see cref="Cnf"/> binds it to a key (RFC 7800): a
 /// DPoP key's thumbprint makes it usable only with proofs signed by that key (RFC 9449 §6).
+/// <see cref="Algorithm"/> is what it is signed with (the client's <c>accessTokenSigningAlg</c>; null:
+/// the server's default), not a claim.
 /// </summary>
 public sealed record AccessTokenContent(
     string Issuer,
@@ -20,8 +22,10 @@ public sealed record AccessTokenContent(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     string? UserName = null,
-    Confirmation? Cnf = null)
+    Confirmation? Cnf = null,
+    string? Algorithm = null)
 {
+
     public string Scope => ScopeSet.Format(Scopes);
 }
 

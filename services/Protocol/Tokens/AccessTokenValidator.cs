@@ -32,10 +32,15 @@ public sealed record AccessTokenValidation(TokenFailure Failure, AccessTokenCont
 /// </summary>
 public sealed class AccessTokenValidator
 {
-    private static readonly string[] Algorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
+    private static readonly string[] Algorithms = [.. SigningAlgorithms.Supported];
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
     public Task<AccessTokenValidation> ValidateAsync(string token, string issuer, string audience,
+        IEnumerable<SecurityKey> keys, TimeSpan clockSkew, DateTimeOffset? now = null) =>
+        ValidateAsync(token, issuer, [audience], keys, clockSkew, now);
+
+    /// <param name="audiences">The audiences accepted: the default one and the APIs' resource identifiers (RFC 8707); null accepts any.</param>
+    public Task<AccessTokenValidation> ValidateAsync(string token, string issuer, IEnumerable<string>? audiences,
         IEnumerable<SecurityKey> keys, TimeSpan clockSkew, DateTimeOffset? now = null)
     {
         JsonWebToken jwt;
@@ -48,18 +53,18 @@ public sealed class AccessTokenValidator
             return Task.FromResult(new AccessTokenValidation(TokenFailure.Malformed, null));
         }
 
-        return ValidateAsync(jwt, issuer, audience, keys, clockSkew, now);
+        return ValidateAsync(jwt, issuer, audiences, keys, clockSkew, now);
     }
 
     /// <summary>Validates a token already parsed (the edge reads the issuer first to tell ours from a trusted provider's).</summary>
-    public async Task<AccessTokenValidation> ValidateAsync(JsonWebToken token, string issuer, string audience,
+    public async Task<AccessTokenValidation> ValidateAsync(JsonWebToken token, string issuer, IEnumerable<string>? audiences,
         IEnumerable<SecurityKey> keys, TimeSpan clockSkew, DateTimeOffset? now = null)
     {
-
         var parameters = new TokenValidationParameters
         {
             ValidIssuer = issuer,
-            ValidAudience = audience,
+            ValidAudiences = audiences,
+            ValidateAudience = audiences is not null,
             IssuerSigningKeys = keys,
             ValidTypes = [AccessToken.JwtType],
             ValidAlgorithms = Algorithms,
@@ -98,7 +103,7 @@ public sealed class AccessTokenValidator
         ScopeSet.TryParse(scope, out var scopes);
         return new AccessTokenContent(jwt.Issuer, jwt.Audiences.FirstOrDefault() ?? "", clientId, jwt.Subject,
             scopes, roles ?? [], jwt.Id,
-            new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), userName, cnf);
+            new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), userName, cnf, jwt.Alg);
     }
 
     private static TokenFailure Classify(Exception? exception) => exception switch

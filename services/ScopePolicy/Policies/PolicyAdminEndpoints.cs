@@ -1,9 +1,12 @@
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Policies;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.ScopePolicy.Scopes;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
+using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ScopePolicy.Policies;
 
@@ -22,20 +25,38 @@ public static class PolicyAdminEndpoints
         return endpoints;
     }
 
-    private static async Task<(ApiPolicy? Policy, IResult? Problem)> ValidateAsync(ApiPolicyDto body, ScopeStore scopes, CancellationToken cancellationToken)
+    private static async Task<(ApiPolicy? Policy, IResult? Problem)> ValidateAsync(ApiPolicyDto body, ScopeStore scopes, PolicyStore store, Issuer issuer,
+        IConfiguration configuration, CancellationToken cancellationToken)
     {
         var known = (await scopes.ListAsync(includeInactive: false, cancellationToken)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var rules = body.ToRules();
-        var problems = ApiPolicies.Problems(body.Name, body.BasePath, rules, known);
+        var problems = ApiPolicies.Problems(body.Name, body.BasePath, rules, known).ToDictionary();
+        var resource = body.Resource ?? (body.BasePath is null ? null : store.DefaultResource(body.BasePath));
+        if (ResourceIndicators.Problem(resource) is { } resourceProblem)
+        {
+            problems["resource"] = resourceProblem;
+        }
+        else if (resource == issuer.Value || resource == issuer.Url("/api") || resource == IdentityAssertion.AudienceFrom(configuration))
+        {
+            problems["resource"] = "the issuer and the default audience ({issuer}/api) cannot name one API";
+        }
+
         return problems.Count > 0
             ? (null, TypedResults.ValidationProblem(problems.ToDictionary(p => p.Key, p => new[] { p.Value })))
-            : (new ApiPolicy(body.Name!, body.BasePath!, rules), null);
+            : (new ApiPolicy(body.Name!, body.BasePath!, rules, resource, body.AcceptDefaultAudience ?? false), null);
     }
 
-    private static async Task<IResult> CreateAsync(ApiPolicyDto body, PolicyStore store, ScopeStore scopes, IAuditSink audit, HttpContext http,
-        CancellationToken cancellationToken)
+    /// <summary>A conflict when another policy has the resource identifier (the table locked until commit).</summary>
+    private static async Task<IResult?> ResourceTakenAsync(Npgsql.NpgsqlTransaction tx, PolicyStore store, ApiPolicy policy, string? replacing,
+        CancellationToken cancellationToken) =>
+        (await store.LockAllAsync(tx, cancellationToken)).Any(p => p.Resource == policy.Resource && p.Name != replacing)
+            ? Conflict("Another API policy has this resource identifier.")
+            : null;
+
+    private static async Task<IResult> CreateAsync(ApiPolicyDto body, PolicyStore store, ScopeStore scopes, Issuer issuer, IConfiguration configuration, IAuditSink audit,
+        HttpContext http, CancellationToken cancellationToken)
     {
-        var (policy, problem) = await ValidateAsync(body, scopes, cancellationToken);
+        var (policy, problem) = await ValidateAsync(body, scopes, store, issuer, configuration, cancellationToken);
         if (policy is null)
         {
             return problem!;
@@ -43,7 +64,7 @@ public static class PolicyAdminEndpoints
 
         return await store.DataSource.InTransactionAsync<IResult>(async tx =>
         {
-            if (await ScopesGoneAsync(tx, policy, cancellationToken) is { } gone)
+            if ((await ScopesGoneAsync(tx, policy, cancellationToken) ?? await ResourceTakenAsync(tx, store, policy, null, cancellationToken)) is { } gone)
             {
                 return gone;
             }
@@ -53,15 +74,26 @@ public static class PolicyAdminEndpoints
                 return Conflict("A policy with this name or base path exists.");
             }
 
-            await audit.WriteAsync(tx, new ApiPolicyCreated(policy.Name, policy.BasePath, policy.Rules.Count) { Actor = http.Caller().Actor }, cancellationToken);
+            await audit.WriteAsync(tx, new ApiPolicyCreated(policy.Name, policy.BasePath, policy.Rules.Count, policy.Resource, policy.AcceptDefaultAudience) { Actor = http.Caller().Actor }, cancellationToken);
             return TypedResults.Created($"/api/admin/api-policies/{Uri.EscapeDataString(policy.Name)}", ApiPolicyDto.From(policy));
         }, cancellationToken);
     }
 
-    private static async Task<IResult> UpdateAsync(string name, ApiPolicyDto body, PolicyStore store, ScopeStore scopes, IAuditSink audit, HttpContext http,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string name, ApiPolicyDto body, PolicyStore store, ScopeStore scopes, Issuer issuer, IConfiguration configuration,
+        IAuditSink audit, HttpContext http, CancellationToken cancellationToken)
     {
-        var (policy, problem) = await ValidateAsync(body with { Name = body.Name ?? name }, scopes, cancellationToken);
+        // Absent audience settings keep what the policy has (a save that forgets them must not cut its callers off).
+        if (await store.FindAsync(name, cancellationToken) is { } existing)
+        {
+            body = body with
+            {
+                // A custom identifier stays; a default one follows the base path.
+                Resource = body.Resource ?? (existing.Resource == store.DefaultResource(existing.BasePath) ? null : existing.Resource),
+                AcceptDefaultAudience = body.AcceptDefaultAudience ?? existing.AcceptDefaultAudience,
+            };
+        }
+
+        var (policy, problem) = await ValidateAsync(body with { Name = body.Name ?? name }, scopes, store, issuer, configuration, cancellationToken);
         if (policy is null)
         {
             return problem!;
@@ -71,7 +103,7 @@ public static class PolicyAdminEndpoints
         {
             return await store.DataSource.InTransactionAsync<IResult>(async tx =>
             {
-                if (await ScopesGoneAsync(tx, policy, cancellationToken) is { } gone)
+                if ((await ScopesGoneAsync(tx, policy, cancellationToken) ?? await ResourceTakenAsync(tx, store, policy, name, cancellationToken)) is { } gone)
                 {
                     return gone;
                 }
@@ -81,7 +113,7 @@ public static class PolicyAdminEndpoints
                     return NotFound(name);
                 }
 
-                await audit.WriteAsync(tx, new ApiPolicyUpdated(policy.Name, policy.BasePath, policy.Rules.Count) { Actor = http.Caller().Actor }, cancellationToken);
+                await audit.WriteAsync(tx, new ApiPolicyUpdated(policy.Name, policy.BasePath, policy.Rules.Count, policy.Resource, policy.AcceptDefaultAudience) { Actor = http.Caller().Actor }, cancellationToken);
                 return TypedResults.Ok(ApiPolicyDto.From(policy));
             }, cancellationToken);
         }

@@ -10,13 +10,17 @@ namespace OAuthAspire.ScopePolicy.Scopes;
 /// <summary>The ScopePolicy contract: scope listing and resolution, the API policy snapshot, and which clients use which scope.</summary>
 public sealed class ScopePolicyGrpcService(ScopeStore scopes, PolicyStore policies, ClientUseView uses) : Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyBase
 {
-    [AllowedCallers(ServiceNames.Edge)]
+    // The edge decides API calls by it; authorize and token check and narrow resource indicators (RFC 8707) by it.
+    [AllowedCallers(ServiceNames.Edge, ServiceNames.Authorize, ServiceNames.Token)]
     public override async Task<ListApiPoliciesReply> ListApiPolicies(ListApiPoliciesRequest request, ServerCallContext context)
     {
         var reply = new ListApiPoliciesReply();
         foreach (var policy in await policies.ListAsync(context.CancellationToken))
         {
-            var message = new Contracts.Grpc.ScopePolicy.ApiPolicy { Name = policy.Name, BasePath = policy.BasePath };
+            var message = new Contracts.Grpc.ScopePolicy.ApiPolicy
+            {
+                Name = policy.Name, BasePath = policy.BasePath, Resource = policy.Resource ?? "", AcceptDefaultAudience = policy.AcceptDefaultAudience,
+            };
             foreach (var rule in policy.Rules)
             {
                 var r = new Contracts.Grpc.ScopePolicy.ApiRule { Resource = rule.Resource };

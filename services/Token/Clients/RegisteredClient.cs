@@ -46,7 +46,16 @@ public sealed class RegisteredClient(Client client)
 
     /// <summary>The authorization endpoint's view of this client (the pushed authorization endpoint checks requests by it).</summary>
     public ClientProfile Profile { get; } = new(client.ClientId, client.Active, client.Public, client.PkceRequired, client.RedirectUris,
-        client.GrantTypes.ToHashSet(StringComparer.Ordinal));
+        client.GrantTypes.ToHashSet(StringComparer.Ordinal)) { AllowedResources = client.AllowedResources };
+
+    /// <summary>What its access tokens are signed with; null: the server's default (<c>Keys:Algorithm</c>).</summary>
+    public string? AccessTokenSigningAlg => Empty(client.AccessTokenSigningAlg);
+
+    /// <summary>What its ID tokens are signed with (OpenID Connect Dynamic Registration §2); null: RS256.</summary>
+    public string? IdTokenSignedResponseAlg => Empty(client.IdTokenSignedResponseAlg);
+
+    /// <summary>RFC 8707: the APIs it may ask tokens for; empty allows every API.</summary>
+    public IReadOnlyList<string> AllowedResources => client.AllowedResources;
 
     /// <summary>RFC 9101 §10.5: its authorization requests must come as request objects it signed.</summary>
     public bool RequireSignedRequestObject => client.RequireSignedRequestObject;

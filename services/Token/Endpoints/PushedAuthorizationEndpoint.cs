@@ -5,7 +5,9 @@ using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
 using OAuthAspire.Protocol.Scopes;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Dpop;
@@ -28,8 +30,7 @@ public sealed record PushedAuthorizationResponse(
 /// Refusals are JSON errors (§2.3), audited.
 /// </summary>
 public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticator, PushedRequests requests, RequestObjects requestObjects, ScopeResolver scopes,
-    TokenDpop dpop, IAuditSink audit,
-    IConfiguration configuration, ILogger<PushedAuthorizationEndpoint> logger)
+    ApiResourceCatalog apis, TokenDpop dpop, IAuditSink audit, IConfiguration configuration, ILogger<PushedAuthorizationEndpoint> logger)
 {
     private readonly AuthorizeSettings _settings = new(configuration.GetValue("Authorize:RequireState", true));
 
@@ -82,11 +83,20 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
             var pushed = PushedAuthorization.Stored(source, client.ClientId);
             var error = (signedBy is not null ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
-                ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(RequestParameters.FromSingle(pushed), client.Profile, _settings));
+                ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(RequestParameters.FromSingle(pushed), client.Profile,
+                    source.All(ResourceIndicators.Parameter).Count > 0 || client.AllowedResources.Count > 0
+                        ? _settings with { Resources = await apis.GetAsync(http.RequestAborted) }
+                        : _settings));
             if (error is null)
             {
                 var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(source["scope"], out var requested) ? requested : [], http.RequestAborted);
                 error = decision.Granted ? null : ProtocolError.InvalidScope($"Scopes not allowed for this client: {string.Join(' ', decision.Refused)}.");
+                // RFC 8707: an API none of the granted scopes serves could never get a token.
+                var named = source.All(ResourceIndicators.Parameter);
+                if (error is null && named.Count > 0 && ResourceIndicators.CheckScopes(named, decision.Scopes, await apis.GetAsync(http.RequestAborted)) is { } unserved)
+                {
+                    error = ProtocolError.InvalidTarget(unserved);
+                }
             }
 
             if (error is not null)

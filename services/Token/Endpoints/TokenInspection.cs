@@ -8,9 +8,9 @@ namespace OAuthAspire.Token.Endpoints;
 
 /// <summary>
 /// Decides whether one of our access tokens is still good: signed by a published key, of type
-/// at+jwt, for our audience, unexpired, not revoked, not cut off with its user or client, and its client still active.
+/// at+jwt, for our default audience or an API's (RFC 8707), unexpired, not revoked, not cut off with its user or client, and its client still active.
 /// </summary>
-public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettings settings, RevocationStore revocations, CutOffStore cutOffs,
+public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenTargets targets, RevocationStore revocations, CutOffStore cutOffs,
     RegisteredClients clients)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
@@ -19,7 +19,7 @@ public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettin
     /// <summary>The token's content when it is active, else null.</summary>
     public async Task<AccessTokenContent?> ActiveAsync(string token, CancellationToken cancellationToken)
     {
-        var validation = await _validator.ValidateAsync(token, issuer.Value, settings.Audience, keys.ValidationKeys, ClockSkew);
+        var validation = await _validator.ValidateAsync(token, issuer.Value, await targets.AudiencesAsync(cancellationToken), keys.ValidationKeys, ClockSkew);
         if (!validation.IsValid || await revocations.IsRevokedAsync(validation.Token!.Jti, cancellationToken)
             || await cutOffs.RefusesAsync(validation.Token, cancellationToken))
         {
@@ -29,10 +29,13 @@ public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenSettin
         return await clients.FindAsync(validation.Token.ClientId, cancellationToken) is { Active: true } ? validation.Token : null;
     }
 
-    /// <summary>The token's content when it is ours and correctly signed, even if expired (revocation needs no more).</summary>
+    /// <summary>
+    /// The token's content when it is ours and correctly signed, whatever its audience and even if
+    /// expired: revocation needs no more, and an API's policy since deleted must not make its tokens irrevocable.
+    /// </summary>
     public async Task<AccessTokenContent?> OursAsync(string token)
     {
-        var validation = await _validator.ValidateAsync(token, issuer.Value, settings.Audience, keys.ValidationKeys, TimeSpan.FromDays(3650));
+        var validation = await _validator.ValidateAsync(token, issuer.Value, (IEnumerable<string>?)null, keys.ValidationKeys, TimeSpan.FromDays(3650));
         return validation.Token;
     }
 }

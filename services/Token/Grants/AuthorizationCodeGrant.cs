@@ -16,7 +16,7 @@ namespace OAuthAspire.Token.Grants;
 /// second, is a replay: it is refused and revokes what the first issued (RFC 6749 §4.1.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, RefreshTokenStore refreshTokens, UserDirectory users, IdTokenIssuer idTokens,
-    IAuditSink audit, Issuer issuerId, TokenSettings settings, TimeProvider time)
+    IAuditSink audit, Issuer issuerId, TokenTargets targets, TimeProvider time)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
     {
@@ -90,8 +90,15 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
             return GrantOutcome.Refuse(invalid, "user missing or inactive");
         }
 
+        // RFC 8707 §2.2: one of the authorized APIs, scopes narrowed to it; the code stays unspent when refused.
+        var target = await request.TargetAsync(targets, row.Resources, row.Scopes);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
         await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, request.Client.ClientId, user.SysId, row.Scopes, user.Roles,
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, request.Client.ClientId, user.SysId, target.Scopes, user.Roles,
             request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
         var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
         // A refresh token when the client may use them: a new family, bound to this grant.
@@ -110,6 +117,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
                 AuthTime = row.AuthTime,
                 SessionId = row.SessionId,
                 Amr = row.Amr,
+                Resources = row.Resources,
                 DpopJkt = request.RefreshJkt,
                 MtlsX5t = request.RefreshX5t,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
@@ -121,7 +129,7 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
             { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
         // OpenID Connect: the sign-in as it happened (auth time, session, methods) and the request's nonce.
         var idToken = row.Scopes.Contains("openid")
-            ? idTokens.Issue(user, row.ClientId, new DateTimeOffset(DateTime.SpecifyKind(row.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), row.Nonce, token,
+            ? idTokens.Issue(user, request.Client, new DateTimeOffset(DateTime.SpecifyKind(row.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), row.Nonce, token,
                 row.SessionId, row.Amr)
             : null;
         await tx.CommitAsync(request.Aborted);

@@ -13,7 +13,7 @@ namespace OAuthAspire.Token.Grants;
 /// RFC 6749 §4.4: a back-end client gets a token for itself. The token runs as the client's
 /// application user (ServiceNow), carrying that user's roles; without one, as the client.
 /// </summary>
-public sealed class ClientCredentialsGrant(ScopeResolver scopes, UserDirectory users, AccessTokenIssuer issuer, Issuer issuerId, TokenSettings settings)
+public sealed class ClientCredentialsGrant(ScopeResolver scopes, UserDirectory users, AccessTokenIssuer issuer, Issuer issuerId, TokenTargets targets)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
     {
@@ -35,6 +35,13 @@ public sealed class ClientCredentialsGrant(ScopeResolver scopes, UserDirectory u
                 $"refused scopes: {string.Join(' ', decision.Refused)}");
         }
 
+        // RFC 8707: the API the token is for, its scopes narrowed to that API's.
+        var target = await request.TargetAsync(targets, null, decision.Scopes);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
         var subject = client.ClientId;
         IReadOnlyList<string> roles = [];
         string? userName = null;
@@ -50,7 +57,7 @@ public sealed class ClientCredentialsGrant(ScopeResolver scopes, UserDirectory u
             (subject, roles, userName) = (user.SysId, user.Roles, user.UserName);
         }
 
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject, decision.Scopes, roles,
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, client.ClientId, subject, target.Scopes, roles,
             client.AccessTokenLifespan, issuer.Now, userName));
         var actor = new AuditActor(subject == client.ClientId ? null : subject, userName, client.ClientId);
         var token = await issuer.IssueAsync(content, GrantTypes.ClientCredentials, request.RemoteAddress, actor, request.Aborted);

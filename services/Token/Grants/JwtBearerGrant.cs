@@ -22,7 +22,7 @@ namespace OAuthAspire.Token.Grants;
 /// failed check in the audit event, not the response. No refresh token.
 /// </summary>
 public sealed class JwtBearerGrant(VerifierKeys verifierKeys, JtiStore jtis, IServiceProvider services, UserDirectory users, ScopeResolver scopes,
-    AccessTokenIssuer issuer, IAuditSink audit, Issuer issuerId, TokenSettings settings, TimeProvider time)
+    AccessTokenIssuer issuer, IAuditSink audit, Issuer issuerId, TokenTargets targets, TimeProvider time)
 {
     private static readonly ProtocolError Refused = ProtocolError.InvalidGrant("The assertion was not accepted.");
 
@@ -101,7 +101,13 @@ public sealed class JwtBearerGrant(VerifierKeys verifierKeys, JtiStore jtis, ISe
             return GrantOutcome.Refuse(ProtocolError.InvalidScope("A requested scope is not allowed for this client."));
         }
 
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user?.SysId ?? client.ClientId, decision.Scopes, user?.Roles ?? [],
+        var target = await request.TargetAsync(targets, null, decision.Scopes);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, client.ClientId, user?.SysId ?? client.ClientId, target.Scopes, user?.Roles ?? [],
             client.AccessTokenLifespan, issuer.Now, user?.UserName));
         var actor = new AuditActor(user?.SysId, user?.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);

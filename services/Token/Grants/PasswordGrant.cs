@@ -18,7 +18,7 @@ namespace OAuthAspire.Token.Grants;
 /// invalid_grant, whatever the reason, and is audited with the remote address.
 /// </summary>
 public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scopes, AccessTokenIssuer issuer, IdTokenIssuer idTokens, IAuditSink audit,
-    Issuer issuerId, TokenSettings settings)
+    Issuer issuerId, TokenTargets targets)
 {
     private static readonly ProtocolError Refused = ProtocolError.InvalidGrant("The user name or password is incorrect, or the account is locked.");
 
@@ -48,6 +48,13 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
             return GrantOutcome.Refuse(ProtocolError.InvalidScope("A requested scope is not allowed for this client."));
         }
 
+        // RFC 8707, before the password is tried: a request refused anyway costs the user no attempt.
+        var target = await request.TargetAsync(targets, null, decision.Scopes);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
         var check = await services.GetRequiredService<DirectoryClient>().VerifyPasswordAsync(new VerifyPasswordRequest
         {
             UserName = userName,
@@ -68,7 +75,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
         }
 
         var user = check.User;
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user.SysId, decision.Scopes, user.Roles, client.AccessTokenLifespan,
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, client.ClientId, user.SysId, target.Scopes, user.Roles, client.AccessTokenLifespan,
             issuer.Now, user.UserName));
         var actor = new AuditActor(user.SysId, user.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
@@ -87,6 +94,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
                 GrantType = GrantTypes.Password,
                 AuthTime = content.IssuedAt.UtcDateTime,
                 Amr = ["pwd"],
+                Resources = targets.GrantOf(target),
                 DpopJkt = request.RefreshJkt,
                 MtlsX5t = request.RefreshX5t,
                 ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, client.RefreshTokenLifespan).UtcDateTime,
@@ -94,7 +102,7 @@ public sealed class PasswordGrant(IServiceProvider services, ScopeResolver scope
         }
 
         var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.Password, request.RemoteAddress, actor, null, familyId, request.Aborted);
-        var idToken = decision.Scopes.Contains("openid") ? idTokens.Issue(user, client.ClientId, content.IssuedAt, null, accessToken, null, ["pwd"]) : null;
+        var idToken = decision.Scopes.Contains("openid") ? idTokens.Issue(user, client, content.IssuedAt, null, accessToken, null, ["pwd"]) : null;
         await tx.CommitAsync(request.Aborted);
         return new GrantOutcome.Issued(new TokenResponse(accessToken, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
             RefreshToken: refreshToken, IdToken: idToken));

@@ -18,7 +18,7 @@ namespace OAuthAspire.Token.Grants;
 /// stolen: the family and every access token issued from it are revoked.
 /// </summary>
 public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStore refreshTokens, UserDirectory users, IdTokenIssuer idTokens,
-    IAuditSink audit, IOptions<RefreshOptions> options, Issuer issuerId, TokenSettings settings, TimeProvider time)
+    IAuditSink audit, IOptions<RefreshOptions> options, Issuer issuerId, TokenTargets targets, TimeProvider time)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
     {
@@ -108,12 +108,19 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
                 $"widening to {string.Join(' ', decision.Refused)}");
         }
 
+        // RFC 8707 §2.2: any API within the original grant, never beyond it.
+        var target = await request.TargetAsync(targets, family.Resources, decision.Scopes);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
         if (!await RefreshTokenStore.MarkRotatedAsync(tx, row.TokenHash, request.Aborted))
         {
             return GrantOutcome.Refuse(invalid, "refresh race lost");
         }
 
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, family.ClientId, user.SysId, decision.Scopes, user.Roles,
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, family.ClientId, user.SysId, target.Scopes, user.Roles,
             request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
         actor = actor with { UserName = user.UserName };
         var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.RefreshToken, request.RemoteAddress, actor, null, family.FamilyId, request.Aborted);
@@ -122,7 +129,7 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
         // With openid, a new ID token for the same sign-in: same sub and auth_time.
         var idToken = decision.Scopes.Contains("openid")
-            ? idTokens.Issue(user, family.ClientId, new DateTimeOffset(DateTime.SpecifyKind(family.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), null,
+            ? idTokens.Issue(user, request.Client, new DateTimeOffset(DateTime.SpecifyKind(family.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), null,
                 accessToken, family.SessionId, family.Amr)
             : null;
         await tx.CommitAsync(request.Aborted);

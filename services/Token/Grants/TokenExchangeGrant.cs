@@ -3,6 +3,7 @@ using OAuthAspire.Contracts.Grpc.FederationTrust;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Federation;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.Protocol.Scopes;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
@@ -20,7 +21,7 @@ namespace OAuthAspire.Token.Grants;
 /// by the trust and by the client. No refresh token.
 /// </summary>
 public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver scopes, AccessTokenIssuer issuer, IAuditSink audit, Issuer issuerId,
-    TokenSettings settings)
+    TokenSettings settings, TokenTargets targets)
 {
     public async Task<GrantOutcome> HandleAsync(TokenRequest request)
     {
@@ -73,7 +74,18 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
             granted = decision.Scopes;
         }
 
-        var content = request.Bind(AccessToken.Describe(issuerId, settings.Audience, client.ClientId, subject.UserSysId, granted, subject.Roles,
+        // RFC 8707: an API's resource identifier narrows the token to it; the issuer or its default audience (as before) does not.
+        var named = request.Form.All(ResourceIndicators.Parameter);
+        var target = named.Count == 1 && (named[0] == settings.Audience || named[0] == issuerId.Value) && client.AllowedResources.Count == 0
+            ? new TokenTarget(settings.Audience, granted, null)
+            : await request.TargetAsync(targets, null, granted);
+        if (target.Error is { } targetError)
+        {
+            return GrantOutcome.Refuse(targetError);
+        }
+
+        granted = target.Scopes;
+        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, client.ClientId, subject.UserSysId, granted, subject.Roles,
             client.AccessTokenLifespan, issuer.Now, subject.UserName));
         var actor = new AuditActor(subject.UserSysId, subject.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);

@@ -1,8 +1,10 @@
 using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
+using OAuthAspire.Protocol.Resources;
 using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.Token.Clients;
+using OAuthAspire.Token.Issuance;
 
 namespace OAuthAspire.Token.Grants;
 
@@ -13,10 +15,10 @@ public sealed record TokenRequest(HttpContext Http, RequestParameters Form, Regi
 {
     /// <summary>
     /// The token's content, bound to the proof's key (<c>cnf.jkt</c>, RFC 9449 §6.1) and to the client
-    /// certificate (<c>cnf.x5t#S256</c>, RFC 8705 §3.1), as the request asked.
+    /// certificate (<c>cnf.x5t#S256</c>, RFC 8705 §3.1), as the request asked, and signed as the client registered.
     /// </summary>
     public AccessTokenContent Bind(AccessTokenContent content) =>
-        Jkt is null && X5t is null ? content : content with { Cnf = new Confirmation(Jkt, X5t) };
+        (Jkt is null && X5t is null ? content : content with { Cnf = new Confirmation(Jkt, X5t) }) with { Algorithm = Client.AccessTokenSigningAlg };
 
     /// <summary><c>token_type</c> of the response: DPoP for a bound token (§5.1), else Bearer.</summary>
     public string TokenType => Jkt is null ? "Bearer" : DpopProtocol.TokenType;
@@ -28,6 +30,13 @@ public sealed record TokenRequest(HttpContext Http, RequestParameters Form, Regi
     public string? RefreshX5t => Client.Public ? X5t : null;
 
     public string? RemoteAddress => Http.Connection.RemoteIpAddress?.ToString();
+
+    /// <summary>The access token's audience and scopes (RFC 8707): the API this request's <c>resource</c> names, or the default audience.</summary>
+    /// <param name="grant">The resources the grant was authorized for; null where no earlier grant limits them.</param>
+    public async ValueTask<TokenTarget> TargetAsync(TokenTargets targets, IReadOnlyList<string>? grant, IReadOnlyList<string> scopes) =>
+        ResourceIndicators.Read(Form, out var requested) is { } problem
+            ? TokenTarget.Refused(problem)
+            : await targets.ForAsync(requested, grant, scopes, Client.AllowedResources, Aborted);
 
     public CancellationToken Aborted => Http.RequestAborted;
 }

@@ -45,7 +45,7 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
     private (string Token, PendingIssue Issue) Sign(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
         byte[]? codeHash, Guid? familyId)
     {
-        var key = keys.Signing(keyOptions.Value.Algorithm, content.IssuedAt);
+        var key = keys.Signing(content.Algorithm ?? keyOptions.Value.Algorithm, content.IssuedAt);
         var token = AccessToken.Sign(content, key.Credentials, _handler);
         return (token, new PendingIssue(content.Jti, content.ClientId, content.Subject, content.Scope, grantType,
             content.IssuedAt.UtcDateTime, content.ExpiresAt.UtcDateTime,

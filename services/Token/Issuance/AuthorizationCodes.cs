@@ -30,6 +30,9 @@ public sealed record AuthorizationCodeRow
 
     /// <summary>The DPoP key the code must be redeemed with (RFC 9449 §10); null when not pinned.</summary>
     public string? DpopJkt { get; init; }
+
+    /// <summary>RFC 8707: the APIs the grant is for; empty for the default audience only.</summary>
+    public string[] Resources { get; init; } = [];
 }
 
 /// <summary>Authorization codes: random, stored hashed, 60 seconds, single use (RFC 6749 §4.1.2, RFC 9700 §4.5).</summary>
@@ -57,16 +60,16 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
 
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO authorization_code (code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge,
-                code_challenge_method, session_id, auth_time, amr, nonce, acr, expires_at, dpop_jkt)
+                code_challenge_method, session_id, auth_time, amr, nonce, acr, expires_at, dpop_jkt, resources)
             VALUES (@hash, @ClientId, @UserSysId, @RedirectUri, @RedirectUriSent, @scopes, @challenge, @method, @session, @authTime, @amr,
-                @nonce, @acr, @expiresAt, @dpopJkt)
+                @nonce, @acr, @expiresAt, @dpopJkt, @resources)
             """, new
         {
             hash, request.ClientId, request.UserSysId, request.RedirectUri, request.RedirectUriSent, scopes = request.Scopes.ToArray(),
             challenge = NullIfEmpty(request.CodeChallenge), method = NullIfEmpty(request.CodeChallengeMethod), session = NullIfEmpty(request.SessionId),
             authTime = request.AuthTime == 0 ? (DateTime?)null : DateTimeOffset.FromUnixTimeSeconds(request.AuthTime).UtcDateTime,
             amr = request.Amr.ToArray(), nonce = NullIfEmpty(request.Nonce), acr = NullIfEmpty(request.Acr), expiresAt = (now + Lifetime).UtcDateTime,
-            dpopJkt = NullIfEmpty(request.DpopJkt),
+            dpopJkt = NullIfEmpty(request.DpopJkt), resources = request.Resources.ToArray(),
         }, tx, cancellationToken: cancellationToken));
         await audit.WriteAsync(tx, new CodeIssued(request.ClientId, request.UserSysId, request.Scopes.ToArray(), Id(hash))
         {
@@ -81,7 +84,7 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
     public static Task<AuthorizationCodeRow?> LockAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
         tx.Connection!.QuerySingleOrDefaultAsync<AuthorizationCodeRow>(new CommandDefinition("""
             SELECT code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge, code_challenge_method,
-                   session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at, dpop_jkt
+                   session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at, dpop_jkt, resources
             FROM authorization_code WHERE code_hash = @hash FOR UPDATE
             """, new { hash }, tx, cancellationToken: cancellationToken));
 

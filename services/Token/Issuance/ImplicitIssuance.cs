@@ -16,7 +16,7 @@ namespace OAuthAspire.Token.Issuance;
 /// Every use is audited as a legacy flow.
 /// </summary>
 public sealed class ImplicitIssuance(RegisteredClients clients, UserDirectory users, AccessTokenIssuer issuer, IdTokenIssuer idTokens, IAuditSink audit,
-    Issuer issuerId, TokenSettings settings)
+    Issuer issuerId, TokenTargets targets)
 {
     public async Task<IssueImplicitTokensReply> IssueAsync(IssueImplicitTokensRequest request, CancellationToken cancellationToken)
     {
@@ -27,8 +27,16 @@ public sealed class ImplicitIssuance(RegisteredClients clients, UserDirectory us
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "client or user not allowed the implicit flow"));
         }
 
-        var content = AccessToken.Describe(issuerId, settings.Audience, client.ClientId, user.SysId, request.Scopes, user.Roles, client.AccessTokenLifespan,
-            issuer.Now, user.UserName);
+        // The authorization endpoint checked the resource (one at most); the scopes are narrowed to its API here.
+        var target = await targets.ForAsync(request.Resources, null, request.Scopes, client.AllowedResources, cancellationToken);
+        if (target.Error is { } targetError)
+        {
+            // Only if the APIs or the client changed since the authorization endpoint checked: the client is told invalid_target.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, targetError.Description));
+        }
+
+        var content = AccessToken.Describe(issuerId, target.Audience, client.ClientId, user.SysId, target.Scopes, user.Roles, client.AccessTokenLifespan,
+            issuer.Now, user.UserName) with { Algorithm = client.AccessTokenSigningAlg };
         var actor = new AuditActor(user.SysId, user.UserName, client.ClientId);
         var remote = request.RemoteAddress.Length == 0 ? null : request.RemoteAddress;
         await using var connection = await issuer.DataSource.OpenConnectionAsync(cancellationToken);
@@ -48,7 +56,7 @@ public sealed class ImplicitIssuance(RegisteredClients clients, UserDirectory us
             ExpiresIn = (int)client.AccessTokenLifespan.TotalSeconds,
             Scope = content.Scope,
             IdToken = request.IdToken
-                ? idTokens.Issue(user, client.ClientId, DateTimeOffset.FromUnixTimeSeconds(request.AuthTime), request.Nonce, accessToken,
+                ? idTokens.Issue(user, client, DateTimeOffset.FromUnixTimeSeconds(request.AuthTime), request.Nonce, accessToken,
                     request.SessionId.Length == 0 ? null : request.SessionId, request.Amr)
                 : "",
         };

@@ -24,6 +24,9 @@ public sealed record RefreshFamily
 
     /// <summary>The client certificate a public client's family is bound to (RFC 8705 §4); null when unbound.</summary>
     public string? MtlsX5t { get; init; }
+
+    /// <summary>RFC 8707: the APIs the grant is for (a refresh may name any of them); empty for the default audience only.</summary>
+    public string[] Resources { get; init; } = [];
 }
 
 /// <summary>A refresh token's row with its family, locked for the caller's transaction.</summary>
@@ -47,8 +50,9 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
     public static async Task<string> StartFamilyAsync(NpgsqlTransaction tx, RefreshFamily family, CancellationToken cancellationToken)
     {
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, dpop_jkt, mtls_x5t)
-            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt, @DpopJkt, @MtlsX5t)
+            INSERT INTO refresh_family (family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, dpop_jkt, mtls_x5t,
+                resources)
+            VALUES (@FamilyId, @ClientId, @UserSysId, @Scopes, @GrantType, @AuthTime, @SessionId, @Amr, @ExpiresAt, @DpopJkt, @MtlsX5t, @Resources)
             """, family, tx, cancellationToken: cancellationToken));
         return await AddTokenAsync(tx, family.FamilyId, cancellationToken);
     }
@@ -73,7 +77,8 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         }
 
         var family = await tx.Connection!.QuerySingleAsync<RefreshFamily>(new CommandDefinition("""
-            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at, dpop_jkt, mtls_x5t
+            SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at, dpop_jkt, mtls_x5t,
+                   resources
             FROM refresh_family WHERE family_id = @familyId FOR UPDATE
             """, new { familyId }, tx, cancellationToken: cancellationToken));
         var rotatedAt = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(

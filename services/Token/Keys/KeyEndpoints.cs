@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Http;
 
@@ -8,7 +9,8 @@ namespace OAuthAspire.Token.Keys;
 
 public sealed record KeyDto(string Kid, string Algorithm, string Status, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? UnpublishedAt);
 
-public sealed record RotateKeyDto(int? ActivateAfterSeconds);
+/// <param name="Algorithm">Which algorithm's key to rotate (each has its own); absent: the default access-token algorithm's.</param>
+public sealed record RotateKeyDto(int? ActivateAfterSeconds, string? Algorithm = null);
 
 /// <summary><c>GET /oauth/jwks</c> and the key administration API.</summary>
 public static class KeyEndpoints
@@ -55,7 +57,13 @@ public static class KeyEndpoints
             return TypedResults.ValidationProblem(new Validation().Add("activateAfterSeconds", "must be 0-604800").Errors);
         }
 
-        var row = await store.RotateAsync(options.Value.Algorithm, lead, options.Value.RetiredKeyRetention, "rotated by an administrator",
+        var algorithm = body?.Algorithm ?? options.Value.Algorithm;
+        if (!SigningAlgorithms.IsSupported(algorithm))
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("algorithm", $"must be one of {string.Join(", ", SigningAlgorithms.Supported)}").Errors);
+        }
+
+        var row = await store.RotateAsync(algorithm, lead, options.Value.RetiredKeyRetention, "rotated by an administrator",
             cancellationToken);
         await keys.RefreshAsync(cancellationToken);
         maintenance.Wake();

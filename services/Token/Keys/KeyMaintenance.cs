@@ -24,7 +24,7 @@ public sealed class KeyMaintenance(SigningKeys keys, SigningKeyStore store, IOpt
     {
         // A rotation by another replica while the broker was away was never announced here.
         CacheEpoch.Advanced += Wake;
-        await store.EnsureKeyAsync(options.Value.Algorithm, cancellationToken);
+        await store.EnsureKeysAsync(cancellationToken);
         await keys.RefreshAsync(cancellationToken);
         Ready.TrySetResult();
         await base.StartAsync(cancellationToken);
@@ -45,7 +45,7 @@ public sealed class KeyMaintenance(SigningKeys keys, SigningKeyStore store, IOpt
 
             try
             {
-                await store.EnsureKeyAsync(options.Value.Algorithm, stoppingToken);
+                await store.EnsureKeysAsync(stoppingToken);
                 await store.RotateIfDueAsync(options.Value, stoppingToken);
                 await keys.RefreshAsync(stoppingToken);
                 await store.DeleteExpiredAsync(stoppingToken);

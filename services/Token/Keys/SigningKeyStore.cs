@@ -6,6 +6,8 @@ using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
 
+using OAuthAspire.Protocol.Tokens;
+
 namespace OAuthAspire.Token.Keys;
 
 public sealed record SigningKeyRow
@@ -22,7 +24,10 @@ public sealed record SigningKeyRow
 
 public sealed class KeyOptions
 {
-    /// <summary>RS256 (default) or ES256 for access tokens; id_tokens are always RS256.</summary>
+    /// <summary>
+    /// The algorithm of access tokens whose client asked for none: RS256 (default), PS256 or ES256.
+    /// Keys of every algorithm in <see cref="SigningAlgorithms.Supported"/> are kept in service and rotated.
+    /// </summary>
     public string Algorithm { get; set; } = SecurityAlgorithms.RsaSha256;
 
     public TimeSpan RotationInterval { get; set; } = TimeSpan.FromDays(30);
@@ -57,34 +62,42 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
         return rows.AsList();
     }
 
-    /// <summary>Creates a first key, active at once, when none is in service.</summary>
-    public Task EnsureKeyAsync(string algorithm, CancellationToken cancellationToken) =>
+    /// <summary>Creates a first key of each algorithm, active at once, where none of it is in service.</summary>
+    public Task EnsureKeysAsync(CancellationToken cancellationToken) =>
         WithLockAsync(async tx =>
         {
-            var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM signing_key WHERE retires_at IS NULL", transaction: tx, cancellationToken: cancellationToken));
-            if (inService == 0)
+            foreach (var algorithm in SigningAlgorithms.Supported)
             {
-                await CreateAsync(tx, algorithm, TimeSpan.Zero, TimeSpan.Zero, "first key", cancellationToken);
+                var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT count(*) FROM signing_key WHERE alg = @algorithm AND retires_at IS NULL", new { algorithm }, tx,
+                    cancellationToken: cancellationToken));
+                if (inService == 0)
+                {
+                    await CreateAsync(tx, algorithm, TimeSpan.Zero, TimeSpan.Zero, "first key", cancellationToken);
+                }
             }
 
             return true;
         }, cancellationToken);
 
-    /// <summary>Publishes a new key that signs after <paramref name="lead"/>; the current one retires then.</summary>
+    /// <summary>Publishes a new key that signs after <paramref name="lead"/>; the current one of its algorithm retires then.</summary>
     public Task<SigningKeyRow> RotateAsync(string algorithm, TimeSpan lead, TimeSpan retention, string reason, CancellationToken cancellationToken) =>
         WithLockAsync(tx => CreateAsync(tx, algorithm, lead, retention, reason, cancellationToken), cancellationToken);
 
-    /// <summary>Rotates when the newest key is older than the interval and none is waiting to activate.</summary>
+    /// <summary>Rotates each algorithm whose newest key is older than the interval and none is waiting to activate.</summary>
     public Task RotateIfDueAsync(KeyOptions options, CancellationToken cancellationToken) =>
         WithLockAsync(async tx =>
         {
-            // The successor is published a lead ahead of the interval's end, so it signs right on time.
-            var newest = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-                "SELECT max(activates_at) FROM signing_key WHERE retires_at IS NULL", transaction: tx, cancellationToken: cancellationToken));
-            if (newest is { } activated && activated < DateTime.UtcNow - options.RotationInterval + options.PublishLead)
+            foreach (var algorithm in SigningAlgorithms.Supported)
             {
-                await CreateAsync(tx, options.Algorithm, options.PublishLead, options.RetiredKeyRetention, "scheduled rotation", cancellationToken);
+                // The successor is published a lead ahead of the interval's end, so it signs right on time.
+                var newest = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+                    "SELECT max(activates_at) FROM signing_key WHERE alg = @algorithm AND retires_at IS NULL", new { algorithm }, tx,
+                    cancellationToken: cancellationToken));
+                if (newest is { } activated && activated < DateTime.UtcNow - options.RotationInterval + options.PublishLead)
+                {
+                    await CreateAsync(tx, algorithm, options.PublishLead, options.RetiredKeyRetention, "scheduled rotation", cancellationToken);
+                }
             }
 
             return true;
@@ -141,8 +154,8 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
         activatesAt = new DateTime(activatesAt.Ticks - activatesAt.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
         var previous = await tx.Connection!.QueryAsync<string>(new CommandDefinition("""
             UPDATE signing_key SET retires_at = @activatesAt, expires_at = @expiresAt
-            WHERE retires_at IS NULL RETURNING kid
-            """, new { activatesAt, expiresAt = activatesAt + retention }, tx, cancellationToken: cancellationToken));
+            WHERE retires_at IS NULL AND alg = @algorithm RETURNING kid
+            """, new { activatesAt, expiresAt = activatesAt + retention, algorithm }, tx, cancellationToken: cancellationToken));
         var row = new SigningKeyRow { Kid = kid, Alg = algorithm, PrivateKey = encryption.Encrypt(privateKey, kid), PublicJwk = publicJwk, CreatedAt = now, ActivatesAt = activatesAt };
         await tx.Connection!.ExecuteAsync(new CommandDefinition("""
             INSERT INTO signing_key (kid, alg, private_key, public_jwk, created_at, activates_at)
@@ -181,7 +194,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
         var rp = rsa.ExportParameters(false);
         return (rsa.ExportPkcs8PrivateKey(), JsonSerializer.Serialize(new Dictionary<string, string>
         {
-            ["kty"] = "RSA", ["use"] = "sig", ["alg"] = SecurityAlgorithms.RsaSha256, ["kid"] = kid,
+            ["kty"] = "RSA", ["use"] = "sig", ["alg"] = algorithm, ["kid"] = kid,
             ["n"] = Base64UrlEncoder.Encode(rp.Modulus!), ["e"] = Base64UrlEncoder.Encode(rp.Exponent!),
         }));
     }

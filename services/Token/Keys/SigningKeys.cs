@@ -30,7 +30,7 @@ public sealed class SigningKeys(SigningKeyStore store, KeyEncryption encryption,
         _keys = rows.Select(r => current.TryGetValue(r.Kid, out var known) && known.RetiresAt == Utc(r.RetiresAt) ? known : Load(r)).ToArray();
     }
 
-    /// <summary>The key that signs now, for <paramref name="algorithm"/> (RS256 or ES256).</summary>
+    /// <summary>The key that signs now, for <paramref name="algorithm"/> (one of <see cref="Protocol.Tokens.SigningAlgorithms.Supported"/>).</summary>
     public LoadedKey Signing(string algorithm, DateTimeOffset now)
     {
         LoadedKey? best = null;
