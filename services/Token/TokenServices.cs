@@ -1,5 +1,6 @@
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Dpop;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Grpc;
@@ -50,7 +51,9 @@ public static class TokenServices
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => TokenSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Issuer>()));
-        services.AddOptions<KeyOptions>().BindConfiguration("Keys");
+        services.AddOptions<KeyOptions>().BindConfiguration("Keys")
+            .Validate(o => SigningAlgorithms.IsSupported(o.Algorithm), $"Keys:Algorithm must be one of {string.Join(", ", SigningAlgorithms.Supported)}.")
+            .ValidateOnStart();
         services.AddSingleton<KeyEncryption>();
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<SigningKeys>();

@@ -138,4 +138,13 @@ public class RequestObjectTests
         // Stored joined by spaces, a string with a space would read back as two: refused.
         Assert.False((await ValidateAsync(Sign(Claims(c => c["resource"] = "https://a.example/api https://b.example/api")))).IsValid);
     }
+
+    [Fact]
+    public async Task AFapi2ClientsObjectMustCarryNbf()
+    {
+        var withoutNbf = Sign(Claims(c => c.Remove("nbf")));
+        Assert.True((await ValidateAsync(withoutNbf)).IsValid);
+        Assert.False((await RequestObject.ValidateAsync(withoutNbf, ClientId, Issuer, [Key], Algorithms, TimeSpan.FromSeconds(10), Now, requireNotBefore: true)).IsValid);
+        Assert.True((await RequestObject.ValidateAsync(Sign(Claims()), ClientId, Issuer, [Key], Algorithms, TimeSpan.FromSeconds(10), Now, requireNotBefore: true)).IsValid);
+    }
 }

@@ -68,4 +68,10 @@ public sealed record ClientDto(
 
     /// <summary>What its ID tokens are signed with (OpenID Connect Dynamic Registration §2): RS256, PS256 or ES256; absent: RS256.</summary>
     public string? IdTokenSignedResponseAlg { get; init; }
+
+    /// <summary>
+    /// <c>fapi2</c>: held to the FAPI 2.0 Security Profile (confidential, PAR, PKCE, the code flow,
+    /// sender-constrained tokens, private_key_jwt or mutual TLS, PS256/ES256, HTTPS); absent: none.
+    /// </summary>
+    public string? Profile { get; init; }
 }

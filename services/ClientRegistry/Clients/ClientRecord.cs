@@ -49,6 +49,9 @@ public sealed record ClientRecord
     /// <summary>What its ID tokens are signed with; null: RS256.</summary>
     public string? IdTokenSignedResponseAlg { get; init; }
 
+    /// <summary>The security profile it is held to: null, or <c>fapi2</c>.</summary>
+    public string? Profile { get; init; }
+
     public long Version { get; init; } = 1;
 
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
@@ -78,5 +81,6 @@ public sealed record ClientRecord
         AllowedResources = AllowedResources,
         AccessTokenSigningAlg = AccessTokenSigningAlg,
         IdTokenSignedResponseAlg = IdTokenSignedResponseAlg,
+        Profile = Profile,
     };
 }

@@ -73,6 +73,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             RequireSignedRequestObject = c.RequireSignedRequestObject,
             AccessTokenSigningAlg = c.AccessTokenSigningAlg ?? "",
             IdTokenSignedResponseAlg = c.IdTokenSignedResponseAlg ?? "",
+            Profile = c.Profile ?? "",
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);

@@ -14,7 +14,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
         tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens,
         require_pushed_authorization_requests, require_signed_request_object, allowed_resources, access_token_signing_alg,
-        id_token_signed_response_alg
+        id_token_signed_response_alg, profile
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -73,14 +73,14 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
                 tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens,
                 require_pushed_authorization_requests, require_signed_request_object, allowed_resources, access_token_signing_alg,
-                id_token_signed_response_alg)
+                id_token_signed_response_alg, profile)
             VALUES (@ClientId, @Name, @SecretHash, @Public, @PkceRequired, @RedirectUris, @PostLogoutRedirectUris,
                 @GrantTypes, @Scopes, @DefaultScopes, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUserSysId,
                 @ApplicationUserName, @CanIntrospect, @LogoUrl, @Active, @Trusts, @AllowedOrigins, @JwtVerifier::jsonb, @SharedKeyEnc,
                 @DpopBoundAccessTokens, @DpopNonceRequired, @TlsClientAuthSubjectDn, @TlsClientAuthSanDns, @TlsClientAuthSanUri,
                 @TlsClientAuthSanIp, @TlsClientAuthSanEmail, @TlsClientCertificates, @TlsClientCertificateBoundAccessTokens,
                 @RequirePushedAuthorizationRequests, @RequireSignedRequestObject, @AllowedResources, @AccessTokenSigningAlg,
-                @IdTokenSignedResponseAlg)
+                @IdTokenSignedResponseAlg, @Profile)
             ON CONFLICT (client_id) DO NOTHING
             """, client, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -100,7 +100,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
                 tls_client_certificate_bound_access_tokens = @TlsClientCertificateBoundAccessTokens,
                 require_pushed_authorization_requests = @RequirePushedAuthorizationRequests,
                 require_signed_request_object = @RequireSignedRequestObject, allowed_resources = @AllowedResources,
-                access_token_signing_alg = @AccessTokenSigningAlg, id_token_signed_response_alg = @IdTokenSignedResponseAlg,
+                access_token_signing_alg = @AccessTokenSigningAlg, id_token_signed_response_alg = @IdTokenSignedResponseAlg, profile = @Profile,
                 version = version + 1, updated_at = now()
             WHERE client_id = @ClientId AND deleted_at IS NULL
             RETURNING version

@@ -84,11 +84,32 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         v.Require(trusts.Length > 0 || !grantTypes.Contains(GrantTypes.TokenExchange), "trusts",
             "at least one is needed for token exchange: the providers whose tokens this client may exchange");
 
+        // Absent keeps the profile registered (a save that forgets it must not lift the rules); "" removes it.
+        var profile = body.Profile is null ? existing?.Profile : body.Profile.Length == 0 ? null : body.Profile;
+        body = body with { Profile = profile };
+        var fapi2 = profile == ClientProfiles.Fapi2;
+        v.Require(ClientProfiles.IsKnown(profile), "profile", $"must be {ClientProfiles.Fapi2}, or empty for none");
+        if (fapi2 && body.JwtVerifier is { } fapiVerifier)
+        {
+            // FAPI 2.0 §5.4 and §5.3.2.1: PS256/ES256 only, and a clock skew under a minute, unless set otherwise (then checked below).
+            body = body with
+            {
+                JwtVerifier = fapiVerifier with
+                {
+                    Algorithms = fapiVerifier.Algorithms ?? SigningAlgorithms.Fapi, ClockSkew = fapiVerifier.ClockSkew ?? ClientProfiles.Fapi2ClockSkew,
+                },
+            };
+        }
+
         var (verifierJson, sharedKeyEnc) = CheckVerifier(v, body.JwtVerifier, existing, clientId, grantTypes);
         v.Require(body.RequireSignedRequestObject != true || body.JwtVerifier is { } signer && (signer.JwksUri is not null || signer.Keys is { Count: > 0 })
             && signer.EffectiveAlgorithms.Any(a => !a.StartsWith("HS", StringComparison.Ordinal)),
             "requireSignedRequestObject", "needs a jwtVerifier with keys or a jwksUri and an asymmetric algorithm: request objects are signed with the client's public keys");
         var (tlsRule, tlsCertificates) = CheckMutualTls(v, body, isPublic, grantTypes);
+        if (fapi2)
+        {
+            CheckFapi2(v, body, isPublic, grantTypes, redirectUris, tlsRule is not null || tlsCertificates.Length > 0);
+        }
         // Absent keeps what is registered (as for trusts): a save that forgets the field must not open every API.
         var allowedResources = body.AllowedResources is null ? existing?.AllowedResources ?? [] : Distinct(body.AllowedResources);
         v.Require(allowedResources.Length <= 100, "allowedResources", "at most 100");
@@ -115,7 +136,7 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             SecretHash = existing?.SecretHash,
             Public = isPublic,
             // RFC 9700 §2.1.1: PKCE for every public client, whatever the flag says.
-            PkceRequired = isPublic || (body.PkceRequired ?? false),
+            PkceRequired = isPublic || fapi2 || (body.PkceRequired ?? false),
             RedirectUris = redirectUris,
             PostLogoutRedirectUris = postLogoutUris,
             GrantTypes = grantTypes,
@@ -139,11 +160,13 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
             TlsClientAuthSanEmail = tlsRule?.SanEmail,
             TlsClientCertificates = tlsCertificates,
             TlsClientCertificateBoundAccessTokens = body.TlsClientCertificateBoundAccessTokens ?? false,
-            RequirePushedAuthorizationRequests = body.RequirePushedAuthorizationRequests ?? false,
+            RequirePushedAuthorizationRequests = fapi2 || (body.RequirePushedAuthorizationRequests ?? false),
             RequireSignedRequestObject = body.RequireSignedRequestObject ?? false,
             AllowedResources = allowedResources,
-            AccessTokenSigningAlg = body.AccessTokenSigningAlg,
-            IdTokenSignedResponseAlg = body.IdTokenSignedResponseAlg,
+            // FAPI 2.0 §5.4: what the server signs for a fapi2 client is PS256 unless it chose ES256.
+            AccessTokenSigningAlg = body.AccessTokenSigningAlg ?? (fapi2 ? SigningAlgorithms.PS256 : null),
+            IdTokenSignedResponseAlg = body.IdTokenSignedResponseAlg ?? (fapi2 ? SigningAlgorithms.PS256 : null),
+            Profile = body.Profile,
             JwtVerifier = verifierJson,
             SharedKeyEnc = sharedKeyEnc,
         };
@@ -263,6 +286,29 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         }
 
         return count;
+    }
+
+    /// <summary>FAPI 2.0 Security Profile §5.2, §5.3, §5.4 at registration; what is checked per request is enforced by the token and authorize services.</summary>
+    private static void CheckFapi2(Validation v, ClientDto body, bool isPublic, string[] grantTypes, string[] redirectUris, bool certificateAuthentication)
+    {
+        v.Require(!isPublic, "profile", "fapi2 clients are confidential (FAPI 2.0 §5.3.2.1)");
+        v.Require(!grantTypes.Any(g => g is GrantTypes.Implicit or GrantTypes.Password), "grantTypes",
+            "fapi2 clients use neither the implicit nor the password grant (FAPI 2.0 §5.3.2.1)");
+        v.Require(redirectUris.All(u => u.StartsWith("https://", StringComparison.Ordinal)), "redirectUris", "fapi2 redirect URIs are https (FAPI 2.0 §5.3.2.2)");
+        var verifier = body.JwtVerifier;
+        var privateKeyJwt = verifier is { } jwt && (jwt.JwksUri is not null || jwt.Keys is { Count: > 0 });
+        v.Require(certificateAuthentication || privateKeyJwt, "profile",
+            "fapi2 clients authenticate with private_key_jwt (jwtVerifier with keys or a jwksUri) or mutual TLS (FAPI 2.0 §5.3.3.4)");
+        if (verifier is not null)
+        {
+            v.Require(verifier.EffectiveAlgorithms.All(SigningAlgorithms.Fapi.Contains), "jwtVerifier.algorithms", "fapi2 clients sign with PS256 or ES256 only (FAPI 2.0 §5.4)");
+            v.Require(verifier.ClockSkew is >= 10 and < 60, "jwtVerifier.clockSkew", "fapi2 clients' clock skew is 10-59 s: 10 s ahead accepted, a minute refused (FAPI 2.0 §5.3.2.1)");
+        }
+
+        foreach (var (field, alg) in (ReadOnlySpan<(string, string?)>)[("accessTokenSigningAlg", body.AccessTokenSigningAlg), ("idTokenSignedResponseAlg", body.IdTokenSignedResponseAlg)])
+        {
+            v.Require(alg is null || SigningAlgorithms.Fapi.Contains(alg), field, "fapi2 tokens are signed with PS256 or ES256 (FAPI 2.0 §5.4)");
+        }
     }
 
     private static void CheckUris(Validation v, string field, string[] uris, bool isPublic)

@@ -38,7 +38,10 @@ public sealed record CodeReplayDetected(string ClientId, string CodeId, IReadOnl
 /// <summary>The legacy implicit flow was used (tokens in the browser's URL fragment or a form post).</summary>
 public sealed record ImplicitFlowUsed(string ClientId, string UserSysId, string ResponseType, string Jti) : AuditEvent;
 
-/// <summary>A refresh token was used and replaced by a new one of the same family.</summary>
+/// <summary>
+/// A refresh token was used and replaced by a new one of the same family; for a FAPI 2.0 client, whose
+/// refresh tokens do not rotate, used and kept (Reason says so).
+/// </summary>
 public sealed record RefreshTokenRotated(string ClientId, string UserSysId, Guid FamilyId, string Jti) : AuditEvent;
 
 /// <summary>A concurrent refresh with the same token lost the race (within the grace window): refused, nothing revoked.</summary>

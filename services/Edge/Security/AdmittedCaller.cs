@@ -43,6 +43,9 @@ public readonly struct AdmittedCaller
     /// <summary>The trusted provider's name; null for this issuer's tokens.</summary>
     public string? Trust => _federated?.Trust;
 
+    /// <summary>The client is held to FAPI 2.0 (its DPoP proofs are PS256 or ES256 only).</summary>
+    public bool Fapi2 => _client?.Profile == Protocol.Clients.ClientProfiles.Fapi2;
+
     /// <summary>The audience of this issuer's token (the default one or an API's, RFC 8707); null for a provider's token, which its trust checked.</summary>
     public string? Audience => _token?.Audience;
 

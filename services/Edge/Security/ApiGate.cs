@@ -78,7 +78,7 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
         }
 
         // Proof of possession before anything else is told about the token's rights.
-        if (dpop.Check(context, token, caller.Confirmation?.Jkt, dpopScheme, rawPath, path) is { } unproven)
+        if (dpop.Check(context, token, caller.Confirmation?.Jkt, dpopScheme, rawPath, path, caller.Fapi2) is { } unproven)
         {
             await refusals.UnprovenAsync(context, admin, unproven, caller.Actor);
             return;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Dpop;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.Protocol.Errors;
 
 namespace OAuthAspire.Edge.Security;
@@ -48,7 +49,8 @@ public sealed class EdgeDpop
     /// <param name="jkt">The key the token is bound to (<c>cnf.jkt</c>); null for an unbound token.</param>
     /// <param name="rawPath">The path as sent; <paramref name="path"/> as the edge reads it. A proof may name either.</param>
     /// <returns>Null when the call may go on.</returns>
-    public ProofRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path)
+    /// <param name="fapi2">The token's client is held to FAPI 2.0: its proofs are PS256 or ES256 only (§5.4).</param>
+    public ProofRefusal? Check(HttpContext context, string token, string? jkt, bool dpopScheme, string rawPath, string path, bool fapi2 = false)
     {
         if (DpopResource.WrongScheme(dpopScheme, jkt) is { } wrongScheme)
         {
@@ -67,6 +69,11 @@ public sealed class EdgeDpop
         if (DpopResource.Unproven(proof, jkt) is { } unproven)
         {
             return InvalidProof(unproven);
+        }
+
+        if (fapi2 && !SigningAlgorithms.Fapi.Contains(proof.Alg!))
+        {
+            return InvalidProof("This client's DPoP proofs must be signed with PS256 or ES256 (FAPI 2.0).");
         }
 
         if (!Nonces.IsValid(proof.Nonce))

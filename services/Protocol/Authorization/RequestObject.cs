@@ -39,8 +39,9 @@ public static class RequestObject
     /// <param name="algorithms">The client's allowed signing algorithms; symmetric ones are left out.</param>
     private static string Shorten(string name) => name.Length > 40 ? name[..40] : name;
 
+    /// <param name="requireNotBefore">Refuse an object without nbf (FAPI 2.0 clients).</param>
     public static async Task<RequestObjectResult> ValidateAsync(string requestObject, string clientId, string issuer, IReadOnlyCollection<SecurityKey> keys,
-        IReadOnlyCollection<string> algorithms, TimeSpan clockSkew, DateTimeOffset now)
+        IReadOnlyCollection<string> algorithms, TimeSpan clockSkew, DateTimeOffset now, bool requireNotBefore = false)
     {
         JsonWebToken jwt;
         try
@@ -106,6 +107,12 @@ public static class RequestObject
         if (!string.IsNullOrEmpty(jwt.Subject))
         {
             return RequestObjectResult.Refused("A request object carries no sub.");
+        }
+
+        // FAPI 2.0 (by way of JAR): nbf present, and no more than an hour before exp.
+        if (requireNotBefore && (jwt.ValidFrom == DateTime.MinValue || jwt.ValidTo - jwt.ValidFrom > MaxLifetime))
+        {
+            return RequestObjectResult.Refused("This client's request objects must carry nbf, an hour before exp at most (FAPI 2.0).");
         }
 
         var expiresAt = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);

@@ -6,8 +6,11 @@ public sealed class DpopOptions
     /// <summary>How old a proof's <c>iat</c> may be (RFC 9449 §11.1: short, since the replay memory lasts this long).</summary>
     public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Allowance for clocks: a proof may be dated this far ahead, or this much older than its lifetime.</summary>
-    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Allowance for clocks: a proof may be dated this far ahead, or this much older than its lifetime.
+    /// 10 s: FAPI 2.0 §5.3.2.1 has servers accept proofs dated up to 10 s ahead (and refuse a minute).
+    /// </summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Require a server nonce (§8) from every client at the token endpoint; clients can also be asked one by one.</summary>
     public bool RequireNonce { get; set; }

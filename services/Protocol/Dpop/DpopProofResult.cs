@@ -45,7 +45,8 @@ public sealed record DpopProofResult(
     string? Jti = null,
     DateTimeOffset IssuedAt = default,
     string? Nonce = null,
-    string? Htu = null)
+    string? Htu = null,
+    string? Alg = null)
 {
     public bool IsValid => Failure == DpopFailure.None;
 

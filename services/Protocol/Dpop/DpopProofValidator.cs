@@ -161,7 +161,7 @@ public sealed class DpopProofValidator
             }
         }
 
-        return new DpopProofResult(DpopFailure.None, null, jkt, jti, issuedAt, nonce, normalizedHtu);
+        return new DpopProofResult(DpopFailure.None, null, jkt, jti, issuedAt, nonce, normalizedHtu, alg);
     }
 
     /// <summary>

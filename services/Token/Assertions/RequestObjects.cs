@@ -16,7 +16,8 @@ public sealed class RequestObjects(VerifierKeys verifierKeys, JtiStore jtis, Iss
     private static string Owner(string clientId) => $"request-object {clientId}";
 
     /// <param name="spend">Spend the jti now (the authorization endpoint, where the check is the request's last).</param>
-    public async Task<RequestObjectResult> VerifyAsync(string clientId, string requestObject, bool spend, CancellationToken cancellationToken)
+    /// <param name="requireNotBefore">A FAPI 2.0 client's objects carry nbf (FAPI 2.0 §5.3.2.1 by way of JAR, RFC 9101 §10.2).</param>
+    public async Task<RequestObjectResult> VerifyAsync(string clientId, string requestObject, bool spend, bool requireNotBefore, CancellationToken cancellationToken)
     {
         var settings = await verifierKeys.SettingsAsync(clientId, cancellationToken);
         if (settings is null)
@@ -26,11 +27,11 @@ public sealed class RequestObjects(VerifierKeys verifierKeys, JtiStore jtis, Iss
 
         var policy = settings.ClientAuthenticationPolicy;
         var result = await RequestObject.ValidateAsync(requestObject, clientId, issuer.Value, await verifierKeys.KeysAsync(settings, false, cancellationToken),
-            policy.Algorithms, policy.ClockSkew, time.GetUtcNow());
+            policy.Algorithms, policy.ClockSkew, time.GetUtcNow(), requireNotBefore);
         if (result.UnknownKey && settings.JwksUri is not null)
         {
             result = await RequestObject.ValidateAsync(requestObject, clientId, issuer.Value, await verifierKeys.KeysAsync(settings, true, cancellationToken),
-                policy.Algorithms, policy.ClockSkew, time.GetUtcNow());
+                policy.Algorithms, policy.ClockSkew, time.GetUtcNow(), requireNotBefore);
         }
 
         return spend && result.IsValid && !await SpendAsync(clientId, result, cancellationToken)

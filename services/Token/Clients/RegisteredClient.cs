@@ -1,3 +1,4 @@
+using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol.Authorization;
 using OAuthAspire.Protocol.Mtls;
@@ -47,6 +48,9 @@ public sealed class RegisteredClient(Client client)
     /// <summary>The authorization endpoint's view of this client (the pushed authorization endpoint checks requests by it).</summary>
     public ClientProfile Profile { get; } = new(client.ClientId, client.Active, client.Public, client.PkceRequired, client.RedirectUris,
         client.GrantTypes.ToHashSet(StringComparer.Ordinal)) { AllowedResources = client.AllowedResources };
+
+    /// <summary>Held to the FAPI 2.0 Security Profile (<see cref="ClientProfiles"/>).</summary>
+    public bool Fapi2 => client.Profile == ClientProfiles.Fapi2;
 
     /// <summary>What its access tokens are signed with; null: the server's default (<c>Keys:Algorithm</c>).</summary>
     public string? AccessTokenSigningAlg => Empty(client.AccessTokenSigningAlg);

@@ -26,6 +26,9 @@ public enum ClientFailure
 
     /// <summary>The client is registered for certificate authentication and came with another credential.</summary>
     CertificateRequired,
+
+    /// <summary>A FAPI 2.0 client came with its secret: it authenticates with private_key_jwt or mutual TLS only.</summary>
+    StrongAuthenticationRequired,
 }
 
 /// <summary>
@@ -93,6 +96,8 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
                     null => (null, ClientFailure.UnknownClient),
                     _ when !matches => (null, ClientFailure.BadSecret),
                     { AuthenticatesByCertificate: true } => (null, ClientFailure.CertificateRequired),
+                    // FAPI 2.0 §5.3.3.4: private_key_jwt or mutual TLS only.
+                    { Fapi2: true } => (null, ClientFailure.StrongAuthenticationRequired),
                     { Active: false } => (null, ClientFailure.Inactive),
                     _ => (client, ClientFailure.None),
                 };

@@ -6,6 +6,7 @@ using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Dpop;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Mtls;
@@ -13,7 +14,8 @@ using OAuthAspire.Token.Mtls;
 namespace OAuthAspire.Token.Dpop;
 
 /// <summary>What the DPoP check of a token request found: the key to bind to, none, or a refusal.</summary>
-public readonly record struct DpopBinding(string? Jkt, ProtocolError? Error, string? Reason)
+/// <param name="Alg">The proof's algorithm (a FAPI 2.0 client's must be PS256 or ES256).</param>
+public readonly record struct DpopBinding(string? Jkt, ProtocolError? Error, string? Reason, string? Alg = null)
 {
     public static readonly DpopBinding Unbound = default;
 }
@@ -85,7 +87,14 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
             return Refuse(ProtocolError.InvalidDpopProof("The DPoP proof was used before."), "DPoP proof replayed");
         }
 
-        return new DpopBinding(proof.Jkt, null, null);
+        // FAPI 2.0 §5.4: a fapi2 client's proofs are PS256 or ES256 too.
+        if (client.Fapi2 && !SigningAlgorithms.Fapi.Contains(proof.Alg!))
+        {
+            return Refuse(ProtocolError.InvalidDpopProof("This client's DPoP proofs must be signed with PS256 or ES256 (FAPI 2.0)."),
+                $"fapi2 client's DPoP proof signed with {proof.Alg}");
+        }
+
+        return new DpopBinding(proof.Jkt, null, null, proof.Alg);
     }
 
     /// <summary>
@@ -94,7 +103,8 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
     /// token only as Bearer. Replays are caught in PostgreSQL, as at the token endpoint.
     /// </summary>
     /// <returns>The <c>WWW-Authenticate</c> challenge of a refusal (401); null when the call may go on.</returns>
-    public async Task<string?> CheckResourceAsync(HttpContext http, string token, string? jkt, bool dpopScheme)
+    /// <param name="fapi2">The token's client is held to FAPI 2.0: PS256 or ES256 proofs only (§5.4).</param>
+    public async Task<string?> CheckResourceAsync(HttpContext http, string token, string? jkt, bool dpopScheme, bool fapi2 = false)
     {
         if (DpopResource.WrongScheme(dpopScheme, jkt) is { } wrongScheme)
         {
@@ -112,6 +122,11 @@ public sealed class TokenDpop(Issuer issuer, IOptions<DpopOptions> options, JtiS
         if (DpopResource.Unproven(proof, jkt) is { } unproven)
         {
             return DpopChallenge.InvalidProof(unproven);
+        }
+
+        if (fapi2 && !SigningAlgorithms.Fapi.Contains(proof.Alg!))
+        {
+            return DpopChallenge.InvalidProof("This client's DPoP proofs must be signed with PS256 or ES256 (FAPI 2.0).");
         }
 
         return await TryUseAsync(proof, http.RequestAborted) ? null : DpopChallenge.InvalidProof("The DPoP proof was used before.");

@@ -65,7 +65,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
 
             if (form["request"] is { } requestObject)
             {
-                var verified = await requestObjects.VerifyAsync(client.ClientId, requestObject, spend: false, http.RequestAborted);
+                var verified = await requestObjects.VerifyAsync(client.ClientId, requestObject, spend: false, client.Fapi2, http.RequestAborted);
                 if (!verified.IsValid)
                 {
                     var invalid = new ProtocolError(OAuthErrorCodes.InvalidRequestObject, verified.Problem!, StatusCodes.Status400BadRequest);
@@ -78,6 +78,13 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
             {
                 var unsigned = ProtocolError.InvalidRequest("This client's authorization requests must be signed request objects (RFC 9101).");
                 return await RefuseAsync(http, client.ClientId, form["redirect_uri"], unsigned, unsigned.Description);
+            }
+
+            // FAPI 2.0 §5.3.2.2: the redirect URI travels in the push, never only in the browser.
+            if (client.Fapi2 && source["redirect_uri"] is null)
+            {
+                var unnamed = ProtocolError.InvalidRequest("This client must send redirect_uri in the pushed request (FAPI 2.0).");
+                return await RefuseAsync(http, client.ClientId, null, unnamed, unnamed.Description);
             }
 
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.

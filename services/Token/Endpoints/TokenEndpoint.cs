@@ -81,7 +81,19 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
         }
 
         string? x5t = null;
-        if (client.TlsClientCertificateBoundAccessTokens)
+        if (client.Fapi2 && binding.Jkt is null)
+        {
+            // FAPI 2.0 §5.3.2.1: sender-constrained tokens only; without a DPoP proof, bound to the request's certificate.
+            if (ClientCertificates.Of(http) is not { } presented)
+            {
+                return GrantOutcome.Refuse(ProtocolError.InvalidRequest(
+                    "This client's tokens must be sender-constrained (FAPI 2.0): send a DPoP proof, or call the mutual-TLS endpoint with its certificate."),
+                    "fapi2 client without a DPoP proof or a client certificate");
+            }
+
+            x5t = MtlsProtocol.Thumbprint(presented);
+        }
+        else if (client.TlsClientCertificateBoundAccessTokens)
         {
             // RFC 8705 §3: bound to the certificate of this request; without one there is nothing to bind to.
             if (ClientCertificates.Of(http) is not { } certificate)

@@ -6,6 +6,8 @@ using OAuthAspire.Token.Users;
 using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.Token.Mtls;
 
+using OAuthAspire.Token.Clients;
+
 namespace OAuthAspire.Token.Endpoints;
 
 /// <summary>
@@ -17,7 +19,7 @@ public static class UserInfoEndpoint
     public static void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapMethods(Protocol.Discovery.MetadataBuilder.Paths.UserInfo, ["GET", "POST"], HandleAsync).DisableAntiforgery();
 
-    private static async Task<IResult> HandleAsync(HttpContext http, TokenInspection inspection, UserDirectory users, TokenDpop dpop)
+    private static async Task<IResult> HandleAsync(HttpContext http, TokenInspection inspection, UserDirectory users, TokenDpop dpop, RegisteredClients clients)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
@@ -41,7 +43,8 @@ public static class UserInfoEndpoint
             return Challenge(http, 401, dpopScheme ? DpopChallenge.InvalidToken(invalid) : BearerChallenge.InvalidToken(invalid));
         }
 
-        if (await dpop.CheckResourceAsync(http, token, content.Cnf?.Jkt, dpopScheme) is { } unproven)
+        var fapi2 = content.Cnf?.Jkt is not null && (await clients.FindAsync(content.ClientId, http.RequestAborted))?.Fapi2 == true;
+        if (await dpop.CheckResourceAsync(http, token, content.Cnf?.Jkt, dpopScheme, fapi2) is { } unproven)
         {
             return Challenge(http, 401, unproven);
         }

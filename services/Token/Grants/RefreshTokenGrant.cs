@@ -115,7 +115,9 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             return GrantOutcome.Refuse(targetError);
         }
 
-        if (!await RefreshTokenStore.MarkRotatedAsync(tx, row.TokenHash, request.Aborted))
+        // FAPI 2.0 §5.3.2.1: a fapi2 client's refresh token does not rotate (a retry with it must still work).
+        var rotates = !request.Client.Fapi2;
+        if (rotates && !await RefreshTokenStore.MarkRotatedAsync(tx, row.TokenHash, request.Aborted))
         {
             return GrantOutcome.Refuse(invalid, "refresh race lost");
         }
@@ -124,9 +126,9 @@ public sealed class RefreshTokenGrant(AccessTokenIssuer issuer, RefreshTokenStor
             request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
         actor = actor with { UserName = user.UserName };
         var accessToken = await issuer.IssueAsync(tx, content, GrantTypes.RefreshToken, request.RemoteAddress, actor, null, family.FamilyId, request.Aborted);
-        var refreshToken = await RefreshTokenStore.AddTokenAsync(tx, family.FamilyId, request.Aborted);
+        var refreshToken = rotates ? await RefreshTokenStore.AddTokenAsync(tx, family.FamilyId, request.Aborted) : null;
         await audit.WriteAsync(tx, new RefreshTokenRotated(family.ClientId, user.SysId, family.FamilyId, content.Jti)
-            { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
+            { Actor = actor, RemoteAddress = request.RemoteAddress, Reason = rotates ? null : "refreshed without rotation (FAPI 2.0 client)" }, request.Aborted);
         // With openid, a new ID token for the same sign-in: same sub and auth_time.
         var idToken = decision.Scopes.Contains("openid")
             ? idTokens.Issue(user, request.Client, new DateTimeOffset(DateTime.SpecifyKind(family.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), null,

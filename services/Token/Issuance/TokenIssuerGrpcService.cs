@@ -5,11 +5,13 @@ using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Par;
 
+using OAuthAspire.Token.Clients;
+
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
 public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens,
-    PushedRequests pushedRequests, RequestObjects requestObjects)
+    PushedRequests pushedRequests, RequestObjects requestObjects, RegisteredClients clients)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -52,7 +54,8 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
     [AllowedCallers(ServiceNames.Authorize)]
     public override async Task<VerifyRequestObjectReply> VerifyRequestObject(VerifyRequestObjectRequest request, ServerCallContext context)
     {
-        var result = await requestObjects.VerifyAsync(request.ClientId, request.Request, spend: true, context.CancellationToken);
+        var fapi2 = (await clients.FindAsync(request.ClientId, context.CancellationToken))?.Fapi2 == true;
+        var result = await requestObjects.VerifyAsync(request.ClientId, request.Request, spend: true, fapi2, context.CancellationToken);
         var reply = new VerifyRequestObjectReply { Valid = result.IsValid, Problem = result.Problem ?? "" };
         foreach (var (name, value) in result.Parameters?.Values ?? [])
         {
