@@ -45,6 +45,7 @@ public class CorsGateTests
     [InlineData(MetadataBuilder.Paths.EndSession, "GET, POST")]
     [InlineData(MetadataBuilder.Paths.Jwks, "GET")]
     [InlineData(MetadataBuilder.Paths.OpenIdConfiguration, "GET")]
+    [InlineData(ProtectedResourceMetadata.WellKnown + "/api/now/table/incident", "GET")]
     public async Task APreflightFromARegisteredOriginIsAnsweredHereWithTheEndpointsMethods(string path, string methods)
     {
         var context = Preflight(path, App);

@@ -48,7 +48,7 @@ public sealed class Fapi2Tests(SystemFixture system)
         return await _api.SendAsync(HttpMethod.Post, "/api/admin/clients", body);
     }
 
-    private async Task<(string ClientId, string Secret)> ClientAsync()
+    private async Task<string> ClientAsync()
     {
         var response = await RegisterAsync();
         var body = await _api.ReadAsync(response);
@@ -56,7 +56,9 @@ public sealed class Fapi2Tests(SystemFixture system)
         Assert.True(body.GetProperty("requirePushedAuthorizationRequests").GetBoolean());
         Assert.True(body.GetProperty("pkceRequired").GetBoolean());
         Assert.Equal("PS256", body.GetProperty("accessTokenSigningAlg").GetString());
-        return (body.GetProperty("clientId").GetString()!, body.GetProperty("clientSecret").GetString()!);
+        // No secret: private_key_jwt or mutual TLS only.
+        Assert.True(!body.TryGetProperty("clientSecret", out var secret) || secret.ValueKind == JsonValueKind.Null, body.GetRawText());
+        return body.GetProperty("clientId").GetString()!;
     }
 
     private string Assertion(string clientId) => Handler.CreateToken(new SecurityTokenDescriptor
@@ -100,7 +102,7 @@ public sealed class Fapi2Tests(SystemFixture system)
     [Fact]
     public async Task AFapi2ClientWorksEndToEndWithParPrivateKeyJwtPkceAndDpop()
     {
-        var (clientId, _) = await ClientAsync();
+        var clientId = await ClientAsync();
         var (userName, sysId, password) = await _api.CreateSignInUserAsync();
         var dpop = new DpopKey();
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
@@ -138,7 +140,7 @@ public sealed class Fapi2Tests(SystemFixture system)
     [Fact]
     public async Task APushedSignedRequestCarriesARealBrowserThroughSignInToADpopBoundToken()
     {
-        var (clientId, _) = await ClientAsync();
+        var clientId = await ClientAsync();
         var (userName, _, password) = await _api.CreateSignInUserAsync();
         var dpop = new DpopKey();
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
@@ -227,12 +229,33 @@ public sealed class Fapi2Tests(SystemFixture system)
     [Fact]
     public async Task AFapi2ClientIsRefusedOnEachRuleItBreaksPerRequest()
     {
-        var (clientId, secret) = await ClientAsync();
+        // A client registered with a secret, then put under the profile: the secret goes and authenticates nothing.
+        var created = await _api.ReadAsync(await RegisterAsync(body => body.Remove("profile")));
+        var (clientId, secret) = (created.GetProperty("clientId").GetString()!, created.GetProperty("clientSecret").GetString()!);
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
-
-        // Its secret authenticates nothing: private_key_jwt (or mutual TLS) only.
+        var client = JsonSerializer.Deserialize<Dictionary<string, object?>>(
+            (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/{clientId}"))).GetRawText())!;
+        client["profile"] = "fapi2";
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Put, $"/api/admin/clients/{clientId}", client)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _api.SendAsync(HttpMethod.Post, $"/api/admin/clients/{clientId}/secret")).StatusCode);
+        await TestApi.EventuallyAsync(async () => (await _api.PostFormAsync("/oauth/par", AuthorizationRequest(verifier), clientId, secret)).StatusCode
+            == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5), "the profile reaching the token service");
         var bySecret = await _api.PostFormAsync("/oauth/par", AuthorizationRequest(verifier), clientId, secret);
         Assert.Equal("invalid_client", (await JsonAsync(bySecret, HttpStatusCode.Unauthorized)).GetProperty("error").GetString());
+
+        // Its assertion names the issuer as a string, not an array (FAPI 2.0 §5.3.2.1).
+        var arrayAudience = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object>
+            {
+                ["iss"] = clientId, ["sub"] = clientId, ["aud"] = new[] { system.Issuer }, ["jti"] = Guid.NewGuid().ToString("N"),
+                ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["exp"] = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds(),
+            },
+            SigningCredentials = new SigningCredentials(_clientKey, "ES256"),
+        });
+        var byArray = await PostAsync("/oauth/par", [.. AuthorizationRequest(verifier), new("client_id", clientId),
+            new("client_assertion_type", AssertionType), new("client_assertion", arrayAudience)], null);
+        Assert.Equal("invalid_client", (await JsonAsync(byArray, HttpStatusCode.Unauthorized)).GetProperty("error").GetString());
 
         // The redirect URI travels in the push.
         var noRedirect = await PostAsync("/oauth/par", Authenticated(clientId, AuthorizationRequest(verifier, withRedirect: false)), null);

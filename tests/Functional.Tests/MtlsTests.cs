@@ -201,9 +201,11 @@ public sealed class MtlsTests(SystemFixture system)
             return await edge.SendAsync(request);
         }
 
-        // The fixture trusts 127.0.0.50 as a proxy; 127.0.0.51 is any caller writing the header itself.
+        // The fixture trusts 127.0.0.50 as a proxy; 127.0.0.51 is any caller writing the header itself; 127.0.0.52
+        // is a proxy trusted for X-Forwarded-For only (Edge:TrustedProxies), whose Client-Cert is believed no more.
         await IssuedAsync(await FromAsync("127.0.0.50"));
         Assert.Equal("invalid_client", await RefusedAsync(await FromAsync("127.0.0.51"), HttpStatusCode.Unauthorized));
+        Assert.Equal("invalid_client", await RefusedAsync(await FromAsync("127.0.0.52"), HttpStatusCode.Unauthorized));
     }
 
     [Fact]

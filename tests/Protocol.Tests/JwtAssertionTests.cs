@@ -152,6 +152,14 @@ public class JwtAssertionTests
     }
 
     [Fact]
+    public async Task AFapi2ClientsAssertionNamesTheIssuerAsAStringNotAnArray()
+    {
+        var expected = new AssertionExpectations(ClientId, [Issuer], SoleAudience: true, Subject: ClientId, AudienceAsString: true);
+        Assert.True((await Validate(Sign(new() { ["aud"] = Issuer, ["sub"] = ClientId }), expected: expected)).IsValid);
+        Assert.Equal(AssertionFailure.WrongAudience, (await Validate(Sign(new() { ["aud"] = new[] { Issuer }, ["sub"] = ClientId }), expected: expected)).Failure);
+    }
+
+    [Fact]
     public async Task AReplayedJtiIsRefused()
     {
         var used = new HashSet<string>();

@@ -79,8 +79,9 @@ public class SystemFixture : IAsyncLifetime
             "--Audit:RepeatWindow=00:00:05",
             // The APIs also have a host name of their own (SecurityHeaderTests); the issuer's host keeps serving them.
             "--Services:edge:Environment:Edge__ApiHost=apis.localhost",
-            // The edge believes X-Forwarded-For from this one address only (TrustedProxyTests).
-            "--Services:edge:Environment:Edge__TrustedProxies=127.0.0.50",
+            // The edge believes X-Forwarded-For from these addresses only (TrustedProxyTests).
+            // 127.0.0.52 is trusted for X-Forwarded-For only, never for Client-Cert (MtlsTests).
+            "--Services:edge:Environment:Edge__TrustedProxies=127.0.0.50,127.0.0.52",
             // The same address hands over client certificates in Client-Cert (MtlsTests).
             "--Services:edge:Environment:Edge__ClientCertProxies=127.0.0.50",
             // Rate limits low enough for tests to cross (and high enough for the bursts of other tests).

@@ -37,7 +37,8 @@ public static class ClientAdminEndpoints
             return validation is null ? Unavailable() : TypedResults.ValidationProblem(validation.Errors);
         }
 
-        var secret = client.Public ? null : ClientSecrets.Generate();
+        // A FAPI 2.0 client authenticates with private_key_jwt or mutual TLS only: it gets no secret to leak.
+        var secret = client.Public || client.Profile == ClientProfiles.Fapi2 ? null : ClientSecrets.Generate();
         client = client with { SecretHash = secret is null ? null : ClientSecrets.Hash(secret) };
         // Claimed once the row is inserted (the id is ours) and before it commits (see UseClaims).
         var refusal = await ClaimingAsync(() => store.DataSource.InTransactionAsync<IResult?>(async tx =>
@@ -161,6 +162,12 @@ public static class ClientAdminEndpoints
         if (existing.Public)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "A public client has no secret.");
+        }
+
+        if (existing.Profile == ClientProfiles.Fapi2)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: "A fapi2 client has no secret: it authenticates with private_key_jwt or mutual TLS.");
         }
 
         var secret = ClientSecrets.Generate();

@@ -133,7 +133,8 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
         {
             ClientId = clientId,
             Name = body.Name!,
-            SecretHash = existing?.SecretHash,
+            // Held to FAPI 2.0, a client's secret goes: it would authenticate nothing, and nothing should lie around to leak.
+            SecretHash = fapi2 ? null : existing?.SecretHash,
             Public = isPublic,
             // RFC 9700 §2.1.1: PKCE for every public client, whatever the flag says.
             PkceRequired = isPublic || fapi2 || (body.PkceRequired ?? false),

@@ -9,7 +9,7 @@ namespace OAuthAspire.Edge.Security;
 
 /// <summary>
 /// CORS for the endpoints a single-page app on its own origin calls with <c>fetch</c>: discovery,
-/// JWKS, token, userinfo, revocation and end-session. Only the edge decides: it answers preflights
+/// JWKS, token, PAR, userinfo, revocation, end-session and the APIs' protected resource metadata (RFC 9728). Only the edge decides: it answers preflights
 /// itself and gives an answer <c>Access-Control-Allow-Origin</c> only for an origin some active
 /// client registered (<see cref="CorsOrigins"/>), that exact origin, never <c>*</c> and never with
 /// credentials (these endpoints take no cookies). Every answer of these paths varies by
@@ -68,9 +68,16 @@ public sealed class CorsGate(RequestDelegate next, CorsOrigins origins, EdgeSett
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!Routes.TryGetValue(context.Request.Path.Value ?? "", out var methods))
+        var path = context.Request.Path.Value ?? "";
+        if (!Routes.TryGetValue(path, out var methods))
         {
-            return next(context);
+            // RFC 9728 metadata, one document per API: read by browser clients that met the API first.
+            if (!path.StartsWith(ProtectedResourceMetadata.WellKnown, StringComparison.OrdinalIgnoreCase))
+            {
+                return next(context);
+            }
+
+            methods = "GET";
         }
 
         var origin = context.Request.Headers.Origin;

@@ -81,7 +81,7 @@ public static class JwtAssertion
         var audienceOk = expected.SoleAudience
             ? audiences.Length == 1 && expected.Audiences.Contains(audiences[0])
             : audiences.Any(expected.Audiences.Contains);
-        if (!audienceOk)
+        if (!audienceOk || (expected.AudienceAsString && !AudienceIsString(jwt)))
         {
             return Fail(AssertionFailure.WrongAudience, string.Join(' ', audiences));
         }
@@ -160,4 +160,11 @@ public static class JwtAssertion
     };
 
     private static AssertionResult Fail(AssertionFailure failure, string? detail = null) => new(failure, null, detail ?? "");
+
+    /// <summary>Whether the payload's <c>aud</c> is one JSON string (read from the payload as sent: the parsed token no longer tells).</summary>
+    private static bool AudienceIsString(JsonWebToken jwt)
+    {
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
+        return payload.RootElement.TryGetProperty("aud", out var aud) && aud.ValueKind == JsonValueKind.String;
+    }
 }

@@ -12,7 +12,8 @@ namespace OAuthAspire.Token.Assertions;
 /// </summary>
 public sealed class ClientAssertions(VerifierKeys verifierKeys, JtiStore jtis, Issuer issuer, IAuditSink audit, TimeProvider time)
 {
-    public async Task<bool> VerifyAsync(string clientId, string assertion, string? remoteAddress, CancellationToken cancellationToken)
+    /// <param name="fapi2">The client is held to FAPI 2.0: the assertion's aud is the issuer as a string.</param>
+    public async Task<bool> VerifyAsync(string clientId, string assertion, string? remoteAddress, CancellationToken cancellationToken, bool fapi2 = false)
     {
         var settings = await verifierKeys.SettingsAsync(clientId, cancellationToken);
         AssertionResult result;
@@ -22,7 +23,7 @@ public sealed class ClientAssertions(VerifierKeys verifierKeys, JtiStore jtis, I
         }
         else
         {
-            var expected = new AssertionExpectations(clientId, [issuer.Value], SoleAudience: true, Subject: clientId);
+            var expected = new AssertionExpectations(clientId, [issuer.Value], SoleAudience: true, Subject: clientId, AudienceAsString: fapi2);
             ValueTask<bool> UseJti(string jti, DateTimeOffset expiresAt) => jtis.TryUseAsync(clientId, jti, expiresAt, cancellationToken);
             result = await JwtAssertion.ValidateAsync(assertion, await verifierKeys.KeysAsync(settings, false, cancellationToken),
                 settings.ClientAuthenticationPolicy, expected, time.GetUtcNow(), UseJti);

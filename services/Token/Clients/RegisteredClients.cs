@@ -77,7 +77,7 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
                     return (null, ClientFailure.CertificateRequired);
                 }
 
-                if (client.Public || !await assertions.VerifyAsync(client.ClientId, assertion.Jwt, remoteAddress, cancellationToken))
+                if (client.Public || !await assertions.VerifyAsync(client.ClientId, assertion.Jwt, remoteAddress, cancellationToken, client.Fapi2))
                 {
                     return (null, ClientFailure.BadAssertion);
                 }
