@@ -93,14 +93,13 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
             return;
         }
 
-        if (!await access.IsForAsync(caller, path, admin, context.RequestAborted))
+        var (api, decided) = await access.DecideAsync(caller, context.Request.Method, path, admin, context.RequestAborted);
+        if (decided is not { } decision)
         {
-            await refusals.InvalidTokenAsync(context, admin, "The access token is not for this API (its audience, RFC 8707).", dpopScheme,
-                await ResourceMetadataAsync(path, admin, context.RequestAborted));
+            await refusals.InvalidTokenAsync(context, admin, "The access token is not for this API (its audience, RFC 8707).", dpopScheme, MetadataUrlOf(api));
             return;
         }
 
-        var decision = await access.DecideAsync(caller, context.Request.Method, path, admin, context.RequestAborted);
         if (!decision.Allowed)
         {
             await refusals.InsufficientScopeAsync(context, path, admin, decision, caller.Actor, dpopScheme);
@@ -152,14 +151,15 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
 
         try
         {
-            var (set, _) = await policies.GetAsync(cancellationToken);
-            return ApiPolicies.Find(set.Policies, path)?.Resource is { } resource ? ProtectedResourceMetadata.UrlOf(resource, _origin) : null;
+            return MetadataUrlOf(ApiPolicies.Find((await policies.GetAsync(cancellationToken)).Set.Policies, path));
         }
         catch (Exception e) when (Dependencies.Away(e) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }
     }
+
+    private string? MetadataUrlOf(ApiPolicy? api) => api?.Resource is { } resource ? ProtectedResourceMetadata.UrlOf(resource, _origin) : null;
 
     /// <summary>The path as the caller sent it (before the server decoded it), without the query.</summary>
     private static string RawPath(HttpContext context)

@@ -54,6 +54,11 @@ public static class ApiAccess
     /// <param name="scopes">The scopes that count (<see cref="ScopesThatCount"/>).</param>
     /// <param name="roles">The caller's roles.</param>
     public static ApiAccessDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, bool adminApi, AdminRule adminRule,
+        string[] scopes, IReadOnlyList<string> roles) =>
+        Decide(adminApi ? null : ApiPolicies.Find(policies, path), method, path, adminApi, adminRule, scopes, roles);
+
+    /// <param name="api">The policy of the API called (<see cref="ApiPolicies.Find"/>), found once by the caller; null on the admin APIs or when it has none.</param>
+    public static ApiAccessDecision Decide(ApiPolicy? api, string method, string path, bool adminApi, AdminRule adminRule,
         string[] scopes, IReadOnlyList<string> roles)
     {
         if (adminApi)
@@ -65,7 +70,7 @@ public static class ApiAccess
                     $"Admin APIs need the {adminRule.Scope} scope and an administrator role.");
         }
 
-        var policy = ApiPolicies.Decide(policies, method, path, scopes.ToHashSet(StringComparer.Ordinal));
+        var policy = ApiPolicies.Decide(api, method, path, scopes.ToHashSet(StringComparer.Ordinal));
         if (policy.Allowed)
         {
             return new ApiAccessDecision(scopes, policy, null, null);

@@ -25,10 +25,14 @@ public static class ApiPolicies
     /// <param name="method">The normalised method (<see cref="NormalizeMethod"/>).</param>
     /// <param name="path">The canonical path (<see cref="ApiPath.Canonicalize"/>).</param>
     /// <param name="scopes">The scopes that count: the token's, within the client's current allowed scopes.</param>
-    public static ApiDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, IReadOnlySet<string> scopes)
+    public static ApiDecision Decide(IReadOnlyCollection<ApiPolicy> policies, string method, string path, IReadOnlySet<string> scopes) =>
+        Decide(Find(policies, path), method, path, scopes);
+
+    /// <param name="api">The policy of the API called (<see cref="Find"/>); null when it has none.</param>
+    public static ApiDecision Decide(ApiPolicy? api, string method, string path, IReadOnlySet<string> scopes)
     {
         method = NormalizeMethod(method);
-        if (Find(policies, path) is not { } policy)
+        if (api is not { } policy)
         {
             return ApiDecision.Open;
         }

@@ -89,9 +89,10 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
 
             // What the authorization endpoint will read: the request's own parameters, naming the authenticated client.
             var pushed = PushedAuthorization.Stored(source, client.ClientId);
+            var named = source.All(ResourceIndicators.Parameter);
             var error = (signedBy is not null ? PushedAuthorization.CheckPush(source, client.ClientId) : null)
                 ?? PushedAuthorization.ErrorOf(AuthorizationRequestValidator.Validate(RequestParameters.FromSingle(pushed), client.Profile,
-                    source.All(ResourceIndicators.Parameter).Count > 0 || client.AllowedResources.Count > 0
+                    named.Count > 0 || client.AllowedResources.Count > 0
                         ? _settings with { Resources = await apis.GetAsync(http.RequestAborted) }
                         : _settings));
             if (error is null)
@@ -99,7 +100,6 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
                 var decision = await scopes.ResolveAsync(client, ScopeSet.TryParse(source["scope"], out var requested) ? requested : [], http.RequestAborted);
                 error = decision.Granted ? null : ProtocolError.InvalidScope($"Scopes not allowed for this client: {string.Join(' ', decision.Refused)}.");
                 // RFC 8707: an API none of the granted scopes serves could never get a token.
-                var named = source.All(ResourceIndicators.Parameter);
                 if (error is null && named.Count > 0 && ResourceIndicators.CheckScopes(named, decision.Scopes, await apis.GetAsync(http.RequestAborted)) is { } unserved)
                 {
                     error = ProtocolError.InvalidTarget(unserved);

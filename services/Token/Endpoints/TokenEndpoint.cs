@@ -80,27 +80,21 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
             return GrantOutcome.Refuse(error, binding.Reason);
         }
 
+        // RFC 8705 §3: bound to the certificate of this request, for a client that asked; and FAPI 2.0 §5.3.2.1: a
+        // fapi2 client's tokens are sender-constrained, so without a DPoP proof its certificate binds them.
+        var fapiUnbound = client.Fapi2 && binding.Jkt is null;
         string? x5t = null;
-        if (client.Fapi2 && binding.Jkt is null)
+        if (client.TlsClientCertificateBoundAccessTokens || fapiUnbound)
         {
-            // FAPI 2.0 §5.3.2.1: sender-constrained tokens only; without a DPoP proof, bound to the request's certificate.
-            if (ClientCertificates.Of(http) is not { } presented)
-            {
-                return GrantOutcome.Refuse(ProtocolError.InvalidRequest(
-                    "This client's tokens must be sender-constrained (FAPI 2.0): send a DPoP proof, or call the mutual-TLS endpoint with its certificate."),
-                    "fapi2 client without a DPoP proof or a client certificate");
-            }
-
-            x5t = MtlsProtocol.Thumbprint(presented);
-        }
-        else if (client.TlsClientCertificateBoundAccessTokens)
-        {
-            // RFC 8705 §3: bound to the certificate of this request; without one there is nothing to bind to.
             if (ClientCertificates.Of(http) is not { } certificate)
             {
-                return GrantOutcome.Refuse(ProtocolError.InvalidRequest(
-                    "This client's access tokens are bound to its certificate: call the mutual-TLS endpoint (mtls_endpoint_aliases) with it."),
-                    "certificate-bound client without a client certificate");
+                return fapiUnbound
+                    ? GrantOutcome.Refuse(ProtocolError.InvalidRequest(
+                        "This client's tokens must be sender-constrained (FAPI 2.0): send a DPoP proof, or call the mutual-TLS endpoint with its certificate."),
+                        "fapi2 client without a DPoP proof or a client certificate")
+                    : GrantOutcome.Refuse(ProtocolError.InvalidRequest(
+                        "This client's access tokens are bound to its certificate: call the mutual-TLS endpoint (mtls_endpoint_aliases) with it."),
+                        "certificate-bound client without a client certificate");
             }
 
             x5t = MtlsProtocol.Thumbprint(certificate);
