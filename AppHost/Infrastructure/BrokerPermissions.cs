@@ -36,23 +36,25 @@ public static class BrokerPermissions
              "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted",
              "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
              "SigningKeyRotated", "SigningKeyRevoked"]),
-        // Login, consent, logout, authorization, sessions ended by a password change | RegisteredClients, ScopeCatalog, ApiResourceCatalog, JwksCache,
+        // Login, consent, logout, authorization, sessions ended by a password change, device code guesses | RegisteredClients, ScopeCatalog, ApiResourceCatalog, JwksCache,
         // UserDeletedConsumer, PasswordChangedConsumer
         [ServiceNames.Authorize] = new(
-            ["LoginSucceeded", "LoginFailed", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused", "SessionEnded"],
+            ["LoginSucceeded", "LoginFailed", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused", "SessionEnded",
+             "UserCodeRejected", "DeviceVerificationLocked", "UserCodeGuessingDetected"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ScopeCreated", "ScopeUpdated", "ScopeDeleted",
              "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted", "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted"]),
         // UserAdminEndpoints, the Directory's VerifyPassword (lockout) and CreateUser, AdminBootstrap, UserImport | nothing
         [ServiceNames.Directory] = new(
             ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
             []),
-        // Issuance, grants, revocation, keys | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
+        // Issuance, grants, revocation, keys, device requests | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
         // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
         [ServiceNames.Token] = new(
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
              "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
-             "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused"],
+             "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused", "DeviceAuthorizationStarted",
+             "DeviceAuthorizationApproved", "DeviceAuthorizationDenied", "DeviceCodeRedeemed", "DeviceCodeReplayDetected", "DevicePollingTooFast"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
              "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),

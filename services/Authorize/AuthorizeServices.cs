@@ -65,6 +65,8 @@ public static class AuthorizeServices
         services.AddSingleton<Sessions.Sessions>();
         services.AddSingleton<ConsentStore>();
         services.AddSingleton<PendingAuthorizations>();
+        services.AddSingleton(sp => DeviceGuessSettings.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<DeviceGuessLimits>();
         services.AddSingleton<AuthorizationFlow>();
         services.AddSingleton<IdTokenHints>();
         JwksCache.AddJwksCache(services, ServiceNames.Token, MetadataBuilder.Paths.Jwks);
@@ -80,6 +82,7 @@ public static class AuthorizeServices
         AuthorizeEndpoint.Map(app);
         app.MapLoginEndpoints();
         app.MapConsentEndpoints();
+        app.MapDeviceEndpoints();
         app.MapLogoutEndpoints();
         app.MapConsentAdminEndpoints();
         return app;

@@ -8,6 +8,7 @@ using OAuthAspire.ServiceDefaults.Security;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Clients;
 using OAuthAspire.Token.Discovery;
+using OAuthAspire.Token.Device;
 using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Grants;
@@ -82,6 +83,10 @@ public static class TokenServices
         services.AddSingleton<PasswordGrant>();
         services.AddSingleton<JwtBearerGrant>();
         services.AddSingleton<TokenExchangeGrant>();
+        services.AddSingleton(sp => DeviceSettings.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<DeviceAuthorizations>();
+        services.AddSingleton<DeviceCodeGrant>();
+        services.AddSingleton<DeviceAuthorizationEndpoint>();
         services.AddSingleton<JtiStore>();
         services.AddHostedService(sp => sp.GetRequiredService<JtiStore>());
         services.AddSingleton<VerifierKeys>();
@@ -113,6 +118,7 @@ public static class TokenServices
         IntrospectionEndpoint.Map(app);
         RevocationEndpoint.Map(app);
         PushedAuthorizationEndpoint.Map(app);
+        DeviceAuthorizationEndpoint.Map(app);
         UserInfoEndpoint.Map(app);
         app.MapGrpcService<TokenIssuerGrpcService>();
         return app;

@@ -2,7 +2,9 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Security;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Device;
 using OAuthAspire.Protocol.Discovery;
 
 namespace OAuthAspire.Edge.Tests;
@@ -138,5 +140,48 @@ public class RateLimitGateTests
         Assert.Equal(StatusCodes.Status429TooManyRequests, second.Response.StatusCode);
         Assert.Equal(StatusCodes.Status200OK, elsewhere.Response.StatusCode);
         Assert.Equal(2, _forwarded);
+    }
+
+    [Fact]
+    public async Task ADevicePollingUntilItsUserAnswersIsNoFailureAndTheMarkerStaysInside()
+    {
+        using var limits = RateLimitsTests.Limits(_audit, o => o.TokenAuthFailuresPerAddress = new RateRule { Permits = 1 });
+        var marked = true;
+        var gate = new RateLimitGate(async context =>
+        {
+            _forwarded++;
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            if (marked)
+            {
+                context.Response.Headers[DevicePolling.PollAnswerHeader] = "1";
+            }
+
+            await ((StartingResponse)context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!).StartAsync();
+        }, limits);
+
+        // RFC 8628 §3.5: a device behind a NAT polls every few seconds for minutes; none of it counts.
+        for (var i = 0; i < 3; i++)
+        {
+            var poll = StartableForm(MetadataBuilder.Paths.Token, "192.0.2.80", ("grant_type", GrantTypes.DeviceCode), ("client_id", "tv-app"), ("device_code", "x"));
+            await gate.InvokeAsync(poll);
+            Assert.Equal(StatusCodes.Status400BadRequest, poll.Response.StatusCode);
+            Assert.False(poll.Response.Headers.ContainsKey(DevicePolling.PollAnswerHeader));
+        }
+
+        // Any other 400 naming a client is charged to the address as before.
+        marked = false;
+        await gate.InvokeAsync(StartableForm(MetadataBuilder.Paths.Token, "192.0.2.80", ("grant_type", GrantTypes.DeviceCode), ("client_id", "tv-app"), ("device_code", "junk")));
+        var refused = StartableForm(MetadataBuilder.Paths.Token, "192.0.2.80", ("grant_type", GrantTypes.DeviceCode), ("client_id", "tv-app"), ("device_code", "x"));
+        await gate.InvokeAsync(refused);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, refused.Response.StatusCode);
+        Assert.Equal(4, _forwarded);
+    }
+
+    /// <summary>A form request whose response runs its OnStarting callbacks when started, as a server's does.</summary>
+    private static HttpContext StartableForm(string path, string address, params (string Name, string Value)[] fields)
+    {
+        var context = Http.Form(path, address, fields);
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>(new StartingResponse { Body = new MemoryStream() });
+        return context;
     }
 }

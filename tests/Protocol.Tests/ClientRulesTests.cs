@@ -70,5 +70,5 @@ public class ClientRulesTests
 
     [Fact]
     public void APublicClientMayUseCodeRefreshAndImplicit() =>
-        Assert.Null(ClientRules.CheckGrantTypes(["authorization_code", "refresh_token", "implicit"], publicClient: true));
+        Assert.Null(ClientRules.CheckGrantTypes(["authorization_code", "refresh_token", "implicit", "urn:ietf:params:oauth:grant-type:device_code"], publicClient: true));
 }

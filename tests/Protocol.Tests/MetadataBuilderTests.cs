@@ -41,6 +41,14 @@ public class MetadataBuilderTests
     }
 
     [Fact]
+    public void TheDeviceAuthorizationEndpointAndGrantAreAdvertised()
+    {
+        var metadata = MetadataBuilder.Build(TestIssuer, []);
+        Assert.Equal("https://id.example.com/oauth/device_authorization", metadata.DeviceAuthorizationEndpoint);
+        Assert.Contains("urn:ietf:params:oauth:grant-type:device_code", metadata.GrantTypesSupported!);
+    }
+
+    [Fact]
     public void TheOpenIdDiscoveryMembersCoreRequiresArePresent()
     {
         var metadata = MetadataBuilder.Build(TestIssuer, ["openid"]);
@@ -68,7 +76,7 @@ public class MetadataBuilderTests
         var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
 
         Assert.Equal(["issuer", "authorization_endpoint", "token_endpoint", "pushed_authorization_request_endpoint",
-            "require_pushed_authorization_requests", "jwks_uri", "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
+            "require_pushed_authorization_requests", "device_authorization_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
             "introspection_endpoint", "scopes_supported", "response_types_supported", "response_modes_supported", "grant_types_supported",
             "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_methods_supported",
             "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported", "dpop_signing_alg_values_supported",

@@ -45,6 +45,8 @@ public static class AllowedCalls
         new("token", TokenIssuer, "GetPushedRequest", ["authorize"]),
         new("token", TokenIssuer, "VerifyRequestObject", ["authorize"]),
         new("token", TokenIssuer, "IssueImplicitTokens", ["authorize"]),
+        new("token", TokenIssuer, "FindDeviceAuthorization", ["authorize"]),
+        new("token", TokenIssuer, "DecideDeviceAuthorization", ["authorize"]),
         new("token", TokenIssuer, "ListRevocations", ["edge"]),
     ];
 }

@@ -13,7 +13,8 @@ public sealed partial class FormBrowser : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _origin;
 
-    public FormBrowser(Uri origin, System.Net.Security.RemoteCertificateValidationCallback? certificateValidation = null)
+    /// <param name="localAddress">Another loopback address to connect from (its own address at the edge), or null.</param>
+    public FormBrowser(Uri origin, System.Net.Security.RemoteCertificateValidationCallback? certificateValidation = null, string? localAddress = null)
     {
         _origin = origin;
         Cookies = new CookieContainer();
@@ -22,6 +23,7 @@ public sealed partial class FormBrowser : IDisposable
             CookieContainer = Cookies,
             AllowAutoRedirect = false,
             SslOptions = { RemoteCertificateValidationCallback = certificateValidation },
+            ConnectCallback = localAddress is null ? null : SystemFixture.ConnectFrom(localAddress),
         }) { BaseAddress = origin };
     }
 

@@ -71,6 +71,12 @@ public class SystemFixture : IAsyncLifetime
             "--Services:token:Environment:Housekeeping__Interval=00:00:02",
             // A key set may be refetched (on an unknown kid) after 1 s instead of 10 s.
             "--Services:token:Environment:RemoteKeys__MinRefetch=00:00:01",
+            // Device codes live 15 s and are polled every second, so tests can see them pend, slow down and expire.
+            "--Services:token:Environment:Device__Lifetime=00:00:15",
+            "--Services:token:Environment:Device__Interval=1",
+            // Wrong user codes: 8 per address and an alert past 12 a minute, for tests to cross (DeviceFlowTests).
+            "--Services:authorize:Environment:Device__GuessesPerAddress=8",
+            "--Services:authorize:Environment:Device__GuessAlertPerMinute=12",
             "--Services:federation-trust:Environment:RemoteKeys__MinRefetch=00:00:01",
             // The tests' key servers and providers listen on loopback, which remote fetches refuse unless allowed.
             $"--Services:token:Environment:RemoteFetch__AllowedNetworks={TestAllowedNetworks}",
@@ -203,28 +209,31 @@ public class SystemFixture : IAsyncLifetime
         new(HandlerFrom(localAddress, followRedirects)) { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>A handler whose connections (to loopback) come from another loopback address.</summary>
-    public static SocketsHttpHandler HandlerFrom(string localAddress, bool followRedirects = true)
+    public static SocketsHttpHandler HandlerFrom(string localAddress, bool followRedirects = true) => new()
+    {
+        AllowAutoRedirect = followRedirects,
+        UseCookies = false,
+        ConnectCallback = ConnectFrom(localAddress),
+    };
+
+    /// <summary>Connects to loopback from another loopback address.</summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectFrom(string localAddress)
     {
         var local = System.Net.IPAddress.Parse(localAddress);
-        return new SocketsHttpHandler
+        return async (context, ct) =>
         {
-            AllowAutoRedirect = followRedirects,
-            UseCookies = false,
-            ConnectCallback = async (context, ct) =>
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
             {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new System.Net.IPEndPoint(local, 0));
-                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
-                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+                socket.Bind(new System.Net.IPEndPoint(local, 0));
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         };
     }
 

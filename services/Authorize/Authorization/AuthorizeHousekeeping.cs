@@ -1,7 +1,7 @@
 namespace OAuthAspire.Authorize.Authorization;
 
-/// <summary>Every ten minutes: forgets abandoned sign-in requests and long-ended sessions (spent failed-password counts are the directory's).</summary>
-public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, ILogger<AuthorizeHousekeeping> logger) : BackgroundService
+/// <summary>Every ten minutes: forgets abandoned sign-in requests, long-ended sessions and old wrong-code counts (spent failed-password counts are the directory's).</summary>
+public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, DeviceGuessLimits deviceGuesses, ILogger<AuthorizeHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -11,6 +11,7 @@ public sealed class AuthorizeHousekeeping(PendingAuthorizations pendings, ILogge
             try
             {
                 await pendings.PurgeExpiredAsync(stoppingToken);
+                await deviceGuesses.PurgeExpiredAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

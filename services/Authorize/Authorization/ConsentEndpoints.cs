@@ -26,7 +26,7 @@ public static class ConsentEndpoints
         ScopeCatalog scopes, Sessions.Sessions sessions, UserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var pending = await pendings.FindAsync(request, cancellationToken);
-        if (pending is null)
+        if (pending is null or { Request.Device: true })
         {
             return Expired();
         }
@@ -76,7 +76,7 @@ public static class ConsentEndpoints
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var pending = await pendings.FindAsync(form["request"].ToString(), cancellationToken);
         var session = await sessions.CurrentAsync(http, cancellationToken);
-        if (pending is null || session is null)
+        if (pending is null || pending.Request.Device || session is null)
         {
             return Expired();
         }

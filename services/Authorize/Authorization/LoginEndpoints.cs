@@ -40,7 +40,7 @@ public static class LoginEndpoints
             return Expired();
         }
 
-        var client = await clients.FindAsync(pending.Request.ClientId, cancellationToken);
+        var client = pending.Request.Device ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
         return Form(http, antiforgery, pending, client, pending.Request.LoginHint, null);
     }
 
@@ -59,20 +59,21 @@ public static class LoginEndpoints
             return Expired();
         }
 
-        var client = await clients.FindAsync(pending.Request.ClientId, cancellationToken);
+        var client = pending.Request.Device ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
+        var clientId = pending.Request.Device ? null : pending.Request.ClientId;
         var userName = form["username"].ToString();
         var password = form["password"].ToString();
         var remote = http.Connection.RemoteIpAddress?.ToString();
         // The directory counts the failure towards the name's lockout and audits the lock itself.
         var check = await users.VerifyAsync(userName.Length > 256 ? "" : userName, password.Length > MaxPasswordLength ? "" : password,
-            pending.Request.ClientId, remote, cancellationToken);
+            clientId ?? "", remote, cancellationToken);
         if (!check.Ok)
         {
             // The attempted name is recorded only when it is a real account: people type passwords into user name fields.
             var account = check.User;
-            await audit.WriteAsync(new LoginFailed(account?.SysId, account?.UserName, pending.Request.ClientId)
+            await audit.WriteAsync(new LoginFailed(account?.SysId, account?.UserName, clientId)
             {
-                Actor = new AuditActor(account?.SysId, account?.UserName, pending.Request.ClientId),
+                Actor = new AuditActor(account?.SysId, account?.UserName, clientId),
                 Outcome = AuditOutcome.Failure,
                 Reason = account is null ? "unknown_user" : FailureReason(check.Failure),
                 RemoteAddress = remote,
@@ -81,12 +82,16 @@ public static class LoginEndpoints
         }
 
         await sessions.StartAsync(http, check.User!.SysId, ["pwd"], cancellationToken);
-        await audit.WriteAsync(new LoginSucceeded(check.User.SysId, check.User.UserName, pending.Request.ClientId)
+        await audit.WriteAsync(new LoginSucceeded(check.User.SysId, check.User.UserName, clientId)
         {
-            Actor = new AuditActor(check.User.SysId, check.User.UserName, pending.Request.ClientId),
+            Actor = new AuditActor(check.User.SysId, check.User.UserName, clientId),
             RemoteAddress = remote,
         }, cancellationToken);
         await pendings.MarkAsync(pending.Id, login: true, consent: false, cancellationToken);
+        if (pending.Request.Device)
+        {
+            return TypedResults.Redirect($"{MetadataBuilder.Paths.Device}?request={pending.Id}");
+        }
 
         return await flow.ContinueAsync(http, pending with { LoginDoneAt = DateTime.UtcNow }, cancellationToken);
     }
@@ -110,7 +115,7 @@ public static class LoginEndpoints
             <input type="password" id="password" name="password" autocomplete="current-password" required>
             <button type="submit" class="primary">Sign in</button>
             </form>
-            """, status, formTargets: [Html.SourceOf(pending.Request.RedirectUri)]);
+            """, status, formTargets: pending.Request.Device ? null : [Html.SourceOf(pending.Request.RedirectUri)]);
     }
 
     private static IResult Expired() =>

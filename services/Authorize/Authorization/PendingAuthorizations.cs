@@ -32,6 +32,25 @@ public sealed record PendingRequest
     /// <summary>The pushed request this one came from (RFC 9126); its code spends it.</summary>
     public string? PushedRequestUri { get; init; }
 
+    /// <summary>Not an authorization request: the device verification page (RFC 8628 §3.3), parked while the user signs in.</summary>
+    public bool Device { get; init; }
+
+    /// <summary>The user code the device page was opened with (<c>verification_uri_complete</c>), to pre-fill after sign-in.</summary>
+    public string? UserCode { get; init; }
+
+    /// <summary>The device page's visit, parked for the sign-in page: no client, nothing to answer but the page itself.</summary>
+    public static PendingRequest ForDevice(string? userCode) => new()
+    {
+        ClientId = "",
+        ResponseType = "",
+        RedirectUri = "",
+        RedirectUriSent = false,
+        ResponseMode = "",
+        Scopes = [],
+        Device = true,
+        UserCode = userCode,
+    };
+
     public static PendingRequest From(ValidatedAuthorizationRequest request, IReadOnlyList<string> grantedScopes) => new()
     {
         ClientId = request.ClientId,

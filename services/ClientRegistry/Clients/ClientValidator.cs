@@ -293,8 +293,8 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
     private static void CheckFapi2(Validation v, ClientDto body, bool isPublic, string[] grantTypes, string[] redirectUris, bool certificateAuthentication)
     {
         v.Require(!isPublic, "profile", "fapi2 clients are confidential (FAPI 2.0 §5.3.2.1)");
-        v.Require(!grantTypes.Any(g => g is GrantTypes.Implicit or GrantTypes.Password), "grantTypes",
-            "fapi2 clients use neither the implicit nor the password grant (FAPI 2.0 §5.3.2.1)");
+        v.Require(!grantTypes.Any(g => g is GrantTypes.Implicit or GrantTypes.Password or GrantTypes.DeviceCode), "grantTypes",
+            "fapi2 clients use neither the implicit, the password nor the device code grant (FAPI 2.0 §5.3.2.1: the code flow with PAR)");
         v.Require(redirectUris.All(u => u.StartsWith("https://", StringComparison.Ordinal)), "redirectUris", "fapi2 redirect URIs are https (FAPI 2.0 §5.3.2.2)");
         var verifier = body.JwtVerifier;
         var privateKeyJwt = verifier is { } jwt && (jwt.JwksUri is not null || jwt.Keys is { Count: > 0 });

@@ -27,7 +27,7 @@ public static class EdgeRefusal
         path.StartsWithSegments("/api/admin") ? RefusalForm.Problem
         : path.StartsWithSegments(MetadataBuilder.Paths.Authorization) || path.StartsWithSegments(MetadataBuilder.Paths.AuthorizationAlias)
             || path.StartsWithSegments(MetadataBuilder.Paths.Login) || path.StartsWithSegments(MetadataBuilder.Paths.Consent)
-            || path.StartsWithSegments(MetadataBuilder.Paths.EndSession) ? RefusalForm.Page
+            || path.StartsWithSegments(MetadataBuilder.Paths.EndSession) || path.StartsWithSegments(MetadataBuilder.Paths.Device) ? RefusalForm.Page
         : RefusalForm.OAuthJson;
 
     /// <param name="pageText">What the page says (one sentence) when the form is a page.</param>

@@ -28,8 +28,9 @@ public static class EdgeRoutes
     [
         (ServiceNames.Authorize, SmallBodyLimit, [MetadataBuilder.Paths.Authorization, MetadataBuilder.Paths.AuthorizationAlias,
             MetadataBuilder.Paths.Login + Rest, MetadataBuilder.Paths.Consent + Rest, MetadataBuilder.Paths.EndSession + Rest,
-            MetadataBuilder.Paths.Assets + Rest, ConsentAdmin]),
-        (ServiceNames.Token, SmallBodyLimit, [MetadataBuilder.Paths.Token, MetadataBuilder.Paths.TokenAlias, MetadataBuilder.Paths.PushedAuthorization, MetadataBuilder.Paths.Revocation,
+            MetadataBuilder.Paths.Assets + Rest, MetadataBuilder.Paths.Device, ConsentAdmin]),
+        (ServiceNames.Token, SmallBodyLimit, [MetadataBuilder.Paths.Token, MetadataBuilder.Paths.TokenAlias, MetadataBuilder.Paths.PushedAuthorization,
+            MetadataBuilder.Paths.DeviceAuthorization, MetadataBuilder.Paths.Revocation,
             MetadataBuilder.Paths.Introspection, MetadataBuilder.Paths.UserInfo, MetadataBuilder.Paths.Jwks,
             MetadataBuilder.Paths.OpenIdConfiguration, MetadataBuilder.Paths.OAuthServerMetadata, "/api/admin/keys/{**rest}"]),
         (ServiceNames.ClientRegistry, null, ["/api/admin/clients/{**rest}"]),

@@ -27,6 +27,7 @@ public sealed class CorsGate(RequestDelegate next, CorsOrigins origins, EdgeSett
         [MetadataBuilder.Paths.TokenAlias] = "POST",
         // A single-page app may push its requests too (public clients, RFC 9126 §2).
         [MetadataBuilder.Paths.PushedAuthorization] = "POST",
+        [MetadataBuilder.Paths.DeviceAuthorization] = "POST",
         [MetadataBuilder.Paths.UserInfo] = "GET, POST",
         [MetadataBuilder.Paths.Revocation] = "POST",
         [MetadataBuilder.Paths.EndSession] = "GET, POST",

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Device;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
@@ -228,8 +229,9 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
 
         if (IsTokenFamily(path))
         {
-            // A push succeeds for anyone naming a public client: it never spends the client's allowance.
-            await TokenFamilyAsync(context, address, chargesClient: !path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization));
+            // A push or a device request succeeds for anyone naming a public client: it never spends the client's allowance.
+            await TokenFamilyAsync(context, address, chargesClient: !path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization)
+                && !path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization));
             return;
         }
 
@@ -286,6 +288,14 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             return;
         }
 
+        // RFC 8628 §3.5: a device polls with 400 authorization_pending until its user answers, which is no
+        // failure; the token service marks such answers with a header that goes no further than here.
+        var devicePoll = false;
+        context.Response.OnStarting(() =>
+        {
+            devicePoll = context.Response.Headers.Remove(DevicePolling.PollAnswerHeader);
+            return Task.CompletedTask;
+        });
         await next(context);
         // Only a success spends the client's allowance: a public client is named by its client_id
         // alone, so a failure naming it (401, or a junk code) is the caller's, charged to its address.
@@ -297,18 +307,20 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
                 limits.Acquire(RateLimits.TokenPerClient, clientId);
             }
         }
-        else if (status == StatusCodes.Status401Unauthorized || (status is >= 400 and < 500 && clientId is { Length: > 0 }))
+        else if (status == StatusCodes.Status401Unauthorized || (status is >= 400 and < 500 && clientId is { Length: > 0 } && !devicePoll))
         {
             limits.Acquire(RateLimits.TokenAuthFailuresPerAddress, address);
         }
     }
 
-    private static bool IsAuthorize(PathString path) => path.StartsWithSegments(MetadataBuilder.Paths.Authorization) || path.StartsWithSegments(MetadataBuilder.Paths.AuthorizationAlias);
+    /// <summary>The authorization endpoint and the device verification page: per address, before anything is looked up.</summary>
+    private static bool IsAuthorize(PathString path) => path.StartsWithSegments(MetadataBuilder.Paths.Authorization) || path.StartsWithSegments(MetadataBuilder.Paths.AuthorizationAlias)
+        || path.StartsWithSegments(MetadataBuilder.Paths.Device);
 
     private static bool IsTokenFamily(PathString path) =>
         path.StartsWithSegments(MetadataBuilder.Paths.Token) || path.StartsWithSegments(MetadataBuilder.Paths.TokenAlias)
         || path.StartsWithSegments(MetadataBuilder.Paths.Introspection) || path.StartsWithSegments(MetadataBuilder.Paths.Revocation)
-        || path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization);
+        || path.StartsWithSegments(MetadataBuilder.Paths.PushedAuthorization) || path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization);
 
     private static async Task<string?> ClientIdAsync(HttpContext context)
     {

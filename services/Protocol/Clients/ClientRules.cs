@@ -82,7 +82,7 @@ public static partial class ClientRules
             var forbidden = grantTypes.FirstOrDefault(g => !GrantTypes.AllowedForPublicClients.Contains(g));
             if (forbidden is not null)
             {
-                return $"a public client may not use '{forbidden}' (only authorization_code, refresh_token and implicit)";
+                return $"a public client may not use '{forbidden}' (only authorization_code, refresh_token, implicit and the device code grant)";
             }
         }
 

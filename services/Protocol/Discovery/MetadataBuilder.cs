@@ -17,6 +17,7 @@ public static class MetadataBuilder
         public const string Authorization = "/oauth/authorize";
         public const string Token = "/oauth/token";
         public const string PushedAuthorization = "/oauth/par";
+        public const string DeviceAuthorization = "/oauth/device_authorization";
         public const string Jwks = "/oauth/jwks";
         public const string Revocation = "/oauth/revoke";
         public const string Introspection = "/oauth/introspect";
@@ -31,6 +32,9 @@ public static class MetadataBuilder
         public const string Login = "/oauth/login";
         public const string Consent = "/oauth/consent";
         public const string Assets = "/oauth/assets";
+
+        /// <summary>RFC 8628 §3.3: where the user enters a device's code (the <c>verification_uri</c>).</summary>
+        public const string Device = "/device";
     }
 
     private static readonly string[] ConfidentialAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt];
@@ -48,6 +52,7 @@ public static class MetadataBuilder
         TokenEndpoint = issuer.Url(Paths.Token),
         PushedAuthorizationRequestEndpoint = issuer.Url(Paths.PushedAuthorization),
         RequirePushedAuthorizationRequests = false,
+        DeviceAuthorizationEndpoint = issuer.Url(Paths.DeviceAuthorization),
         JwksUri = issuer.Url(Paths.Jwks),
         RevocationEndpoint = issuer.Url(Paths.Revocation),
         IntrospectionEndpoint = issuer.Url(Paths.Introspection),
@@ -58,7 +63,7 @@ public static class MetadataBuilder
         ResponseTypesSupported = ["code", "token", "id_token token"],
         ResponseModesSupported = ["query", "fragment", "form_post"],
         GrantTypesSupported = [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials, GrantTypes.RefreshToken, GrantTypes.Password,
-            GrantTypes.JwtBearer, GrantTypes.TokenExchange, GrantTypes.Implicit],
+            GrantTypes.JwtBearer, GrantTypes.TokenExchange, GrantTypes.DeviceCode, GrantTypes.Implicit],
         TokenEndpointAuthMethodsSupported = TokenAuthMethods,
         RevocationEndpointAuthMethodsSupported = TokenAuthMethods,
         IntrospectionEndpointAuthMethodsSupported = ConfidentialAuthMethods,

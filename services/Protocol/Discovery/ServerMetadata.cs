@@ -25,6 +25,10 @@ public sealed record ServerMetadata
     [JsonPropertyName("require_pushed_authorization_requests")]
     public bool? RequirePushedAuthorizationRequests { get; init; }
 
+    /// <summary>RFC 8628 §4.</summary>
+    [JsonPropertyName("device_authorization_endpoint")]
+    public string? DeviceAuthorizationEndpoint { get; init; }
+
     [JsonPropertyName("jwks_uri")]
     public string? JwksUri { get; init; }
 

@@ -1,6 +1,6 @@
 namespace OAuthAspire.Protocol.Errors;
 
-/// <summary>Error codes of RFC 6749, 6750, 7009, 8693, 9449 and OpenID Connect Core.</summary>
+/// <summary>Error codes of RFC 6749, 6750, 7009, 8628, 8693, 9449 and OpenID Connect Core.</summary>
 public static class OAuthErrorCodes
 {
     public const string InvalidRequest = "invalid_request";
@@ -32,4 +32,13 @@ public static class OAuthErrorCodes
 
     /// <summary>The proof must carry the server's nonce, sent back in the DPoP-Nonce header (RFC 9449 §8, §9).</summary>
     public const string UseDpopNonce = "use_dpop_nonce";
+
+    /// <summary>RFC 8628 §3.5: the user has not answered yet; poll again after the interval.</summary>
+    public const string AuthorizationPending = "authorization_pending";
+
+    /// <summary>RFC 8628 §3.5: polled too soon; the interval grows by 5 seconds for this and every later poll.</summary>
+    public const string SlowDown = "slow_down";
+
+    /// <summary>RFC 8628 §3.5: the device code expired; start again.</summary>
+    public const string ExpiredToken = "expired_token";
 }

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Device;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Requests;
@@ -21,7 +22,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
 public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
-    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, TokenDpop dpop, IAuditSink audit,
+    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, DeviceCodeGrant deviceCode, TokenDpop dpop, IAuditSink audit,
     ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
@@ -109,6 +110,7 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
             GrantTypes.Password => await password.HandleAsync(request),
             GrantTypes.JwtBearer => await jwtBearer.HandleAsync(request),
             GrantTypes.TokenExchange => await tokenExchange.HandleAsync(request),
+            GrantTypes.DeviceCode => await deviceCode.HandleAsync(request),
             _ => GrantOutcome.Refuse(ProtocolError.UnsupportedGrantType($"The grant type '{grantType}' is not supported yet.")),
         };
     }
@@ -116,6 +118,11 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
     /// <summary>Refusals are audited with the client, the error, the reason and the remote address.</summary>
     private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? grantType, GrantOutcome.Refused refused)
     {
+        if (refused.Error.Error is OAuthErrorCodes.AuthorizationPending or OAuthErrorCodes.SlowDown)
+        {
+            http.Response.Headers[DevicePolling.PollAnswerHeader] = "1";
+        }
+
         if (refused.Audited)
         {
             return OAuthResults.Error(refused.Error);

@@ -46,8 +46,9 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         {
             // The code leaked: what its first redemption issued goes, refresh families (and all
             // they refreshed since) included.
-            var revoked = (await codes.RevokeIssuedFromAsync(tx, row, request.RemoteAddress, request.Aborted))
-                .Concat(await refreshTokens.RevokeFamiliesOfCodeAsync(tx, hash, request.RemoteAddress, request.Aborted))
+            const string replayed = "authorization code replayed";
+            var revoked = (await codes.RevokeIssuedFromAsync(tx, hash, row.ClientId, row.UserSysId, replayed, request.RemoteAddress, request.Aborted))
+                .Concat(await refreshTokens.RevokeFamiliesOfCodeAsync(tx, hash, replayed, request.RemoteAddress, request.Aborted))
                 .Distinct().ToArray();
             await audit.WriteAsync(tx, new CodeReplayDetected(row.ClientId, AuthorizationCodes.Id(hash), revoked)
             {

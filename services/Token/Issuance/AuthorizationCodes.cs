@@ -92,22 +92,22 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
         tx.Connection!.ExecuteAsync(new CommandDefinition("UPDATE authorization_code SET redeemed_at = now() WHERE code_hash = @hash",
             new { hash }, tx, cancellationToken: cancellationToken));
 
-    /// <summary>Revokes every still-valid token issued from this code; returns their ids.</summary>
-    public async Task<IReadOnlyList<string>> RevokeIssuedFromAsync(NpgsqlTransaction tx, AuthorizationCodeRow code, string? remoteAddress,
-        CancellationToken cancellationToken)
+    /// <summary>Revokes every still-valid token issued from this code (or device code); returns their ids.</summary>
+    public async Task<IReadOnlyList<string>> RevokeIssuedFromAsync(NpgsqlTransaction tx, byte[] codeHash, string clientId, string userSysId, string reason,
+        string? remoteAddress, CancellationToken cancellationToken)
     {
         var revoked = (await tx.Connection!.QueryAsync<(string Jti, DateTime ExpiresAt)>(new CommandDefinition("""
             INSERT INTO revoked_token (jti, client_id, expires_at)
-            SELECT jti, client_id, expires_at FROM issued_token WHERE code_hash = @CodeHash AND expires_at > now()
+            SELECT jti, client_id, expires_at FROM issued_token WHERE code_hash = @codeHash AND expires_at > now()
             ON CONFLICT (jti) DO NOTHING
             RETURNING jti, expires_at
-            """, code, tx, cancellationToken: cancellationToken))).AsList();
+            """, new { codeHash }, tx, cancellationToken: cancellationToken))).AsList();
         foreach (var (jti, expiresAt) in revoked)
         {
-            await audit.WriteAsync(tx, new TokenRevoked(jti, code.ClientId, "access_token", new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)))
+            await audit.WriteAsync(tx, new TokenRevoked(jti, clientId, "access_token", new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)))
             {
-                Actor = new AuditActor(code.UserSysId, null, code.ClientId),
-                Reason = "authorization code replayed",
+                Actor = new AuditActor(userSysId, null, clientId),
+                Reason = reason,
                 RemoteAddress = remoteAddress,
             }, cancellationToken);
         }

@@ -128,7 +128,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
     /// Revokes the families a code started (its replay means the code leaked): every refresh token
     /// and every access token refreshed from them goes with it. Returns the access-token ids revoked.
     /// </summary>
-    public async Task<IReadOnlyList<string>> RevokeFamiliesOfCodeAsync(NpgsqlTransaction tx, byte[] codeHash, string? remoteAddress,
+    public async Task<IReadOnlyList<string>> RevokeFamiliesOfCodeAsync(NpgsqlTransaction tx, byte[] codeHash, string reason, string? remoteAddress,
         CancellationToken cancellationToken)
     {
         var families = (await tx.Connection!.QueryAsync<RefreshFamily>(new CommandDefinition("""
@@ -140,11 +140,11 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         foreach (var family in families)
         {
             var actor = new AuditActor(family.UserSysId, null, family.ClientId);
-            revoked.AddRange(await RevokeFamilyAsync(tx, family, "authorization code replayed", actor, remoteAddress, cancellationToken));
+            revoked.AddRange(await RevokeFamilyAsync(tx, family, reason, actor, remoteAddress, cancellationToken));
             if (family.RevokedAt is null)
             {
                 await audit.WriteAsync(tx, new RefreshFamilyRevoked(family.ClientId, family.UserSysId, family.FamilyId)
-                    { Actor = actor, Reason = "authorization code replayed", RemoteAddress = remoteAddress }, cancellationToken);
+                    { Actor = actor, Reason = reason, RemoteAddress = remoteAddress }, cancellationToken);
             }
         }
 

@@ -1,10 +1,11 @@
+using OAuthAspire.Token.Device;
 using OAuthAspire.Token.Par;
 
 namespace OAuthAspire.Token.Issuance;
 
 /// <summary>Hourly (<c>Housekeeping:Interval</c>): forgets records of tokens long expired.</summary>
 public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes codes, RefreshTokenStore refreshTokens, CutOffStore cutOffs,
-    PushedRequests pushedRequests,
+    PushedRequests pushedRequests, DeviceAuthorizations devices,
     IConfiguration configuration,
     ILogger<TokenHousekeeping> logger) : BackgroundService
 {
@@ -16,7 +17,8 @@ public sealed class TokenHousekeeping(RevocationStore store, AuthorizationCodes 
             try
             {
                 var removed = await store.PurgeExpiredAsync(stoppingToken) + await codes.PurgeExpiredAsync(stoppingToken) + await refreshTokens.PurgeExpiredAsync(stoppingToken)
-                    + await cutOffs.PurgeExpiredAsync(stoppingToken) + await pushedRequests.PurgeExpiredAsync(stoppingToken);
+                    + await cutOffs.PurgeExpiredAsync(stoppingToken) + await pushedRequests.PurgeExpiredAsync(stoppingToken)
+                    + await devices.PurgeExpiredAsync(stoppingToken);
                 if (removed > 0)
                 {
                     logger.LogInformation("Purged {Count} expired token record(s)", removed);

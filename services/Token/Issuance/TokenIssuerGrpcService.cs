@@ -2,7 +2,9 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
+using OAuthAspire.Protocol.Device;
 using OAuthAspire.Token.Assertions;
+using OAuthAspire.Token.Device;
 using OAuthAspire.Token.Par;
 
 using OAuthAspire.Token.Clients;
@@ -11,7 +13,7 @@ namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
 public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens,
-    PushedRequests pushedRequests, RequestObjects requestObjects, RegisteredClients clients)
+    PushedRequests pushedRequests, RequestObjects requestObjects, RegisteredClients clients, DeviceAuthorizations devices)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -64,6 +66,43 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
 
         return reply;
     }
+
+    /// <summary>A live, unanswered device request (RFC 8628 §3.3), for the verification page once the user typed its code.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<FindDeviceAuthorizationReply> FindDeviceAuthorization(FindDeviceAuthorizationRequest request, ServerCallContext context)
+    {
+        var reply = new FindDeviceAuthorizationReply();
+        if (UserCodes.Normalize(request.UserCode) is { } userCode && await devices.FindAsync(userCode, context.CancellationToken) is { } found)
+        {
+            reply.Found = true;
+            reply.DeviceId = found.DeviceId;
+            reply.ClientId = found.ClientId;
+            reply.Scopes.Add(found.Scopes);
+            reply.Resources.Add(found.Resources);
+            reply.CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(found.CreatedAt, DateTimeKind.Utc)).ToUnixTimeSeconds();
+            reply.ExpiresAt = new DateTimeOffset(DateTime.SpecifyKind(found.ExpiresAt, DateTimeKind.Utc)).ToUnixTimeSeconds();
+            reply.DeviceAddress = found.DeviceAddress ?? "";
+        }
+
+        return reply;
+    }
+
+    /// <summary>The signed-in user's answer from the verification page; written once, while the request is live.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<DecideDeviceAuthorizationReply> DecideDeviceAuthorization(DecideDeviceAuthorizationRequest request, ServerCallContext context)
+    {
+        if (UserCodes.Normalize(request.UserCode) is not { } userCode || request.DeviceId.Length == 0 || request.UserSysId.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "device_id, a user code and user_sys_id are required"));
+        }
+
+        var decided = await devices.DecideAsync(request.DeviceId, userCode, request.Approve, request.UserSysId, Empty(request.UserName), Empty(request.SessionId),
+            request.AuthTime == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(request.AuthTime).UtcDateTime, [.. request.Amr], Empty(request.RemoteAddress),
+            context.CancellationToken);
+        return new DecideDeviceAuthorizationReply { Decided = decided };
+    }
+
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
 
     /// <summary>Every revoked access token not yet expired: the edge's snapshot when it starts.</summary>
     [AllowedCallers(ServiceNames.Edge)]
