@@ -68,7 +68,7 @@ public sealed class DeviceFlowTests(SystemFixture system)
     private static async Task AnswerAsync(FormBrowser browser, string userCode, bool approve)
     {
         await browser.SubmitAsync(("user_code", userCode));
-        Assert.Contains("on a device wants to access your account", browser.Html, StringComparison.Ordinal);
+        Assert.True(browser.Html.Contains("on a device wants to access your account", StringComparison.Ordinal), PageText(browser.Html));
         await browser.SubmitAsync(("decision", approve ? "approve" : "deny"));
         Assert.Contains(approve ? "Device approved" : "Request denied", browser.Html, StringComparison.Ordinal);
     }
@@ -129,11 +129,9 @@ public sealed class DeviceFlowTests(SystemFixture system)
         Assert.False(first.HttpResponse!.Headers.Contains(Protocol.Device.DevicePolling.PollAnswerHeader));
 
         Assert.Equal("slow_down", (await PollAsync(clientId, device.DeviceCode!)).Error);
-        // The interval is now 6 s: a poll 2 s later is still too soon.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The interval is now 6 s, for good: a poll 3 s later (well past the first interval) is still too soon.
+        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("slow_down", (await PollAsync(clientId, device.DeviceCode!)).Error);
-        await Task.Delay(TimeSpan.FromSeconds(11.5));
-        Assert.Equal("authorization_pending", (await PollAsync(clientId, device.DeviceCode!)).Error);
     }
 
     [Fact]
@@ -230,10 +228,39 @@ public sealed class DeviceFlowTests(SystemFixture system)
         await Task.Delay(TimeSpan.FromSeconds(1.1));
         Assert.Equal("authorization_pending", (await PollAsync(clientId, device.DeviceCode!)).Error);
 
-        // Not a code at all: said so, and not counted as a guess.
+        // A decision naming another request than the code's counts as a wrong code and decides nothing.
         await browser.GetAsync("/device");
-        await browser.SubmitAsync(("user_code", "12345678"));
-        Assert.Contains("A code is eight letters", browser.Html, StringComparison.Ordinal);
+        await browser.SubmitAsync(("user_code", device.UserCode!));
+        await browser.SubmitAsync(("decision", "approve"), ("device_id", "0123456789abcdef0123456789abcdef"));
+        Assert.Contains("No device is waiting for this code", browser.Html, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        Assert.Equal("authorization_pending", (await PollAsync(clientId, device.DeviceCode!)).Error);
+
+        // Not a code at all: said so, and not counted: six of them do not lock the session (five wrong codes would).
+        for (var i = 0; i < 6; i++)
+        {
+            await browser.GetAsync("/device");
+            await browser.SubmitAsync(("user_code", "1234-5678"));
+            Assert.Contains("A code is eight letters", browser.Html, StringComparison.Ordinal);
+        }
+
+        await browser.GetAsync("/device");
+        Assert.True(browser.Last!.Headers.CacheControl?.NoStore);
+        await AnswerAsync(browser, device.UserCode!, approve: true);
+    }
+
+    [Fact]
+    public async Task TheDevicePagesParkedVisitIsNoAuthorizationRequest()
+    {
+        using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
+        await browser.GetAsync("/device?user_code=BCDF-GHJK");
+        var login = browser.Last!.RequestMessage!.RequestUri!;
+        Assert.Equal("/oauth/login", login.AbsolutePath);
+        Assert.DoesNotContain("BCDF", login.Query, StringComparison.Ordinal);
+
+        // The parked visit's id opens neither the consent page nor anything else but the sign-in.
+        await browser.GetAsync("/oauth/consent" + login.Query);
+        Assert.Contains("This request has expired or was already answered", browser.Html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -241,8 +268,10 @@ public sealed class DeviceFlowTests(SystemFixture system)
     {
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
         var (clientId, _) = await DeviceClientAsync();
+        var (userName, sysId, password) = await _api.CreateSignInUserAsync();
+        using var browser = await SignedInBrowserAsync(localAddress: "127.0.0.61", user: (userName, password));
+        using var other = await SignedInBrowserAsync(localAddress: "127.0.0.62");
         var device = await StartAsync(clientId);
-        using var browser = await SignedInBrowserAsync(localAddress: "127.0.0.61");
         for (var i = 0; i < 5; i++)
         {
             await browser.SubmitAsync(("user_code", WrongCode(device.UserCode!)));
@@ -255,7 +284,6 @@ public sealed class DeviceFlowTests(SystemFixture system)
         Assert.Contains("Too many wrong codes", browser.Html, StringComparison.Ordinal);
 
         // Another session of another user may still enter it.
-        using var other = await SignedInBrowserAsync(localAddress: "127.0.0.62");
         await AnswerAsync(other, device.UserCode!, approve: true);
         Assert.False((await PollAsync(clientId, device.DeviceCode!)).IsError);
 
@@ -263,8 +291,10 @@ public sealed class DeviceFlowTests(SystemFixture system)
             && e.GetProperty("clientId").GetString() == clientId, TimeSpan.FromSeconds(15));
         string[] types = [.. events.Select(e => e.GetProperty("type").GetString()!)];
         Assert.Contains("DeviceAuthorizationStarted", types);
-        Assert.Equal(5, types.Count(t => t == "UserCodeRejected"));
-        var locked = events.Single(e => e.GetProperty("type").GetString() == "DeviceVerificationLocked");
+        bool Mine(JsonElement e) => e.TryGetProperty("userSysId", out var user) && user.GetString() == sysId;
+        Assert.Equal(5, events.Count(e => e.GetProperty("type").GetString() == "UserCodeRejected" && Mine(e)));
+        var locked = events.Single(e => e.GetProperty("type").GetString() == "DeviceVerificationLocked"
+            && e.GetProperty("actor").GetProperty("userId").GetString() == sysId);
         Assert.Equal("session", locked.GetProperty("scope").GetString());
         Assert.Contains("DeviceAuthorizationApproved", types);
         // Neither code is ever in the trail.
@@ -278,14 +308,16 @@ public sealed class DeviceFlowTests(SystemFixture system)
     {
         const string address = "127.0.0.63";
         var (clientId, _) = await DeviceClientAsync();
-        var device = await StartAsync(clientId);
         using var first = await SignedInBrowserAsync(localAddress: address);
+        using var second = await SignedInBrowserAsync(localAddress: address);
+        using var third = await SignedInBrowserAsync(localAddress: address);
+        using var elsewhere = await SignedInBrowserAsync(localAddress: "127.0.0.64");
+        var device = await StartAsync(clientId);
         for (var i = 0; i < 5; i++)
         {
             await first.SubmitAsync(("user_code", WrongCode(device.UserCode!)));
         }
 
-        using var second = await SignedInBrowserAsync(localAddress: address);
         for (var i = 0; i < 3; i++)
         {
             await second.SubmitAsync(("user_code", WrongCode(device.UserCode!)));
@@ -293,11 +325,9 @@ public sealed class DeviceFlowTests(SystemFixture system)
         }
 
         // Eight from the address: a third person there is refused even the right code.
-        using var third = await SignedInBrowserAsync(localAddress: address);
         await third.SubmitAsync(("user_code", device.UserCode!));
         Assert.Equal(HttpStatusCode.TooManyRequests, third.Last!.StatusCode);
         // Elsewhere the code still works.
-        using var elsewhere = await SignedInBrowserAsync(localAddress: "127.0.0.64");
         await AnswerAsync(elsewhere, device.UserCode!, approve: false);
     }
 
@@ -323,6 +353,70 @@ public sealed class DeviceFlowTests(SystemFixture system)
         var misses = alert.GetProperty("misses").GetInt32();
         Assert.True(misses >= 13 && (misses - 13) % 12 == 0, $"alert at {misses} misses");
     }
+
+    [Fact]
+    public async Task TheSampleCliSignsItsUserInWithTheDeviceGrantAndCallsTheTableApi()
+    {
+        var (clientId, _) = await _api.CreateWebClientAsync([], ["useraccount"], isPublic: true, grantTypes: [DeviceGrant], name: "Sample CLI");
+        // The CLI of this build (same configuration as this test assembly), run as its own process.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (!File.Exists(Path.Combine(root.FullName, "OAuthAspire.sln")))
+        {
+            root = root.Parent!;
+        }
+
+        var cli = Path.Combine(root.FullName, "samples", "DeviceCli", "bin", configuration, testBin.Name,
+            "OAuthAspire.Samples.DeviceCli.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { cli, system.Issuer, clientId, "useraccount" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var lines = new List<string>();
+        try
+        {
+            string? userCode = null;
+            while (userCode is null && await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lines.Add($"{clock.Elapsed.TotalSeconds:F1} s: {line}");
+                userCode = line.StartsWith("user_code: ", StringComparison.Ordinal) ? line["user_code: ".Length..] : null;
+            }
+
+            if (userCode is null)
+            {
+                Assert.Fail("no user code printed: " + string.Join('\n', lines) + await process.StandardError.ReadToEndAsync());
+            }
+
+            using var browser = await SignedInBrowserAsync();
+            await browser.SubmitAsync(("user_code", userCode));
+            Assert.True(browser.Html.Contains("Sample CLI on a device", StringComparison.Ordinal),
+                $"{string.Join('\n', lines)}\nentered after {clock.Elapsed.TotalSeconds:F1} s:\n{PageText(browser.Html)}");
+            await browser.SubmitAsync(("decision", "approve"));
+            Assert.Contains("Sample CLI", browser.Html, StringComparison.Ordinal);
+
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var rest = await process.StandardOutput.ReadToEndAsync(exit.Token);
+            await process.WaitForExitAsync(exit.Token);
+            Assert.True(process.ExitCode == 0, string.Join('\n', lines) + rest);
+            Assert.Contains("signed in", rest, StringComparison.Ordinal);
+            Assert.Contains("GET /api/now/table/incident: 200", rest, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>What a page says, for a failure's message.</summary>
+    private static string PageText(string html) => html.Contains("<main>", StringComparison.Ordinal) ? html[html.IndexOf("<main>", StringComparison.Ordinal)..] : html;
 
     /// <summary>A well-formed code that is not <paramref name="right"/>.</summary>
     private static string WrongCode(string right) => right.StartsWith('B') ? "CCCC-CCCC" : "BBBB-BBBB";

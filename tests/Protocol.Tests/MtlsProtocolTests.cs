@@ -90,6 +90,7 @@ public class MtlsProtocolTests
 
         Assert.Equal("https://mtls.example.com:8444/oauth/token", aliases.TokenEndpoint);
         Assert.Equal("https://mtls.example.com:8444/oauth/userinfo", aliases.UserinfoEndpoint);
+        Assert.Equal("https://mtls.example.com:8444/oauth/device_authorization", aliases.DeviceAuthorizationEndpoint);
         Assert.Equal("https://mtls.example.com:8444", aliases.Origin);
         Assert.Null(MtlsEndpointAliases.ForOrigin(null));
         Assert.Throws<InvalidOperationException>(() => MtlsEndpointAliases.ForOrigin("http://mtls.example.com"));

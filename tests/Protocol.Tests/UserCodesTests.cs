@@ -24,7 +24,10 @@ public class UserCodesTests
     [InlineData("bcdf-ghjk")]
     [InlineData("bcdfghjk")]
     [InlineData(" Bc-Df gH-jK ")]
-    public void CaseDashesAndSpacesDoNotMatter(string typed) => Assert.Equal("BCDFGHJK", UserCodes.Normalize(typed));
+    [InlineData("BCDF_GHJK")]
+    [InlineData("BCDF.GHJK")]
+    [InlineData("BCDF\u2013GHJK")]
+    public void CasePunctuationAndSpacesDoNotMatter(string typed) => Assert.Equal("BCDFGHJK", UserCodes.Normalize(typed));
 
     [Theory]
     [InlineData(null)]
@@ -33,8 +36,8 @@ public class UserCodesTests
     [InlineData("BCDF-GHJKL")]
     [InlineData("BCDF-GHJA")]
     [InlineData("BCDF-GHJ1")]
-    [InlineData("BCDF_GHJK")]
     [InlineData("ВCDF-GHJK")]
+    [InlineData("---- ----")]
     public void AnythingElseIsNotACode(string? typed) => Assert.Null(UserCodes.Normalize(typed));
 
     [Fact]

@@ -241,6 +241,59 @@ public sealed class ReplicaTests(ReplicaSystem system, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task ADevicePollingDifferentReplicasIsSlowedDownAlikeAndItsUserApprovesThroughAnyEdge()
+    {
+        const string deviceGrant = "urn:ietf:params:oauth:grant-type:device_code";
+        var (clientId, secret) = await _api.CreateWebClientAsync([], ["openid", "useraccount"], grantTypes: [deviceGrant], name: "Replica TV");
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var tokens = await Task.WhenAll((await system.ReplicasAsync("token")).Select(system.BehindEdgeAsync));
+        var edges = (await system.ReplicasAsync("edge")).Select(e => e.Http).ToArray();
+        try
+        {
+            using var edge = new HttpClient { BaseAddress = edges[0] };
+            using var start = TestApi.FormRequest("/oauth/device_authorization", [new("scope", "openid useraccount")], clientId, secret);
+            var device = JsonDocument.Parse(await (await edge.SendAsync(start)).Content.ReadAsStringAsync()).RootElement;
+            var deviceCode = device.GetProperty("device_code").GetString()!;
+            KeyValuePair<string, string>[] poll = [new("grant_type", deviceGrant), new("device_code", deviceCode)];
+
+            // One token replica says pending; the other, asked at once, knows the device polled too soon.
+            Assert.Equal("authorization_pending", await ErrorAsync(await PostFormAsync(tokens[0], clientId, secret!, poll)));
+            Assert.Equal("slow_down", await ErrorAsync(await PostFormAsync(tokens[1], clientId, secret!, poll)));
+
+            // The user approves through the other edge replica (and whichever authorize replicas it reaches).
+            using (var browser = new FormBrowser(edges[1]))
+            {
+                await browser.GetAsync(device.GetProperty("verification_uri_complete").GetString()!.Replace(system.Issuer, "", StringComparison.Ordinal));
+                await browser.SignInAsync(userName, password);
+                await browser.SubmitAsync(("user_code", device.GetProperty("user_code").GetString()!));
+                Assert.Contains("Replica TV on a device wants to access your account", browser.Html, StringComparison.Ordinal);
+                await browser.SubmitAsync(("decision", "approve"));
+                Assert.Contains("Device approved", browser.Html, StringComparison.Ordinal);
+            }
+
+            // Approved: one redemption on either replica, never a second on the other.
+            using var redeemed = await PostFormAsync(tokens[1], clientId, secret!, poll);
+            Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+            Assert.Equal("invalid_grant", await ErrorAsync(await PostFormAsync(tokens[0], clientId, secret!, poll)));
+        }
+        finally
+        {
+            foreach (var client in tokens)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private static async Task<string?> ErrorAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+        }
+    }
+
     private static async Task<HttpResponseMessage> GetTableAsync(HttpClient client, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/now/table/incident");

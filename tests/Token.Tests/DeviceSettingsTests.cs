@@ -17,6 +17,7 @@ public class DeviceSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(600), settings.Lifetime);
         Assert.Equal(5, settings.Interval);
         Assert.True(settings.MaxLiveCodes >= 10_000);
+        Assert.Equal(1_000, settings.MaxLiveCodesPerClient);
     }
 
     [Fact]

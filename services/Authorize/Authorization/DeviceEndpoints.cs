@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
 using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Scopes;
@@ -35,28 +36,28 @@ public static class DeviceEndpoints
     }
 
     private static async Task<IResult> ShowAsync(string? user_code, string? request, HttpContext http, PendingAuthorizations pendings, Sessions.Sessions sessions,
-        IAntiforgery antiforgery, CancellationToken cancellationToken)
+        IAntiforgery antiforgery, IDataProtectionProvider protection, CancellationToken cancellationToken)
     {
         // Back from the sign-in page: the code the user came with is in the parked request.
         var typed = user_code;
         if (request is not null && await pendings.FindAsync(request, cancellationToken) is { Request.Device: true } pending)
         {
-            typed = pending.Request.UserCode;
+            typed = Unprotect(protection, pending.Request.UserCode);
             await pendings.CompleteAsync(pending.Id, cancellationToken);
         }
 
         var prefill = UserCodes.Normalize(typed) is { } code ? UserCodes.Display(code) : null;
         if (await sessions.CurrentAsync(http, cancellationToken) is null)
         {
-            return await SignInFirstAsync(pendings, prefill, cancellationToken);
+            return await SignInFirstAsync(pendings, protection, prefill, cancellationToken);
         }
 
         return EntryForm(http, antiforgery, prefill, null);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, PendingAuthorizations pendings, Sessions.Sessions sessions, UserDirectory users,
-        RegisteredClients clients, ScopeCatalog scopes, DeviceGuessLimits limits, TokenIssuerClient tokens, IAntiforgery antiforgery, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        RegisteredClients clients, ScopeCatalog scopes, DeviceGuessLimits limits, TokenIssuerClient tokens, IAntiforgery antiforgery, IDataProtectionProvider protection,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
@@ -69,7 +70,7 @@ public static class DeviceEndpoints
         var user = session is null ? null : await users.GetAsync(session.UserSysId, cancellationToken);
         if (session is null || user is not { Active: true })
         {
-            return await SignInFirstAsync(pendings, UserCodes.Normalize(typed) is { } c ? UserCodes.Display(c) : null, cancellationToken);
+            return await SignInFirstAsync(pendings, protection, UserCodes.Normalize(typed) is { } c ? UserCodes.Display(c) : null, cancellationToken);
         }
 
         // Not a code at all: told so, never looked up, never counted.
@@ -78,12 +79,15 @@ public static class DeviceEndpoints
             return EntryForm(http, antiforgery, typed, NotACode, StatusCodes.Status400BadRequest);
         }
 
+        // The attempt is counted before the look-up, so parallel requests cannot pass a limit; a right code gives it back.
         var guesser = new Guesser(user.SysId, session.Sid, http.Connection.RemoteIpAddress?.ToString());
-        if (await limits.LockedAsync(guesser, cancellationToken) is not null)
+        var reservation = await limits.ReserveAsync(guesser, cancellationToken);
+        if (!reservation.Allowed)
         {
             return EntryForm(http, antiforgery, null, TooManyCodes, StatusCodes.Status429TooManyRequests);
         }
 
+        var counted = true;
         try
         {
             var found = await tokens.FindDeviceAuthorizationAsync(new FindDeviceAuthorizationRequest { UserCode = userCode }, cancellationToken: cancellationToken);
@@ -92,9 +96,13 @@ public static class DeviceEndpoints
             // A decision must name the request the confirmation page showed.
             if (client is not { Client.Active: true } || (decision.Length > 0 && form["device_id"] != found.DeviceId))
             {
-                await limits.RecordMissAsync(guesser, cancellationToken);
+                counted = false;
+                await limits.RecordMissAsync(guesser, reservation, cancellationToken);
                 return EntryForm(http, antiforgery, null, NoSuchCode, StatusCodes.Status400BadRequest);
             }
+
+            counted = false;
+            await limits.RefundAsync(guesser, cancellationToken);
 
             if (decision.Length == 0)
             {
@@ -132,16 +140,38 @@ public static class DeviceEndpoints
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
         {
+            if (counted)
+            {
+                // Not the user's miss: the code was never looked at.
+                await limits.RefundAsync(guesser, CancellationToken.None);
+            }
+
             loggers.CreateLogger(typeof(DeviceEndpoints)).LogWarning("Device verification could not reach the token service: {Reason}", e.Status.Detail);
             return Html.ErrorPage("Try again shortly", "The service is temporarily unavailable. Try again in a moment.", StatusCodes.Status503ServiceUnavailable);
         }
     }
 
     /// <summary>Sign-in comes before any code is looked up: every guess then has a user and a session to count against.</summary>
-    private static async Task<IResult> SignInFirstAsync(PendingAuthorizations pendings, string? userCode, CancellationToken cancellationToken)
+    /// <remarks>The code waits encrypted: the token service keeps user codes only as keyed hashes, and neither database should hold one readable.</remarks>
+    private static async Task<IResult> SignInFirstAsync(PendingAuthorizations pendings, IDataProtectionProvider protection, string? userCode, CancellationToken cancellationToken)
     {
-        var id = await pendings.SaveAsync(PendingRequest.ForDevice(userCode), cancellationToken);
+        var parked = userCode is null ? null : Protector(protection).Protect(userCode);
+        var id = await pendings.SaveAsync(PendingRequest.ForDevice(parked), cancellationToken);
         return TypedResults.Redirect($"{MetadataBuilder.Paths.Login}?request={id}");
+    }
+
+    private static IDataProtector Protector(IDataProtectionProvider protection) => protection.CreateProtector("oauthaspire/device-parked-user-code/v1");
+
+    private static string? Unprotect(IDataProtectionProvider protection, string? parked)
+    {
+        try
+        {
+            return parked is null ? null : Protector(protection).Unprotect(parked);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static IResult EntryForm(HttpContext http, IAntiforgery antiforgery, string? userCode, string? error, int status = StatusCodes.Status200OK)

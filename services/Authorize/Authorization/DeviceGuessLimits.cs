@@ -32,11 +32,20 @@ public sealed record Guesser(string UserSysId, string Sid, string? Address)
     public string SessionKey { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sid)).AsSpan(0, 8));
 }
 
+/// <summary>What a reservation of one attempt found.</summary>
+/// <param name="Allowed">False when a key is locked or its limit is taken: no code may be looked up.</param>
+/// <param name="SessionMisses">The session's count with this attempt.</param>
+/// <param name="GlobalMisses">Everyone's count this minute with this attempt.</param>
+public sealed record GuessReservation(bool Allowed, int SessionMisses, int GlobalMisses);
+
 /// <summary>
 /// A user code has about 34.5 bits and a guess may hit any live code (RFC 8628 §5.1), so wrong codes
-/// are limited per session, per user, per address and globally. Each limit locks its key for a while;
-/// a locked key looks up nothing, so the right code found by luck after the limit is refused too. A
-/// global rate past the alert threshold writes an alert event: many addresses guessing together.
+/// are limited per session, per user, per address and globally. Every attempt is counted before the
+/// code is looked up (in one transaction that refuses it when any key is locked or at its limit), so
+/// parallel requests cannot slip past a limit; a right code gives its count back. A key that reaches
+/// its limit with a wrong code is locked for a while, and a locked key looks up nothing, so the right
+/// code found by luck after the limit is refused too. Past the global alert rate an alert event is
+/// written: many addresses guessing together.
 /// </summary>
 public sealed class DeviceGuessLimits(NpgsqlDataSource dataSource, IAuditSink audit, DeviceGuessSettings settings)
 {
@@ -45,63 +54,80 @@ public sealed class DeviceGuessLimits(NpgsqlDataSource dataSource, IAuditSink au
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
-    /// <summary>The scope (session, user, address, global) locked for this guesser, or null when it may look up a code.</summary>
-    public async Task<string?> LockedAsync(Guesser guesser, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var locked = await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition("""
-            SELECT key FROM device_guess WHERE key = ANY(@keys) AND locked_until > now() LIMIT 1
-            """, new { keys = Keys(guesser).Select(k => k.Key).ToArray() }, cancellationToken: cancellationToken));
-        return locked?.Split(':', 2)[0];
-    }
-
-    /// <summary>Counts a wrong code under every key, locks those past their limit, and audits it all in one transaction.</summary>
-    public Task RecordMissAsync(Guesser guesser, CancellationToken cancellationToken) =>
+    /// <summary>Counts one attempt under every key, or none when any key is locked or at its limit.</summary>
+    public Task<GuessReservation> ReserveAsync(Guesser guesser, CancellationToken cancellationToken) =>
         dataSource.InTransactionAsync(async tx =>
         {
-            var sessionMisses = 0;
-            foreach (var (key, scope, window, limit, lockFor) in Keys(guesser))
+            int session = 0, global = 0;
+            foreach (var (key, scope, window, limit, _) in Keys(guesser))
             {
-                var (misses, windowStart) = await tx.Connection!.QuerySingleAsync<(int, DateTime)>(new CommandDefinition("""
+                // A new window starts from nothing (unless the key is locked); otherwise the count grows only below the limit.
+                var counted = await tx.Connection!.QuerySingleOrDefaultAsync<int?>(new CommandDefinition("""
                     INSERT INTO device_guess (key, window_start, misses) VALUES (@key, now(), 1)
                     ON CONFLICT (key) DO UPDATE SET
                         misses = CASE WHEN device_guess.window_start + @window <= now() THEN 1 ELSE device_guess.misses + 1 END,
                         window_start = CASE WHEN device_guess.window_start + @window <= now() THEN now() ELSE device_guess.window_start END
-                    RETURNING misses, window_start
-                    """, new { key, window }, tx, cancellationToken: cancellationToken));
-                sessionMisses = scope == "session" ? misses : sessionMisses;
-                // Past the alert rate, and again for every further rate's worth while it lasts.
-                if (scope == Global && misses > settings.AlertPerMinute && (misses - settings.AlertPerMinute - 1) % settings.AlertPerMinute == 0)
+                    WHERE coalesce(device_guess.locked_until, '-infinity') <= now()
+                        AND (device_guess.window_start + @window <= now() OR device_guess.misses < @limit)
+                    RETURNING misses
+                    """, new { key, window, limit }, tx, cancellationToken: cancellationToken));
+                if (counted is not { } misses)
                 {
-                    await audit.WriteAsync(tx, new UserCodeGuessingDetected(misses, new DateTimeOffset(DateTime.SpecifyKind(windowStart, DateTimeKind.Utc)))
+                    return new GuessReservation(false, 0, 0);
+                }
+
+                session = scope == "session" ? misses : session;
+                global = scope == Global ? misses : global;
+            }
+
+            return new GuessReservation(true, session, global);
+        }, commit: reservation => reservation.Allowed, cancellationToken);
+
+    /// <summary>The code was right: the attempt is no miss, its count is given back.</summary>
+    public async Task RefundAsync(Guesser guesser, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE device_guess SET misses = greatest(misses - 1, 0) WHERE key = ANY(@keys)",
+            new { keys = Keys(guesser).Select(k => k.Key).ToArray() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The code was wrong: locks the keys at their limit and audits it all, in one transaction.</summary>
+    public Task RecordMissAsync(Guesser guesser, GuessReservation reservation, CancellationToken cancellationToken) =>
+        dataSource.InTransactionAsync(async tx =>
+        {
+            foreach (var (key, scope, _, limit, lockFor) in Keys(guesser))
+            {
+                // Only the miss that finds the key at its limit and unlocked locks it (and says so once).
+                var until = await tx.Connection!.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition("""
+                    UPDATE device_guess SET locked_until = CASE WHEN @fromWindow THEN window_start + @lockFor ELSE now() + @lockFor END
+                    WHERE key = @key AND misses >= @limit AND coalesce(locked_until, '-infinity') <= now()
+                    RETURNING locked_until
+                    """, new { key, limit, lockFor, fromWindow = scope == Global }, tx, cancellationToken: cancellationToken));
+                if (until is { } lockedUntil)
+                {
+                    await audit.WriteAsync(tx, new DeviceVerificationLocked(scope, key.Split(':', 2)[1], new DateTimeOffset(DateTime.SpecifyKind(lockedUntil, DateTimeKind.Utc)))
                     {
+                        Actor = new AuditActor(guesser.UserSysId, null, null),
                         Outcome = AuditOutcome.Failure,
-                        Reason = $"more than {settings.AlertPerMinute} wrong user codes in a minute from everyone together",
+                        Reason = $"{limit} wrong user codes",
                         RemoteAddress = guesser.Address,
                     }, cancellationToken);
                 }
-
-                if (misses >= limit)
-                {
-                    // The global lock ends with its minute; the others run from the miss that crossed the limit.
-                    var until = await tx.Connection!.ExecuteScalarAsync<DateTime>(new CommandDefinition("""
-                        UPDATE device_guess SET locked_until = CASE WHEN @fromWindow THEN window_start + @lockFor ELSE now() + @lockFor END
-                        WHERE key = @key RETURNING locked_until
-                        """, new { key, lockFor, fromWindow = scope == Global }, tx, cancellationToken: cancellationToken));
-                    if (misses == limit)
-                    {
-                        await audit.WriteAsync(tx, new DeviceVerificationLocked(scope, key.Split(':', 2)[1], new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)))
-                        {
-                            Actor = new AuditActor(guesser.UserSysId, null, null),
-                            Outcome = AuditOutcome.Failure,
-                            Reason = $"{limit} wrong user codes",
-                            RemoteAddress = guesser.Address,
-                        }, cancellationToken);
-                    }
-                }
             }
 
-            await audit.WriteAsync(tx, new UserCodeRejected(guesser.UserSysId, guesser.SessionKey, sessionMisses)
+            // Past the alert rate, and again for every further rate's worth while it lasts.
+            var global = reservation.GlobalMisses;
+            if (global > settings.AlertPerMinute && (global - settings.AlertPerMinute - 1) % settings.AlertPerMinute == 0)
+            {
+                await audit.WriteAsync(tx, new UserCodeGuessingDetected(global, DateTimeOffset.UtcNow)
+                {
+                    Outcome = AuditOutcome.Failure,
+                    Reason = $"more than {settings.AlertPerMinute} wrong user codes in a minute from everyone together",
+                    RemoteAddress = guesser.Address,
+                }, cancellationToken);
+            }
+
+            await audit.WriteAsync(tx, new UserCodeRejected(guesser.UserSysId, guesser.SessionKey, reservation.SessionMisses)
             {
                 Actor = new AuditActor(guesser.UserSysId, null, null),
                 Outcome = AuditOutcome.Failure,
@@ -124,9 +150,15 @@ public sealed class DeviceGuessLimits(NpgsqlDataSource dataSource, IAuditSink au
         yield return ($"user:{guesser.UserSysId}", "user", Hour, settings.PerUser, Hour);
         if (guesser.Address is { } address)
         {
-            yield return ($"address:{address}", "address", Hour, settings.PerAddress, Hour);
+            yield return ($"address:{AddressKey(address)}", "address", Hour, settings.PerAddress, Hour);
         }
 
         yield return ($"{Global}:{Global}", Global, Minute, settings.CeilingPerMinute, Minute);
     }
+
+    /// <summary>An IPv4 address, or the /64 of an IPv6 one: a single host holds a whole /64.</summary>
+    public static string AddressKey(string address) =>
+        System.Net.IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.IsIPv4MappedToIPv6
+            ? new System.Net.IPAddress([.. ip.GetAddressBytes()[..8], 0, 0, 0, 0, 0, 0, 0, 0]) + "/64"
+            : System.Net.IPAddress.TryParse(address, out var v4) && v4.IsIPv4MappedToIPv6 ? v4.MapToIPv4().ToString() : address;
 }

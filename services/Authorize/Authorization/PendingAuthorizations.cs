@@ -35,7 +35,7 @@ public sealed record PendingRequest
     /// <summary>Not an authorization request: the device verification page (RFC 8628 §3.3), parked while the user signs in.</summary>
     public bool Device { get; init; }
 
-    /// <summary>The user code the device page was opened with (<c>verification_uri_complete</c>), to pre-fill after sign-in.</summary>
+    /// <summary>The user code the device page was opened with (<c>verification_uri_complete</c>), encrypted, to pre-fill after sign-in.</summary>
     public string? UserCode { get; init; }
 
     /// <summary>The device page's visit, parked for the sign-in page: no client, nothing to answer but the page itself.</summary>

@@ -9,7 +9,7 @@ public static class PageHeaders
         app.Use((context, next) =>
         {
             var path = context.Request.Path;
-            if (path.StartsWithSegments("/oauth") && !path.StartsWithSegments(MetadataBuilder.Paths.Assets))
+            if ((path.StartsWithSegments("/oauth") && !path.StartsWithSegments(MetadataBuilder.Paths.Assets)) || path.StartsWithSegments(MetadataBuilder.Paths.Device))
             {
                 var headers = context.Response.Headers;
                 headers.XFrameOptions = "DENY";

@@ -44,6 +44,9 @@ public sealed class RateLimitOptions
     /// <summary>Authorization requests per address.</summary>
     public RateRule AuthorizePerAddress { get; set; } = new() { Permits = 600 };
 
+    /// <summary>Device authorization requests per address (RFC 8628 §5.2): anyone naming a public client may ask, so each live code is paid for here.</summary>
+    public RateRule DeviceAuthorizationPerAddress { get; set; } = new() { Permits = 60 };
+
     /// <summary>Edge replicas sharing the limits (set by the AppHost).</summary>
     public int Replicas { get; set; } = 1;
 }
@@ -78,6 +81,7 @@ public sealed class RateLimits : IDisposable
         Add(nameof(o.TokenAuthFailuresPerAddress), o.TokenAuthFailuresPerAddress, o.Replicas);
         Add(nameof(o.ApiPerAddress), o.ApiPerAddress, o.Replicas);
         Add(nameof(o.AuthorizePerAddress), o.AuthorizePerAddress, o.Replicas);
+        Add(nameof(o.DeviceAuthorizationPerAddress), o.DeviceAuthorizationPerAddress, o.Replicas);
     }
 
     public const string TokenPerClient = nameof(RateLimitOptions.TokenPerClient);
@@ -87,6 +91,7 @@ public sealed class RateLimits : IDisposable
     public const string TokenAuthFailuresPerAddress = nameof(RateLimitOptions.TokenAuthFailuresPerAddress);
     public const string ApiPerAddress = nameof(RateLimitOptions.ApiPerAddress);
     public const string AuthorizePerAddress = nameof(RateLimitOptions.AuthorizePerAddress);
+    public const string DeviceAuthorizationPerAddress = nameof(RateLimitOptions.DeviceAuthorizationPerAddress);
 
     private void Add(string name, RateRule rule, int replicas)
     {
@@ -224,6 +229,12 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             await next(context);
+            return;
+        }
+
+        if (path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization) && limits.Acquire(RateLimits.DeviceAuthorizationPerAddress, address) is { Allowed: false } devices)
+        {
+            await limits.RefuseAsync(context, devices, address, RefusalForm.OAuthJson);
             return;
         }
 

@@ -37,7 +37,7 @@ public static class DevicePolling
     /// </summary>
     public const string PollAnswerHeader = "OAuthAspire-Device-Poll";
 
-    /// <summary>The interval never grows past this: a misbehaving device is refused, not sent away for hours.</summary>
+    /// <summary>The interval never grows past this: a misbehaving device keeps hearing slow_down, but is never sent away for hours.</summary>
     public const int MaxInterval = 60;
 
     public static DevicePollOutcome Decide(DevicePollState state, string clientId, DateTime now)

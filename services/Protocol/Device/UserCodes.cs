@@ -5,7 +5,7 @@ namespace OAuthAspire.Protocol.Device;
 /// <summary>
 /// User codes (RFC 8628 §6.1): eight characters from twenty consonants, shown as <c>BCDF-GHJK</c>:
 /// no vowels (no words), nothing that reads like a digit, about 34.5 bits. What a user types is
-/// compared case- and dash-insensitively; anything else is not a code at all.
+/// compared ignoring case, punctuation and spaces; anything else is not a code at all.
 /// </summary>
 public static class UserCodes
 {
@@ -26,7 +26,7 @@ public static class UserCodes
     public static string Display(string code) => code.Length == Length ? $"{code[..4]}-{code[4..]}" : code;
 
     /// <summary>
-    /// The canonical form of what a user typed: upper-cased, without dashes and spaces. Null when it
+    /// The canonical form of what a user typed: upper-cased, without punctuation and spaces. Null when it
     /// cannot be a code (wrong length or a character outside the alphabet): such input is never looked up.
     /// </summary>
     public static string? Normalize(string? typed)
@@ -40,7 +40,8 @@ public static class UserCodes
         var count = 0;
         foreach (var c in typed)
         {
-            if (c is '-' or ' ')
+            // §6.1: punctuation and spaces (a dash, an en dash, a dot) are ignored; letters and digits are not.
+            if (!char.IsLetterOrDigit(c))
             {
                 continue;
             }

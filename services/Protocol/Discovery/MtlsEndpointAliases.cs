@@ -15,6 +15,10 @@ public sealed record MtlsEndpointAliases
     [JsonPropertyName("pushed_authorization_request_endpoint")]
     public string? PushedAuthorizationRequestEndpoint { get; init; }
 
+    /// <summary>RFC 8628 §4: device clients authenticating with their certificate ask for codes here.</summary>
+    [JsonPropertyName("device_authorization_endpoint")]
+    public string? DeviceAuthorizationEndpoint { get; init; }
+
     [JsonPropertyName("revocation_endpoint")]
     public string? RevocationEndpoint { get; init; }
 
@@ -27,7 +31,7 @@ public sealed record MtlsEndpointAliases
     /// <summary>The configuration key naming the mutual-TLS origin (the edge's listener that asks for client certificates).</summary>
     public const string BaseUrlKey = "Mtls:BaseUrl";
 
-    /// <summary>The token, pushed authorization, revocation, introspection and userinfo paths on the mutual-TLS origin.</summary>
+    /// <summary>The token, pushed authorization, device authorization, revocation, introspection and userinfo paths on the mutual-TLS origin.</summary>
     /// <param name="origin">An absolute https URL whose scheme, host and port are used; none: null.</param>
     /// <exception cref="InvalidOperationException">The origin is not an absolute https URL.</exception>
     public static MtlsEndpointAliases? ForOrigin(string? origin)
@@ -47,6 +51,7 @@ public sealed record MtlsEndpointAliases
         {
             TokenEndpoint = root + MetadataBuilder.Paths.Token,
             PushedAuthorizationRequestEndpoint = root + MetadataBuilder.Paths.PushedAuthorization,
+            DeviceAuthorizationEndpoint = root + MetadataBuilder.Paths.DeviceAuthorization,
             RevocationEndpoint = root + MetadataBuilder.Paths.Revocation,
             IntrospectionEndpoint = root + MetadataBuilder.Paths.Introspection,
             UserinfoEndpoint = root + MetadataBuilder.Paths.UserInfo,

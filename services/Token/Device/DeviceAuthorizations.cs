@@ -44,12 +44,14 @@ public sealed record IssuedDeviceCodes(string DeviceCode, string UserCode, int E
 
 /// <summary><c>Device:*</c> settings.</summary>
 /// <param name="MaxLiveCodes">Unanswered requests at once, over all clients: past it, new ones are 503 (user codes stay sparse, so guesses stay futile).</param>
-public sealed record DeviceSettings(TimeSpan Lifetime, int Interval, int MaxLiveCodes)
+/// <param name="MaxLiveCodesPerClient">Unanswered requests of one client: anyone may ask in a public client's name, and may fill only its share.</param>
+public sealed record DeviceSettings(TimeSpan Lifetime, int Interval, int MaxLiveCodes, int MaxLiveCodesPerClient)
 {
     public static DeviceSettings From(IConfiguration configuration) => new(
         configuration.GetValue("Device:Lifetime", TimeSpan.FromMinutes(10)),
         Math.Clamp(configuration.GetValue("Device:Interval", 5), 1, DevicePolling.MaxInterval),
-        Math.Max(1, configuration.GetValue("Device:MaxLiveCodes", 100_000)));
+        Math.Max(1, configuration.GetValue("Device:MaxLiveCodes", 100_000)),
+        Math.Max(1, configuration.GetValue("Device:MaxLiveCodesPerClient", 1_000)));
 }
 
 /// <summary>
@@ -69,22 +71,11 @@ public sealed class DeviceAuthorizations(NpgsqlDataSource dataSource, IAuditSink
     /// <summary>A short public handle for a device code in the audit trail and between services (a prefix of its hash).</summary>
     public static string Id(byte[] hash) => Convert.ToHexStringLower(hash.AsSpan(0, 16));
 
-    /// <returns>The codes; null when <see cref="DeviceSettings.MaxLiveCodes"/> requests are already waiting.</returns>
+    /// <returns>The codes; null when too many requests of this client (<see cref="DeviceSettings.MaxLiveCodesPerClient"/>) or of
+    /// all clients (<see cref="DeviceSettings.MaxLiveCodes"/>) are waiting.</returns>
     public async Task<IssuedDeviceCodes?> StartAsync(string clientId, IReadOnlyList<string> scopes, IReadOnlyList<string> resources, string? deviceAddress,
         CancellationToken cancellationToken)
     {
-        long live;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        {
-            live = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM device_authorization WHERE expires_at > now() AND status = 'pending'", cancellationToken: cancellationToken));
-        }
-
-        if (live >= settings.MaxLiveCodes)
-        {
-            return null;
-        }
-
         // A clash of user codes (about one in 2.5e10 per live pair) draws again.
         for (var attempt = 0; ; attempt++)
         {
@@ -93,8 +84,19 @@ public sealed class DeviceAuthorizations(NpgsqlDataSource dataSource, IAuditSink
             var hash = Hash(deviceCode);
             try
             {
-                await dataSource.InTransactionAsync(async tx =>
+                var started = await dataSource.InTransactionAsync(async tx =>
                 {
+                    // One client's requests are counted and added one at a time, whichever replica serves them.
+                    await tx.Connection!.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext('device_authorization:' || @clientId))",
+                        new { clientId }, tx, cancellationToken: cancellationToken));
+                    var (mine, all) = await tx.Connection!.QuerySingleAsync<(long, long)>(new CommandDefinition("""
+                        SELECT count(*) FILTER (WHERE client_id = @clientId), count(*) FROM device_authorization WHERE status = 'pending' AND expires_at > now();
+                        """, new { clientId }, tx, cancellationToken: cancellationToken));
+                    if (mine >= settings.MaxLiveCodesPerClient || all >= settings.MaxLiveCodes)
+                    {
+                        return false;
+                    }
+
                     var expiresAt = await tx.Connection!.ExecuteScalarAsync<DateTime>(new CommandDefinition("""
                         INSERT INTO device_authorization (device_code_hash, user_code_hash, client_id, scopes, resources, device_address, expires_at, poll_interval)
                         VALUES (@hash, @userCodeHash, @clientId, @scopes, @resources, @deviceAddress, now() + @lifetime, @interval)
@@ -109,8 +111,9 @@ public sealed class DeviceAuthorizations(NpgsqlDataSource dataSource, IAuditSink
                         Actor = AuditActor.Client(clientId),
                         RemoteAddress = deviceAddress,
                     }, cancellationToken);
-                }, cancellationToken);
-                return new IssuedDeviceCodes(deviceCode, userCode, (int)settings.Lifetime.TotalSeconds, settings.Interval);
+                    return true;
+                }, commit: started => started, cancellationToken);
+                return started ? new IssuedDeviceCodes(deviceCode, userCode, (int)settings.Lifetime.TotalSeconds, settings.Interval) : null;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
             {

@@ -93,8 +93,8 @@ public sealed class DeviceAuthorizationEndpoint(ClientAuthenticator authenticato
             var codes = await devices.StartAsync(client.ClientId, decision.Scopes, resources, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
             if (codes is null)
             {
-                logger.LogWarning("Device authorization refused: {Max} requests are already waiting", devices.Settings.MaxLiveCodes);
-                return OAuthResults.Error(ProtocolError.TemporarilyUnavailable("Too many device requests are waiting: try again later."));
+                var full = ProtocolError.TemporarilyUnavailable("Too many device requests are waiting: try again later.");
+                return await RefuseAsync(http, client.ClientId, full, "too many live device requests (of this client or of all)");
             }
 
             var verification = issuer.Url(MetadataBuilder.Paths.Device);

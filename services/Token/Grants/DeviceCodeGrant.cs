@@ -58,9 +58,13 @@ public sealed class DeviceCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes
             var firstSlowDown = error.Error == OAuthErrorCodes.SlowDown && !row.SlowedDown;
             var firstExpiry = error.Error == OAuthErrorCodes.ExpiredToken && !row.ExpiryAudited;
             await DeviceAuthorizations.RecordPollAsync(tx, hash, outcome.Interval, row.SlowedDown || firstSlowDown, row.ExpiryAudited || firstExpiry, null, request.Aborted);
-            if (firstSlowDown)
+            // Written with the flag that says so: a record is never lost nor written twice.
+            AuditEvent? record = firstSlowDown ? new DevicePollingTooFast(row.ClientId, deviceId, outcome.Interval)
+                : firstExpiry ? new TokenRequestRefused(row.ClientId, GrantTypes.DeviceCode, error.Error)
+                : null;
+            if (record is not null)
             {
-                await audit.WriteAsync(tx, new DevicePollingTooFast(row.ClientId, deviceId, outcome.Interval)
+                await audit.WriteAsync(tx, record with
                 {
                     Actor = AuditActor.Client(row.ClientId),
                     Outcome = AuditOutcome.Failure,
@@ -70,9 +74,8 @@ public sealed class DeviceCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes
             }
 
             await tx.CommitAsync(request.Aborted);
-            var audited = error.Error is OAuthErrorCodes.AuthorizationPending or OAuthErrorCodes.SlowDown
-                || (error.Error == OAuthErrorCodes.ExpiredToken && !firstExpiry);
-            return new GrantOutcome.Refused(error, outcome.Reason, Audited: audited);
+            // Pending, slow_down and expiry are recorded once above or not at all; a denial like any refusal.
+            return new GrantOutcome.Refused(error, outcome.Reason, Audited: error.Error != OAuthErrorCodes.AccessDenied);
         }
 
         var user = row.UserSysId is null ? null : await users.GetAsync(row.UserSysId, request.Aborted);

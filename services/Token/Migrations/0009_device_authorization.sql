@@ -25,3 +25,5 @@ CREATE TABLE device_authorization (
     decided_at       timestamptz
 );
 CREATE INDEX device_authorization_expires_at ON device_authorization (expires_at);
+-- Live requests are counted per client before each new one.
+CREATE INDEX device_authorization_pending ON device_authorization (client_id, expires_at) WHERE status = 'pending';
