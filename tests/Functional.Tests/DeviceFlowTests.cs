@@ -380,24 +380,39 @@ public sealed class DeviceFlowTests(SystemFixture system)
         var lines = new List<string>();
         try
         {
-            string? userCode = null;
-            while (userCode is null && await process.StandardOutput.ReadLineAsync() is { } line)
+            string? complete = null;
+            while (complete is null && await process.StandardOutput.ReadLineAsync() is { } line)
             {
                 lines.Add($"{clock.Elapsed.TotalSeconds:F1} s: {line}");
-                userCode = line.StartsWith("user_code: ", StringComparison.Ordinal) ? line["user_code: ".Length..] : null;
+                complete = line.StartsWith("or open ", StringComparison.Ordinal) ? line["or open ".Length..] : null;
             }
 
-            if (userCode is null)
+            if (complete is null)
             {
-                Assert.Fail("no user code printed: " + string.Join('\n', lines) + await process.StandardError.ReadToEndAsync());
+                Assert.Fail("no verification URI printed: " + string.Join('\n', lines) + await process.StandardError.ReadToEndAsync());
             }
 
-            using var browser = await SignedInBrowserAsync();
-            await browser.SubmitAsync(("user_code", userCode));
-            Assert.True(browser.Html.Contains("Sample CLI on a device", StringComparison.Ordinal),
-                $"{string.Join('\n', lines)}\nentered after {clock.Elapsed.TotalSeconds:F1} s:\n{PageText(browser.Html)}");
-            await browser.SubmitAsync(("decision", "approve"));
-            Assert.Contains("Sample CLI", browser.Html, StringComparison.Ordinal);
+            // The user, in a real browser (Debian's Chromium), opens the link the CLI printed, signs in and allows.
+            var (userName, password) = await NewUserAsync();
+            using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            await using var chromium = await playwright.Chromium.LaunchAsync(BrowserSignInTests.LaunchOptions);
+            var page = await chromium.NewPageAsync();
+            await page.GotoAsync(complete);
+            await page.GetByLabel("User name").FillAsync(userName);
+            await page.GetByLabel("Password").FillAsync(password);
+            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            // The code is filled in, not yet sent: the user presses Continue, checks the request, then allows it.
+            var code = page.GetByLabel("Code");
+            await code.WaitForAsync();
+            Assert.Equal(complete[(complete.IndexOf('=') + 1)..], await code.InputValueAsync());
+            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+            var allow = page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Allow" });
+            await allow.WaitForAsync();
+            Assert.Contains("Sample CLI on a device wants to access your account", await page.ContentAsync(), StringComparison.Ordinal);
+            Directory.CreateDirectory(BrowserSignInTests.ArtifactDirectory);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSignInTests.ArtifactDirectory, "device.png"), FullPage = true });
+            await allow.ClickAsync();
+            await page.GetByText("Device approved").WaitForAsync();
 
             using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             var rest = await process.StandardOutput.ReadToEndAsync(exit.Token);
