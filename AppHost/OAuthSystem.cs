@@ -227,6 +227,15 @@ public sealed class OAuthSystem
             }
         }
 
+        // Self-registration (Registration:Mode, Registration:OpenPolicy): served by client-registry, advertised by token.
+        if (name is ServiceNames.Token or ServiceNames.ClientRegistry)
+        {
+            foreach (var setting in _builder.Configuration.GetSection("Registration").GetChildren())
+            {
+                service.WithEnvironment($"Registration__{setting.Key}", setting.Value ?? "");
+            }
+        }
+
         if (name == ServiceNames.Token)
         {
             // Where clients authenticate with certificates (the metadata's mtls_endpoint_aliases), and the

@@ -58,9 +58,11 @@ public static class BrokerPermissions
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
              "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),
-        // ClientAdminEndpoints | nothing
+        // ClientAdminEndpoints, self-registration and its policies and tokens | nothing
         [ServiceNames.ClientRegistry] = new(
-            ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff"],
+            ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff", "ClientRegistered", "ClientRegistrationRefused",
+             "ClientRegistrationManaged", "RegistrationManagementRefused", "RegistrationPolicySaved", "RegistrationPolicyDeleted",
+             "InitialAccessTokenCreated", "InitialAccessTokenRevoked"],
             []),
         // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog, ClientTrustsConsumer
         [ServiceNames.FederationTrust] = new(

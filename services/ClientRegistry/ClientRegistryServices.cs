@@ -1,4 +1,6 @@
 using OAuthAspire.ClientRegistry.Clients;
+using OAuthAspire.ClientRegistry.Registration;
+using OAuthAspire.Protocol;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Grpc;
 using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
@@ -18,6 +20,12 @@ public static class ClientRegistryServices
         builder.Services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         builder.Services.AddSingleton<ClientStore>();
         builder.Services.AddScoped<ClientValidator>();
+        builder.Services.AddScoped<ClientWrites>();
+        builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
+        builder.Services.AddSingleton(RegistrationSettings.From(builder.Configuration));
+        builder.Services.AddSingleton<RegistrationPolicies>();
+        builder.Services.AddSingleton<InitialAccessTokens>();
+        builder.Services.AddSingleton<Registrations>();
         // Transient: the bootstrap client (a singleton) claims its scopes too.
         builder.Services.AddTransient<UseClaims>();
         builder.Services.AddSingleton<UseViewBackfill>();
@@ -33,6 +41,9 @@ public static class ClientRegistryServices
     {
         app.UseOAuthServiceDefaults();
         app.MapClientAdminEndpoints();
+        app.MapRegistrationPolicyAdminEndpoints();
+        app.MapInitialAccessTokenAdminEndpoints();
+        app.MapRegistrationEndpoints();
         app.MapGrpcService<ClientRegistryGrpcService>();
         return app;
     }

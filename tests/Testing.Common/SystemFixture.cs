@@ -96,6 +96,10 @@ public class SystemFixture : IAsyncLifetime
             "--RateLimits:ApiPerClient:Permits=600",
             "--RateLimits:ApiPerAddress:Permits=3000",
             "--RateLimits:AuthorizePerAddress:Permits=2000",
+            "--RateLimits:RegistrationPerAddress:Permits=300",
+            // Anyone may register under the policy "self-service" (RegistrationTests creates it); tokens select their own.
+            "--Registration:Mode=open",
+            "--Registration:OpenPolicy=self-service",
             "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
             // A rotation of the edge's key under way: its next key is trusted already (ServiceIdentityTests).
             $"--Parameters:service-key-edge-next={NextEdgeKey}",

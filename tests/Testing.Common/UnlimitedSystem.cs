@@ -23,7 +23,7 @@ public sealed class UnlimitedSystem(string? accessTokenAlgorithm = null) : Syste
         "--RateLimits:ApiPerClient:Permits=100000000", "--RateLimits:TokenPerClient:Permits=100000000",
         "--RateLimits:TokenPerAddress:Permits=100000000", "--RateLimits:LoginPerUser:Permits=100000000",
         "--RateLimits:ApiPerAddress:Permits=100000000", "--RateLimits:AuthorizePerAddress:Permits=100000000",
-        "--RateLimits:DeviceAuthorizationPerAddress:Permits=100000000",
+        "--RateLimits:DeviceAuthorizationPerAddress:Permits=100000000", "--RateLimits:RegistrationPerAddress:Permits=100000000",
         "--RateLimits:TokenAuthFailuresPerAddress:Permits=100000000",
         .. accessTokenAlgorithm is null ? Array.Empty<string>() : [$"--Services:token:Environment:Keys__Algorithm={accessTokenAlgorithm}"],
     ];

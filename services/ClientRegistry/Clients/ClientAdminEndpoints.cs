@@ -22,8 +22,8 @@ public static class ClientAdminEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(ClientDto body, ClientStore store, ClientValidator validator, UseClaims claims, IAuditSink audit,
-        HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(ClientDto body, ClientValidator validator, ClientWrites writes, HttpContext context,
+        CancellationToken cancellationToken)
     {
         var clientId = body.ClientId ?? Guid.NewGuid().ToString("N");
         if (!ClientRules.IsValidClientId(clientId))
@@ -40,26 +40,8 @@ public static class ClientAdminEndpoints
         // A FAPI 2.0 client authenticates with private_key_jwt or mutual TLS only: it gets no secret to leak.
         var secret = client.Public || client.Profile == ClientProfiles.Fapi2 ? null : ClientSecrets.Generate();
         client = client with { SecretHash = secret is null ? null : ClientSecrets.Hash(secret) };
-        // Claimed once the row is inserted (the id is ours) and before it commits (see UseClaims).
-        var refusal = await ClaimingAsync(() => store.DataSource.InTransactionAsync<IResult?>(async tx =>
-        {
-            if (!await ClientStore.InsertAsync(tx, client, cancellationToken))
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                    detail: $"The client id '{clientId}' is taken (or was used by a deleted client; ids are never reused).");
-            }
-
-            if (await claims.ClaimAsync(client, client.Version, cancellationToken) is { } unknown)
-            {
-                return TypedResults.ValidationProblem(unknown.Errors);
-            }
-
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes, client.AllowedOrigins,
-                client.Trusts, client.Version) { Actor = context.Caller().Actor }, cancellationToken);
-            return null;
-        }, refused => refused is null, cancellationToken));
-
-        return refusal ?? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret });
+        var written = await writes.CreateAsync(client, context.Caller().Actor, null, cancellationToken);
+        return Answer(written, clientId) ?? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret });
     }
 
     private static async Task<IResult> ListAsync(int? offset, int? limit, ClientStore store, CancellationToken cancellationToken)
@@ -71,8 +53,8 @@ public static class ClientAdminEndpoints
     private static async Task<IResult> GetAsync(string clientId, ClientStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
 
-    private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, UseClaims claims,
-        IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, ClientWrites writes,
+        HttpContext context, CancellationToken cancellationToken)
     {
         var existing = await store.FindAsync(clientId, cancellationToken);
         if (existing is null)
@@ -103,53 +85,12 @@ public static class ClientAdminEndpoints
             client = client with { SecretHash = ClientSecrets.Hash(newSecret) };
         }
 
-        // The updated row stays locked until the commit, so the version claimed is the one committed (see UseClaims).
-        var refusal = await ClaimingAsync(() => store.DataSource.InTransactionAsync<IResult?>(async tx =>
-        {
-            if (await ClientStore.UpdateAsync(tx, client, cancellationToken) is not { } version)
-            {
-                return NotFound(clientId);
-            }
-
-            if (await claims.ClaimAsync(client, version, cancellationToken) is { } unknown)
-            {
-                return TypedResults.ValidationProblem(unknown.Errors);
-            }
-
-            await audit.WriteAsync(tx, new ClientUpdated(client.ClientId, client.Name, client.Active, client.GrantTypes, client.Scopes, client.AllowedOrigins,
-                client.Trusts, version) { Actor = context.Caller().Actor }, cancellationToken);
-            // Deactivated: its live tokens stay dead even if it is activated again.
-            if (existing.Active && !client.Active)
-            {
-                await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deactivated", cancellationToken);
-            }
-
-            return null;
-        }, refused => refused is null, cancellationToken));
-        return refusal ?? TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
+        var written = await writes.UpdateAsync(client, existing.Active, context.Caller().Actor, null, cancellationToken);
+        return Answer(written, clientId) ?? TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
     }
 
-    private static async Task<IResult> DeleteAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
-    {
-        var deleted = await store.DataSource.InTransactionAsync(async tx =>
-        {
-            if (await ClientStore.DeleteAsync(tx, clientId, cancellationToken) is not { } version)
-            {
-                return false;
-            }
-
-            await audit.WriteAsync(tx, new ClientDeleted(clientId, version) { Actor = context.Caller().Actor }, cancellationToken);
-            await CutOffAsync(tx, clientId, audit, context.Caller().Actor, "client deleted", cancellationToken);
-            return true;
-        }, cancellationToken);
-        return deleted ? TypedResults.NoContent() : NotFound(clientId);
-    }
-
-    /// <summary>Every token of the client issued until now is refused from the next call on (edge and introspection).</summary>
-    private static Task CutOffAsync(Npgsql.NpgsqlTransaction tx, string clientId, IAuditSink audit, AuditActor actor, string reason,
-        CancellationToken cancellationToken) =>
-        audit.WriteAsync(tx, new TokensCutOff(Protocol.Tokens.CutOffs.Client, clientId, DateTimeOffset.UtcNow) { Actor = actor, Reason = reason },
-            cancellationToken);
+    private static async Task<IResult> DeleteAsync(string clientId, ClientWrites writes, HttpContext context, CancellationToken cancellationToken) =>
+        await writes.DeleteAsync(clientId, context.Caller().Actor, cancellationToken) ? TypedResults.NoContent() : NotFound(clientId);
 
     private static async Task<IResult> RotateSecretAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
@@ -191,18 +132,16 @@ public static class ClientAdminEndpoints
         }
     }
 
-    /// <summary>A save whose claims find scope-policy or federation-trust away is rolled back and answered 503.</summary>
-    private static async Task<IResult?> ClaimingAsync(Func<Task<IResult?>> save)
+    /// <summary>The answer to a write that did not happen; null when it did.</summary>
+    private static IResult? Answer(ClientWrite written, string clientId) => written switch
     {
-        try
-        {
-            return await save();
-        }
-        catch (RpcException e) when (ClientValidator.IsUnavailable(e))
-        {
-            return Unavailable();
-        }
-    }
+        ClientWrite.Done => null,
+        ClientWrite.Taken => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            detail: $"The client id '{clientId}' is taken (or was used by a deleted client; ids are never reused)."),
+        ClientWrite.Invalid invalid => TypedResults.ValidationProblem(invalid.Validation.Errors),
+        ClientWrite.Gone => NotFound(clientId),
+        _ => Unavailable(),
+    };
 
     private static IResult Unavailable() => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
         title: "Service Unavailable", detail: "Scope or user information is unavailable; retry shortly.");

@@ -13,4 +13,7 @@ public static class ClientSecrets
     public static string Generate() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    /// <summary>Whether <paramref name="secret"/> is the one stored, compared in constant time.</summary>
+    public static bool Matches(string secret, byte[] hash) => CryptographicOperations.FixedTimeEquals(Hash(secret), hash);
 }

@@ -44,6 +44,9 @@ public sealed class RateLimitOptions
     /// <summary>Authorization requests per address.</summary>
     public RateRule AuthorizePerAddress { get; set; } = new() { Permits = 600 };
 
+    /// <summary>Calls to the self-registration endpoints per address (RFC 7591 §5: registration is a resource to protect).</summary>
+    public RateRule RegistrationPerAddress { get; set; } = new() { Permits = 20 };
+
     /// <summary>Device authorization requests per address (RFC 8628 §5.2): anyone naming a public client may ask, so each live code is paid for here.</summary>
     public RateRule DeviceAuthorizationPerAddress { get; set; } = new() { Permits = 60 };
 
@@ -82,6 +85,7 @@ public sealed class RateLimits : IDisposable
         Add(nameof(o.ApiPerAddress), o.ApiPerAddress, o.Replicas);
         Add(nameof(o.AuthorizePerAddress), o.AuthorizePerAddress, o.Replicas);
         Add(nameof(o.DeviceAuthorizationPerAddress), o.DeviceAuthorizationPerAddress, o.Replicas);
+        Add(nameof(o.RegistrationPerAddress), o.RegistrationPerAddress, o.Replicas);
     }
 
     public const string TokenPerClient = nameof(RateLimitOptions.TokenPerClient);
@@ -92,6 +96,7 @@ public sealed class RateLimits : IDisposable
     public const string ApiPerAddress = nameof(RateLimitOptions.ApiPerAddress);
     public const string AuthorizePerAddress = nameof(RateLimitOptions.AuthorizePerAddress);
     public const string DeviceAuthorizationPerAddress = nameof(RateLimitOptions.DeviceAuthorizationPerAddress);
+    public const string RegistrationPerAddress = nameof(RateLimitOptions.RegistrationPerAddress);
 
     private void Add(string name, RateRule rule, int replicas)
     {
@@ -219,6 +224,19 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             if (!verdict.Allowed)
             {
                 await limits.RefuseAsync(context, verdict, address, EdgeRefusal.FormFor(path));
+                return;
+            }
+
+            await next(context);
+            return;
+        }
+
+        if (path.StartsWithSegments(MetadataBuilder.Paths.Registration))
+        {
+            // Every method: registering, reading, replacing and deleting a registration.
+            if (limits.Acquire(RateLimits.RegistrationPerAddress, address) is { Allowed: false } registrations)
+            {
+                await limits.RefuseAsync(context, registrations, address, RefusalForm.OAuthJson);
                 return;
             }
 

@@ -18,6 +18,7 @@ public static class MetadataBuilder
         public const string Token = "/oauth/token";
         public const string PushedAuthorization = "/oauth/par";
         public const string DeviceAuthorization = "/oauth/device_authorization";
+        public const string Registration = "/oauth/register";
         public const string Jwks = "/oauth/jwks";
         public const string Revocation = "/oauth/revoke";
         public const string Introspection = "/oauth/introspect";

@@ -44,6 +44,10 @@ public sealed record ServerMetadata
     [JsonPropertyName("introspection_endpoint")]
     public string? IntrospectionEndpoint { get; init; }
 
+    /// <summary>RFC 8414 §2, RFC 7591 §3: only when self-registration is on.</summary>
+    [JsonPropertyName("registration_endpoint")]
+    public string? RegistrationEndpoint { get; init; }
+
     [JsonPropertyName("scopes_supported")]
     public required IReadOnlyList<string> ScopesSupported { get; init; }
 

@@ -36,6 +36,8 @@ public static class DiscoveryEndpoints
         {
             // The authorize service enforces it from the same setting (AuthorizeOptions).
             RequirePushedAuthorizationRequests = configuration.GetValue("Authorize:RequirePushedAuthorizationRequests", false),
+            // RFC 8414 §2: where clients register themselves, when the administrator lets them (client-registry serves it).
+            RegistrationEndpoint = configuration["Registration:Mode"] is null or "" or "off" ? null : issuer.Url(MetadataBuilder.Paths.Registration),
         };
         return TypedResults.Json(metadata, ProtocolJson.Options);
     }

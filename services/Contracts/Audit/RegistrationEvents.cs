@@ -1,0 +1,23 @@
+namespace OAuthAspire.Contracts.Audit;
+
+/// <summary>A client registered itself (RFC 7591) under <paramref name="Policy"/>, with an initial access token or openly; written beside its <c>ClientCreated</c>.</summary>
+public sealed record ClientRegistered(string ClientId, string Policy, string? InitialAccessTokenId, string? SoftwareId) : AuditEvent;
+
+/// <summary>A registration was refused (<paramref name="Error"/> of RFC 7591 §3.2.2, or <c>invalid_token</c>); <paramref name="Field"/> names what was at fault.</summary>
+public sealed record ClientRegistrationRefused(string Error, string? Field, string? Policy) : AuditEvent;
+
+/// <summary>A self-registered client read, replaced or deleted its registration (RFC 7592) with its registration access token.</summary>
+public sealed record ClientRegistrationManaged(string ClientId, string Method) : AuditEvent;
+
+/// <summary>A call to a registration's management endpoint was refused: unknown client or wrong registration access token.</summary>
+public sealed record RegistrationManagementRefused(string? ClientId, string Method) : AuditEvent;
+
+/// <summary>A registration policy was created or replaced.</summary>
+public sealed record RegistrationPolicySaved(string Name, IReadOnlyList<string> GrantTypes, IReadOnlyList<string> Scopes, long PolicyVersion) : AuditEvent;
+
+public sealed record RegistrationPolicyDeleted(string Name) : AuditEvent;
+
+/// <summary>An initial access token was handed out (identified by its id, never the token).</summary>
+public sealed record InitialAccessTokenCreated(string TokenId, string Policy, int? MaxUses, DateTimeOffset ExpiresAt) : AuditEvent;
+
+public sealed record InitialAccessTokenRevoked(string TokenId) : AuditEvent;
