@@ -36,6 +36,8 @@ public sealed class ProductionSystem : SystemFixture
         $"--Edge:Certificate:Path={_certificatePath}",
         $"--Edge:Certificate:Password={_password}",
         "--Edge:HttpsPort=0",
+        // Self-registration as deployed by default: off.
+        "--Registration:Mode=off",
     ];
 
     /// <summary>Trusts exactly the certificate made for this run.</summary>

@@ -44,6 +44,16 @@ public sealed class TransportSecurityTests(ProductionSystem system)
     }
 
     [Fact]
+    public async Task SelfRegistrationIsOffUnlessAnAdministratorTurnsItOn()
+    {
+        var metadata = System.Text.Json.JsonDocument.Parse(await system.Edge.GetStringAsync("/.well-known/openid-configuration")).RootElement;
+        Assert.False(metadata.TryGetProperty("registration_endpoint", out _));
+        using var register = await system.Edge.PostAsync("/oauth/register",
+            new StringContent("""{"redirect_uris":["https://app.example.com/cb"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, register.StatusCode);
+    }
+
+    [Fact]
     public async Task TheSessionCookieIsSecureHttpOnlyAndLax()
     {
         var (clientId, _) = await _api.CreateWebClientAsync([Redirect], ["useraccount"]);

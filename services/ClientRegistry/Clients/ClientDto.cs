@@ -74,4 +74,7 @@ public sealed record ClientDto(
     /// sender-constrained tokens, private_key_jwt or mutual TLS, PS256/ES256, HTTPS); absent: none.
     /// </summary>
     public string? Profile { get; init; }
+
+    /// <summary>Read-only (ignored on input): <c>admin</c>, or <c>registration</c> for a client that registered itself (RFC 7591).</summary>
+    public string? Origin { get; init; }
 }

@@ -54,6 +54,9 @@ public sealed record ClientRecord
 
     public long Version { get; init; } = 1;
 
+    /// <summary>Who registered it: <c>admin</c> (the admin API, the bootstrap) or <c>registration</c> (itself, RFC 7591).</summary>
+    public string Origin { get; init; } = "admin";
+
     /// <summary>The verifier settings as stored (JSON, never with the shared key).</summary>
     public string? JwtVerifier { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record ClientRecord
         DefaultScopes, AccessTokenLifespan, RefreshTokenLifespan, ApplicationUserName, CanIntrospect, LogoUrl, Active)
     {
         JwtVerifier = Verifier,
+        Origin = Origin,
         Trusts = Trusts,
         AllowedOrigins = AllowedOrigins,
         DpopBoundAccessTokens = DpopBoundAccessTokens,

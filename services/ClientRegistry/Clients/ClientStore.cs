@@ -14,7 +14,7 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
         dpop_bound_access_tokens, dpop_nonce_required, tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri,
         tls_client_auth_san_ip, tls_client_auth_san_email, tls_client_certificates, tls_client_certificate_bound_access_tokens,
         require_pushed_authorization_requests, require_signed_request_object, allowed_resources, access_token_signing_alg,
-        id_token_signed_response_alg, profile
+        id_token_signed_response_alg, profile, origin
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
