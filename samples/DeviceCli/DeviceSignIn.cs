@@ -21,9 +21,9 @@ public sealed class DeviceSignIn(HttpClient http, string issuer, string clientId
         var tokenEndpoint = metadata.GetProperty("token_endpoint").GetString()!;
 
         var (status, device) = await PostFormAsync(deviceEndpoint, [new("client_id", clientId), new("scope", scope)], cancellationToken);
-        if (status != 200)
+        if (status != 200 || device.ValueKind != JsonValueKind.Object)
         {
-            output.WriteLine($"error: the device request was refused: {device.GetProperty("error").GetString()}");
+            output.WriteLine($"error: the device request was refused: {ErrorOf(device) ?? $"HTTP {status}"}");
             return 1;
         }
 
@@ -41,13 +41,21 @@ public sealed class DeviceSignIn(HttpClient http, string issuer, string clientId
             await Task.Delay(TimeSpan.FromSeconds(interval), cancellationToken);
             var (pollStatus, answer) = await PostFormAsync(tokenEndpoint,
                 [new("grant_type", DeviceGrant), new("device_code", deviceCode), new("client_id", clientId)], cancellationToken);
-            if (pollStatus == 200)
+            if (pollStatus == 200 && answer.ValueKind == JsonValueKind.Object)
             {
                 output.WriteLine("signed in");
                 return await CallApiAsync(apiPath, answer.GetProperty("access_token").GetString()!, cancellationToken);
             }
 
-            switch (answer.TryGetProperty("error", out var error) ? error.GetString() : null)
+            // The server or a proxy is busy or away (429, 5xx, a timeout): back off as for slow_down (RFC 8628 §3.5).
+            if (pollStatus is 0 or 429 or >= 500)
+            {
+                interval += 5;
+                output.WriteLine($"the server is busy (HTTP {pollStatus}); polling every {interval} s");
+                continue;
+            }
+
+            switch (ErrorOf(answer))
             {
                 case "authorization_pending":
                     continue;
@@ -82,10 +90,29 @@ public sealed class DeviceSignIn(HttpClient http, string issuer, string clientId
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
     }
 
+    /// <summary>The answer's status and JSON body; status 0 when no answer came, an undefined body when it was no JSON object.</summary>
     private async Task<(int Status, JsonElement Body)> PostFormAsync(string url, KeyValuePair<string, string>[] form, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(url, new FormUrlEncodedContent(form), cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        return ((int)response.StatusCode, body.Length > 0 ? JsonDocument.Parse(body).RootElement.Clone() : default);
+        try
+        {
+            using var response = await http.PostAsync(url, new FormUrlEncodedContent(form), cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            try
+            {
+                var json = JsonDocument.Parse(body).RootElement;
+                return ((int)response.StatusCode, json.ValueKind == JsonValueKind.Object ? json.Clone() : default);
+            }
+            catch (JsonException)
+            {
+                return ((int)response.StatusCode, default);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (0, default);
+        }
     }
+
+    private static string? ErrorOf(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null;
 }

@@ -23,7 +23,7 @@ public class DeviceGuessSettingsTests
     [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
     [InlineData("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64")]
     [InlineData("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64")]
-    public void AnIpv6GuesserIsCountedByItsSlash64(string address, string key) => Assert.Equal(key, DeviceGuessLimits.AddressKey(address));
+    public void AnIpv6GuesserIsCountedByItsSlash64(string address, string key) => Assert.Equal(key, OAuthAspire.Protocol.Security.AddressKeys.Of(address));
 
     [Fact]
     public void AGuesserIsKnownByAHashOfItsSession()

@@ -122,13 +122,12 @@ public sealed class DeviceFlowTests(SystemFixture system)
         var (clientId, _) = await DeviceClientAsync();
         var device = await StartAsync(clientId);
 
-        var first = await PollAsync(clientId, device.DeviceCode!);
-        Assert.Equal("authorization_pending", first.Error);
-        Assert.Equal(HttpStatusCode.BadRequest, first.HttpStatusCode);
+        // Two polls at once: the first in pending, the second (a moment later by the database's clock) too soon.
+        var polls = await Task.WhenAll(PollAsync(clientId, device.DeviceCode!), PollAsync(clientId, device.DeviceCode!));
+        Assert.Equal(["authorization_pending", "slow_down"], polls.Select(p => p.Error).Order(StringComparer.Ordinal));
+        Assert.All(polls, p => Assert.Equal(HttpStatusCode.BadRequest, p.HttpStatusCode));
         // The edge's marker for a poll answer never leaves it.
-        Assert.False(first.HttpResponse!.Headers.Contains(Protocol.Device.DevicePolling.PollAnswerHeader));
-
-        Assert.Equal("slow_down", (await PollAsync(clientId, device.DeviceCode!)).Error);
+        Assert.All(polls, p => Assert.False(p.HttpResponse!.Headers.Contains(Protocol.Device.DevicePolling.PollAnswerHeader)));
         // The interval is now 6 s, for good: a poll 3 s later (well past the first interval) is still too soon.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("slow_down", (await PollAsync(clientId, device.DeviceCode!)).Error);
@@ -236,17 +235,28 @@ public sealed class DeviceFlowTests(SystemFixture system)
         await Task.Delay(TimeSpan.FromSeconds(1.1));
         Assert.Equal("authorization_pending", (await PollAsync(clientId, device.DeviceCode!)).Error);
 
-        // Not a code at all: said so, and not counted: six of them do not lock the session (five wrong codes would).
+        await AnswerAsync(browser, device.UserCode!, approve: true);
+    }
+
+    [Fact]
+    public async Task InputThatCannotBeACodeIsSaidSoAndNeverCounted()
+    {
+        using var browser = await SignedInBrowserAsync();
+        Assert.True(browser.Last!.Headers.CacheControl?.NoStore);
+        // Six of them do not lock the session (five wrong codes would).
         for (var i = 0; i < 6; i++)
         {
             await browser.GetAsync("/device");
             await browser.SubmitAsync(("user_code", "1234-5678"));
+            Assert.Equal(HttpStatusCode.BadRequest, browser.Last!.StatusCode);
             Assert.Contains("A code is eight letters", browser.Html, StringComparison.Ordinal);
         }
 
+        var (clientId, _) = await DeviceClientAsync();
+        var device = await StartAsync(clientId);
         await browser.GetAsync("/device");
-        Assert.True(browser.Last!.Headers.CacheControl?.NoStore);
         await AnswerAsync(browser, device.UserCode!, approve: true);
+        Assert.False((await PollAsync(clientId, device.DeviceCode!)).IsError);
     }
 
     [Fact]
@@ -287,8 +297,16 @@ public sealed class DeviceFlowTests(SystemFixture system)
         await AnswerAsync(other, device.UserCode!, approve: true);
         Assert.False((await PollAsync(clientId, device.DeviceCode!)).IsError);
 
-        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "DeviceCodeRedeemed"
-            && e.GetProperty("clientId").GetString() == clientId, TimeSpan.FromSeconds(15));
+        // Two services' events, each through its own outbox: read until both have come.
+        var events = new List<JsonElement>();
+        bool Seen(string type) => events.Any(e => e.GetProperty("type").GetString() == type
+            && (e.TryGetProperty("clientId", out var c) && c.GetString() == clientId
+                || e.GetProperty("actor").TryGetProperty("userId", out var u) && u.GetString() == sysId));
+        await TestApi.EventuallyAsync(async () =>
+        {
+            events.AddRange(await queue.ReadUntilAsync(_ => false, TimeSpan.FromMilliseconds(200)));
+            return Seen("DeviceCodeRedeemed") && Seen("DeviceVerificationLocked");
+        }, TimeSpan.FromSeconds(15), "the device's and the guesses' events");
         string[] types = [.. events.Select(e => e.GetProperty("type").GetString()!)];
         Assert.Contains("DeviceAuthorizationStarted", types);
         bool Mine(JsonElement e) => e.TryGetProperty("userSysId", out var user) && user.GetString() == sysId;
@@ -375,6 +393,11 @@ public sealed class DeviceFlowTests(SystemFixture system)
             start.ArgumentList.Add(argument);
         }
 
+        // Everything slow comes first: the code lives 15 s once the CLI asks for it.
+        var (userName, password) = await NewUserAsync();
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var chromium = await playwright.Chromium.LaunchAsync(BrowserSignInTests.LaunchOptions);
+        var page = await chromium.NewPageAsync();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var process = System.Diagnostics.Process.Start(start)!;
         var lines = new List<string>();
@@ -393,10 +416,6 @@ public sealed class DeviceFlowTests(SystemFixture system)
             }
 
             // The user, in a real browser (Debian's Chromium), opens the link the CLI printed, signs in and allows.
-            var (userName, password) = await NewUserAsync();
-            using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-            await using var chromium = await playwright.Chromium.LaunchAsync(BrowserSignInTests.LaunchOptions);
-            var page = await chromium.NewPageAsync();
             await page.GotoAsync(complete);
             await page.GetByLabel("User name").FillAsync(userName);
             await page.GetByLabel("Password").FillAsync(password);

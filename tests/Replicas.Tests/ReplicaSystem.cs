@@ -12,7 +12,8 @@ public sealed class ReplicaSystem : SystemFixture
 {
     public const int Count = 2;
 
-    protected override string[] ExtraArguments => [$"--Services:Replicas={Count}"];
+    // Device polls 5 s apart: two polls on two replicas in a row are surely too soon, however loaded the machine.
+    protected override string[] ExtraArguments => [$"--Services:Replicas={Count}", "--Services:token:Environment:Device__Interval=5"];
 
     /// <summary>Starts the system, then waits until every replica (not just one per service) answers its health check.</summary>
     public override async Task InitializeAsync()

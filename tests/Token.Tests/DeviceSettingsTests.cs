@@ -18,6 +18,7 @@ public class DeviceSettingsTests
         Assert.Equal(5, settings.Interval);
         Assert.True(settings.MaxLiveCodes >= 10_000);
         Assert.Equal(1_000, settings.MaxLiveCodesPerClient);
+        Assert.Equal(20, settings.MaxLiveCodesPerAddress);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.DataProtection;
 using OAuthAspire.Authorize.Clients;
@@ -9,6 +8,7 @@ using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.Protocol.Device;
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.ServiceDefaults.Http;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
 namespace OAuthAspire.Authorize.Authorization;
@@ -94,15 +94,16 @@ public static class DeviceEndpoints
             var client = found.Found ? await clients.FindAsync(found.ClientId, cancellationToken) : null;
             var decision = form["decision"].ToString();
             // A decision must name the request the confirmation page showed.
+            // Known now: a miss is recorded, a hit gives its count back, whatever the caller does next (hence no request abort).
             if (client is not { Client.Active: true } || (decision.Length > 0 && form["device_id"] != found.DeviceId))
             {
                 counted = false;
-                await limits.RecordMissAsync(guesser, reservation, cancellationToken);
+                await limits.RecordMissAsync(guesser, reservation, CancellationToken.None);
                 return EntryForm(http, antiforgery, null, NoSuchCode, StatusCodes.Status400BadRequest);
             }
 
             counted = false;
-            await limits.RefundAsync(guesser, cancellationToken);
+            await limits.RefundAsync(guesser, CancellationToken.None);
 
             if (decision.Length == 0)
             {
@@ -138,15 +139,20 @@ public static class DeviceEndpoints
                     <p role="status"><strong>{Html.E(client.Name)}</strong> was not given access. You can close this window.</p>
                     """);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        catch (Exception e) when (counted || Dependencies.Away(e))
         {
             if (counted)
             {
-                // Not the user's miss: the code was never looked at.
+                // Not the user's miss: whatever failed (or was abandoned), the code was never judged.
                 await limits.RefundAsync(guesser, CancellationToken.None);
             }
 
-            loggers.CreateLogger(typeof(DeviceEndpoints)).LogWarning("Device verification could not reach the token service: {Reason}", e.Status.Detail);
+            if (!Dependencies.Away(e) || http.RequestAborted.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            loggers.CreateLogger(typeof(DeviceEndpoints)).LogWarning("Device verification could not be served: {Reason}", e.Message);
             return Html.ErrorPage("Try again shortly", "The service is temporarily unavailable. Try again in a moment.", StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Dapper;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Security;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 
@@ -83,12 +84,18 @@ public sealed class DeviceGuessLimits(NpgsqlDataSource dataSource, IAuditSink au
             return new GuessReservation(true, session, global);
         }, commit: reservation => reservation.Allowed, cancellationToken);
 
-    /// <summary>The code was right: the attempt is no miss, its count is given back.</summary>
+    /// <summary>
+    /// The code was right (or never judged): the attempt is no miss, its count is given back. Key by key,
+    /// each on its own, so no row lock is held while another is awaited (reservations lock in this order).
+    /// </summary>
     public async Task RefundAsync(Guesser guesser, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE device_guess SET misses = greatest(misses - 1, 0) WHERE key = ANY(@keys)",
-            new { keys = Keys(guesser).Select(k => k.Key).ToArray() }, cancellationToken: cancellationToken));
+        foreach (var (key, _, _, _, _) in Keys(guesser))
+        {
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE device_guess SET misses = greatest(misses - 1, 0) WHERE key = @key",
+                new { key }, cancellationToken: cancellationToken));
+        }
     }
 
     /// <summary>The code was wrong: locks the keys at their limit and audits it all, in one transaction.</summary>
@@ -150,15 +157,9 @@ public sealed class DeviceGuessLimits(NpgsqlDataSource dataSource, IAuditSink au
         yield return ($"user:{guesser.UserSysId}", "user", Hour, settings.PerUser, Hour);
         if (guesser.Address is { } address)
         {
-            yield return ($"address:{AddressKey(address)}", "address", Hour, settings.PerAddress, Hour);
+            yield return ($"address:{AddressKeys.Of(address)}", "address", Hour, settings.PerAddress, Hour);
         }
 
         yield return ($"{Global}:{Global}", Global, Minute, settings.CeilingPerMinute, Minute);
     }
-
-    /// <summary>An IPv4 address, or the /64 of an IPv6 one: a single host holds a whole /64.</summary>
-    public static string AddressKey(string address) =>
-        System.Net.IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.IsIPv4MappedToIPv6
-            ? new System.Net.IPAddress([.. ip.GetAddressBytes()[..8], 0, 0, 0, 0, 0, 0, 0, 0]) + "/64"
-            : System.Net.IPAddress.TryParse(address, out var v4) && v4.IsIPv4MappedToIPv6 ? v4.MapToIPv4().ToString() : address;
 }

@@ -7,6 +7,7 @@ using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Edge.Proxy;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Protocol.Device;
+using OAuthAspire.Protocol.Security;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
@@ -234,7 +235,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         if (path.StartsWithSegments(MetadataBuilder.Paths.Registration))
         {
             // Every method: registering, reading, replacing and deleting a registration.
-            if (limits.Acquire(RateLimits.RegistrationPerAddress, address) is { Allowed: false } registrations)
+            if (limits.Acquire(RateLimits.RegistrationPerAddress, AddressKeys.Of(address)) is { Allowed: false } registrations)
             {
                 await limits.RefuseAsync(context, registrations, address, RefusalForm.OAuthJson);
                 return;
@@ -250,7 +251,8 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             return;
         }
 
-        if (path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization) && limits.Acquire(RateLimits.DeviceAuthorizationPerAddress, address) is { Allowed: false } devices)
+        if (path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization)
+            && limits.Acquire(RateLimits.DeviceAuthorizationPerAddress, AddressKeys.Of(address)) is { Allowed: false } devices)
         {
             await limits.RefuseAsync(context, devices, address, RefusalForm.OAuthJson);
             return;

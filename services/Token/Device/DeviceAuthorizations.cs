@@ -5,6 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Device;
+using OAuthAspire.Protocol.Security;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Security;
@@ -45,13 +46,15 @@ public sealed record IssuedDeviceCodes(string DeviceCode, string UserCode, int E
 /// <summary><c>Device:*</c> settings.</summary>
 /// <param name="MaxLiveCodes">Unanswered requests at once, over all clients: past it, new ones are 503 (user codes stay sparse, so guesses stay futile).</param>
 /// <param name="MaxLiveCodesPerClient">Unanswered requests of one client: anyone may ask in a public client's name, and may fill only its share.</param>
-public sealed record DeviceSettings(TimeSpan Lifetime, int Interval, int MaxLiveCodes, int MaxLiveCodesPerClient)
+/// <param name="MaxLiveCodesPerAddress">Unanswered requests of one client from one address (IPv6: one /64), so one caller cannot fill the client's share.</param>
+public sealed record DeviceSettings(TimeSpan Lifetime, int Interval, int MaxLiveCodes, int MaxLiveCodesPerClient, int MaxLiveCodesPerAddress)
 {
     public static DeviceSettings From(IConfiguration configuration) => new(
         configuration.GetValue("Device:Lifetime", TimeSpan.FromMinutes(10)),
         Math.Clamp(configuration.GetValue("Device:Interval", 5), 1, DevicePolling.MaxInterval),
         Math.Max(1, configuration.GetValue("Device:MaxLiveCodes", 100_000)),
-        Math.Max(1, configuration.GetValue("Device:MaxLiveCodesPerClient", 1_000)));
+        Math.Max(1, configuration.GetValue("Device:MaxLiveCodesPerClient", 1_000)),
+        Math.Max(1, configuration.GetValue("Device:MaxLiveCodesPerAddress", 20)));
 }
 
 /// <summary>
@@ -76,6 +79,7 @@ public sealed class DeviceAuthorizations(NpgsqlDataSource dataSource, IAuditSink
     public async Task<IssuedDeviceCodes?> StartAsync(string clientId, IReadOnlyList<string> scopes, IReadOnlyList<string> resources, string? deviceAddress,
         CancellationToken cancellationToken)
     {
+        var addressKey = deviceAddress is null ? "" : AddressKeys.Of(deviceAddress);
         // A clash of user codes (about one in 2.5e10 per live pair) draws again.
         for (var attempt = 0; ; attempt++)
         {
@@ -89,21 +93,23 @@ public sealed class DeviceAuthorizations(NpgsqlDataSource dataSource, IAuditSink
                     // One client's requests are counted and added one at a time, whichever replica serves them.
                     await tx.Connection!.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext('device_authorization:' || @clientId))",
                         new { clientId }, tx, cancellationToken: cancellationToken));
-                    var (mine, all) = await tx.Connection!.QuerySingleAsync<(long, long)>(new CommandDefinition("""
-                        SELECT count(*) FILTER (WHERE client_id = @clientId), count(*) FROM device_authorization WHERE status = 'pending' AND expires_at > now();
-                        """, new { clientId }, tx, cancellationToken: cancellationToken));
-                    if (mine >= settings.MaxLiveCodesPerClient || all >= settings.MaxLiveCodes)
+                    var (mine, fromThere, all) = await tx.Connection!.QuerySingleAsync<(long, long, long)>(new CommandDefinition("""
+                        SELECT count(*) FILTER (WHERE client_id = @clientId), count(*) FILTER (WHERE client_id = @clientId AND address_key = @addressKey), count(*)
+                        FROM device_authorization WHERE status = 'pending' AND expires_at > now();
+                        """, new { clientId, addressKey }, tx, cancellationToken: cancellationToken));
+                    if (mine >= settings.MaxLiveCodesPerClient || fromThere >= settings.MaxLiveCodesPerAddress || all >= settings.MaxLiveCodes)
                     {
                         return false;
                     }
 
                     var expiresAt = await tx.Connection!.ExecuteScalarAsync<DateTime>(new CommandDefinition("""
-                        INSERT INTO device_authorization (device_code_hash, user_code_hash, client_id, scopes, resources, device_address, expires_at, poll_interval)
-                        VALUES (@hash, @userCodeHash, @clientId, @scopes, @resources, @deviceAddress, now() + @lifetime, @interval)
+                        INSERT INTO device_authorization (device_code_hash, user_code_hash, client_id, scopes, resources, device_address, address_key, expires_at,
+                            poll_interval)
+                        VALUES (@hash, @userCodeHash, @clientId, @scopes, @resources, @deviceAddress, @addressKey, now() + @lifetime, @interval)
                         RETURNING expires_at
                         """, new
                     {
-                        hash, userCodeHash = _userCodes.Of(userCode), clientId, scopes = scopes.ToArray(), resources = resources.ToArray(), deviceAddress,
+                        hash, userCodeHash = _userCodes.Of(userCode), clientId, scopes = scopes.ToArray(), resources = resources.ToArray(), deviceAddress, addressKey,
                         lifetime = settings.Lifetime, interval = settings.Interval,
                     }, tx, cancellationToken: cancellationToken));
                     await audit.WriteAsync(tx, new DeviceAuthorizationStarted(clientId, scopes, Id(hash), new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)))

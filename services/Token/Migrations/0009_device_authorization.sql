@@ -9,6 +9,8 @@ CREATE TABLE device_authorization (
     scopes           text[]      NOT NULL,
     resources        text[]      NOT NULL DEFAULT '{}',
     device_address   text,
+    -- The address counted against the per-address cap (IPv6: its /64).
+    address_key      text        NOT NULL DEFAULT '',
     created_at       timestamptz NOT NULL DEFAULT now(),
     expires_at       timestamptz NOT NULL,
     -- pending, approved, denied, redeemed
