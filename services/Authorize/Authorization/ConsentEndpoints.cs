@@ -46,10 +46,8 @@ public static class ConsentEndpoints
 
         var descriptions = await scopes.DescriptionsAsync(cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(http);
-        var logo = client.LogoUrl is null ? "" : $"""<img src="{Html.E(client.LogoUrl)}" alt="">""";
-        var items = pending.Request.Scopes.Count() == 0
-            ? "<li>Know that you signed in</li>"
-            : string.Concat(pending.Request.Scopes.Select(s => $"<li>{Html.E(descriptions.GetValueOrDefault(s, s))} <small>({Html.E(s)})</small></li>"));
+        var logo = Html.Logo(client.LogoUrl);
+        var items = Html.ScopeItems(pending.Request.Scopes, descriptions);
         return Html.Page("Allow access", $"""
             <div class="client">{logo}<h1>{Html.E(client.Name)} wants to access your account</h1></div>
             <p>Signed in as <strong>{Html.E(user.UserName)}</strong>. If you allow it, {Html.E(client.Name)} will be able to:</p>

@@ -202,10 +202,8 @@ public static class DeviceEndpoints
     {
         var descriptions = await scopes.DescriptionsAsync(cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(http);
-        var logo = client.LogoUrl is null ? "" : $"""<img src="{Html.E(client.LogoUrl)}" alt="">""";
-        var items = found.Scopes.Count == 0
-            ? "<li>Know that you signed in</li>"
-            : string.Concat(found.Scopes.Select(s => $"<li>{Html.E(descriptions.GetValueOrDefault(s, s))} <small>({Html.E(s)})</small></li>"));
+        var logo = Html.Logo(client.LogoUrl);
+        var items = Html.ScopeItems(found.Scopes, descriptions);
         var age = DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(found.CreatedAt);
         var since = age < TimeSpan.FromMinutes(1) ? "less than a minute ago" : $"{(int)age.TotalMinutes} minute{((int)age.TotalMinutes == 1 ? "" : "s")} ago";
         var from = found.DeviceAddress.Length > 0 ? $" from <strong>{Html.E(found.DeviceAddress)}</strong>" : "";

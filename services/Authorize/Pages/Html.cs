@@ -42,6 +42,15 @@ public static class Html
             <p>You can close this window and return to the application.</p>
             """, status);
 
+    /// <summary>The application's logo on a consent page, when it has one.</summary>
+    public static string Logo(string? url) => url is null ? "" : $"""<img src="{E(url)}" alt="">""";
+
+    /// <summary>What each scope lets the application do, in words, with the scope's name; none: only that the user signed in.</summary>
+    public static string ScopeItems(IReadOnlyCollection<string> scopes, IReadOnlyDictionary<string, string> descriptions) =>
+        scopes.Count == 0
+            ? "<li>Know that you signed in</li>"
+            : string.Concat(scopes.Select(s => $"<li>{E(descriptions.GetValueOrDefault(s, s))} <small>({E(s)})</small></li>"));
+
     /// <summary>The CSP source for a redirect target: its origin, or its scheme for a native app's private-use scheme.</summary>
     public static string SourceOf(string uri) =>
         Uri.TryCreate(uri, UriKind.Absolute, out var u)

@@ -99,33 +99,9 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         }
 
         await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
-        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, request.Client.ClientId, user.SysId, target.Scopes, user.Roles,
-            request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
-        var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
         // A refresh token when the client may use them: a new family, bound to this grant.
-        string? refreshToken = null;
-        Guid? familyId = null;
-        if (request.Client.GrantTypes.Contains(GrantTypes.RefreshToken))
-        {
-            familyId = Guid.CreateVersion7();
-            refreshToken = await RefreshTokenStore.StartFamilyAsync(tx, new RefreshFamily
-            {
-                FamilyId = familyId.Value,
-                ClientId = row.ClientId,
-                UserSysId = user.SysId,
-                Scopes = row.Scopes,
-                GrantType = GrantTypes.AuthorizationCode,
-                AuthTime = row.AuthTime,
-                SessionId = row.SessionId,
-                Amr = row.Amr,
-                Resources = row.Resources,
-                DpopJkt = request.RefreshJkt,
-                MtlsX5t = request.RefreshX5t,
-                ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
-            }, request.Aborted);
-        }
-
-        var token = await issuer.IssueAsync(tx, content, GrantTypes.AuthorizationCode, request.RemoteAddress, actor, hash, familyId, request.Aborted);
+        var (content, token, refreshToken, actor) = await SignedInGrant.IssueAsync(tx, issuer, issuerId, request, user, target, GrantTypes.AuthorizationCode, hash,
+            new SignIn(row.Scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr));
         await audit.WriteAsync(tx, new CodeRedeemed(row.ClientId, user.SysId, AuthorizationCodes.Id(hash), content.Jti)
             { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
         // OpenID Connect: the sign-in as it happened (auth time, session, methods) and the request's nonce.

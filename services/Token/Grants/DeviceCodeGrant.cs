@@ -92,33 +92,9 @@ public sealed class DeviceCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes
         }
 
         await DeviceAuthorizations.RecordPollAsync(tx, hash, row.PollInterval, row.SlowedDown, row.ExpiryAudited, "redeemed", request.Aborted);
-        var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, request.Client.ClientId, user.SysId, target.Scopes, user.Roles,
-            request.Client.AccessTokenLifespan, issuer.Now, user.UserName));
-        var actor = new AuditActor(user.SysId, user.UserName, request.Client.ClientId);
-        string? refreshToken = null;
-        Guid? familyId = null;
-        if (request.Client.GrantTypes.Contains(GrantTypes.RefreshToken))
-        {
-            familyId = Guid.CreateVersion7();
-            refreshToken = await RefreshTokenStore.StartFamilyAsync(tx, new RefreshFamily
-            {
-                FamilyId = familyId.Value,
-                ClientId = row.ClientId,
-                UserSysId = user.SysId,
-                Scopes = row.Scopes,
-                GrantType = GrantTypes.DeviceCode,
-                AuthTime = row.AuthTime,
-                SessionId = row.SessionId,
-                Amr = row.Amr,
-                Resources = row.Resources,
-                DpopJkt = request.RefreshJkt,
-                MtlsX5t = request.RefreshX5t,
-                ExpiresAt = RefreshTokens.FamilyExpiry(issuer.Now, request.Client.RefreshTokenLifespan).UtcDateTime,
-            }, request.Aborted);
-        }
-
         // The device code's hash stands where a code's would: its replay finds what it issued.
-        var token = await issuer.IssueAsync(tx, content, GrantTypes.DeviceCode, request.RemoteAddress, actor, hash, familyId, request.Aborted);
+        var (content, token, refreshToken, actor) = await SignedInGrant.IssueAsync(tx, issuer, issuerId, request, user, target, GrantTypes.DeviceCode, hash,
+            new SignIn(row.Scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr));
         await audit.WriteAsync(tx, new DeviceCodeRedeemed(row.ClientId, user.SysId, deviceId, content.Jti) { Actor = actor, RemoteAddress = request.RemoteAddress },
             request.Aborted);
         // OpenID Connect: the approver's sign-in (auth time, session, methods); a device request carries no nonce.
