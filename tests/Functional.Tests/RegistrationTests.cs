@@ -91,8 +91,30 @@ public sealed class RegistrationTests(SystemFixture system)
         Assert.Equal("https://app.example.test/tos", body.GetProperty("tos_uri").GetString());
         Assert.False(body.TryGetProperty("x_vendor_extension", out _));
 
-        // A full code flow with the new client (PKCE is required of self-registered clients).
+        // Its consent page says it registered itself, and shows no logo of its choosing.
         var (userName, _, password) = await _api.CreateSignInUserAsync();
+        using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
+        {
+            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(Redirect)}&scope=openid&state=s" +
+                $"&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.SignInAsync(userName, password);
+            Assert.Contains("Expense Reports wants to access your account", browser.Html, StringComparison.Ordinal);
+            Assert.Contains("Unverified application.", browser.Html, StringComparison.Ordinal);
+            Assert.DoesNotContain("<img", browser.Html, StringComparison.Ordinal);
+        }
+
+        // An administrator's client is shown with its logo and without the mark.
+        var (webClient, _) = await _api.CreateWebClientAsync([Redirect], ["openid"]);
+        using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
+        {
+            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={webClient}&redirect_uri={Uri.EscapeDataString(Redirect)}&scope=openid&state=s" +
+                $"&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.SignInAsync(userName, password);
+            Assert.Contains("<img src=\"https://app.example.test/logo.png\"", browser.Html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unverified application", browser.Html, StringComparison.Ordinal);
+        }
+
+        // A full code flow with the new client (PKCE is required of self-registered clients).
         var tokens = await _api.CodeFlowAsync(clientId, secret, userName, password, "openid useraccount", Redirect);
         Assert.False(tokens.IsError, tokens.Raw);
 

@@ -20,5 +20,8 @@ public sealed record RegisteredClient(Client Client)
     /// <summary>RFC 9101 §10.5: its authorization requests are taken only as request objects it signed (sent directly or pushed).</summary>
     public bool RequireSignedRequestObject => Client.RequireSignedRequestObject;
 
-    public string? LogoUrl => Client.LogoUrl.Length == 0 ? null : Client.LogoUrl;
+    /// <summary>It registered itself (RFC 7591 §5): its name and logo are its own claims, so pages say so and show no logo.</summary>
+    public bool Unverified => Client.Origin == "registration";
+
+    public string? LogoUrl => Client.LogoUrl.Length == 0 || Unverified ? null : Client.LogoUrl;
 }

@@ -45,6 +45,11 @@ public static class Html
     /// <summary>The application's logo on a consent page, when it has one.</summary>
     public static string Logo(string? url) => url is null ? "" : $"""<img src="{E(url)}" alt="">""";
 
+    /// <summary>The warning on a consent page for an application that registered itself, or nothing.</summary>
+    public static string UnverifiedNote(bool unverified) => unverified
+        ? """<p class="unverified" role="note"><strong>Unverified application.</strong> It registered itself: its name is its own claim, not checked by your administrator.</p>"""
+        : "";
+
     /// <summary>What each scope lets the application do, in words, with the scope's name; none: only that the user signed in.</summary>
     public static string ScopeItems(IReadOnlyCollection<string> scopes, IReadOnlyDictionary<string, string> descriptions) =>
         scopes.Count == 0
@@ -95,6 +100,7 @@ public static class Html
         .error { color: #a4000f; background: #fdecee; border: 1px solid #a4000f; padding: .5rem .75rem; border-radius: 4px; }
         .client { display: flex; align-items: center; gap: .75rem; margin-bottom: 1rem; }
         .client img { width: 48px; height: 48px; object-fit: contain; }
+        .unverified { color: #6b3e00; background: #fff4e0; border: 1px solid #8a5a00; padding: .5rem .75rem; border-radius: 4px; }
         ul.scopes { padding-left: 1.25rem; }
         ul.scopes li { margin: .35rem 0; }
         .actions { display: flex; gap: .75rem; }

@@ -74,6 +74,7 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
             AccessTokenSigningAlg = c.AccessTokenSigningAlg ?? "",
             IdTokenSignedResponseAlg = c.IdTokenSignedResponseAlg ?? "",
             Profile = c.Profile ?? "",
+            Origin = c.Origin,
             SecretHash = c.SecretHash is null ? ByteString.Empty : ByteString.CopyFrom(c.SecretHash),
         };
         message.RedirectUris.AddRange(c.RedirectUris);
