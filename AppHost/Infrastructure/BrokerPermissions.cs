@@ -47,23 +47,23 @@ public static class BrokerPermissions
         [ServiceNames.Directory] = new(
             ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
             []),
-        // Issuance, grants, revocation, keys, device requests | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
+        // Issuance, grants, revocation, keys, device requests, ClientFirstUse | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
         // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
         [ServiceNames.Token] = new(
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
              "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
              "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused", "DeviceAuthorizationStarted",
-             "DeviceAuthorizationApproved", "DeviceAuthorizationDenied", "DeviceCodeRedeemed", "DeviceCodeReplayDetected", "DevicePollingTooFast"],
+             "DeviceAuthorizationApproved", "DeviceAuthorizationDenied", "DeviceCodeRedeemed", "DeviceCodeReplayDetected", "DevicePollingTooFast", "ClientFirstUsed"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
              "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),
-        // ClientAdminEndpoints, self-registration and its policies and tokens | nothing
+        // ClientAdminEndpoints, self-registration and its policies and tokens, UnusedClientExpiry | ClientFirstUsedConsumer
         [ServiceNames.ClientRegistry] = new(
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff", "ClientRegistered", "ClientRegistrationRefused",
              "ClientRegistrationManaged", "RegistrationManagementRefused", "RegistrationPolicySaved", "RegistrationPolicyDeleted",
-             "InitialAccessTokenCreated", "InitialAccessTokenRevoked"],
-            []),
+             "InitialAccessTokenCreated", "InitialAccessTokenRevoked", "UnusedClientExpired"],
+            ["ClientFirstUsed"]),
         // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog, ClientTrustsConsumer
         [ServiceNames.FederationTrust] = new(
             ["TrustCreated", "TrustUpdated", "TrustDeleted", "ExternalTokenAccepted", "ExternalTokenRefused",

@@ -13,7 +13,7 @@ public static class ClientRegistryServices
 {
     public static WebApplicationBuilder AddClientRegistryServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("clientregistrydb", typeof(ClientRegistryServices).Assembly);
+        builder.AddOAuthService("clientregistrydb", typeof(ClientRegistryServices).Assembly, sharedConsumers: [typeof(ClientFirstUsedConsumer)]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
         builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
@@ -26,6 +26,7 @@ public static class ClientRegistryServices
         builder.Services.AddSingleton<RegistrationPolicies>();
         builder.Services.AddSingleton<InitialAccessTokens>();
         builder.Services.AddSingleton<Registrations>();
+        builder.Services.AddHostedService<UnusedClientExpiry>();
         // Transient: the bootstrap client (a singleton) claims its scopes too.
         builder.Services.AddTransient<UseClaims>();
         builder.Services.AddSingleton<UseViewBackfill>();

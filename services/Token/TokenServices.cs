@@ -61,6 +61,7 @@ public static class TokenServices
         services.AddSingleton<KeyMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyMaintenance>());
         services.AddSingleton<RegisteredClients>();
+        services.AddSingleton<ClientFirstUse>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<ScopeResolver>();
         services.AddSingleton<ApiPolicySource>(sp => sp.GetRequiredService<ScopePolicyClient>().ListPoliciesAsync);

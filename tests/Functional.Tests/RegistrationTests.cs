@@ -3,7 +3,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Security.Cryptography;
 using Aspire.Hosting.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
 
 namespace OAuthAspire.Functional.Tests;
 
@@ -242,5 +246,125 @@ public sealed class RegistrationTests(SystemFixture system)
         Assert.Contains("ClientDeleted", types);
         Assert.Contains(events, e => e.GetProperty("type").GetString() == "RegistrationManagementRefused");
         Assert.DoesNotContain(events, e => e.GetRawText().Contains(token, StringComparison.Ordinal) || e.GetRawText().Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASelfRegisteredClientNeverUsedExpiresAfterItsPolicysTimeAndOneInUseStays()
+    {
+        var application = "expiry-app-" + Guid.NewGuid().ToString("N")[..8];
+        await _api.CreateUserAsync(application, []);
+        await PolicyAsync("expiring", new
+        {
+            grantTypes = new[] { "client_credentials" }, scopes = new[] { "useraccount" }, authMethods = new[] { "client_secret_basic" },
+            applicationUser = application, unusedExpiryDays = 1,
+        });
+        var iat = (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Post, "/api/admin/registration-tokens", new { policy = "expiring" })))
+            .GetProperty("token").GetString()!;
+        const string Json = """{"grant_types":["client_credentials"],"response_types":[],"scope":"useraccount"}""";
+        var (_, unused, _) = await RegisterAsync(Json, iat);
+        var (_, used, _) = await RegisterAsync(Json, iat);
+        var unusedId = unused.GetProperty("client_id").GetString()!;
+        var usedId = used.GetProperty("client_id").GetString()!;
+        await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
+
+        // The one in use gets a token: the token service records its first use once, and the registry learns of it.
+        var token = await _api.ClientCredentialsAsync(usedId, used.GetProperty("client_secret").GetString()!, "useraccount");
+        Assert.False(token.IsError, token.Raw);
+        await using var registry = new NpgsqlConnection((await system.ProcessEnvironmentAsync("client-registry"))["ConnectionStrings__clientregistrydb"]);
+        await registry.OpenAsync();
+        await TestApi.EventuallyAsync(async () => await ScalarAsync(registry, "SELECT first_used_at IS NOT NULL FROM oauth_client WHERE client_id = @id", usedId) is true,
+            TimeSpan.FromSeconds(15), "the first use recorded in the registry");
+        Assert.Equal(false, await ScalarAsync(registry, "SELECT first_used_at IS NOT NULL FROM oauth_client WHERE client_id = @id", unusedId));
+
+        // Two days pass for both (the policy allows one).
+        Assert.Equal(2L, await ScalarAsync(registry, """
+            WITH aged AS (UPDATE oauth_client SET created_at = created_at - interval '2 days' WHERE client_id IN (@id, @other) RETURNING 1)
+            SELECT count(*) FROM aged
+            """, unusedId, usedId));
+
+        await TestApi.EventuallyAsync(async () => (await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/{unusedId}")).StatusCode == HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(20), "the never-used client deleted");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ManageAsync(HttpMethod.Get, unusedId, unused.GetProperty("registration_access_token").GetString())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/{usedId}")).StatusCode);
+        Assert.False((await _api.ClientCredentialsAsync(usedId, used.GetProperty("client_secret").GetString()!, "useraccount")).IsError);
+
+        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "UnusedClientExpired" && e.GetProperty("clientId").GetString() == unusedId,
+            TimeSpan.FromSeconds(15));
+        var expired = Assert.Single(events, e => e.GetProperty("type").GetString() == "UnusedClientExpired");
+        Assert.Equal(unusedId, expired.GetProperty("clientId").GetString());
+        Assert.Equal("expiring", expired.GetProperty("policy").GetString());
+        Assert.Equal(1, expired.GetProperty("unusedDays").GetInt32());
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "ClientDeleted" && e.GetProperty("clientId").GetString() == usedId);
+    }
+
+    [Fact]
+    public async Task ASoftwareStatementFromTheTrustedPublisherOverridesTheRequestAndOthersAreRefused()
+    {
+        const string Publisher = "https://publisher.example.test";
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(key.ExportParameters(false))) { KeyId = "pub" });
+        await PolicyAsync("published", new
+        {
+            grantTypes = new[] { "authorization_code" }, scopes = new[] { "openid", "useraccount" }, authMethods = new[] { "client_secret_basic" },
+            softwareStatementIssuer = Publisher,
+            softwareStatementKeys = new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = jwk.Kid } } },
+            softwareStatementRequired = true,
+        });
+        var shown = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/registration-policies/published"));
+        Assert.Equal(Publisher, shown.GetProperty("softwareStatementIssuer").GetString());
+        Assert.True(shown.GetProperty("softwareStatementRequired").GetBoolean());
+        var iat = (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Post, "/api/admin/registration-tokens", new { policy = "published" })))
+            .GetProperty("token").GetString()!;
+
+        string Statement(ECDsa signer, string issuer = Publisher) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Claims = new Dictionary<string, object>
+            {
+                ["software_id"] = "published-app", ["client_name"] = "Published App", ["redirect_uris"] = new[] { Redirect },
+            },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(signer) { KeyId = "pub" }, "ES256"),
+        });
+
+        var statement = Statement(key);
+        var (status, body, _) = await RegisterAsync($$"""
+            {"software_statement":"{{statement}}","client_name":"Typed in","redirect_uris":["https://elsewhere.example.test/cb"],"scope":"useraccount"}
+            """, iat);
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal("Published App", body.GetProperty("client_name").GetString());
+        Assert.Equal([Redirect], body.GetProperty("redirect_uris").EnumerateArray().Select(u => u.GetString()));
+        Assert.Equal("published-app", body.GetProperty("software_id").GetString());
+        Assert.Equal(statement, body.GetProperty("software_statement").GetString());
+        var read = await _api.ReadAsync(await ManageAsync(HttpMethod.Get, body.GetProperty("client_id").GetString()!,
+            body.GetProperty("registration_access_token").GetString()));
+        Assert.Equal(statement, read.GetProperty("software_statement").GetString());
+
+        // Required here: none, another key, another issuer are each refused.
+        async Task RefusedAsync(string json, string error)
+        {
+            var (refusedStatus, refusal, _) = await RegisterAsync(json, iat);
+            Assert.Equal(HttpStatusCode.BadRequest, refusedStatus);
+            Assert.Equal(error, refusal.GetProperty("error").GetString());
+            Assert.StartsWith("software_statement: ", refusal.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        }
+
+        await RefusedAsync($$"""{"redirect_uris":["{{Redirect}}"]}""", "invalid_software_statement");
+        await RefusedAsync($$"""{"software_statement":"{{Statement(stranger)}}"}""", "invalid_software_statement");
+        await RefusedAsync($$"""{"software_statement":"{{Statement(key, "https://other.example.test")}}"}""", "unapproved_software_statement");
+
+        // The open policy trusts no publisher.
+        await SelfServiceAsync();
+        var (openStatus, open, _) = await RegisterAsync($$"""{"software_statement":"{{statement}}"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, openStatus);
+        Assert.Equal("unapproved_software_statement", open.GetProperty("error").GetString());
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, string id, string? other = null)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("other", other ?? "");
+        return await command.ExecuteScalarAsync();
     }
 }

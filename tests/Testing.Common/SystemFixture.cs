@@ -100,6 +100,8 @@ public class SystemFixture : IAsyncLifetime
             // Anyone may register under the policy "self-service" (RegistrationTests creates it); tokens select their own.
             "--Registration:Mode=open",
             "--Registration:OpenPolicy=self-service",
+            // Never-used self-registered clients are looked for every 2 s (RegistrationTests ages one).
+            "--Services:client-registry:Environment:Registration__ExpiryInterval=00:00:02",
             "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
             // A rotation of the edge's key under way: its next key is trusted already (ServiceIdentityTests).
             $"--Parameters:service-key-edge-next={NextEdgeKey}",

@@ -82,18 +82,20 @@ public sealed class ClientWrites(ClientStore store, UseClaims claims, IAuditSink
         }, written => written is ClientWrite.Done, cancellationToken));
 
     /// <returns>False when there was no such client.</returns>
-    public Task<bool> DeleteAsync(string clientId, AuditActor actor, CancellationToken cancellationToken) =>
+    /// <param name="first">Runs first in the same transaction (a check that locks the row, an event); false deletes nothing.</param>
+    public Task<bool> DeleteAsync(string clientId, AuditActor actor, CancellationToken cancellationToken, Func<NpgsqlTransaction, Task<bool>>? first = null,
+        string reason = "client deleted") =>
         store.DataSource.InTransactionAsync(async tx =>
         {
-            if (await ClientStore.DeleteAsync(tx, clientId, cancellationToken) is not { } version)
+            if (first is not null && !await first(tx) || await ClientStore.DeleteAsync(tx, clientId, cancellationToken) is not { } version)
             {
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ClientDeleted(clientId, version) { Actor = actor }, cancellationToken);
-            await CutOffAsync(tx, clientId, actor, "client deleted", cancellationToken);
+            await audit.WriteAsync(tx, new ClientDeleted(clientId, version) { Actor = actor, Reason = reason }, cancellationToken);
+            await CutOffAsync(tx, clientId, actor, reason, cancellationToken);
             return true;
-        }, cancellationToken);
+        }, deleted => deleted, cancellationToken);
 
     /// <summary>Every token of the client issued until now is refused from the next call on (edge and introspection).</summary>
     private Task CutOffAsync(NpgsqlTransaction tx, string clientId, AuditActor actor, string reason, CancellationToken cancellationToken) =>

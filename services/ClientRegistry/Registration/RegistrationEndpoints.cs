@@ -63,14 +63,9 @@ public static class RegistrationEndpoints
             return InvalidToken(Bearer(http) is null ? "An initial access token is required to register." : "The initial access token is invalid, expired, revoked or used up.");
         }
 
-        var (metadata, error) = await ReadBodyAsync(http, environment, cancellationToken);
+        var (metadata, error, _) = await ReadAsync(http, policy.Rules, environment, cancellationToken);
         var (scopes, policyError) = metadata is null ? ([], null) : RegistrationPolicyRules.Apply(metadata, policy.Rules);
         error ??= policyError;
-        // Software statements (§2.3) need an issuer the administrator trusts: none can be named yet.
-        error ??= metadata?.SoftwareStatement is not null
-            ? new RegistrationError(RegistrationError.UnapprovedSoftwareStatement, "software_statement: no software statement issuer is trusted by this server")
-                { Field = "software_statement" }
-            : null;
         if (error is not null)
         {
             return await RefuseAsync(audit, http, error, policy.Rules.Name, cancellationToken);
@@ -148,7 +143,8 @@ public static class RegistrationEndpoints
             return InvalidToken("The registration access token is not valid for this client.");
         }
 
-        var (metadata, error, root) = await ReadWithRootAsync(http, environment, cancellationToken);
+        var policy = await policies.FindAsync(registration.RegistrationPolicy, cancellationToken);
+        var (metadata, error, root) = await ReadAsync(http, policy?.Rules, environment, cancellationToken);
         // The body names the client; a secret it carries must be the client's own (never a new one it chose).
         if (error is null && (!root.TryGetProperty("client_id", out var named) || named.ValueKind != JsonValueKind.String || named.GetString() != clientId))
         {
@@ -161,13 +157,8 @@ public static class RegistrationEndpoints
             error = RegistrationError.Metadata("client_secret", "must be the client's current secret; a client cannot choose its secret");
         }
 
-        var policy = await policies.FindAsync(registration.RegistrationPolicy, cancellationToken);
         var (scopes, policyError) = metadata is null || policy is null ? ([], null) : RegistrationPolicyRules.Apply(metadata, policy.Rules);
         error ??= policy is null ? RegistrationError.Metadata("registration", "the client's registration policy no longer exists") : policyError;
-        error ??= metadata?.SoftwareStatement is not null
-            ? new RegistrationError(RegistrationError.UnapprovedSoftwareStatement, "software_statement: no software statement issuer is trusted by this server")
-                { Field = "software_statement" }
-            : null;
         if (error is not null)
         {
             return await RefuseAsync(audit, http, error, registration.RegistrationPolicy, cancellationToken);
@@ -248,15 +239,12 @@ public static class RegistrationEndpoints
         return null;
     }
 
-    private static async Task<(ClientMetadata?, RegistrationError?)> ReadBodyAsync(HttpContext http, IHostEnvironment environment, CancellationToken cancellationToken)
-    {
-        var (metadata, error, _) = await ReadWithRootAsync(http, environment, cancellationToken);
-        return (metadata, error);
-    }
-
-    /// <summary>The JSON body (RFC 7591 §3.1), at most 64 KiB, read without the admin API's strict binder: unknown members are ignored here.</summary>
-    private static async Task<(ClientMetadata?, RegistrationError?, JsonElement)> ReadWithRootAsync(HttpContext http, IHostEnvironment environment,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The JSON body (RFC 7591 §3.1), at most 64 KiB, read without the admin API's strict binder: unknown members are ignored here.
+    /// A software statement must verify under the policy's trusted issuer; its claims then replace the body's (§3.1.1).
+    /// </summary>
+    private static async Task<(ClientMetadata?, RegistrationError?, JsonElement)> ReadAsync(HttpContext http, RegistrationPolicy? policy,
+        IHostEnvironment environment, CancellationToken cancellationToken)
     {
         if (http.Request.ContentType?.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase) != true)
         {
@@ -268,6 +256,7 @@ public static class RegistrationEndpoints
             return (null, RegistrationError.Metadata("body", "must be at most 64 KiB"), default);
         }
 
+        JsonElement root;
         try
         {
             using var buffer = new MemoryStream();
@@ -277,14 +266,30 @@ public static class RegistrationEndpoints
                 return (null, RegistrationError.Metadata("body", "must be at most 64 KiB"), default);
             }
 
-            var root = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }).RootElement.Clone();
-            var (metadata, error) = ClientMetadata.Read(root, allowHttpLoopback: environment.IsDevelopment());
-            return (metadata, error, root);
+            root = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 }).RootElement.Clone();
         }
         catch (JsonException)
         {
             return (null, RegistrationError.Metadata("body", "must be a JSON object"), default);
         }
+
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("software_statement", out var statement) && statement.ValueKind == JsonValueKind.String)
+        {
+            var (claims, statementError) = await SoftwareStatement.VerifyAsync(statement.GetString()!, policy?.Statements, DateTimeOffset.UtcNow);
+            if (statementError is not null)
+            {
+                return (null, statementError, root);
+            }
+
+            root = SoftwareStatement.Merge(root, claims!);
+        }
+        else if (policy?.Statements is { Required: true } && root.ValueKind == JsonValueKind.Object && !root.TryGetProperty("software_statement", out _))
+        {
+            return (null, SoftwareStatement.Missing(), root);
+        }
+
+        var (metadata, error) = ClientMetadata.Read(root, allowHttpLoopback: environment.IsDevelopment());
+        return (metadata, error, root);
     }
 
     /// <summary>The admin API's form of the metadata, so the admin API's validator and writes apply unchanged.</summary>
@@ -325,6 +330,7 @@ public static class RegistrationEndpoints
             Jwks = verifier?.Keys is { Count: > 0 } keys ? JsonSerializer.Serialize(new { keys = keys.Select(k => k.Jwk) }) : null,
             SoftwareId = registration.SoftwareId,
             SoftwareVersion = registration.SoftwareVersion,
+            SoftwareStatement = registration.SoftwareStatement,
         };
     }
 
@@ -355,28 +361,22 @@ public static class RegistrationEndpoints
         body["token_endpoint_auth_method"] = metadata.TokenEndpointAuthMethod;
         body["scope"] = string.Join(' ', client.Scopes);
         Optional(body, "contacts", metadata.Contacts.Count > 0 ? Array(metadata.Contacts) : null);
-        Optional(body, "logo_uri", metadata.LogoUri);
-        Optional(body, "client_uri", metadata.ClientUri);
-        Optional(body, "policy_uri", metadata.PolicyUri);
-        Optional(body, "tos_uri", metadata.TosUri);
-        Optional(body, "jwks_uri", metadata.JwksUri);
+        Optional(body, "logo_uri", (JsonNode?)metadata.LogoUri);
+        Optional(body, "client_uri", (JsonNode?)metadata.ClientUri);
+        Optional(body, "policy_uri", (JsonNode?)metadata.PolicyUri);
+        Optional(body, "tos_uri", (JsonNode?)metadata.TosUri);
+        Optional(body, "jwks_uri", (JsonNode?)metadata.JwksUri);
         Optional(body, "jwks", metadata.Jwks is null ? null : JsonNode.Parse(metadata.Jwks));
-        Optional(body, "software_id", metadata.SoftwareId);
-        Optional(body, "software_version", metadata.SoftwareVersion);
+        Optional(body, "software_id", (JsonNode?)metadata.SoftwareId);
+        Optional(body, "software_version", (JsonNode?)metadata.SoftwareVersion);
+        // §3.2.1: returned unmodified.
+        Optional(body, "software_statement", (JsonNode?)metadata.SoftwareStatement);
         return body;
     }
 
     private static JsonArray Array(IEnumerable<string> values) => [.. values.Select(v => (JsonNode?)JsonValue.Create(v))];
 
     private static void Optional(JsonObject body, string name, JsonNode? value)
-    {
-        if (value is not null)
-        {
-            body[name] = value;
-        }
-    }
-
-    private static void Optional(JsonObject body, string name, string? value)
     {
         if (value is not null)
         {

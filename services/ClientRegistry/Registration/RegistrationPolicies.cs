@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 using OAuthAspire.Protocol.Registration;
@@ -8,15 +9,20 @@ namespace OAuthAspire.ClientRegistry.Registration;
 /// <param name="RedirectUris"><c>https</c> or <c>native</c>.</param>
 /// <param name="UnusedExpiryDays">Self-registered clients never used are deleted after this many days; null: never.</param>
 /// <param name="MaxClients">At most this many live clients registered under it; null: no limit.</param>
+/// <param name="SoftwareStatementIssuer">The <c>iss</c> of the software statements it trusts (RFC 7591 §2.3); null: none.</param>
+/// <param name="SoftwareStatementKeys">That issuer's public keys, a JWK Set.</param>
+/// <param name="SoftwareStatementRequired">Refuse registrations without such a statement.</param>
 public sealed record RegistrationPolicyDto(string? Name, string[]? GrantTypes, string[]? Scopes, string[]? AuthMethods, string? RedirectUris,
-    int? AccessTokenLifespan, int? RefreshTokenLifespan, string? ApplicationUser, int? UnusedExpiryDays, int? MaxClients, long? Version = null);
+    int? AccessTokenLifespan, int? RefreshTokenLifespan, string? ApplicationUser, int? UnusedExpiryDays, int? MaxClients,
+    string? SoftwareStatementIssuer = null, JsonElement? SoftwareStatementKeys = null, bool? SoftwareStatementRequired = null, long? Version = null);
 
 /// <summary>A stored policy: the protocol core's rules plus what the registry itself enforces.</summary>
 public sealed record StoredPolicy(RegistrationPolicy Rules, int? UnusedExpiryDays, int? MaxClients, long Version)
 {
     public RegistrationPolicyDto ToDto() => new(Rules.Name, [.. Rules.GrantTypes], [.. Rules.Scopes], [.. Rules.AuthMethods],
         Rules.RedirectUris == RedirectRule.Native ? "native" : "https", Rules.AccessTokenLifespan, Rules.RefreshTokenLifespan, Rules.ApplicationUser,
-        UnusedExpiryDays, MaxClients, Version);
+        UnusedExpiryDays, MaxClients, Rules.Statements?.Issuer, Rules.Statements is { } trust ? JsonDocument.Parse(trust.Jwks).RootElement.Clone() : null,
+        Rules.Statements?.Required ?? false, Version);
 }
 
 /// <summary>The registration policies, in the registry's database.</summary>
@@ -24,7 +30,8 @@ public sealed class RegistrationPolicies(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         name, grant_types, scopes, auth_methods, redirect_rule, access_token_lifespan, refresh_token_lifespan, application_user,
-        (extract(epoch FROM unused_expiry) / 86400)::int AS unused_expiry_days, max_clients, version
+        (extract(epoch FROM unused_expiry) / 86400)::int AS unused_expiry_days, max_clients, statement_issuer, statement_keys::text AS statement_keys,
+        statement_required, version
         """;
 
     private sealed record Row
@@ -39,11 +46,16 @@ public sealed class RegistrationPolicies(NpgsqlDataSource dataSource)
         public string? ApplicationUser { get; init; }
         public int? UnusedExpiryDays { get; init; }
         public int? MaxClients { get; init; }
+        public string? StatementIssuer { get; init; }
+        public string? StatementKeys { get; init; }
+        public bool StatementRequired { get; init; }
         public long Version { get; init; }
 
         public StoredPolicy ToPolicy() => new(new RegistrationPolicy(Name, GrantTypes, Scopes, AuthMethods,
             RedirectRule == "native" ? Protocol.Registration.RedirectRule.Native : Protocol.Registration.RedirectRule.Https,
-            AccessTokenLifespan, RefreshTokenLifespan, ApplicationUser), UnusedExpiryDays, MaxClients, Version);
+            AccessTokenLifespan, RefreshTokenLifespan, ApplicationUser,
+            StatementIssuer is null || StatementKeys is null ? null : new SoftwareStatementTrust(StatementIssuer, StatementKeys, StatementRequired)),
+            UnusedExpiryDays, MaxClients, Version);
     }
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -68,20 +80,22 @@ public sealed class RegistrationPolicies(NpgsqlDataSource dataSource)
         var rules = policy.Rules;
         return await tx.Connection!.QuerySingleAsync<(long, bool)>(new CommandDefinition("""
             INSERT INTO registration_policy (name, grant_types, scopes, auth_methods, redirect_rule, access_token_lifespan, refresh_token_lifespan,
-                application_user, unused_expiry, max_clients)
+                application_user, unused_expiry, max_clients, statement_issuer, statement_keys, statement_required)
             VALUES (@Name, @GrantTypes, @Scopes, @AuthMethods, @redirectRule, @AccessTokenLifespan, @RefreshTokenLifespan, @ApplicationUser,
-                make_interval(days => @unusedExpiryDays), @maxClients)
+                make_interval(days => @unusedExpiryDays), @maxClients, @statementIssuer, @statementKeys::jsonb, @statementRequired)
             ON CONFLICT (name) DO UPDATE SET grant_types = excluded.grant_types, scopes = excluded.scopes, auth_methods = excluded.auth_methods,
                 redirect_rule = excluded.redirect_rule, access_token_lifespan = excluded.access_token_lifespan,
                 refresh_token_lifespan = excluded.refresh_token_lifespan, application_user = excluded.application_user,
-                unused_expiry = excluded.unused_expiry, max_clients = excluded.max_clients,
+                unused_expiry = excluded.unused_expiry, max_clients = excluded.max_clients, statement_issuer = excluded.statement_issuer,
+                statement_keys = excluded.statement_keys, statement_required = excluded.statement_required,
                 version = registration_policy.version + 1, updated_at = now()
             RETURNING version, (xmax = 0) AS created
             """, new
         {
             rules.Name, GrantTypes = rules.GrantTypes.ToArray(), Scopes = rules.Scopes.ToArray(), AuthMethods = rules.AuthMethods.ToArray(),
             redirectRule = rules.RedirectUris == RedirectRule.Native ? "native" : "https", rules.AccessTokenLifespan, rules.RefreshTokenLifespan,
-            rules.ApplicationUser, unusedExpiryDays = policy.UnusedExpiryDays, maxClients = policy.MaxClients,
+            rules.ApplicationUser, unusedExpiryDays = policy.UnusedExpiryDays, maxClients = policy.MaxClients, statementIssuer = rules.Statements?.Issuer,
+            statementKeys = rules.Statements?.Jwks, statementRequired = rules.Statements?.Required ?? false,
         }, tx, cancellationToken: cancellationToken));
     }
 

@@ -32,10 +32,17 @@ public static class RegistrationPolicyAdminEndpoints
         v.Require(body.RedirectUris is null or "https" or "native", "redirectUris", "must be https or native");
         v.Require(body.UnusedExpiryDays is null or (>= 1 and <= 3650), "unusedExpiryDays", "must be 1-3650 days");
         v.Require(body.MaxClients is null or >= 1, "maxClients", "must be at least 1");
+        v.Require((body.SoftwareStatementIssuer is null) == (body.SoftwareStatementKeys is null), "softwareStatementKeys",
+            "softwareStatementIssuer and softwareStatementKeys go together");
+        v.Require(body.SoftwareStatementRequired != true || body.SoftwareStatementIssuer is not null, "softwareStatementRequired",
+            "needs a softwareStatementIssuer");
         var rules = new RegistrationPolicy(name, Distinct(body.GrantTypes ?? ["authorization_code", "refresh_token"]), Distinct(body.Scopes),
             Distinct(body.AuthMethods ?? ["client_secret_basic", "private_key_jwt", "none"]),
             body.RedirectUris == "native" ? RedirectRule.Native : RedirectRule.Https, body.AccessTokenLifespan ?? 1800, body.RefreshTokenLifespan ?? 2_592_000,
-            string.IsNullOrEmpty(body.ApplicationUser) ? null : body.ApplicationUser);
+            string.IsNullOrEmpty(body.ApplicationUser) ? null : body.ApplicationUser,
+            body is { SoftwareStatementIssuer: { } issuer, SoftwareStatementKeys: { } keys }
+                ? new SoftwareStatementTrust(issuer, keys.GetRawText(), body.SoftwareStatementRequired ?? false)
+                : null);
         if (RegistrationPolicyRules.CheckPolicy(rules) is { } problem)
         {
             var (field, message) = problem.Split(": ", 2) is [var f, var m] ? (f, m) : ("policy", problem);

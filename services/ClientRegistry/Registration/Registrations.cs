@@ -18,6 +18,7 @@ public sealed record RegistrationRow
     public string? ClientUri { get; init; }
     public string? PolicyUri { get; init; }
     public string? TosUri { get; init; }
+    public string? SoftwareStatement { get; init; }
     public DateTime CreatedAt { get; init; }
 }
 
@@ -32,7 +33,8 @@ public sealed class Registrations(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<RegistrationRow>(new CommandDefinition("""
-            SELECT client_id, registration_policy, registration_token_hash, software_id, software_version, contacts, client_uri, policy_uri, tos_uri, created_at
+            SELECT client_id, registration_policy, registration_token_hash, software_id, software_version, contacts, client_uri, policy_uri, tos_uri, software_statement,
+                created_at
             FROM oauth_client WHERE client_id = @clientId AND origin = 'registration' AND deleted_at IS NULL
             """, new { clientId }, cancellationToken: cancellationToken));
     }
@@ -42,12 +44,12 @@ public sealed class Registrations(NpgsqlDataSource dataSource)
         tx.Connection!.ExecuteAsync(new CommandDefinition("""
             UPDATE oauth_client SET origin = 'registration', registration_policy = @policy, registration_token_hash = @tokenHash,
                 software_id = @SoftwareId, software_version = @SoftwareVersion, contacts = @contacts, client_uri = @ClientUri, policy_uri = @PolicyUri,
-                tos_uri = @TosUri
+                tos_uri = @TosUri, software_statement = @SoftwareStatement
             WHERE client_id = @clientId
             """, new
         {
             clientId, policy, tokenHash, metadata.SoftwareId, metadata.SoftwareVersion, contacts = metadata.Contacts.ToArray(), metadata.ClientUri,
-            metadata.PolicyUri, metadata.TosUri,
+            metadata.PolicyUri, metadata.TosUri, metadata.SoftwareStatement,
         }, tx, cancellationToken: cancellationToken));
 
     /// <summary>Counts the live clients of a policy, one registration at a time per policy (the caller's transaction holds the lock).</summary>

@@ -21,3 +21,9 @@ public sealed record RegistrationPolicyDeleted(string Name) : AuditEvent;
 public sealed record InitialAccessTokenCreated(string TokenId, string Policy, int? MaxUses, DateTimeOffset ExpiresAt) : AuditEvent;
 
 public sealed record InitialAccessTokenRevoked(string TokenId) : AuditEvent;
+
+/// <summary>A self-registered client got its first token; the registry then never expires it as unused.</summary>
+public sealed record ClientFirstUsed(string ClientId) : AuditEvent;
+
+/// <summary>A self-registered client never used was deleted <paramref name="UnusedDays"/> days after it registered, as its policy says; its <c>ClientDeleted</c> follows.</summary>
+public sealed record UnusedClientExpired(string ClientId, string Policy, int UnusedDays) : AuditEvent;

@@ -81,7 +81,7 @@ public sealed record ClientMetadata
                     : RegistrationError.Metadata(member.Name, "must be a JWK Set: an object with a \"keys\" array"),
                 "software_id" => Text(member.Name, value, 256, out var softwareId) ?? Assign(() => metadata = metadata with { SoftwareId = softwareId }),
                 "software_version" => Text(member.Name, value, 64, out var version) ?? Assign(() => metadata = metadata with { SoftwareVersion = version }),
-                "software_statement" => Text(member.Name, value, 16_384, out var statement) ?? Assign(() => metadata = metadata with { SoftwareStatement = statement }),
+                "software_statement" => Text(member.Name, value, Registration.SoftwareStatement.MaxLength, out var statement) ?? Assign(() => metadata = metadata with { SoftwareStatement = statement }),
                 // §2: anything else (other specifications' members, localized names) is ignored.
                 _ => null,
             };

@@ -22,8 +22,9 @@ public enum RedirectRule
 /// <param name="AccessTokenLifespan">The access-token lifespan (seconds) its clients get.</param>
 /// <param name="RefreshTokenLifespan">The refresh-token lifespan (seconds) its clients get.</param>
 /// <param name="ApplicationUser">The user client-credentials tokens act as; without one, the grant is not offered.</param>
+/// <param name="Statements">The issuer of software statements it trusts, if any.</param>
 public sealed record RegistrationPolicy(string Name, IReadOnlyList<string> GrantTypes, IReadOnlyList<string> Scopes, IReadOnlyList<string> AuthMethods,
-    RedirectRule RedirectUris, int AccessTokenLifespan, int RefreshTokenLifespan, string? ApplicationUser = null);
+    RedirectRule RedirectUris, int AccessTokenLifespan, int RefreshTokenLifespan, string? ApplicationUser = null, SoftwareStatementTrust? Statements = null);
 
 /// <summary>A registration checked against its policy (RFC 7591 §2: the server may refuse or replace what it does not allow).</summary>
 public static class RegistrationPolicyRules
@@ -47,6 +48,8 @@ public static class RegistrationPolicyRules
             ? "grantTypes: client_credentials needs an applicationUser for the clients' tokens to act as"
         : policy.AccessTokenLifespan is < 60 or > ClientRules.MaxAccessTokenLifespan ? $"accessTokenLifespan: 60 to {ClientRules.MaxAccessTokenLifespan} seconds"
         : policy.RefreshTokenLifespan is < 60 or > ClientRules.MaxRefreshTokenLifespan ? $"refreshTokenLifespan: 60 to {ClientRules.MaxRefreshTokenLifespan} seconds"
+        : policy.Statements is { } trust && (trust.Issuer.Length is 0 or > 256 || trust.Issuer.Any(char.IsControl)) ? "softwareStatementIssuer: 1 to 256 characters"
+        : policy.Statements is { } keyed && SoftwareStatement.ReadKeys(keyed.Jwks).Problem is { } keyProblem ? $"softwareStatementKeys: {keyProblem}"
         : null;
 
     /// <summary>The metadata checked against the policy; the scopes it gets (those asked for, or the policy's when none).</summary>

@@ -22,6 +22,9 @@ public sealed class RegisteredClient(Client client)
     public TimeSpan RefreshTokenLifespan => TimeSpan.FromSeconds(client.RefreshTokenLifespan);
     public string? ApplicationUser => client.ApplicationUser.Length == 0 ? null : client.ApplicationUser;
     public long Version => client.Version;
+
+    /// <summary>It registered itself (RFC 7591): its first token is recorded, since never-used ones expire.</summary>
+    public bool SelfRegistered => client.Origin is not ("" or "admin");
     /// <summary>Trusted providers whose tokens this client may exchange (by trust name).</summary>
     public IReadOnlyList<string> Trusts => client.Trusts;
     public bool DpopBoundAccessTokens => client.DpopBoundAccessTokens;

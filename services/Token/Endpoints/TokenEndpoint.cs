@@ -22,8 +22,8 @@ namespace OAuthAspire.Token.Endpoints;
 /// authenticate the client, check the grant is allowed, hand over to the grant, answer, audit.
 /// </summary>
 public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCredentialsGrant clientCredentials, AuthorizationCodeGrant authorizationCode,
-    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, DeviceCodeGrant deviceCode, TokenDpop dpop, IAuditSink audit,
-    ILogger<TokenEndpoint> logger)
+    RefreshTokenGrant refreshToken, PasswordGrant password, JwtBearerGrant jwtBearer, TokenExchangeGrant tokenExchange, DeviceCodeGrant deviceCode, TokenDpop dpop,
+    ClientFirstUse firstUse, IAuditSink audit, ILogger<TokenEndpoint> logger)
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -57,6 +57,11 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
                 _ when !client.GrantTypes.Contains(grantType) => GrantOutcome.Refuse(ProtocolError.UnauthorizedClient($"The client is not allowed the grant type '{grantType}'.")),
                 _ => await DispatchAsync(http, form, client, grantType),
             };
+
+            if (outcome is GrantOutcome.Issued)
+            {
+                await firstUse.RecordAsync(client, http.RequestAborted);
+            }
 
             return outcome switch
             {
