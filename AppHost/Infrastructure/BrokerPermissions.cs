@@ -58,11 +58,11 @@ public static class BrokerPermissions
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
              "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),
-        // ClientAdminEndpoints, self-registration and its policies and tokens, UnusedClientExpiry | ClientFirstUsedConsumer
+        // ClientAdminEndpoints, self-registration and its policies and tokens, UnusedClientExpiry, MetadataDocuments | ClientFirstUsedConsumer
         [ServiceNames.ClientRegistry] = new(
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "TokensCutOff", "ClientRegistered", "ClientRegistrationRefused",
              "ClientRegistrationManaged", "RegistrationManagementRefused", "RegistrationPolicySaved", "RegistrationPolicyDeleted",
-             "InitialAccessTokenCreated", "InitialAccessTokenRevoked", "UnusedClientExpired"],
+             "InitialAccessTokenCreated", "InitialAccessTokenRevoked", "UnusedClientExpired", "ClientMetadataDocumentFetched", "ClientMetadataDocumentRefused"],
             ["ClientFirstUsed"]),
         // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog, ClientTrustsConsumer
         [ServiceNames.FederationTrust] = new(

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuthAspire.ClientRegistry.Clients;
 using OAuthAspire.ClientRegistry.Registration;
 using OAuthAspire.Protocol;
@@ -26,6 +27,9 @@ public static class ClientRegistryServices
         builder.Services.AddSingleton<RegistrationPolicies>();
         builder.Services.AddSingleton<InitialAccessTokens>();
         builder.Services.AddSingleton<Registrations>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MetadataDocuments>();
+        builder.Services.AddSingleton<IClientResolver>(sp => sp.GetRequiredService<MetadataDocuments>());
         builder.Services.AddHostedService<UnusedClientExpiry>();
         // Transient: the bootstrap client (a singleton) claims its scopes too.
         builder.Services.AddTransient<UseClaims>();

@@ -3,7 +3,8 @@ namespace OAuthAspire.Protocol;
 /// <summary>What an identifier sent by a caller may look like before anything looks it up.</summary>
 public static class Identifiers
 {
-    public const int MaxClientIdLength = 128;
+    // 255: a Client ID Metadata Document's URL may be that long.
+    public const int MaxClientIdLength = 255;
 
     /// <summary>
     /// RFC 6749 Appendix A.1: client_id is VSCHAR (%x20-7E). Anything else (control characters,

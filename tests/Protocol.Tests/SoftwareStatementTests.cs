@@ -22,7 +22,7 @@ public class SoftwareStatementTests
             new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower });
     }
 
-    private static string Sign(Dictionary<string, object>? extra = null, SecurityKey? key = null, string alg = "ES256", string issuer = Publisher)
+    private static string Sign(Dictionary<string, object>? extra = null, SecurityKey? key = null, string alg = "ES256", string issuer = Publisher, string? typ = null)
     {
         var claims = new Dictionary<string, object> { ["iss"] = issuer, ["software_id"] = "4NRB1-0XZABZI9E6-5SM3R", ["client_name"] = "Example Statement-based Client" };
         foreach (var (name, value) in extra ?? [])
@@ -33,8 +33,30 @@ public class SoftwareStatementTests
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Claims = claims,
+            TokenType = typ,
             SigningCredentials = new SigningCredentials(key ?? Key, alg),
         });
+    }
+
+    [Fact]
+    public async Task AnotherKindOfJwtFromTheSameIssuerIsNoStatement()
+    {
+        foreach (var typ in new[] { "at+jwt", "application/dpop+jwt", "oauth-authz-req+jwt" })
+        {
+            Assert.Equal(RegistrationError.InvalidSoftwareStatement, (await SoftwareStatement.VerifyAsync(Sign(typ: typ), Trust, Now)).Error!.Error);
+        }
+
+        Assert.Null((await SoftwareStatement.VerifyAsync(Sign(typ: "JWT"), Trust, Now)).Error);
+    }
+
+    [Fact]
+    public void MetadataNamingAMemberTwiceIsRefusedNotGuessedAt()
+    {
+        var (metadata, error) = ClientMetadata.Read(JsonDocument.Parse("""{"client_name":"a","client_name":"b"}""").RootElement);
+
+        Assert.Null(metadata);
+        Assert.Equal("client_name", error!.Field);
+        Assert.Equal("scope", ClientMetadata.RepeatedMember(JsonDocument.Parse("""{"scope":"a","x":1,"scope":"b"}""").RootElement));
     }
 
     [Fact]
@@ -43,7 +65,7 @@ public class SoftwareStatementTests
         var (claims, error) = await SoftwareStatement.VerifyAsync(Sign(), Trust, Now);
 
         Assert.Null(error);
-        Assert.Equal("4NRB1-0XZABZI9E6-5SM3R", (string?)claims!["software_id"]);
+        Assert.Equal("4NRB1-0XZABZI9E6-5SM3R", claims!.Value.GetProperty("software_id").GetString());
     }
 
     [Fact]
@@ -88,7 +110,7 @@ public class SoftwareStatementTests
         var body = JsonDocument.Parse("""{"client_id":"mine","client_name":"Typed in","redirect_uris":["https://evil.example.com/cb"],"software_statement":"x"}""")
             .RootElement;
 
-        var merged = SoftwareStatement.Merge(body, claims!);
+        var merged = SoftwareStatement.Merge(body, claims!.Value);
 
         Assert.Equal("Example Statement-based Client", merged.GetProperty("client_name").GetString());
         Assert.Equal("https://pub.example.com/cb", merged.GetProperty("redirect_uris")[0].GetString());

@@ -102,6 +102,9 @@ public class SystemFixture : IAsyncLifetime
             "--Registration:OpenPolicy=self-service",
             // Never-used self-registered clients are looked for every 2 s (RegistrationTests ages one).
             "--Services:client-registry:Environment:Registration__ExpiryInterval=00:00:02",
+            // Client ID Metadata Documents, held to the policy "documents" (MetadataDocumentTests creates it), served on loopback.
+            "--Registration:MetadataDocumentPolicy=documents",
+            $"--Services:client-registry:Environment:RemoteFetch__AllowedNetworks={TestAllowedNetworks}",
             "--RateLimits:TokenAuthFailuresPerAddress:Permits=1000",
             // A rotation of the edge's key under way: its next key is trusted already (ServiceIdentityTests).
             $"--Parameters:service-key-edge-next={NextEdgeKey}",

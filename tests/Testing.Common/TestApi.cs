@@ -141,7 +141,7 @@ public sealed class TestApi(SystemFixture system)
     {
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
         using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
-        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
+        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
             $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256{extraQuery}");
         await browser.SignInAsync(userName, password);
         var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;

@@ -75,11 +75,13 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
 
     /// <summary>
     /// Native apps (public clients redirecting to loopback or a private-use scheme) can be
-    /// impersonated by another app on the device, so their consent is never remembered (RFC 8252 §8.6).
+    /// impersonated by another app on the device, so their consent is never remembered (RFC 8252 §8.6);
+    /// nor is it for a client whose metadata document anyone can publish (its URL is all that is known).
     /// </summary>
     public static bool AsksEveryTime(RegisteredClient client, string redirectUri) =>
-        client.Client.Public && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
-        && (uri.Scheme is not ("http" or "https") || Protocol.Clients.ClientRules.IsLoopback(uri));
+        client.DocumentHost is not null
+        || (client.Client.Public && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
+            && (uri.Scheme is not ("http" or "https") || Protocol.Clients.ClientRules.IsLoopback(uri)));
 
     private Task<IResult> IssueAsync(HttpContext http, PendingRequest request, User user, LoginSession session, CancellationToken cancellationToken) =>
         request.ResponseType == "code" ? IssueCodeAsync(http, request, user, session, cancellationToken) : IssueImplicitAsync(http, request, user, session, cancellationToken);

@@ -70,7 +70,7 @@ public sealed class AuthorizeEndpoint(RegisteredClients clients, ScopeCatalog sc
             }
 
             var clientId = parameters["client_id"];
-            var client = Identifiers.IsClientId(clientId) ? await clients.FindAsync(clientId!, http.RequestAborted) : null;
+            var client = Identifiers.IsClientId(clientId) ? await clients.ResolveAsync(clientId!, http.RequestAborted) : null;
             // The APIs are asked for only when the request names one (RFC 8707).
             var resources = parameters.All(ResourceIndicators.Parameter).Count > 0 || client?.Profile.AllowedResources.Count > 0
                 ? await apis.GetAsync(http.RequestAborted)

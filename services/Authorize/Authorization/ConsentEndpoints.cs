@@ -50,7 +50,7 @@ public static class ConsentEndpoints
         var items = Html.ScopeItems(pending.Request.Scopes, descriptions);
         return Html.Page("Allow access", $"""
             <div class="client">{logo}<h1>{Html.E(client.Name)} wants to access your account</h1></div>
-            {Html.UnverifiedNote(client.Unverified)}
+            {Html.UnverifiedNote(client.Unverified, client.DocumentHost)}
             <p>Signed in as <strong>{Html.E(user.UserName)}</strong>. If you allow it, {Html.E(client.Name)} will be able to:</p>
             <ul class="scopes">{items}</ul>
             <form method="post" action="{MetadataBuilder.Paths.Consent}">

@@ -209,7 +209,7 @@ public static class DeviceEndpoints
         var from = found.DeviceAddress.Length > 0 ? $" from <strong>{Html.E(found.DeviceAddress)}</strong>" : "";
         return Html.Page("Allow a device", $"""
             <div class="client">{logo}<h1>{Html.E(client.Name)} on a device wants to access your account</h1></div>
-            {Html.UnverifiedNote(client.Unverified)}
+            {Html.UnverifiedNote(client.Unverified, client.DocumentHost)}
             <p>Only continue if you started this on your device just now: the device asked {since}{from}, with code <strong>{Html.E(UserCodes.Display(userCode))}</strong>.</p>
             <p>Signed in as <strong>{Html.E(userName)}</strong>. If you allow it, {Html.E(client.Name)} will be able to:</p>
             <ul class="scopes">{items}</ul>

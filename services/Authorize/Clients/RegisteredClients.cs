@@ -1,5 +1,6 @@
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol.Registration;
 using OAuthAspire.ServiceDefaults.Caching;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 
@@ -23,4 +24,20 @@ public sealed class RegisteredClients(IServiceProvider services)
     ];
 
     public ValueTask<RegisteredClient?> FindAsync(string clientId, CancellationToken cancellationToken) => _cache.GetAsync(clientId, cancellationToken);
+
+    /// <summary>
+    /// For the authorization endpoint: a client_id that is a URL is asked of the registry uncached, letting it fetch
+    /// the client's metadata document when it has none or a stale one; any other id is found as usual.
+    /// </summary>
+    public async ValueTask<RegisteredClient?> ResolveAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (!ClientIdMetadataDocument.IsUrl(clientId))
+        {
+            return await FindAsync(clientId, cancellationToken);
+        }
+
+        var reply = await services.GetRequiredService<ClientRegistryClient>().GetClientAsync(new GetClientRequest { ClientId = clientId, Resolve = true },
+            cancellationToken: cancellationToken);
+        return reply.Found ? new RegisteredClient(reply.Client) : null;
+    }
 }

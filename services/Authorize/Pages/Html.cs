@@ -46,9 +46,12 @@ public static class Html
     public static string Logo(string? url) => url is null ? "" : $"""<img src="{E(url)}" alt="">""";
 
     /// <summary>The warning on a consent page for an application that registered itself, or nothing.</summary>
-    public static string UnverifiedNote(bool unverified) => unverified
-        ? """<p class="unverified" role="note"><strong>Unverified application.</strong> It registered itself: its name is its own claim, not checked by your administrator.</p>"""
-        : "";
+    /// <param name="documentHost">For a client described by its own metadata document: the host that published it, the one thing known for sure.</param>
+    public static string UnverifiedNote(bool unverified, string? documentHost = null) =>
+        !unverified ? ""
+        : documentHost is not null
+            ? $"""<p class="unverified" role="note"><strong>Unverified application from {E(documentHost)}.</strong> Its name is its own claim, not checked by your administrator.</p>"""
+            : """<p class="unverified" role="note"><strong>Unverified application.</strong> It registered itself: its name is its own claim, not checked by your administrator.</p>""";
 
     /// <summary>What each scope lets the application do, in words, with the scope's name; none: only that the user signed in.</summary>
     public static string ScopeItems(IReadOnlyCollection<string> scopes, IReadOnlyDictionary<string, string> descriptions) =>

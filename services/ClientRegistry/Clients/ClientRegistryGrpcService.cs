@@ -8,7 +8,7 @@ using OAuthAspire.ServiceDefaults.Grpc;
 namespace OAuthAspire.ClientRegistry.Clients;
 
 /// <summary>The ClientRegistry contract: applications and their credentials for the other services.</summary>
-public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtector sharedKeys) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
+public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtector sharedKeys, IClientResolver resolver) : Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryBase
 {
     /// <summary>The client's JWT verifier settings, shared key included (internal callers only: the token service).</summary>
     [AllowedCallers(ServiceNames.Token)]
@@ -32,7 +32,8 @@ public sealed class ClientRegistryGrpcService(ClientStore store, SharedKeyProtec
 
     [AllowedCallers(ServiceNames.Authorize, ServiceNames.Edge, ServiceNames.Token)]
     public override async Task<ClientReply> GetClient(GetClientRequest request, ServerCallContext context) =>
-        await store.FindAsync(request.ClientId, context.CancellationToken) is { } client
+        (!request.Resolve || !resolver.Resolves(request.ClientId) || await resolver.ResolveAsync(request.ClientId, context.CancellationToken))
+            && await store.FindAsync(request.ClientId, context.CancellationToken) is { } client
             ? new ClientReply { Found = true, Client = ToMessage(client) }
             : new ClientReply { Found = false };
 

@@ -7,7 +7,7 @@ namespace OAuthAspire.ClientRegistry.Registration;
 
 /// <summary>
 /// The token service's <c>ClientFirstUsed</c>: the client is in use, so it never expires as unused
-/// (<see cref="UnusedClientExpiry"/>). One replica takes each event (a shared queue); repeats change nothing.
+/// (<see cref="UnusedClientExpiry"/>). One replica takes each event (a shared queue); repeats (the token service re-sends) change nothing.
 /// </summary>
 public sealed class ClientFirstUsedConsumer(NpgsqlDataSource dataSource) : IConsumer<ClientFirstUsed>
 {
@@ -16,6 +16,6 @@ public sealed class ClientFirstUsedConsumer(NpgsqlDataSource dataSource) : ICons
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE oauth_client SET first_used_at = @at WHERE client_id = @clientId AND first_used_at IS NULL",
-            new { clientId = context.Message.ClientId, at = context.Message.OccurredAt.UtcDateTime }, cancellationToken: context.CancellationToken));
+            new { clientId = context.Message.ClientId, at = context.Message.FirstUsedAt.UtcDateTime }, cancellationToken: context.CancellationToken));
     }
 }

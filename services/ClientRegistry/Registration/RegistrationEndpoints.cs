@@ -98,7 +98,8 @@ public static class RegistrationEndpoints
             }
 
             await Registrations.SaveAsync(tx, clientId, policy.Rules.Name, Registrations.Hash(registrationToken), metadata, cancellationToken);
-            await audit.WriteAsync(tx, new ClientRegistered(clientId, policy.Rules.Name, initial?.Id, metadata.SoftwareId)
+            await audit.WriteAsync(tx, new ClientRegistered(clientId, policy.Rules.Name, initial?.Id, metadata.SoftwareId,
+                metadata.SoftwareStatement is null ? null : policy.Rules.Statements?.Issuer)
                 { Actor = AuditActor.Client(clientId), RemoteAddress = remote }, cancellationToken);
             return true;
         }, cancellationToken);
@@ -273,6 +274,11 @@ public static class RegistrationEndpoints
             return (null, RegistrationError.Metadata("body", "must be a JSON object"), default);
         }
 
+        if (ClientMetadata.RepeatedMember(root) is { } repeated)
+        {
+            return (null, RegistrationError.Metadata(repeated.Length > 64 ? repeated[..64] : repeated, "must be given once"), root);
+        }
+
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("software_statement", out var statement) && statement.ValueKind == JsonValueKind.String)
         {
             var (claims, statementError) = await SoftwareStatement.VerifyAsync(statement.GetString()!, policy?.Statements, DateTimeOffset.UtcNow);
@@ -281,7 +287,7 @@ public static class RegistrationEndpoints
                 return (null, statementError, root);
             }
 
-            root = SoftwareStatement.Merge(root, claims!);
+            root = SoftwareStatement.Merge(root, claims!.Value);
         }
         else if (policy?.Statements is { Required: true } && root.ValueKind == JsonValueKind.Object && !root.TryGetProperty("software_statement", out _))
         {
@@ -293,7 +299,7 @@ public static class RegistrationEndpoints
     }
 
     /// <summary>The admin API's form of the metadata, so the admin API's validator and writes apply unchanged.</summary>
-    private static ClientDto ToDto(ClientMetadata metadata, IReadOnlyList<string> scopes, RegistrationPolicy policy) =>
+    internal static ClientDto ToDto(ClientMetadata metadata, IReadOnlyList<string> scopes, RegistrationPolicy policy) =>
         new(metadata.ClientName ?? "Unnamed application", null, metadata.Public, true, [.. metadata.RedirectUris], [], [.. metadata.GrantTypes], [.. scopes],
             [.. scopes], policy.AccessTokenLifespan, policy.RefreshTokenLifespan,
             metadata.GrantTypes.Contains(GrantTypes.ClientCredentials) ? policy.ApplicationUser : null, false, metadata.LogoUri, true)
@@ -398,7 +404,7 @@ public static class RegistrationEndpoints
     }
 
     /// <summary>The admin validator's first complaint, in the metadata's names (RFC 7591 §3.2.2).</summary>
-    private static RegistrationError FromValidation(ServiceDefaults.Admin.Validation validation)
+    internal static RegistrationError FromValidation(ServiceDefaults.Admin.Validation validation)
     {
         var (field, messages) = validation.Errors.First();
         var name = field switch

@@ -58,7 +58,8 @@ public static class RegistrationPolicyAdminEndpoints
         var (version, created) = await store.DataSource.InTransactionAsync(async tx =>
         {
             var saved = await RegistrationPolicies.SaveAsync(tx, policy, cancellationToken);
-            await audit.WriteAsync(tx, new RegistrationPolicySaved(name, rules.GrantTypes, rules.Scopes, saved.Version) { Actor = context.Caller().Actor },
+            await audit.WriteAsync(tx, new RegistrationPolicySaved(name, rules.GrantTypes, rules.Scopes, saved.Version, policy.UnusedExpiryDays,
+                rules.Statements?.Issuer, rules.Statements?.Required ?? false) { Actor = context.Caller().Actor },
                 cancellationToken);
             return saved;
         }, cancellationToken);

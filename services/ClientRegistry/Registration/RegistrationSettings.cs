@@ -13,8 +13,11 @@ public enum RegistrationMode
     Open,
 }
 
-/// <summary><c>Registration:Mode</c> and, for open registration, <c>Registration:OpenPolicy</c>.</summary>
-public sealed record RegistrationSettings(RegistrationMode Mode, string? OpenPolicy)
+/// <summary>
+/// <c>Registration:Mode</c> and, for open registration, <c>Registration:OpenPolicy</c>;
+/// <c>Registration:MetadataDocumentPolicy</c> turns Client ID Metadata Documents on, held to that policy.
+/// </summary>
+public sealed record RegistrationSettings(RegistrationMode Mode, string? OpenPolicy, string? MetadataDocumentPolicy = null)
 {
     public static RegistrationSettings From(IConfiguration configuration)
     {
@@ -31,6 +34,7 @@ public sealed record RegistrationSettings(RegistrationMode Mode, string? OpenPol
             throw new InvalidOperationException("Registration:Mode open needs Registration:OpenPolicy: the policy anyone's registration is held to.");
         }
 
-        return new RegistrationSettings(mode, string.IsNullOrEmpty(openPolicy) ? null : openPolicy);
+        var documentPolicy = configuration["Registration:MetadataDocumentPolicy"];
+        return new RegistrationSettings(mode, string.IsNullOrEmpty(openPolicy) ? null : openPolicy, string.IsNullOrEmpty(documentPolicy) ? null : documentPolicy);
     }
 }

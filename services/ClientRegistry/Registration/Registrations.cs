@@ -39,16 +39,17 @@ public sealed class Registrations(NpgsqlDataSource dataSource)
             """, new { clientId }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Marks a client just written as self-registered under <paramref name="policy"/>, with a new registration access token's hash.</summary>
-    public static Task SaveAsync(NpgsqlTransaction tx, string clientId, string policy, byte[] tokenHash, ClientMetadata metadata, CancellationToken cancellationToken) =>
+    /// <summary>Marks a client just written as self-registered under <paramref name="policy"/>, with a new registration access token's hash (none for a metadata document's).</summary>
+    public static Task SaveAsync(NpgsqlTransaction tx, string clientId, string policy, byte[]? tokenHash, ClientMetadata metadata, CancellationToken cancellationToken,
+        string origin = Origin) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("""
-            UPDATE oauth_client SET origin = 'registration', registration_policy = @policy, registration_token_hash = @tokenHash,
+            UPDATE oauth_client SET origin = @origin, registration_policy = @policy, registration_token_hash = @tokenHash,
                 software_id = @SoftwareId, software_version = @SoftwareVersion, contacts = @contacts, client_uri = @ClientUri, policy_uri = @PolicyUri,
                 tos_uri = @TosUri, software_statement = @SoftwareStatement
             WHERE client_id = @clientId
             """, new
         {
-            clientId, policy, tokenHash, metadata.SoftwareId, metadata.SoftwareVersion, contacts = metadata.Contacts.ToArray(), metadata.ClientUri,
+            clientId, origin, policy, tokenHash, metadata.SoftwareId, metadata.SoftwareVersion, contacts = metadata.Contacts.ToArray(), metadata.ClientUri,
             metadata.PolicyUri, metadata.TosUri, metadata.SoftwareStatement,
         }, tx, cancellationToken: cancellationToken));
 

@@ -3,7 +3,6 @@ using Npgsql;
 using OAuthAspire.ClientRegistry.Clients;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
-using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.ClientRegistry.Registration;
 
@@ -12,7 +11,8 @@ namespace OAuthAspire.ClientRegistry.Registration;
 /// (squatted names, abandoned sign-ups), as an administrator's delete would: tokens cut off, caches
 /// dropped by the events. Each deletion re-checks the client under its row lock, so a first use
 /// recorded meanwhile keeps it; replicas may run this side by side. Runs every
-/// <c>Registration:ExpiryInterval</c> (an hour unless configured).
+/// <c>Registration:ExpiryInterval</c> (an hour unless configured). Clients from metadata documents are
+/// not expired: their id is their URL, nobody can squat it, and a deleted one could not come back.
 /// </summary>
 public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, IAuditSink audit, IConfiguration configuration,
     ILogger<UnusedClientExpiry> logger) : BackgroundService
@@ -30,7 +30,8 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
     {
         var interval = configuration.GetValue("Registration:ExpiryInterval", TimeSpan.FromHours(1));
         using var timer = new PeriodicTimer(interval);
-        do
+        // A tick first: a service starting (a deploy) lets the token service's use signals arrive before judging anyone unused.
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
@@ -39,12 +40,12 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
                     logger.LogInformation("Deleted {Count} self-registered clients never used within their policy's time", expired);
                 }
             }
-            catch (Exception e) when (Dependencies.Away(e))
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Unused self-registered clients could not be expired this round: {Reason}", e.Message);
+                // Never ends the service: the next round tries again.
+                logger.LogWarning(e, "Unused self-registered clients could not be expired this round");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <returns>How many clients were deleted.</returns>
@@ -61,7 +62,7 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
                 candidates = [.. await connection.QueryAsync<Candidate>(new CommandDefinition("""
                     SELECT c.client_id AS ClientId, p.name AS Policy, (extract(epoch FROM p.unused_expiry) / 86400)::int AS Days
                     FROM oauth_client c JOIN registration_policy p ON p.name = c.registration_policy
-                    WHERE c.origin <> 'admin' AND c.first_used_at IS NULL AND c.deleted_at IS NULL
+                    WHERE c.origin = 'registration' AND c.first_used_at IS NULL AND c.deleted_at IS NULL
                         AND p.unused_expiry IS NOT NULL AND c.created_at < now() - p.unused_expiry
                     ORDER BY c.created_at LIMIT @Batch
                     """, new { Batch }, cancellationToken: cancellationToken))];

@@ -48,6 +48,10 @@ public sealed record ServerMetadata
     [JsonPropertyName("registration_endpoint")]
     public string? RegistrationEndpoint { get; init; }
 
+    /// <summary>Client ID Metadata Documents: a client_id that is an https URL names its own metadata (only when an administrator turns them on).</summary>
+    [JsonPropertyName("client_id_metadata_document_supported")]
+    public bool? ClientIdMetadataDocumentSupported { get; init; }
+
     [JsonPropertyName("scopes_supported")]
     public required IReadOnlyList<string> ScopesSupported { get; init; }
 

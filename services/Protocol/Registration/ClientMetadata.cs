@@ -46,6 +46,18 @@ public sealed record ClientMetadata
     /// <summary>A public client: it authenticates with nothing at the token endpoint.</summary>
     public bool Public => TokenEndpointAuthMethod == ClientAuthentication.None;
 
+    /// <summary>The first member an object names twice (JSON parsers disagree on which one counts, so such metadata is refused), or null.</summary>
+    public static string? RepeatedMember(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return root.EnumerateObject().Select(m => m.Name).FirstOrDefault(name => !seen.Add(name));
+    }
+
     /// <summary>Reads and checks the metadata; the error names the first field at fault.</summary>
     /// <param name="allowHttpLoopback">Development: http URIs on loopback hosts are accepted for the client's own URIs.</param>
     public static (ClientMetadata? Metadata, RegistrationError? Error) Read(JsonElement root, bool allowHttpLoopback = false)
@@ -53,6 +65,11 @@ public sealed record ClientMetadata
         if (root.ValueKind != JsonValueKind.Object)
         {
             return (null, RegistrationError.Metadata("body", "must be a JSON object"));
+        }
+
+        if (RepeatedMember(root) is { } repeated)
+        {
+            return (null, RegistrationError.Metadata(repeated.Length > 64 ? repeated[..64] : repeated, "must be given once"));
         }
 
         var metadata = new ClientMetadata();

@@ -35,6 +35,12 @@ public static class SoftwareStatement
         "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "software_statement", "client_id", "client_secret",
     };
 
+    // typ values of the JWTs an issuer may sign with the same keys for other ends.
+    private static readonly HashSet<string> OtherKinds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "at+jwt", "dpop+jwt", "oauth-authz-req+jwt", "client-authentication+jwt", "logout+jwt", "token-introspection+jwt", "secevent+jwt",
+    };
+
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
     /// <summary>The public keys of a JWK Set an administrator gives, or why they cannot verify statements.</summary>
@@ -54,8 +60,8 @@ public static class SoftwareStatement
         }
     }
 
-    /// <summary>The statement's claims, when <paramref name="trust"/>'s issuer signed it and it is valid now.</summary>
-    public static async Task<(JsonObject? Claims, RegistrationError? Error)> VerifyAsync(string statement, SoftwareStatementTrust? trust, DateTimeOffset now)
+    /// <summary>The statement's claims (a JSON object), when <paramref name="trust"/>'s issuer signed it and it is valid now.</summary>
+    public static async Task<(JsonElement? Claims, RegistrationError? Error)> VerifyAsync(string statement, SoftwareStatementTrust? trust, DateTimeOffset now)
     {
         if (statement.Length > MaxLength)
         {
@@ -82,13 +88,21 @@ public static class SoftwareStatement
             return (null, Unapproved($"its issuer '{Shorten(jwt.Issuer)}' is not trusted for this registration"));
         }
 
+        // A JWT of another kind the same issuer signed (an access token, a DPoP proof, a request object) is no statement.
+        if (jwt.TryGetHeaderValue<string>("typ", out var typ) && typ is not null && OtherKinds.Contains(typ.StartsWith("application/", StringComparison.OrdinalIgnoreCase)
+            ? typ["application/".Length..] : typ))
+        {
+            return (null, Invalid($"a JWT of type '{Shorten(typ)}' is no software statement"));
+        }
+
         var alg = jwt.Alg;
         if (string.IsNullOrEmpty(alg) || !Algorithms.Contains(alg))
         {
             return (null, Invalid("must be signed with RS, PS or ES 256/384/512"));
         }
 
-        var keys = ReadKeys(trust.Jwks).Keys.Where(k => JwtAssertion.Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId)))
+        var keys = ReadKeys(trust.Jwks).Keys
+            .Where(k => k is not JsonWebKey { Use: "enc" } && JwtAssertion.Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId)))
             .ToArray();
         var result = keys.Length == 0 ? null : await Handler.ValidateTokenAsync(statement, new TokenValidationParameters
         {
@@ -113,23 +127,32 @@ public static class SoftwareStatement
 
         try
         {
-            return JsonNode.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)) is JsonObject claims ? (claims, null) : (null, Invalid("must carry a JSON object of claims"));
+            using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
+            return payload.RootElement.ValueKind != JsonValueKind.Object ? (null, Invalid("must carry a JSON object of claims"))
+                : ClientMetadata.RepeatedMember(payload.RootElement) is not null ? (null, Invalid("must name each claim once"))
+                : (payload.RootElement.Clone(), null);
         }
-        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or JsonException or FormatException)
         {
-            return (null, Invalid("must carry a JSON object of claims, each named once"));
+            return (null, Invalid("must carry a JSON object of claims"));
         }
     }
 
     /// <summary>The request's metadata with the statement's claims in place of the request's own (§3.1.1); the statement itself kept.</summary>
-    public static JsonElement Merge(JsonElement body, JsonObject claims)
+    /// <param name="body">A JSON object naming each member once (<see cref="ClientMetadata.RepeatedMember"/>).</param>
+    public static JsonElement Merge(JsonElement body, JsonElement claims)
     {
-        var merged = JsonNode.Parse(body.GetRawText())!.AsObject();
-        foreach (var (name, value) in claims)
+        var merged = new JsonObject();
+        foreach (var member in body.EnumerateObject())
         {
-            if (!JwtClaims.Contains(name))
+            merged[member.Name] = JsonNode.Parse(member.Value.GetRawText());
+        }
+
+        foreach (var claim in claims.EnumerateObject())
+        {
+            if (!JwtClaims.Contains(claim.Name))
             {
-                merged[name] = value?.DeepClone();
+                merged[claim.Name] = JsonNode.Parse(claim.Value.GetRawText());
             }
         }
 

@@ -4,56 +4,59 @@ using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
-using OAuthAspire.ServiceDefaults.Http;
 
 namespace OAuthAspire.Token.Clients;
 
 /// <summary>
-/// The first token a self-registered client gets is recorded once, with a <c>ClientFirstUsed</c>
-/// event in the same transaction, so the registry never deletes a client in use as "never used".
-/// Each replica remembers the clients it has recorded (bounded), so the hot path touches the database
-/// once per client and replica; clients registered by an administrator are never recorded.
+/// A self-registered client's first token is recorded (<c>client_first_use</c>), and the registry told
+/// with a <c>ClientFirstUsed</c> event in the same transaction, so it never deletes a client in use as
+/// "never used". The event is sent again the first time each replica sees the client and then every
+/// <see cref="SignalEvery"/> while it is used: a signal delayed or lost on the way (an outage, a queue
+/// not bound yet) is made good long before any policy's expiry, which counts in days. The hot path
+/// touches the database only then; clients registered by an administrator are never recorded.
+/// A failure to record is logged and retried on the client's next token: the tokens are answered anyway.
 /// </summary>
-/// A failure to record is logged and retried on the client's next token: the tokens already issued are still answered.
-public sealed class ClientFirstUse(NpgsqlDataSource dataSource, IAuditSink audit, ILogger<ClientFirstUse> logger)
+public sealed class ClientFirstUse(NpgsqlDataSource dataSource, IAuditSink audit, TimeProvider time, ILogger<ClientFirstUse> logger)
 {
+    public static readonly TimeSpan SignalEvery = TimeSpan.FromHours(12);
     private const int MaxRemembered = 100_000;
-    private readonly ConcurrentDictionary<string, byte> recorded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _signalled = new(StringComparer.Ordinal);
 
     public async Task RecordAsync(RegisteredClient client, CancellationToken cancellationToken)
     {
-        if (!client.SelfRegistered || recorded.ContainsKey(client.ClientId))
+        var now = time.GetUtcNow();
+        if (!client.SelfRegistered || (_signalled.TryGetValue(client.ClientId, out var at) && now - at < SignalEvery))
         {
             return;
         }
 
         try
         {
-            await RecordOnceAsync(client.ClientId, cancellationToken);
+            await SignalAsync(client.ClientId, cancellationToken);
         }
-        catch (Exception e) when (Dependencies.Away(e))
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("The first use of client {ClientId} could not be recorded yet: {Reason}", client.ClientId, e.Message);
+            logger.LogWarning("The use of client {ClientId} could not be recorded yet: {Reason}", client.ClientId, e.Message);
             return;
         }
 
-        if (recorded.Count >= MaxRemembered)
+        if (_signalled.Count >= MaxRemembered)
         {
-            recorded.Clear();
+            _signalled.Clear();
         }
 
-        recorded.TryAdd(client.ClientId, 0);
+        _signalled[client.ClientId] = now;
     }
 
-    private Task RecordOnceAsync(string clientId, CancellationToken cancellationToken) =>
+    private Task SignalAsync(string clientId, CancellationToken cancellationToken) =>
         dataSource.InTransactionAsync(async tx =>
         {
-            var first = await tx.Connection!.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO client_first_use (client_id) VALUES (@clientId) ON CONFLICT DO NOTHING",
-                new { clientId }, tx, cancellationToken: cancellationToken)) == 1;
-            if (first)
-            {
-                await audit.WriteAsync(tx, new ClientFirstUsed(clientId) { Actor = AuditActor.Client(clientId) }, cancellationToken);
-            }
+            var firstUsedAt = await tx.Connection!.QuerySingleAsync<DateTime>(new CommandDefinition("""
+                INSERT INTO client_first_use (client_id) VALUES (@clientId)
+                ON CONFLICT (client_id) DO UPDATE SET client_id = excluded.client_id
+                RETURNING used_at
+                """, new { clientId }, tx, cancellationToken: cancellationToken));
+            await audit.WriteAsync(tx, new ClientFirstUsed(clientId, new DateTimeOffset(DateTime.SpecifyKind(firstUsedAt, DateTimeKind.Utc)))
+                { Actor = AuditActor.Client(clientId) }, cancellationToken);
         }, cancellationToken);
 }

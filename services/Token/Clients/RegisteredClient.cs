@@ -24,7 +24,7 @@ public sealed class RegisteredClient(Client client)
     public long Version => client.Version;
 
     /// <summary>It registered itself (RFC 7591): its first token is recorded, since never-used ones expire.</summary>
-    public bool SelfRegistered => client.Origin is not ("" or "admin");
+    public bool SelfRegistered => client.Origin == "registration";
     /// <summary>Trusted providers whose tokens this client may exchange (by trust name).</summary>
     public IReadOnlyList<string> Trusts => client.Trusts;
     public bool DpopBoundAccessTokens => client.DpopBoundAccessTokens;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.ClientRegistry;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Clients;
 using OAuthAspire.Token.Assertions;
@@ -66,7 +67,7 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
             {
                 // The client is named by client_id or, failing that, by the assertion's (still unverified) issuer.
                 var clientId = assertion.ClientId ?? JwtAssertion.Peek(assertion.Jwt).Issuer;
-                var client = clientId is null || clientId.Length > 128 ? null : await FindAsync(clientId, cancellationToken);
+                var client = !Identifiers.IsClientId(clientId) ? null : await FindAsync(clientId!, cancellationToken);
                 if (client is null)
                 {
                     return (null, ClientFailure.UnknownClient);

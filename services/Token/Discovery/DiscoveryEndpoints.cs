@@ -38,6 +38,7 @@ public static class DiscoveryEndpoints
             RequirePushedAuthorizationRequests = configuration.GetValue("Authorize:RequirePushedAuthorizationRequests", false),
             // RFC 8414 §2: where clients register themselves, when the administrator lets them (client-registry serves it).
             RegistrationEndpoint = configuration["Registration:Mode"] is null or "" or "off" ? null : issuer.Url(MetadataBuilder.Paths.Registration),
+            ClientIdMetadataDocumentSupported = string.IsNullOrEmpty(configuration["Registration:MetadataDocumentPolicy"]) ? null : true,
         };
         return TypedResults.Json(metadata, ProtocolJson.Options);
     }

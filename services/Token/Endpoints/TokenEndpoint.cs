@@ -60,7 +60,8 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
 
             if (outcome is GrantOutcome.Issued)
             {
-                await firstUse.RecordAsync(client, http.RequestAborted);
+                // Past the grant's commit: nothing may cost the answer now (see ClientFirstUse).
+                await firstUse.RecordAsync(client, CancellationToken.None);
             }
 
             return outcome switch
@@ -152,5 +153,5 @@ public sealed class TokenEndpoint(ClientAuthenticator authenticator, ClientCrede
     }
 
     // Attacker-chosen values go into the audit trail cut short.
-    private static string? Truncate(string? value) => value is { Length: > 128 } ? value[..128] : value;
+    private static string? Truncate(string? value) => value is { Length: > Identifiers.MaxClientIdLength } ? value[..Identifiers.MaxClientIdLength] : value;
 }

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace OAuthAspire.Functional.Tests;
+
+/// <summary>
+/// Issue 21, Client ID Metadata Documents: a client_id that is a URL names the client's own metadata,
+/// fetched by the registry (on loopback here, allowed by the fixture) when the authorization endpoint
+/// first meets it, held to the policy <c>documents</c>, cached, and refused when it does not name
+/// itself, is too large, redirects, is on a private address or cannot be fetched (errors not cached).
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
+{
+    private const string Redirect = "https://app.example.test/callback";
+    private readonly TestApi _api = new(system);
+    private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _documents = new();
+    private readonly ConcurrentDictionary<string, int> _fetches = new();
+    private WebApplication? _server;
+    private string _base = "";
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        _server = builder.Build();
+        _server.MapGet("/clients/{name}", (string name, HttpContext context) =>
+        {
+            _fetches.AddOrUpdate(name, 1, (_, n) => n + 1);
+            return _documents.TryGetValue(name, out var answer) ? answer(context) : Results.NotFound().ExecuteAsync(context);
+        });
+        await _server.StartAsync();
+        _base = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var policy = await _api.SendAsync(HttpMethod.Put, "/api/admin/registration-policies/documents", new
+        {
+            grantTypes = new[] { "authorization_code", "refresh_token" }, scopes = new[] { "openid", "useraccount" },
+            authMethods = new[] { "none", "private_key_jwt" }, redirectUris = "https",
+        });
+        Assert.True(policy.IsSuccessStatusCode, await policy.Content.ReadAsStringAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    private string Publish(string name, Func<string, string> json, string? cacheControl = null, int status = 200)
+    {
+        var url = $"{_base}/clients/{name}";
+        _documents[name] = context =>
+        {
+            context.Response.StatusCode = status;
+            if (cacheControl is not null)
+            {
+                context.Response.Headers.CacheControl = cacheControl;
+            }
+
+            if (status is >= 300 and < 400)
+            {
+                context.Response.Headers.Location = $"{_base}/clients/elsewhere.json";
+                return Task.CompletedTask;
+            }
+
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync(json(url));
+        };
+        return url;
+    }
+
+    private static string Document(string url) =>
+        $$"""{"client_id":"{{url}}","client_name":"Notes for MCP","redirect_uris":["{{Redirect}}"],"grant_types":["authorization_code"],"scope":"openid useraccount"}""";
+
+    /// <summary>The authorization request's first answer: a redirect to sign in when the client was resolved, else the error page.</summary>
+    private async Task<HttpResponseMessage> AuthorizeAsync(string clientId)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = system.EdgeUrl };
+        return await http.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(Redirect)}" +
+            $"&scope=openid&state=s&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+    }
+
+    [Fact]
+    public async Task AClientIdUrlSignsAUserInWithPkceConsentedEveryTimeAndItsDocumentIsCached()
+    {
+        var metadata = await _api.ReadAsync(await system.Edge.GetAsync("/.well-known/oauth-authorization-server"));
+        Assert.True(metadata.GetProperty("client_id_metadata_document_supported").GetBoolean());
+        var clientId = Publish("notes.json", Document, cacheControl: "max-age=3600");
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+
+        var tokens = await _api.CodeFlowAsync(clientId, null, userName, password, "openid useraccount", Redirect);
+        Assert.False(tokens.IsError, tokens.Raw);
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/now/table/incident", token: tokens.AccessToken)).StatusCode);
+
+        // The page names the host that published it; consent is asked again, never remembered.
+        using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
+        {
+            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(Redirect)}" +
+                $"&scope=openid&state=s&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.SignInAsync(userName, password);
+            Assert.Contains("Notes for MCP wants to access your account", browser.Html, StringComparison.Ordinal);
+            Assert.Contains("Unverified application from 127.0.0.1.", browser.Html, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, _fetches["notes.json"]);
+
+        // Beyond the policy: refused, and nothing stored changes.
+        var greedy = Publish("greedy.json", url => Document(url).Replace("openid useraccount", "openid admin.api", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(greedy)).StatusCode);
+    }
+
+    [Fact]
+    public async Task DocumentsThatDoNotNameThemselvesRedirectAreTooLargeOrPrivateAreRefusedAndFailuresAreNotCached()
+    {
+        var refusals = new Dictionary<string, string>
+        {
+            [Publish("mismatch.json", _ => Document("https://someone-else.example/client.json"))] = "names another client",
+            [Publish("moved.json", Document, status: 302)] = "redirects",
+            [Publish("huge.json", url => Document(url)[..^1] + $$""","padding":"{{new string('x', 6000)}}"}""")] = "is over 5 KB",
+            [Publish("secret.json", url => Document(url)[..^1] + ""","client_secret":"mine"}""")] = "holds a secret",
+            ["https://10.20.30.40/clients/private.json"] = "is on a private address",
+            [$"{_base}/clients/missing.json"] = "is not there",
+        };
+        foreach (var (clientId, what) in refusals)
+        {
+            var answer = await AuthorizeAsync(clientId);
+            Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"a document that {what}: {answer.StatusCode}");
+            Assert.Contains("text/html", answer.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        }
+
+        // A failure is not remembered: once the document is there, the client works.
+        var flaky = Publish("flaky.json", Document, status: 500);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(flaky)).StatusCode);
+        Publish("flaky.json", Document);
+        var answered = await AuthorizeAsync(flaky);
+        Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
+        Assert.StartsWith("/oauth/login", answered.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(2, _fetches["flaky.json"]);
+    }
+}
