@@ -41,8 +41,8 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
         _base = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var policy = await _api.SendAsync(HttpMethod.Put, "/api/admin/registration-policies/documents", new
         {
-            grantTypes = new[] { "authorization_code", "refresh_token" }, scopes = new[] { "openid", "useraccount" },
-            authMethods = new[] { "none", "private_key_jwt" }, redirectUris = "https",
+            grantTypes = new[] { "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code" },
+            scopes = new[] { "openid", "useraccount" }, authMethods = new[] { "none", "private_key_jwt" }, redirectUris = "https",
         });
         Assert.True(policy.IsSuccessStatusCode, await policy.Content.ReadAsStringAsync());
     }
@@ -145,5 +145,32 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
         Assert.StartsWith("/oauth/login", answered.Headers.Location?.OriginalString, StringComparison.Ordinal);
         Assert.Equal(2, _fetches["flaky.json"]);
+    }
+
+    [Fact]
+    public async Task AClientIdUrlMayStartWithAPushedRequestOrADeviceCodeButTheTokenEndpointNeverFetches()
+    {
+        var pushedClient = Publish("pushed.json", Document);
+        var pushed = await _api.PostFormAsync("/oauth/par", new Dictionary<string, string>
+        {
+            ["client_id"] = pushedClient, ["response_type"] = "code", ["redirect_uri"] = Redirect, ["scope"] = "openid", ["state"] = "s",
+            ["code_challenge"] = Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43)), ["code_challenge_method"] = "S256",
+        });
+        Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        Assert.StartsWith("urn:ietf:params:oauth:request_uri:", (await _api.ReadAsync(pushed)).GetProperty("request_uri").GetString(), StringComparison.Ordinal);
+
+        var deviceClient = Publish("device.json", url =>
+            $$"""{"client_id":"{{url}}","client_name":"TV app","grant_types":["urn:ietf:params:oauth:grant-type:device_code"],"response_types":[],"scope":"openid"}""");
+        var device = await _api.PostFormAsync("/oauth/device_authorization", new Dictionary<string, string> { ["client_id"] = deviceClient, ["scope"] = "openid" });
+        Assert.True(device.StatusCode == HttpStatusCode.OK, await device.Content.ReadAsStringAsync());
+
+        // The token endpoint only reads what is stored: an unknown URL is an unknown client, and its document is never asked for.
+        var unknown = Publish("never.json", Document);
+        var refused = await _api.PostFormAsync("/oauth/token", new Dictionary<string, string>
+        {
+            ["client_id"] = unknown, ["grant_type"] = "authorization_code", ["code"] = "x", ["redirect_uri"] = Redirect, ["code_verifier"] = new string('v', 43),
+        });
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.False(_fetches.ContainsKey("never.json"));
     }
 }

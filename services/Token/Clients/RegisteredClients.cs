@@ -5,6 +5,7 @@ using OAuthAspire.Contracts.Grpc.ClientRegistry;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Clients;
+using OAuthAspire.Protocol.Registration;
 using OAuthAspire.Token.Assertions;
 using OAuthAspire.Token.Mtls;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -57,6 +58,19 @@ public sealed class RegisteredClients(ClientRegistryClient registry, ClientAsser
     ];
 
     public ValueTask<RegisteredClient?> FindAsync(string clientId, CancellationToken cancellationToken) => _cache.GetAsync(clientId, cancellationToken);
+
+    /// <summary>
+    /// A client_id that is a URL (Client ID Metadata Documents): the registry is asked to fetch its document when it has
+    /// none or a stale one; the next look-up then reads what is stored. Only where a client starts a flow, never the token endpoint.
+    /// </summary>
+    public async Task ResolveAsync(string? clientId, CancellationToken cancellationToken)
+    {
+        if (ClientIdMetadataDocument.IsUrl(clientId) && Identifiers.IsClientId(clientId))
+        {
+            await registry.GetClientAsync(new GetClientRequest { ClientId = clientId, Resolve = true }, cancellationToken: cancellationToken);
+            _cache.Invalidate(clientId!);
+        }
+    }
 
     public async ValueTask<(RegisteredClient? Client, ClientFailure Failure)> AuthenticateAsync(ClientCredentials credentials, CancellationToken cancellationToken,
         string? remoteAddress = null)

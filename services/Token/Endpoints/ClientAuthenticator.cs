@@ -20,6 +20,16 @@ public sealed class ClientAuthenticator(RegisteredClients clients)
     private static readonly ProtocolError Required = ProtocolError.InvalidClient("Client authentication is required.");
     private static readonly ProtocolError Failed = ProtocolError.InvalidClient("Client authentication failed.");
 
+    /// <summary>
+    /// Where a client starts a flow (PAR, device authorization; authorize's authorization endpoint does the same):
+    /// a client_id that is a URL may have its metadata document fetched first. Never at the token endpoint.
+    /// </summary>
+    public async ValueTask<AuthenticatedClient> AuthenticateStartingAsync(HttpContext http, RequestParameters form)
+    {
+        await clients.ResolveAsync(form["client_id"], http.RequestAborted);
+        return await AuthenticateAsync(http, form, publicClients: true);
+    }
+
     /// <param name="publicClients">
     /// Whether a bare client_id (a public client) identifies the caller. Introspection wants proof
     /// (RFC 7662 §2.1, against token scanning), so it passes false.

@@ -47,7 +47,7 @@ public sealed class DeviceAuthorizationEndpoint(ClientAuthenticator authenticato
                 return await RefuseAsync(http, null, formError!, formError!.Description);
             }
 
-            var caller = await authenticator.AuthenticateAsync(http, form, publicClients: true);
+            var caller = await authenticator.AuthenticateStartingAsync(http, form);
             clientId = caller.ClientId;
             if (caller.Client is not { } client)
             {

@@ -48,7 +48,7 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
                 return await RefuseAsync(http, null, null, formError!, formError!.Description);
             }
 
-            var caller = await authenticator.AuthenticateAsync(http, form, publicClients: true);
+            var caller = await authenticator.AuthenticateStartingAsync(http, form);
             clientId = caller.ClientId;
             if (caller.Client is not { } client)
             {
