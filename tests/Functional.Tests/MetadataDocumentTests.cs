@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -55,7 +56,7 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
         }
     }
 
-    private string Publish(string name, Func<string, string> json, string? cacheControl = null, int status = 200)
+    private string Publish(string name, Func<string, string> json, string? cacheControl = null, int status = 200, string? location = null)
     {
         var url = $"{_base}/clients/{name}";
         _documents[name] = context =>
@@ -66,9 +67,9 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
                 context.Response.Headers.CacheControl = cacheControl;
             }
 
-            if (status is >= 300 and < 400)
+            if (location is not null)
             {
-                context.Response.Headers.Location = $"{_base}/clients/elsewhere.json";
+                context.Response.Headers.Location = location;
                 return Task.CompletedTask;
             }
 
@@ -121,30 +122,63 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
     [Fact]
     public async Task DocumentsThatDoNotNameThemselvesRedirectAreTooLargeOrPrivateAreRefusedAndFailuresAreNotCached()
     {
-        var refusals = new Dictionary<string, string>
+        await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
+        // The redirect leads to a document that would do, were redirects followed.
+        var moved = $"{_base}/clients/moved.json";
+        var target = Publish("moved-target.json", _ => Document(moved));
+        Publish("moved.json", Document, status: 302, location: target);
+        var privateUrl = "https://10.20.30.40/clients/private.json";
+        var refusals = new Dictionary<string, (string What, string Field, string Reason)>
         {
-            [Publish("mismatch.json", _ => Document("https://someone-else.example/client.json"))] = "names another client",
-            [Publish("moved.json", Document, status: 302)] = "redirects",
-            [Publish("huge.json", url => Document(url)[..^1] + $$""","padding":"{{new string('x', 6000)}}"}""")] = "is over 5 KB",
-            [Publish("secret.json", url => Document(url)[..^1] + ""","client_secret":"mine"}""")] = "holds a secret",
-            ["https://10.20.30.40/clients/private.json"] = "is on a private address",
-            [$"{_base}/clients/missing.json"] = "is not there",
+            [Publish("mismatch.json", _ => Document("https://someone-else.example/client.json"))] = ("names another client", "client_id", "own URL"),
+            [moved] = ("redirects", "document", "answered 302"),
+            [Publish("huge.json", url => Document(url)[..^1] + $$""","padding":"{{new string('x', 6000)}}"}""")] = ("is over 5 KB", "document", "larger than"),
+            [Publish("secret.json", url => Document(url)[..^1] + ""","client_secret":"mine"}""")] = ("holds a secret", "client_secret", "no shared secret"),
+            [Publish("machine.json", url => Document(url).Replace("\"grant_types\":[\"authorization_code\"]", "\"grant_types\":[\"client_credentials\"],\"response_types\":[]",
+                StringComparison.Ordinal))] = ("acts without a user", "grant_types", "grant_types: "),
+            [privateUrl] = ("is on a private address", "document", "10.20.30.40 is in"),
+            [$"{_base}/clients/missing.json"] = ("is not there", "document", "answered 404"),
         };
-        foreach (var (clientId, what) in refusals)
+        foreach (var (clientId, (what, _, _)) in refusals)
         {
             var answer = await AuthorizeAsync(clientId);
             Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"a document that {what}: {answer.StatusCode}");
             Assert.Contains("text/html", answer.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
         }
 
-        // A failure is not remembered: once the document is there, the client works.
+        Assert.False(_fetches.ContainsKey("moved-target.json"));
+        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "ClientMetadataDocumentRefused"
+            && e.GetProperty("clientId").GetString() == $"{_base}/clients/missing.json", TimeSpan.FromSeconds(15));
+        foreach (var (clientId, (what, field, reason)) in refusals)
+        {
+            var refused = Assert.Single(events, e => e.GetProperty("type").GetString() == "ClientMetadataDocumentRefused" && e.GetProperty("clientId").GetString() == clientId);
+            Assert.True(refused.GetProperty("field").GetString() == field, $"a document that {what}: field {refused.GetProperty("field")}");
+            Assert.Contains(reason, refused.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+
+        // A refusal is remembered for a minute (one fetch and one audit event per URL), not for good: once the document is right, the client works.
         var flaky = Publish("flaky.json", Document, status: 500);
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(flaky)).StatusCode);
-        Publish("flaky.json", Document);
-        var answered = await AuthorizeAsync(flaky);
-        Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
-        Assert.StartsWith("/oauth/login", answered.Headers.Location?.OriginalString, StringComparison.Ordinal);
-        Assert.Equal(2, _fetches["flaky.json"]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(flaky)).StatusCode);
+        Assert.Equal(1, _fetches["flaky.json"]);
+    }
+
+    [Fact]
+    public async Task AdministratorsSeeDeactivateAndDeleteAClientIdUrlAndADeletedOneIsNeverFetchedAgain()
+    {
+        var clientId = Publish("managed.json", Document);
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizeAsync(clientId)).StatusCode);
+        var path = $"/api/admin/clients/by-url?url={Uri.EscapeDataString(clientId)}";
+        var response = await _api.SendAsync(HttpMethod.Get, path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var shown = await _api.ReadAsync(response);
+        Assert.Equal("metadata_document", shown.GetProperty("origin").GetString());
+        Assert.Equal("Notes for MCP", shown.GetProperty("name").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _api.SendAsync(HttpMethod.Delete, path)).StatusCode);
+        await TestApi.EventuallyAsync(async () => (await AuthorizeAsync(clientId)).StatusCode == HttpStatusCode.BadRequest, TimeSpan.FromSeconds(10),
+            "the deleted client refused");
+        Assert.Equal(1, _fetches["managed.json"]);
     }
 
     [Fact]

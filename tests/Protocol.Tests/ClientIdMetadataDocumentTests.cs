@@ -22,6 +22,9 @@ public class ClientIdMetadataDocumentTests
     [InlineData("https://app.example.com/client.json?v=1", "must have no user information, query or fragment")]
     [InlineData("https://app.example.com/client.json#x", "must have no user information, query or fragment")]
     [InlineData("https://user@app.example.com/client.json", "must have no user information, query or fragment")]
+    [InlineData("https://APP.example.com/client.json", "must be in its normal form (lower-case host, no default port, no escaped dots)")]
+    [InlineData("https://app.example.com:443/client.json", "must be in its normal form (lower-case host, no default port, no escaped dots)")]
+    [InlineData("https://app.example.com/a/%2e%2e/client.json", "must be in its normal form (lower-case host, no default port, no escaped dots)")]
     public void OnlyPlainHttpsUrlsWithAPathCanBeClientIds(string url, string? problem) =>
         Assert.Equal(problem, ClientIdMetadataDocument.UrlProblem(url, allowHttpLoopback: false));
 

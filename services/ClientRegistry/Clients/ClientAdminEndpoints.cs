@@ -50,12 +50,22 @@ public static class ClientAdminEndpoints
         return TypedResults.Ok(new Page<ClientDto>(page.Items.Select(c => c.ToDto()).ToArray(), page.Offset, page.Limit, page.Total));
     }
 
-    private static async Task<IResult> GetAsync(string clientId, ClientStore store, CancellationToken cancellationToken) =>
-        await store.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
+    private static async Task<IResult> GetAsync(string clientId, ClientStore store, HttpContext context, CancellationToken cancellationToken) =>
+        await store.FindAsync(Id(clientId, context), cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
+
+    /// <summary>
+    /// The client id in the path; or, for a client whose id is the URL of its metadata document (slashes the edge refuses
+    /// to pass escaped in a path), <c>by-url?url=…</c>. No administrator's client id is that short.
+    /// </summary>
+    private static string Id(string routeValue, HttpContext context) =>
+        routeValue == ByUrl && context.Request.Query["url"] is [{ } url] ? url : routeValue;
+
+    private const string ByUrl = "by-url";
 
     private static async Task<IResult> UpdateAsync(string clientId, ClientDto body, ClientStore store, ClientValidator validator, ClientWrites writes,
         HttpContext context, CancellationToken cancellationToken)
     {
+        clientId = Id(clientId, context);
         var existing = await store.FindAsync(clientId, cancellationToken);
         if (existing is null)
         {
@@ -90,10 +100,11 @@ public static class ClientAdminEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(string clientId, ClientWrites writes, HttpContext context, CancellationToken cancellationToken) =>
-        await writes.DeleteAsync(clientId, context.Caller().Actor, cancellationToken) ? TypedResults.NoContent() : NotFound(clientId);
+        await writes.DeleteAsync(Id(clientId, context), context.Caller().Actor, cancellationToken) ? TypedResults.NoContent() : NotFound(clientId);
 
     private static async Task<IResult> RotateSecretAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
+        clientId = Id(clientId, context);
         var existing = await store.FindAsync(clientId, cancellationToken);
         if (existing is null)
         {

@@ -98,7 +98,7 @@ public sealed class ClientWrites(ClientStore store, UseClaims claims, IAuditSink
         }, deleted => deleted, cancellationToken);
 
     /// <summary>Every token of the client issued until now is refused from the next call on (edge and introspection).</summary>
-    private Task CutOffAsync(NpgsqlTransaction tx, string clientId, AuditActor actor, string reason, CancellationToken cancellationToken) =>
+    public Task CutOffAsync(NpgsqlTransaction tx, string clientId, AuditActor actor, string reason, CancellationToken cancellationToken) =>
         audit.WriteAsync(tx, new TokensCutOff(Protocol.Tokens.CutOffs.Client, clientId, DateTimeOffset.UtcNow) { Actor = actor, Reason = reason },
             cancellationToken);
 

@@ -16,6 +16,6 @@ public sealed class ClientFirstUsedConsumer(NpgsqlDataSource dataSource) : ICons
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE oauth_client SET first_used_at = @at WHERE client_id = @clientId AND first_used_at IS NULL",
-            new { clientId = context.Message.ClientId, at = context.Message.FirstUsedAt.UtcDateTime }, cancellationToken: context.CancellationToken));
+            new { clientId = context.Message.ClientId, at = (context.Message.FirstUsedAt == default ? context.Message.OccurredAt : context.Message.FirstUsedAt).UtcDateTime }, cancellationToken: context.CancellationToken));
     }
 }

@@ -1,27 +1,39 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Dapper;
+using Grpc.Core;
+using Npgsql;
 using OAuthAspire.ClientRegistry.Clients;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Registration;
 using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.ClientRegistry.Registration;
 
 /// <summary>
 /// Client ID Metadata Documents, when <c>Registration:MetadataDocumentPolicy</c> names the policy they
-/// are held to. Only a <c>GetClient</c> asking to resolve (authorize's authorization endpoint) fetches:
-/// never the token endpoint or the edge, where anyone could make the server fetch any URL. A document
-/// is fetched through the private-address filter, 5 KB at most, no redirects, answered 200 exactly;
-/// it is stored as an ordinary client row (origin <c>metadata_document</c>) through the registry's own
-/// writes, so events, caches, deactivation and token cut-offs all apply; kept until its cache time
-/// (<see cref="ClientIdMetadataDocument.CacheLifetime"/>); a changed one updates the client. A failed
-/// fetch or a refused document stops the request (nothing cached), and is audited.
+/// are held to. Only a <c>GetClient</c> asking to resolve (where a client starts a flow: authorization,
+/// PAR, device authorization) fetches: never the token endpoint or the edge. A document is fetched
+/// through the private-address filter, 5 KB at most, no redirects, answered 200 exactly, one fetch per
+/// URL at a time and at most <see cref="MaxFetches"/> at once; it is stored as an ordinary client row
+/// (origin <c>metadata_document</c>) through the registry's own writes, so events, caches, deactivation
+/// and token cut-offs all apply, and counts against the policy's <c>maxClients</c>; kept until its
+/// cache time (<see cref="ClientIdMetadataDocument.CacheLifetime"/>); a changed one updates the client
+/// (a changed credential cuts its tokens off), one gone (404, 410) deactivates it. A failed fetch or a
+/// refused document stops the request, is audited, and is remembered for a minute, so a URL costs at
+/// most a fetch and an audit event a minute. A client an administrator deleted is never fetched again.
 /// </summary>
 public sealed class MetadataDocuments : IClientResolver, IDisposable
 {
+    public const int MaxFetches = 16;
+    private static readonly TimeSpan FailureMemory = TimeSpan.FromMinutes(1);
+
     private readonly RegistrationSettings _settings;
     private readonly RegistrationPolicies _policies;
     private readonly ClientStore _store;
@@ -30,6 +42,9 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     private readonly TimeProvider _time;
     private readonly bool _development;
     private readonly HttpClient _http;
+    private readonly SemaphoreSlim _fetchSlots = new(MaxFetches);
+    private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ExpiringCache<string, bool> _failed = new(FailureMemory);
 
     public MetadataDocuments(RegistrationSettings settings, RegistrationPolicies policies, ClientStore store, IServiceScopeFactory scopes, IAuditSink audit,
         IHostEnvironment environment, IConfiguration configuration, TimeProvider time)
@@ -43,8 +58,12 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         };
     }
 
-    private sealed record DocumentState
+    private sealed record StoredState
     {
+        public required string Origin { get; init; }
+        public bool Deleted { get; init; }
+        public bool Active { get; init; }
+        public long Version { get; init; }
         public byte[]? DocumentHash { get; init; }
         public DateTime? DocumentExpiresAt { get; init; }
     }
@@ -55,51 +74,88 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     /// <returns>False when it cannot be used now (a bad URL, a failed fetch, a refused document): the request stops.</returns>
     public async Task<bool> ResolveAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (_settings.MetadataDocumentPolicy is not { } policyName || ClientIdMetadataDocument.UrlProblem(clientId, _development) is not null)
+        if (!Resolves(clientId) || ClientIdMetadataDocument.UrlProblem(clientId, _development) is not null || _failed.TryGet(clientId, out _))
         {
             return false;
         }
 
-        var existing = await _store.FindAsync(clientId, cancellationToken);
-        if (existing is not null && existing.Origin != ClientIdMetadataDocument.Origin)
-        {
-            return true;
-        }
+        // Callers of one URL share its resolution; it runs to its own timeout whoever gives up waiting.
+        var shared = _inFlight.GetOrAdd(clientId, id => new Lazy<Task<bool>>(() => ResolveOnceAsync(id)));
+        return await shared.Value.WaitAsync(cancellationToken);
+    }
 
+    public void Dispose()
+    {
+        _http.Dispose();
+        _fetchSlots.Dispose();
+    }
+
+    private async Task<bool> ResolveOnceAsync(string clientId)
+    {
+        try
+        {
+            return await ResolveStoredAsync(clientId, CancellationToken.None);
+        }
+        finally
+        {
+            _inFlight.TryRemove(clientId, out _);
+        }
+    }
+
+    private async Task<bool> ResolveStoredAsync(string clientId, CancellationToken cancellationToken)
+    {
         var state = await StateAsync(clientId, cancellationToken);
-        if (existing is not null && state?.DocumentExpiresAt > _time.GetUtcNow().UtcDateTime)
+        if (state is { Deleted: true })
+        {
+            return false;
+        }
+
+        if (state is not null && state.Origin != ClientIdMetadataDocument.Origin)
         {
             return true;
         }
 
-        var (bytes, maxAge, fetchProblem) = await FetchAsync(clientId, cancellationToken);
-        if (fetchProblem is not null)
+        if (state?.DocumentExpiresAt > _time.GetUtcNow().UtcDateTime)
         {
-            return await RefuseAsync(clientId, new RegistrationError(RegistrationError.InvalidClientMetadata, fetchProblem) { Field = "document" }, cancellationToken);
+            return true;
         }
 
-        var hash = SHA256.HashData(bytes!);
-        var expiresAt = _time.GetUtcNow() + ClientIdMetadataDocument.CacheLifetime(maxAge);
-        if (existing is not null && state?.DocumentHash is { } known && CryptographicOperations.FixedTimeEquals(known, hash))
+        if (!await _fetchSlots.WaitAsync(TimeSpan.Zero, cancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "Too many client metadata documents are being fetched; retry shortly."));
+        }
+
+        (byte[]? Bytes, TimeSpan? MaxAge, HttpStatusCode? Status, string? Problem) fetched;
+        try
+        {
+            fetched = await FetchAsync(clientId, cancellationToken);
+        }
+        finally
+        {
+            _fetchSlots.Release();
+        }
+
+        if (fetched.Problem is not null)
+        {
+            if (state is { Active: true } && fetched.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            {
+                await DeactivateAsync(clientId, cancellationToken);
+            }
+
+            return await RefuseAsync(clientId, new RegistrationError(RegistrationError.InvalidClientMetadata, fetched.Problem) { Field = "document" }, cancellationToken);
+        }
+
+        var policy = _settings.MetadataDocumentPolicy is { } name ? await _policies.FindAsync(name, cancellationToken) : null;
+        // The policy's version counts too: a policy changed re-applies to an unchanged document.
+        var hash = SHA256.HashData([.. fetched.Bytes!, .. Encoding.UTF8.GetBytes($"\n{policy?.Version}")]);
+        var expiresAt = _time.GetUtcNow() + ClientIdMetadataDocument.CacheLifetime(fetched.MaxAge);
+        if (state?.DocumentHash is { } known && CryptographicOperations.FixedTimeEquals(known, hash))
         {
             await KeepAsync(clientId, expiresAt, cancellationToken);
             return true;
         }
 
-        var policy = await _policies.FindAsync(policyName, cancellationToken);
-        JsonElement document;
-        try
-        {
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 }).RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return await RefuseAsync(clientId, RegistrationError.Metadata("document", "must be a JSON object"), cancellationToken);
-        }
-
-        var (metadata, error) = ClientIdMetadataDocument.Read(document, clientId, _development);
-        var (scopes, policyError) = metadata is null || policy is null ? ([], null) : RegistrationPolicyRules.Apply(metadata, policy.Rules);
-        error ??= policy is null ? RegistrationError.Metadata("registration", $"the metadata document policy '{policyName}' does not exist") : policyError;
+        var (metadata, scopes, error) = Read(fetched.Bytes!, clientId, policy);
         if (error is not null)
         {
             return await RefuseAsync(clientId, error, cancellationToken);
@@ -108,6 +164,8 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         await using var scope = _scopes.CreateAsyncScope();
         var validator = scope.ServiceProvider.GetRequiredService<ClientValidator>();
         var writes = scope.ServiceProvider.GetRequiredService<ClientWrites>();
+        // Read again just before writing: an administrator's change made during the fetch is kept (and checked again under the lock below).
+        var existing = await _store.FindAsync(clientId, cancellationToken);
         var (client, validation) = await validator.ValidateAsync(RegistrationEndpoints.ToDto(metadata!, scopes, policy!.Rules) with { Active = existing?.Active ?? true },
             clientId, existing, cancellationToken);
         if (client is null)
@@ -117,12 +175,31 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
 
         client = client with { PkceRequired = true, SecretHash = null };
         var actor = AuditActor.Client(clientId);
-        async Task<bool> Also(Npgsql.NpgsqlTransaction tx)
+        var full = false;
+        async Task<bool> Also(NpgsqlTransaction tx)
         {
+            if (existing is null && policy.MaxClients is { } max && await Registrations.CountLockedAsync(tx, policy.Rules.Name, cancellationToken) >= max)
+            {
+                full = true;
+                return false;
+            }
+
+            // Written over exactly the version read: anything changed meanwhile, and this resolution gives way.
+            if (existing is not null && await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT version FROM oauth_client WHERE client_id = @clientId", new { clientId }, tx, cancellationToken: cancellationToken)) != existing.Version + 1)
+            {
+                return false;
+            }
+
             await Registrations.SaveAsync(tx, clientId, policy.Rules.Name, null, metadata!, cancellationToken, ClientIdMetadataDocument.Origin);
             await tx.Connection!.ExecuteAsync(new CommandDefinition(
                 "UPDATE oauth_client SET document_hash = @hash, document_expires_at = @expiresAt WHERE client_id = @clientId",
                 new { clientId, hash, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: cancellationToken));
+            if (existing is not null && (existing.Public != client.Public || existing.JwtVerifier != client.JwtVerifier))
+            {
+                await writes.CutOffAsync(tx, clientId, actor, "its metadata document changed how it authenticates", cancellationToken);
+            }
+
             await _audit.WriteAsync(tx, new ClientMetadataDocumentFetched(clientId, policy.Rules.Name, existing is not null) { Actor = actor }, cancellationToken);
             return true;
         }
@@ -133,17 +210,63 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         return written switch
         {
             ClientWrite.Done => true,
-            // Another request stored it meanwhile (or an administrator deleted it: then the lookup finds nothing).
+            // Another replica stored it meanwhile, or an administrator deleted it: the look-up that follows finds what there is.
             ClientWrite.Taken or ClientWrite.Gone => true,
+            ClientWrite.Aborted when full => await RefuseAsync(clientId,
+                RegistrationError.Metadata("registration", $"the policy '{policy.Rules.Name}' has all the clients it may have"), cancellationToken),
+            ClientWrite.Aborted => true,
             ClientWrite.Invalid invalid => await RefuseAsync(clientId, RegistrationEndpoints.FromValidation(invalid.Validation), cancellationToken),
-            _ => false,
+            _ => throw new RpcException(new Status(StatusCode.Unavailable, "Scope or user information is unavailable; retry shortly.")),
         };
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>The document as metadata held to the policy, with the rules no document may break.</summary>
+    private (ClientMetadata?, IReadOnlyList<string>, RegistrationError?) Read(byte[] bytes, string clientId, StoredPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return (null, [], RegistrationError.Metadata("registration", "the metadata document policy does not exist"));
+        }
+
+        if (policy.Rules.Statements is { Required: true })
+        {
+            return (null, [], SoftwareStatement.Missing());
+        }
+
+        JsonElement document;
+        try
+        {
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 }).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return (null, [], RegistrationError.Metadata("document", "must be a JSON object"));
+        }
+
+        var (metadata, error) = ClientIdMetadataDocument.Read(document, clientId, _development);
+        if (error is not null)
+        {
+            return (null, [], error);
+        }
+
+        // Anyone can publish a document: no unverified statement is kept, and no client acts without a user.
+        if (metadata!.SoftwareStatement is not null)
+        {
+            return (null, [], new RegistrationError(RegistrationError.UnapprovedSoftwareStatement, "software_statement: not taken from a metadata document")
+                { Field = "software_statement" });
+        }
+
+        if (metadata.GrantTypes.Contains(GrantTypes.ClientCredentials))
+        {
+            return (null, [], RegistrationError.Metadata("grant_types", "client_credentials is not for clients described by a metadata document"));
+        }
+
+        var (scopes, policyError) = RegistrationPolicyRules.Apply(metadata, policy.Rules);
+        return (metadata, scopes, policyError);
+    }
 
     /// <summary>The document's bytes and max-age, or why it cannot be had (detail for the audit trail only).</summary>
-    private async Task<(byte[]? Bytes, TimeSpan? MaxAge, string? Problem)> FetchAsync(string url, CancellationToken requestAborted)
+    private async Task<(byte[]? Bytes, TimeSpan? MaxAge, HttpStatusCode? Status, string? Problem)> FetchAsync(string url, CancellationToken requestAborted)
     {
         // The timeout covers the body too: a server trickling bytes holds nothing for long.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
@@ -154,12 +277,12 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
             using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return (null, null, $"document: answered {(int)response.StatusCode}, not 200");
+                return (null, null, response.StatusCode, $"document: answered {(int)response.StatusCode}, not 200");
             }
 
             if (response.Content.Headers.ContentLength > ClientIdMetadataDocument.MaxBytes)
             {
-                return (null, null, $"document: larger than {ClientIdMetadataDocument.MaxBytes} bytes");
+                return (null, null, response.StatusCode, $"document: larger than {ClientIdMetadataDocument.MaxBytes} bytes");
             }
 
             // Read to one byte past the limit, whatever the headers said: a body without a length is held to it too.
@@ -175,22 +298,23 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
             }
 
             return length > ClientIdMetadataDocument.MaxBytes
-                ? (null, null, $"document: larger than {ClientIdMetadataDocument.MaxBytes} bytes")
-                : (buffer[..length], response.Headers.CacheControl is { NoStore: false, NoCache: false, MaxAge: { } age } ? age : null, null);
+                ? (null, null, response.StatusCode, $"document: larger than {ClientIdMetadataDocument.MaxBytes} bytes")
+                : (buffer[..length], response.Headers.CacheControl is { NoStore: false, NoCache: false, MaxAge: { } age } ? age : null, response.StatusCode, null);
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException
             || (e is OperationCanceledException && !requestAborted.IsCancellationRequested))
         {
-            return (null, null, $"document: could not be fetched: {e.Message}");
+            return (null, null, null, $"document: could not be fetched: {e.Message}");
         }
     }
 
-    private async Task<DocumentState?> StateAsync(string clientId, CancellationToken cancellationToken)
+    private async Task<StoredState?> StateAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<DocumentState>(new CommandDefinition(
-            "SELECT document_hash, document_expires_at FROM oauth_client WHERE client_id = @clientId AND deleted_at IS NULL",
-            new { clientId }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<StoredState>(new CommandDefinition("""
+            SELECT origin, deleted_at IS NOT NULL AS deleted, active, version, document_hash, document_expires_at
+            FROM oauth_client WHERE client_id = @clientId
+            """, new { clientId }, cancellationToken: cancellationToken));
     }
 
     private async Task KeepAsync(string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -200,8 +324,20 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
             new { clientId, expiresAt = expiresAt.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The document is gone for good: the client is deactivated, its tokens cut off, as an administrator's deactivation would.</summary>
+    private async Task DeactivateAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        if (await _store.FindAsync(clientId, cancellationToken) is { Active: true } client)
+        {
+            await scope.ServiceProvider.GetRequiredService<ClientWrites>().UpdateAsync(client with { Active = false }, true, AuditActor.Client(clientId), null,
+                cancellationToken);
+        }
+    }
+
     private async Task<bool> RefuseAsync(string clientId, RegistrationError error, CancellationToken cancellationToken)
     {
+        _failed.Set(clientId, true);
         await _audit.WriteAsync(new ClientMetadataDocumentRefused(clientId, error.Error, error.Field)
         {
             Outcome = AuditOutcome.Failure,

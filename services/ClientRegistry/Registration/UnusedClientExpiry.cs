@@ -18,6 +18,7 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
     ILogger<UnusedClientExpiry> logger) : BackgroundService
 {
     private const int Batch = 200;
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMinutes(5);
 
     private sealed record Candidate
     {
@@ -29,9 +30,11 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = configuration.GetValue("Registration:ExpiryInterval", TimeSpan.FromHours(1));
+        // A pause first: a service starting (a deploy) lets the token service's use signals arrive before judging anyone unused;
+        // short enough that a service restarted often still gets its rounds.
+        await Task.Delay(interval < FirstPause ? interval : FirstPause, stoppingToken);
         using var timer = new PeriodicTimer(interval);
-        // A tick first: a service starting (a deploy) lets the token service's use signals arrive before judging anyone unused.
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        do
         {
             try
             {
@@ -46,6 +49,7 @@ public sealed class UnusedClientExpiry(NpgsqlDataSource dataSource, IServiceScop
                 logger.LogWarning(e, "Unused self-registered clients could not be expired this round");
             }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <returns>How many clients were deleted.</returns>

@@ -1,7 +1,6 @@
 namespace OAuthAspire.Contracts.Audit;
 
-/// <summary>A client registered itself (RFC 7591) under <paramref name="Policy"/>, with an initial access token or openly; written beside its <c>ClientCreated</c>.</summary>
-/// <paramref name="StatementIssuer"/> is the issuer of the software statement it registered with, verified.
+/// <summary>A client registered itself (RFC 7591) under <paramref name="Policy"/>, with an initial access token or openly, and with a software statement of <paramref name="StatementIssuer"/> if any (verified); written beside its <c>ClientCreated</c>.</summary>
 public sealed record ClientRegistered(string ClientId, string Policy, string? InitialAccessTokenId, string? SoftwareId, string? StatementIssuer = null) : AuditEvent;
 
 /// <summary>A registration was refused (<paramref name="Error"/> of RFC 7591 §3.2.2, or <c>invalid_token</c>); <paramref name="Field"/> names what was at fault.</summary>

@@ -221,7 +221,8 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         {
             // Counted before any token check or look-up: junk is cheap to refuse.
             var limit = IsAuthorize(path) ? RateLimits.AuthorizePerAddress : RateLimits.ApiPerAddress;
-            var verdict = limits.Acquire(limit, address);
+            // The authorization endpoint may fetch a client's metadata document: an IPv6 sender counts by its /64.
+            var verdict = limits.Acquire(limit, IsAuthorize(path) ? AddressKeys.Of(address) : address);
             if (!verdict.Allowed)
             {
                 await limits.RefuseAsync(context, verdict, address, EdgeRefusal.FormFor(path));

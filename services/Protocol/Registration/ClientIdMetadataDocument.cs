@@ -50,6 +50,9 @@ public static class ClientIdMetadataDocument
         return uri.UserInfo.Length > 0 || clientId.Contains('#') || clientId.Contains('?') ? "must have no user information, query or fragment"
             : path.Length <= 1 ? "must have a path"
             : path.Split('/').Any(segment => segment is "." or "..") ? "must have no dot segments"
+            // Compared by exact string, so it must be the form the fetch uses: no default port, a lower-case host, nothing escaped to hide a dot.
+            : uri.AbsoluteUri != clientId || clientId.Contains("%2e", StringComparison.OrdinalIgnoreCase) || clientId.Contains('\\')
+                ? "must be in its normal form (lower-case host, no default port, no escaped dots)"
             : null;
     }
 

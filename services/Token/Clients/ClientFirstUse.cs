@@ -19,6 +19,7 @@ namespace OAuthAspire.Token.Clients;
 public sealed class ClientFirstUse(NpgsqlDataSource dataSource, IAuditSink audit, TimeProvider time, ILogger<ClientFirstUse> logger)
 {
     public static readonly TimeSpan SignalEvery = TimeSpan.FromHours(12);
+    private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(2);
     private const int MaxRemembered = 100_000;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _signalled = new(StringComparer.Ordinal);
 
@@ -30,13 +31,16 @@ public sealed class ClientFirstUse(NpgsqlDataSource dataSource, IAuditSink audit
             return;
         }
 
+        // Bounded: the tokens wait for this answer.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RecordTimeout);
         try
         {
-            await SignalAsync(client.ClientId, cancellationToken);
+            await SignalAsync(client.ClientId, timeout.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("The use of client {ClientId} could not be recorded yet: {Reason}", client.ClientId, e.Message);
+            logger.LogWarning(e, "The use of client {ClientId} could not be recorded yet", client.ClientId);
             return;
         }
 
