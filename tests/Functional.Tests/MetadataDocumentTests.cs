@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Aspire.Hosting.Testing;
+using Npgsql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,7 +16,7 @@ namespace OAuthAspire.Functional.Tests;
 /// Issue 21, Client ID Metadata Documents: a client_id that is a URL names the client's own metadata,
 /// fetched by the registry (on loopback here, allowed by the fixture) when the authorization endpoint
 /// first meets it, held to the policy <c>documents</c>, cached, and refused when it does not name
-/// itself, is too large, redirects, is on a private address or cannot be fetched (errors not cached).
+/// itself, is too large, redirects, is on a private address or cannot be fetched (a refusal remembered a minute).
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
@@ -120,7 +121,7 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DocumentsThatDoNotNameThemselvesRedirectAreTooLargeOrPrivateAreRefusedAndFailuresAreNotCached()
+    public async Task DocumentsThatDoNotNameThemselvesRedirectAreTooLargeOrPrivateAreRefusedAndRememberedAMinute()
     {
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
         // The redirect leads to a document that would do, were redirects followed.
@@ -134,8 +135,10 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
             [moved] = ("redirects", "document", "answered 302"),
             [Publish("huge.json", url => Document(url)[..^1] + $$""","padding":"{{new string('x', 6000)}}"}""")] = ("is over 5 KB", "document", "larger than"),
             [Publish("secret.json", url => Document(url)[..^1] + ""","client_secret":"mine"}""")] = ("holds a secret", "client_secret", "no shared secret"),
-            [Publish("machine.json", url => Document(url).Replace("\"grant_types\":[\"authorization_code\"]", "\"grant_types\":[\"client_credentials\"],\"response_types\":[]",
-                StringComparison.Ordinal))] = ("acts without a user", "grant_types", "grant_types: "),
+            [Publish("machine.json", url => $$$"""
+                {"client_id":"{{{url}}}","grant_types":["client_credentials"],"response_types":[],"token_endpoint_auth_method":"private_key_jwt",
+                 "jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}}
+                """)] = ("acts without a user", "grant_types", "not for clients described by a metadata document"),
             [privateUrl] = ("is on a private address", "document", "10.20.30.40 is in"),
             [$"{_base}/clients/missing.json"] = ("is not there", "document", "answered 404"),
         };
@@ -156,7 +159,7 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
             Assert.Contains(reason, refused.GetProperty("reason").GetString(), StringComparison.Ordinal);
         }
 
-        // A refusal is remembered for a minute (one fetch and one audit event per URL), not for good: once the document is right, the client works.
+        // A refusal is remembered for a minute: one fetch and one audit event per URL.
         var flaky = Publish("flaky.json", Document, status: 500);
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(flaky)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(flaky)).StatusCode);
@@ -206,5 +209,43 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
         });
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.False(_fetches.ContainsKey("never.json"));
+    }
+
+    [Fact]
+    public async Task ADocumentGoneDeactivatesItsClientWhileAHostsBadMomentLetsTheStoredCopyServe()
+    {
+        var clientId = Publish("vanishing.json", Document);
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizeAsync(clientId)).StatusCode);
+        await using var registry = new NpgsqlConnection((await system.ProcessEnvironmentAsync("client-registry"))["ConnectionStrings__clientregistrydb"]);
+        await registry.OpenAsync();
+        async Task StaleAsync()
+        {
+            await using var command = new NpgsqlCommand("UPDATE oauth_client SET document_expires_at = now() - interval '1 second' WHERE client_id = @id", registry);
+            command.Parameters.AddWithValue("id", clientId);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        async Task<bool> ActiveAsync() => (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get,
+            $"/api/admin/clients/by-url?url={Uri.EscapeDataString(clientId)}"))).GetProperty("active").GetBoolean();
+
+        // The host fails (500): the stored copy serves.
+        Publish("vanishing.json", Document, status: 500);
+        await StaleAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.True(await ActiveAsync());
+
+        // The document is gone (404): the client is deactivated.
+        var other = Publish("vanishing-too.json", Document);
+        Assert.Equal(HttpStatusCode.Redirect, (await AuthorizeAsync(other)).StatusCode);
+        _documents.TryRemove("vanishing-too.json", out _);
+        await using (var command = new NpgsqlCommand("UPDATE oauth_client SET document_expires_at = now() - interval '1 second' WHERE client_id = @id", registry))
+        {
+            command.Parameters.AddWithValue("id", other);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(other)).StatusCode);
+        Assert.False((await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/by-url?url={Uri.EscapeDataString(other)}")))
+            .GetProperty("active").GetBoolean());
     }
 }

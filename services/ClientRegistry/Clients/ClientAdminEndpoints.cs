@@ -50,15 +50,18 @@ public static class ClientAdminEndpoints
         return TypedResults.Ok(new Page<ClientDto>(page.Items.Select(c => c.ToDto()).ToArray(), page.Offset, page.Limit, page.Total));
     }
 
-    private static async Task<IResult> GetAsync(string clientId, ClientStore store, HttpContext context, CancellationToken cancellationToken) =>
-        await store.FindAsync(Id(clientId, context), cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
+    private static async Task<IResult> GetAsync(string clientId, ClientStore store, HttpContext context, CancellationToken cancellationToken)
+    {
+        clientId = Id(clientId, context);
+        return await store.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client.ToDto()) : NotFound(clientId);
+    }
 
     /// <summary>
     /// The client id in the path; or, for a client whose id is the URL of its metadata document (slashes the edge refuses
-    /// to pass escaped in a path), <c>by-url?url=…</c>. No administrator's client id is that short.
+    /// to pass escaped in a path), <c>by-url?url=…</c>. No administrator's client id is that short; without one <c>url</c>, nothing is named.
     /// </summary>
     private static string Id(string routeValue, HttpContext context) =>
-        routeValue == ByUrl && context.Request.Query["url"] is [{ } url] ? url : routeValue;
+        routeValue != ByUrl ? routeValue : context.Request.Query["url"] is [{ Length: > 0 } url] ? url : "";
 
     private const string ByUrl = "by-url";
 
@@ -99,8 +102,11 @@ public static class ClientAdminEndpoints
         return Answer(written, clientId) ?? TypedResults.Ok(client.ToDto() with { ClientSecret = newSecret });
     }
 
-    private static async Task<IResult> DeleteAsync(string clientId, ClientWrites writes, HttpContext context, CancellationToken cancellationToken) =>
-        await writes.DeleteAsync(Id(clientId, context), context.Caller().Actor, cancellationToken) ? TypedResults.NoContent() : NotFound(clientId);
+    private static async Task<IResult> DeleteAsync(string clientId, ClientWrites writes, HttpContext context, CancellationToken cancellationToken)
+    {
+        clientId = Id(clientId, context);
+        return await writes.DeleteAsync(clientId, context.Caller().Actor, cancellationToken) ? TypedResults.NoContent() : NotFound(clientId);
+    }
 
     private static async Task<IResult> RotateSecretAsync(string clientId, ClientStore store, IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
     {
@@ -120,6 +126,12 @@ public static class ClientAdminEndpoints
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
                 detail: "A fapi2 client has no secret: it authenticates with private_key_jwt or mutual TLS.");
+        }
+
+        if (existing.Origin == Protocol.Registration.ClientIdMetadataDocument.Origin)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: "A client described by its metadata document has no secret: nobody registered one with this server.");
         }
 
         var secret = ClientSecrets.Generate();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dapper;
 using Grpc.Core;
 using Npgsql;
@@ -20,18 +21,24 @@ namespace OAuthAspire.ClientRegistry.Registration;
 /// Client ID Metadata Documents, when <c>Registration:MetadataDocumentPolicy</c> names the policy they
 /// are held to. Only a <c>GetClient</c> asking to resolve (where a client starts a flow: authorization,
 /// PAR, device authorization) fetches: never the token endpoint or the edge. A document is fetched
-/// through the private-address filter, 5 KB at most, no redirects, answered 200 exactly, one fetch per
-/// URL at a time and at most <see cref="MaxFetches"/> at once; it is stored as an ordinary client row
-/// (origin <c>metadata_document</c>) through the registry's own writes, so events, caches, deactivation
-/// and token cut-offs all apply, and counts against the policy's <c>maxClients</c>; kept until its
-/// cache time (<see cref="ClientIdMetadataDocument.CacheLifetime"/>); a changed one updates the client
-/// (a changed credential cuts its tokens off), one gone (404, 410) deactivates it. A failed fetch or a
-/// refused document stops the request, is audited, and is remembered for a minute, so a URL costs at
-/// most a fetch and an audit event a minute. A client an administrator deleted is never fetched again.
+/// through the private-address filter, 5 KB at most, no redirects, answered 200 exactly; per replica,
+/// one fetch per URL at a time, <see cref="MaxFetchesPerHost"/> per host and <see cref="MaxFetches"/>
+/// in all (past them a stored client is served from its copy, a new one answered 503). It is stored
+/// as an ordinary client row (origin <c>metadata_document</c>) through the registry's own writes, so
+/// events, caches, deactivation and token cut-offs all apply, and a new one counts against the policy's
+/// <c>maxClients</c>; kept until its cache time (<see cref="ClientIdMetadataDocument.CacheLifetime"/>).
+/// A changed document updates the client (a changed credential cuts its tokens off); one gone (404,
+/// 410) deactivates it until it is back. A refused document, or a failed fetch of one never stored,
+/// stops the request; a failed refetch lets the stored copy serve. Either is audited and remembered
+/// for about a minute, so a URL costs about a fetch and an audit event a minute. A client an
+/// administrator deleted is never fetched again.
 /// </summary>
 public sealed class MetadataDocuments : IClientResolver, IDisposable
 {
     public const int MaxFetches = 16;
+
+    /// <summary>One host's share of the fetch slots: a slow host cannot take them all.</summary>
+    public const int MaxFetchesPerHost = 4;
     private static readonly TimeSpan FailureMemory = TimeSpan.FromMinutes(1);
 
     private readonly RegistrationSettings _settings;
@@ -45,6 +52,7 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     private readonly SemaphoreSlim _fetchSlots = new(MaxFetches);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _inFlight = new(StringComparer.Ordinal);
     private readonly ExpiringCache<string, bool> _failed = new(FailureMemory);
+    private readonly ConcurrentDictionary<string, int> _perHost = new(StringComparer.OrdinalIgnoreCase);
 
     public MetadataDocuments(RegistrationSettings settings, RegistrationPolicies policies, ClientStore store, IServiceScopeFactory scopes, IAuditSink audit,
         IHostEnvironment environment, IConfiguration configuration, TimeProvider time)
@@ -63,7 +71,7 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         public required string Origin { get; init; }
         public bool Deleted { get; init; }
         public bool Active { get; init; }
-        public long Version { get; init; }
+        public bool DocumentGone { get; init; }
         public byte[]? DocumentHash { get; init; }
         public DateTime? DocumentExpiresAt { get; init; }
     }
@@ -74,9 +82,14 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     /// <returns>False when it cannot be used now (a bad URL, a failed fetch, a refused document): the request stops.</returns>
     public async Task<bool> ResolveAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (!Resolves(clientId) || ClientIdMetadataDocument.UrlProblem(clientId, _development) is not null || _failed.TryGet(clientId, out _))
+        if (!Resolves(clientId) || ClientIdMetadataDocument.UrlProblem(clientId, _development) is not null)
         {
             return false;
+        }
+
+        if (_failed.TryGet(clientId, out var remembered))
+        {
+            return remembered;
         }
 
         // Callers of one URL share its resolution; it runs to its own timeout whoever gives up waiting.
@@ -120,9 +133,13 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
             return true;
         }
 
-        if (!await _fetchSlots.WaitAsync(TimeSpan.Zero, cancellationToken))
+        var host = new Uri(clientId).Host;
+        if (!TakeSlot(host))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "Too many client metadata documents are being fetched; retry shortly."));
+            // No slot: a client already stored is served from its copy until the next try; a new one waits for a quieter moment.
+            return state is not null
+                ? true
+                : throw new RpcException(new Status(StatusCode.Unavailable, "Too many client metadata documents are being fetched; retry shortly."));
         }
 
         (byte[]? Bytes, TimeSpan? MaxAge, HttpStatusCode? Status, string? Problem) fetched;
@@ -132,17 +149,20 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         }
         finally
         {
-            _fetchSlots.Release();
+            ReleaseSlot(host);
         }
 
         if (fetched.Problem is not null)
         {
-            if (state is { Active: true } && fetched.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            var gone = fetched.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone;
+            if (state is { Active: true } && gone)
             {
                 await DeactivateAsync(clientId, cancellationToken);
             }
 
-            return await RefuseAsync(clientId, new RegistrationError(RegistrationError.InvalidClientMetadata, fetched.Problem) { Field = "document" }, cancellationToken);
+            // A stored client outlives its host's bad moment (its copy serves); only a document gone, or never had, stops the request.
+            return await RefuseAsync(clientId, new RegistrationError(RegistrationError.InvalidClientMetadata, fetched.Problem) { Field = "document" },
+                cancellationToken, answer: state is not null && !gone);
         }
 
         var policy = _settings.MetadataDocumentPolicy is { } name ? await _policies.FindAsync(name, cancellationToken) : null;
@@ -164,9 +184,11 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
         await using var scope = _scopes.CreateAsyncScope();
         var validator = scope.ServiceProvider.GetRequiredService<ClientValidator>();
         var writes = scope.ServiceProvider.GetRequiredService<ClientWrites>();
-        // Read again just before writing: an administrator's change made during the fetch is kept (and checked again under the lock below).
+        // The record as it is now, after the fetch: the update is written over exactly this version (checked under the lock below).
+        // Active stays as an administrator left it; a client deactivated only because its document was gone comes back with it.
         var existing = await _store.FindAsync(clientId, cancellationToken);
-        var (client, validation) = await validator.ValidateAsync(RegistrationEndpoints.ToDto(metadata!, scopes, policy!.Rules) with { Active = existing?.Active ?? true },
+        var active = existing is null || existing.Active || state is { DocumentGone: true };
+        var (client, validation) = await validator.ValidateAsync(RegistrationEndpoints.ToDto(metadata!, scopes, policy!.Rules) with { Active = active },
             clientId, existing, cancellationToken);
         if (client is null)
         {
@@ -193,9 +215,9 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
 
             await Registrations.SaveAsync(tx, clientId, policy.Rules.Name, null, metadata!, cancellationToken, ClientIdMetadataDocument.Origin);
             await tx.Connection!.ExecuteAsync(new CommandDefinition(
-                "UPDATE oauth_client SET document_hash = @hash, document_expires_at = @expiresAt WHERE client_id = @clientId",
+                "UPDATE oauth_client SET document_hash = @hash, document_expires_at = @expiresAt, document_gone = false WHERE client_id = @clientId",
                 new { clientId, hash, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: cancellationToken));
-            if (existing is not null && (existing.Public != client.Public || existing.JwtVerifier != client.JwtVerifier))
+            if (existing is not null && (existing.Public != client.Public || !SameJson(existing.JwtVerifier, client.JwtVerifier)))
             {
                 await writes.CutOffAsync(tx, clientId, actor, "its metadata document changed how it authenticates", cancellationToken);
             }
@@ -312,7 +334,7 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     {
         await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<StoredState>(new CommandDefinition("""
-            SELECT origin, deleted_at IS NOT NULL AS deleted, active, version, document_hash, document_expires_at
+            SELECT origin, deleted_at IS NOT NULL AS deleted, active, document_gone, document_hash, document_expires_at
             FROM oauth_client WHERE client_id = @clientId
             """, new { clientId }, cancellationToken: cancellationToken));
     }
@@ -324,25 +346,64 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
             new { clientId, expiresAt = expiresAt.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The document is gone for good: the client is deactivated, its tokens cut off, as an administrator's deactivation would.</summary>
+    /// <summary>
+    /// The document is gone (404, 410): the client is deactivated, its tokens cut off, as an administrator's deactivation would;
+    /// marked so that the document's return brings it back (an administrator's deactivation stays).
+    /// </summary>
     private async Task DeactivateAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var scope = _scopes.CreateAsyncScope();
         if (await _store.FindAsync(clientId, cancellationToken) is { Active: true } client)
         {
-            await scope.ServiceProvider.GetRequiredService<ClientWrites>().UpdateAsync(client with { Active = false }, true, AuditActor.Client(clientId), null,
-                cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<ClientWrites>().UpdateAsync(client with { Active = false }, true, AuditActor.Client(clientId),
+                async tx =>
+                {
+                    // Over exactly the version read, like every resolver write.
+                    var version = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "UPDATE oauth_client SET document_gone = true WHERE client_id = @clientId RETURNING version", new { clientId }, tx,
+                        cancellationToken: cancellationToken));
+                    return version == client.Version + 1;
+                }, cancellationToken);
         }
     }
 
-    private async Task<bool> RefuseAsync(string clientId, RegistrationError error, CancellationToken cancellationToken)
+    private static bool SameJson(string? stored, string? written) =>
+        stored is null || written is null ? stored == written : JsonNode.DeepEquals(JsonNode.Parse(stored), JsonNode.Parse(written));
+
+    private bool TakeSlot(string host)
     {
-        _failed.Set(clientId, true);
+        if (_perHost.AddOrUpdate(host, 1, (_, n) => n + 1) > MaxFetchesPerHost || !_fetchSlots.Wait(TimeSpan.Zero))
+        {
+            ReleaseHost(host);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void ReleaseSlot(string host)
+    {
+        _fetchSlots.Release();
+        ReleaseHost(host);
+    }
+
+    private void ReleaseHost(string host)
+    {
+        if (_perHost.AddOrUpdate(host, 0, (_, n) => n - 1) <= 0)
+        {
+            _perHost.TryRemove(KeyValuePair.Create(host, 0));
+        }
+    }
+
+    /// <param name="answer">What the look-ups get meanwhile: false stops them; true lets a stored client's copy serve.</param>
+    private async Task<bool> RefuseAsync(string clientId, RegistrationError error, CancellationToken cancellationToken, bool answer = false)
+    {
+        _failed.Set(clientId, answer);
         await _audit.WriteAsync(new ClientMetadataDocumentRefused(clientId, error.Error, error.Field)
         {
             Outcome = AuditOutcome.Failure,
             Reason = error.Description,
         }, cancellationToken);
-        return false;
+        return answer;
     }
 }
