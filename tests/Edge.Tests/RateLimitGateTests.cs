@@ -124,6 +124,30 @@ public class RateLimitGateTests
     }
 
     [Fact]
+    public async Task WhereAFlowStartsAnIpv6SenderIsCountedByItsSlash64()
+    {
+        using var limits = RateLimitsTests.Limits(_audit, o =>
+        {
+            o.AuthorizePerAddress = new RateRule { Permits = 1 };
+            o.TokenPerAddress = new RateRule { Permits = 1 };
+        });
+        var gate = Gate(limits);
+
+        foreach (var path in new[] { MetadataBuilder.Paths.Authorization, MetadataBuilder.Paths.PushedAuthorization })
+        {
+            var first = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:2::10");
+            await gate.InvokeAsync(first);
+            var neighbour = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:2:ffff::99");
+            await gate.InvokeAsync(neighbour);
+            var otherNetwork = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:3::10");
+            await gate.InvokeAsync(otherNetwork);
+
+            Assert.Equal(StatusCodes.Status429TooManyRequests, neighbour.Response.StatusCode);
+            Assert.NotEqual(StatusCodes.Status429TooManyRequests, otherNetwork.Response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task TheApisAreLimitedPerAddressBeforeAnyTokenIsLookedAt()
     {
         using var limits = RateLimitsTests.Limits(_audit, o => o.ApiPerAddress = new RateRule { Permits = 1 });

@@ -31,7 +31,7 @@ public static class ClientAdminEndpoints
             return TypedResults.ValidationProblem(new Validation().Add("clientId", "must match ^[A-Za-z0-9._~-]{8,128}$").Errors);
         }
 
-        var (client, validation) = await GuardAsync(() => validator.ValidateAsync(body, clientId, null, cancellationToken));
+        var (client, validation) = await validator.TryValidateAsync(body, clientId, null, cancellationToken);
         if (client is null)
         {
             return validation is null ? Unavailable() : TypedResults.ValidationProblem(validation.Errors);
@@ -80,7 +80,7 @@ public static class ClientAdminEndpoints
             return TypedResults.ValidationProblem(new Validation().Add("clientId", "cannot be changed").Errors);
         }
 
-        var (client, validation) = await GuardAsync(() => validator.ValidateAsync(body, clientId, existing, cancellationToken));
+        var (client, validation) = await validator.TryValidateAsync(body, clientId, existing, cancellationToken);
         if (client is null)
         {
             return validation is null ? Unavailable() : TypedResults.ValidationProblem(validation.Errors);
@@ -141,18 +141,6 @@ public static class ClientAdminEndpoints
             await audit.WriteAsync(tx, new ClientSecretRotated(clientId) { Actor = context.Caller().Actor }, cancellationToken);
         }, cancellationToken);
         return TypedResults.Ok(existing.ToDto() with { ClientSecret = secret });
-    }
-
-    private static async Task<(ClientRecord?, Validation?)> GuardAsync(Func<Task<(ClientRecord?, Validation)>> validate)
-    {
-        try
-        {
-            return await validate();
-        }
-        catch (RpcException e) when (ClientValidator.IsUnavailable(e))
-        {
-            return (null, null);
-        }
     }
 
     /// <summary>The answer to a write that did not happen; null when it did.</summary>

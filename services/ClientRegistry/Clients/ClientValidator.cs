@@ -354,5 +354,19 @@ public sealed class ClientValidator(DirectoryClient directory, UseClaims claims,
     // Order kept for URIs (the first is the default for one-URI clients); duplicates dropped.
     private static string[] Distinct(string[]? values) => (values ?? []).Where(x => x is not null).Distinct(StringComparer.Ordinal).ToArray();
 
+    /// <summary>As <see cref="ValidateAsync"/>; both null when scope-policy, the directory or federation-trust did not answer (the caller answers 503).</summary>
+    public async Task<(ClientRecord? Client, Validation? Validation)> TryValidateAsync(ClientDto body, string clientId, ClientRecord? existing,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ValidateAsync(body, clientId, existing, cancellationToken);
+        }
+        catch (RpcException e) when (IsUnavailable(e))
+        {
+            return (null, null);
+        }
+    }
+
     public static bool IsUnavailable(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
 }

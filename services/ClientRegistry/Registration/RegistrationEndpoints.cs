@@ -72,7 +72,7 @@ public static class RegistrationEndpoints
         }
 
         var clientId = Guid.NewGuid().ToString("N");
-        var (client, validation) = await ValidateAsync(validator, ToDto(metadata!, scopes, policy.Rules), clientId, null, cancellationToken);
+        var (client, validation) = await validator.TryValidateAsync(ToDto(metadata!, scopes, policy.Rules), clientId, null, cancellationToken);
         if (client is null)
         {
             return validation is null ? Unavailable() : await RefuseAsync(audit, http, FromValidation(validation), policy.Rules.Name, cancellationToken);
@@ -165,7 +165,7 @@ public static class RegistrationEndpoints
             return await RefuseAsync(audit, http, error, registration.RegistrationPolicy, cancellationToken);
         }
 
-        var (client, validation) = await ValidateAsync(validator, ToDto(metadata!, scopes, policy!.Rules) with { Active = existing.Active }, clientId, existing,
+        var (client, validation) = await validator.TryValidateAsync(ToDto(metadata!, scopes, policy!.Rules) with { Active = existing.Active }, clientId, existing,
             cancellationToken);
         if (client is null)
         {
@@ -387,19 +387,6 @@ public static class RegistrationEndpoints
         if (value is not null)
         {
             body[name] = value;
-        }
-    }
-
-    private static async Task<(ClientRecord?, ServiceDefaults.Admin.Validation?)> ValidateAsync(ClientValidator validator, ClientDto body, string clientId,
-        ClientRecord? existing, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await validator.ValidateAsync(body, clientId, existing, cancellationToken);
-        }
-        catch (RpcException e) when (ClientValidator.IsUnavailable(e))
-        {
-            return (null, null);
         }
     }
 

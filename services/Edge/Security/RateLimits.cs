@@ -294,6 +294,8 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
     /// </summary>
     private async Task TokenFamilyAsync(HttpContext context, string address, bool chargesClient)
     {
+        // PAR and device authorization start flows here (a metadata document may be fetched): IPv6 counts by its /64.
+        address = AddressKeys.Of(address);
         var byAddress = limits.Acquire(RateLimits.TokenPerAddress, address);
         if (!byAddress.Allowed)
         {

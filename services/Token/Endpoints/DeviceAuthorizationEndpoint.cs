@@ -109,26 +109,10 @@ public sealed class DeviceAuthorizationEndpoint(ClientAuthenticator authenticato
         }
     }
 
-    private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, ProtocolError error, string reason)
-    {
-        try
+    private Task<IResult> RefuseAsync(HttpContext http, string? clientId, ProtocolError error, string reason) =>
+        OAuthResults.RefusedAsync(audit, logger, http, new TokenRequestRefused(OAuthResults.Cut(clientId), GrantTypes.DeviceCode, error.Error)
         {
-            await audit.WriteAsync(new TokenRequestRefused(Truncate(clientId), GrantTypes.DeviceCode, error.Error)
-            {
-                Actor = clientId is null ? AuditActor.None : AuditActor.Client(Truncate(clientId)!),
-                Outcome = AuditOutcome.Failure,
-                Reason = $"device authorization request: {reason}",
-                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
-            }, http.RequestAborted);
-        }
-        catch (Exception e) when (Dependencies.Away(e))
-        {
-            logger.LogWarning("Could not record a device authorization refusal: {Reason}", e.Message);
-        }
-
-        return OAuthResults.Error(error);
-    }
-
-    // Attacker-chosen values go into the audit trail cut short.
-    private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
+            Actor = clientId is null ? AuditActor.None : AuditActor.Client(OAuthResults.Cut(clientId)!),
+            Reason = $"device authorization request: {reason}",
+        }, error);
 }

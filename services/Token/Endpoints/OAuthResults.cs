@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Http.Features;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Requests;
+using OAuthAspire.ServiceDefaults.Audit;
+using OAuthAspire.ServiceDefaults.Http;
+using OAuthAspire.Contracts.Audit;
 
 namespace OAuthAspire.Token.Endpoints;
 
@@ -15,6 +18,27 @@ public static class OAuthResults
     public const string Realm = "oauthaspire";
 
     public static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => new NoStoreJson(JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJson.Options), status, null);
+
+    /// <summary>
+    /// Audits a refusal, then answers it. Best effort: the database away costs the record (logged), never the answer.
+    /// Attacker-chosen values in <paramref name="refusal"/> are cut with <see cref="Cut"/> by the caller.
+    /// </summary>
+    public static async Task<IResult> RefusedAsync(IAuditSink audit, ILogger logger, HttpContext http, AuditEvent refusal, ProtocolError error)
+    {
+        try
+        {
+            await audit.WriteAsync(refusal with { Outcome = AuditOutcome.Failure, RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, http.RequestAborted);
+        }
+        catch (Exception e) when (Dependencies.Away(e))
+        {
+            logger.LogWarning("Could not record a refusal ({Type}): {Reason}", refusal.Type, e.Message);
+        }
+
+        return Error(error);
+    }
+
+    /// <summary>An attacker-chosen value as the audit trail keeps it: 256 characters at most.</summary>
+    public static string? Cut(string? value) => value is { Length: > 256 } ? value[..256] : value;
 
     public static IResult Error(ProtocolError error) =>
         new NoStoreJson(JsonSerializer.SerializeToUtf8Bytes(error.ToBody(), ProtocolJson.Options), error.StatusCode, error);

@@ -146,26 +146,10 @@ public sealed class PushedAuthorizationEndpoint(ClientAuthenticator authenticato
         }
     }
 
-    private async Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? redirectUri, ProtocolError error, string reason)
-    {
-        try
+    private Task<IResult> RefuseAsync(HttpContext http, string? clientId, string? redirectUri, ProtocolError error, string reason) =>
+        OAuthResults.RefusedAsync(audit, logger, http, new AuthorizationRequestRefused(OAuthResults.Cut(clientId), OAuthResults.Cut(redirectUri), error.Error)
         {
-            await audit.WriteAsync(new AuthorizationRequestRefused(Truncate(clientId), Truncate(redirectUri), error.Error)
-            {
-                Actor = clientId is null ? AuditActor.None : AuditActor.Client(Truncate(clientId)!),
-                Outcome = AuditOutcome.Failure,
-                Reason = $"pushed request: {reason}",
-                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
-            }, http.RequestAborted);
-        }
-        catch (Exception e) when (Dependencies.Away(e))
-        {
-            logger.LogWarning("Could not record a pushed request's refusal: {Reason}", e.Message);
-        }
-
-        return OAuthResults.Error(error);
-    }
-
-    // Attacker-chosen values go into the audit trail cut short.
-    private static string? Truncate(string? value) => value is { Length: > 256 } ? value[..256] : value;
+            Actor = clientId is null ? AuditActor.None : AuditActor.Client(OAuthResults.Cut(clientId)!),
+            Reason = $"pushed request: {reason}",
+        }, error);
 }
