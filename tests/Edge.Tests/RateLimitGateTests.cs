@@ -139,12 +139,20 @@ public class RateLimitGateTests
             await gate.InvokeAsync(first);
             var neighbour = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:2:ffff::99");
             await gate.InvokeAsync(neighbour);
+            var another = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:2:aaaa::1");
+            await gate.InvokeAsync(another);
             var otherNetwork = Http.Context(path == MetadataBuilder.Paths.Authorization ? HttpMethods.Get : HttpMethods.Post, path, "2001:db8:1:3::10");
             await gate.InvokeAsync(otherNetwork);
 
             Assert.Equal(StatusCodes.Status429TooManyRequests, neighbour.Response.StatusCode);
+            Assert.Equal(StatusCodes.Status429TooManyRequests, another.Response.StatusCode);
             Assert.NotEqual(StatusCodes.Status429TooManyRequests, otherNetwork.Response.StatusCode);
         }
+
+        // Refused under the /64 too: changing the low bits gets no new audit event (one per limit, key and window).
+        var refusals = _audit.Events.OfType<RateLimited>().ToArray();
+        Assert.Equal(2, refusals.Length);
+        Assert.All(refusals, r => Assert.Equal("2001:db8:1:2::/64", r.Key));
     }
 
     [Fact]

@@ -222,10 +222,12 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             // Counted before any token check or look-up: junk is cheap to refuse.
             var limit = IsAuthorize(path) ? RateLimits.AuthorizePerAddress : RateLimits.ApiPerAddress;
             // The authorization endpoint may fetch a client's metadata document: an IPv6 sender counts by its /64.
-            var verdict = limits.Acquire(limit, IsAuthorize(path) ? AddressKeys.Of(address) : address);
+            // Refused under the key counted: a /64 changing its low bits still gets one audited refusal per window.
+            var key = IsAuthorize(path) ? AddressKeys.Of(address) : address;
+            var verdict = limits.Acquire(limit, key);
             if (!verdict.Allowed)
             {
-                await limits.RefuseAsync(context, verdict, address, EdgeRefusal.FormFor(path));
+                await limits.RefuseAsync(context, verdict, key, EdgeRefusal.FormFor(path));
                 return;
             }
 
@@ -238,7 +240,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
             // Every method: registering, reading, replacing and deleting a registration.
             if (limits.Acquire(RateLimits.RegistrationPerAddress, AddressKeys.Of(address)) is { Allowed: false } registrations)
             {
-                await limits.RefuseAsync(context, registrations, address, RefusalForm.OAuthJson);
+                await limits.RefuseAsync(context, registrations, AddressKeys.Of(address), RefusalForm.OAuthJson);
                 return;
             }
 
@@ -255,7 +257,7 @@ public sealed class RateLimitGate(RequestDelegate next, RateLimits limits)
         if (path.StartsWithSegments(MetadataBuilder.Paths.DeviceAuthorization)
             && limits.Acquire(RateLimits.DeviceAuthorizationPerAddress, AddressKeys.Of(address)) is { Allowed: false } devices)
         {
-            await limits.RefuseAsync(context, devices, address, RefusalForm.OAuthJson);
+            await limits.RefuseAsync(context, devices, AddressKeys.Of(address), RefusalForm.OAuthJson);
             return;
         }
 
