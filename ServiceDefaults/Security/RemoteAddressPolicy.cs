@@ -99,6 +99,18 @@ public sealed class RemoteAddressPolicy(IReadOnlyList<IPNetwork> allowed)
     /// A handler that connects only where this policy allows: no redirects, no proxy (an environment
     /// proxy would connect on our behalf, past the check), no cookies.
     /// </summary>
+    /// <summary>
+    /// The client every fetch of a document another party publishes goes through: this policy's handler (no redirects,
+    /// no proxy, addresses checked on connect) and <c>RemoteFetch:Timeout</c> (5 s). A client of its own, never the
+    /// factory's: its defaults (service discovery, retries) have no business with addresses others choose.
+    /// </summary>
+    public static HttpClient CreateClient(IConfiguration configuration, System.Net.Security.RemoteCertificateValidationCallback? certificateCheck = null)
+    {
+        var handler = FromConfiguration(configuration).CreateHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = certificateCheck;
+        return new HttpClient(handler) { Timeout = configuration.GetValue(RemoteKeySets.TimeoutKey, TimeSpan.FromSeconds(5)) };
+    }
+
     public SocketsHttpHandler CreateHandler() => new()
     {
         AllowAutoRedirect = false,

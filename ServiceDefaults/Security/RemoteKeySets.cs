@@ -47,15 +47,8 @@ public sealed class RemoteKeySets : IDisposable
         _environment = environment;
         _logger = logger;
         _minRefetch = configuration.GetValue("RemoteKeys:MinRefetch", TimeSpan.FromSeconds(10));
-        var handler = RemoteAddressPolicy.FromConfiguration(configuration).CreateHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = certificateCheck;
-        // A client of its own, not the factory's: its defaults (service discovery, retries) have no
-        // business with addresses others choose.
-        _http = new HttpClient(handler)
-        {
-            Timeout = configuration.GetValue(TimeoutKey, TimeSpan.FromSeconds(5)),
-            MaxResponseContentBufferSize = MaxDocumentBytes,
-        };
+        _http = RemoteAddressPolicy.CreateClient(configuration, certificateCheck);
+        _http.MaxResponseContentBufferSize = MaxDocumentBytes;
     }
 
     public static void AddRemoteKeySets(IServiceCollection services) => services.AddSingleton<RemoteKeySets>();

@@ -87,8 +87,7 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
     private async Task<HttpResponseMessage> AuthorizeAsync(string clientId)
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = system.EdgeUrl };
-        return await http.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(Redirect)}" +
-            $"&scope=openid&state=s&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+        return await http.GetAsync(TestApi.AuthorizePath(clientId, Redirect, "openid", new string('v', 43)));
     }
 
     [Fact]
@@ -106,8 +105,7 @@ public sealed class MetadataDocumentTests(SystemFixture system) : IAsyncLifetime
         // The page names the host that published it; consent is asked again, never remembered.
         using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
         {
-            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(Redirect)}" +
-                $"&scope=openid&state=s&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.GetAsync(TestApi.AuthorizePath(clientId, Redirect, "openid", new string('v', 43)));
             await browser.SignInAsync(userName, password);
             Assert.Contains("Notes for MCP wants to access your account", browser.Html, StringComparison.Ordinal);
             Assert.Contains("Unverified application from 127.0.0.1.", browser.Html, StringComparison.Ordinal);

@@ -99,8 +99,7 @@ public sealed class RegistrationTests(SystemFixture system)
         var (userName, _, password) = await _api.CreateSignInUserAsync();
         using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
         {
-            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(Redirect)}&scope=openid&state=s" +
-                $"&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.GetAsync(TestApi.AuthorizePath(clientId, Redirect, "openid", new string('v', 43)));
             await browser.SignInAsync(userName, password);
             Assert.Contains("Expense Reports wants to access your account", browser.Html, StringComparison.Ordinal);
             Assert.Contains("Unverified application.", browser.Html, StringComparison.Ordinal);
@@ -111,8 +110,7 @@ public sealed class RegistrationTests(SystemFixture system)
         var (webClient, _) = await _api.CreateWebClientAsync([Redirect], ["openid"]);
         using (var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation))
         {
-            await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={webClient}&redirect_uri={Uri.EscapeDataString(Redirect)}&scope=openid&state=s" +
-                $"&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(new string('v', 43))}&code_challenge_method=S256");
+            await browser.GetAsync(TestApi.AuthorizePath(webClient, Redirect, "openid", new string('v', 43)));
             await browser.SignInAsync(userName, password);
             Assert.Contains("<img src=\"https://app.example.test/logo.png\"", browser.Html, StringComparison.Ordinal);
             Assert.DoesNotContain("Unverified application", browser.Html, StringComparison.Ordinal);

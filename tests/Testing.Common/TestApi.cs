@@ -134,6 +134,11 @@ public sealed class TestApi(SystemFixture system)
             ClientCredentialStyle = secret is null ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader,
         });
 
+    /// <summary>An authorization request for a code with PKCE S256 and <c>state=s</c>, as a path on the edge.</summary>
+    public static string AuthorizePath(string clientId, string redirectUri, string scope, string verifier) =>
+        $"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
+        $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256";
+
     /// <summary>Signs a user in through the code flow (consenting); returns the code, not yet redeemed, and its PKCE verifier.</summary>
     /// <param name="extraQuery">More authorization request parameters, as <c>&amp;name=value</c>.</param>
     public async Task<(string Code, string Verifier)> AuthorizationCodeAsync(string clientId, string userName, string password, string scope,
@@ -141,8 +146,7 @@ public sealed class TestApi(SystemFixture system)
     {
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
         using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
-        await browser.GetAsync($"/oauth/authorize?response_type=code&client_id={Uri.EscapeDataString(clientId)}&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=s" +
-            $"&scope={Uri.EscapeDataString(scope)}&code_challenge={Protocol.Authorization.Pkce.ChallengeOf(verifier)}&code_challenge_method=S256{extraQuery}");
+        await browser.GetAsync(AuthorizePath(clientId, redirectUri, scope, verifier) + extraQuery);
         await browser.SignInAsync(userName, password);
         var response = browser.Html.Contains("wants to access", StringComparison.Ordinal) ? await browser.ConsentAsync(true) : browser.Last!;
         return (FormBrowser.RedirectParameters(response, out _)["code"], verifier);

@@ -59,11 +59,7 @@ public sealed class MetadataDocuments : IClientResolver, IDisposable
     {
         (_settings, _policies, _store, _scopes, _audit, _time) = (settings, policies, store, scopes, audit, time);
         _development = environment.IsDevelopment();
-        // A client of its own: the factory's defaults (service discovery, retries) have no business with addresses others choose.
-        _http = new HttpClient(RemoteAddressPolicy.FromConfiguration(configuration).CreateHandler())
-        {
-            Timeout = configuration.GetValue(RemoteKeySets.TimeoutKey, TimeSpan.FromSeconds(5)),
-        };
+        _http = RemoteAddressPolicy.CreateClient(configuration);
     }
 
     private sealed record StoredState

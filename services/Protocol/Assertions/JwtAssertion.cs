@@ -42,7 +42,7 @@ public static class JwtAssertion
             return Fail(AssertionFailure.AlgorithmNotAllowed, alg);
         }
 
-        var candidates = keys.Where(k => Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId))).ToArray();
+        var candidates = CandidateKeys(keys, jwt, alg);
         if (candidates.Length == 0)
         {
             return Fail(AssertionFailure.UnknownKey, jwt.Kid);
@@ -149,6 +149,10 @@ public static class JwtAssertion
             return (null, null);
         }
     }
+
+    /// <summary>The keys that may verify <paramref name="jwt"/>: of <paramref name="alg"/>'s family, and named by its kid (or naming none).</summary>
+    public static SecurityKey[] CandidateKeys(IEnumerable<SecurityKey> keys, JsonWebToken jwt, string alg) =>
+        [.. keys.Where(k => Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId)))];
 
     /// <summary>Only a key of the algorithm's family may verify it: the algorithm-confusion defence.</summary>
     public static bool Fits(SecurityKey key, string alg) => alg[..2] switch

@@ -65,7 +65,7 @@ public static class RequestObject
             return RequestObjectResult.Refused("The request object's algorithm is not allowed for this client.");
         }
 
-        var candidates = keys.Where(k => JwtAssertion.Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId))).ToArray();
+        var candidates = JwtAssertion.CandidateKeys(keys, jwt, alg);
         if (candidates.Length == 0)
         {
             return RequestObjectResult.Refused("No key of this client verifies the request object.", unknownKey: true);

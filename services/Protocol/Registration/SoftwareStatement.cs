@@ -101,9 +101,7 @@ public static class SoftwareStatement
             return (null, Invalid("must be signed with RS, PS or ES 256/384/512"));
         }
 
-        var keys = ReadKeys(trust.Jwks).Keys
-            .Where(k => k is not JsonWebKey { Use: "enc" } && JwtAssertion.Fits(k, alg) && (string.IsNullOrEmpty(jwt.Kid) || k.KeyId == jwt.Kid || string.IsNullOrEmpty(k.KeyId)))
-            .ToArray();
+        var keys = JwtAssertion.CandidateKeys(ReadKeys(trust.Jwks).Keys.Where(k => k is not JsonWebKey { Use: "enc" }), jwt, alg);
         var result = keys.Length == 0 ? null : await Handler.ValidateTokenAsync(statement, new TokenValidationParameters
         {
             IssuerSigningKeys = keys,
