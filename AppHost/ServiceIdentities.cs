@@ -21,6 +21,7 @@ public sealed class ServiceIdentities
 {
     private readonly bool _publish;
     private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _privateKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _auditKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _publishedPublicKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _nextPublicKeys = new(StringComparer.Ordinal);
 
@@ -36,8 +37,13 @@ public sealed class ServiceIdentities
                 // key as a secret and its public key as a plain value.
                 _privateKeys[name] = builder.AddParameter($"service-key-{name}", secret: true);
                 _publishedPublicKeys[name] = builder.AddParameter($"service-key-{name}-public");
+                _auditKeys[name] = builder.AddParameter($"audit-key-{name}", secret: true);
                 continue;
             }
+
+            // The key that MACs the service's audit events and signs their chains' checkpoints (its
+            // public half is what auditors pin: tools/audit keys).
+            _auditKeys[name] = builder.AddParameter($"audit-key-{name}", new EcPrivateKeyDefault(), secret: true, persist: true);
 
             _privateKeys[name] = builder.AddParameter($"service-key-{name}", new EcPrivateKeyDefault(), secret: true, persist: true);
             if (builder.Configuration[$"Parameters:service-key-{name}-next"] is { Length: > 0 } next)
@@ -56,7 +62,8 @@ public sealed class ServiceIdentities
         }
 
         service.WithEnvironment("ServiceIdentity__Name", name)
-            .WithEnvironment("ServiceIdentity__PrivateKey", privateKey);
+            .WithEnvironment("ServiceIdentity__PrivateKey", privateKey)
+            .WithEnvironment("Audit__Key", _auditKeys[name]);
         return Trust(service, ServiceNames.All);
     }
 

@@ -25,13 +25,15 @@ public sealed record AuditStreamSettings(string Name, string MaxAge, long MaxLen
 
 /// <summary>
 /// Declares, as the broker's administrator, everything audit events travel through: a durable fanout
-/// exchange per event type (the one MassTransit publishes that type to, named by <see cref="AuditStream"/>),
-/// each bound to <see cref="AuditStream.Exchange"/>, which feeds the stream. The services' logins may use
-/// their own types' exchanges but can neither declare nor bind that exchange or the stream. Idempotent.
+/// exchange per service (<see cref="AuditStream.ServiceExchange"/>, where its relay publishes CloudEvents),
+/// each bound to <see cref="AuditStream.Exchange"/>, which feeds the stream; and a durable fanout exchange
+/// per event type (the one MassTransit publishes that type to, for the services that act on it), which
+/// does not feed the stream (a broker provisioned before CloudEvents has those bindings taken away).
+/// The services' logins can neither declare nor bind these exchanges or the stream. Idempotent.
 /// </summary>
 internal static class AuditTopology
 {
-    public static async Task DeclareAsync(Uri broker, AuditStreamSettings stream, ILogger logger, CancellationToken cancellationToken)
+    public static async Task DeclareAsync(Uri broker, AuditStreamSettings stream, IReadOnlyList<string> services, ILogger logger, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = "oauthaspire-apphost-provisioning", AutomaticRecoveryEnabled = false };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
@@ -63,15 +65,23 @@ internal static class AuditTopology
         await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
         {
             await channel.QueueBindAsync(stream.Name, AuditStream.Exchange, "", cancellationToken: cancellationToken);
+            foreach (var service in services)
+            {
+                var exchange = AuditStream.ServiceExchange(service);
+                await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+                await channel.ExchangeBindAsync(AuditStream.Exchange, exchange, "", cancellationToken: cancellationToken);
+            }
+
             foreach (var type in AuditCatalog.Types.Keys.Order(StringComparer.Ordinal))
             {
                 var exchange = AuditStream.EventExchange(type);
                 await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-                await channel.ExchangeBindAsync(AuditStream.Exchange, exchange, "", cancellationToken: cancellationToken);
+                // MassTransit's envelope never reaches the stream; removing a binding that is not there is no error.
+                await channel.ExchangeUnbindAsync(AuditStream.Exchange, exchange, "", cancellationToken: cancellationToken);
             }
         }
 
-        logger.LogInformation("Audit topology ready: {Count} event exchanges bound to {Exchange}, stream {Stream}",
-            AuditCatalog.Types.Count.ToString(CultureInfo.InvariantCulture), AuditStream.Exchange, stream.Name);
+        logger.LogInformation("Audit topology ready: {Count} service exchanges bound to {Exchange}, stream {Stream}",
+            services.Count.ToString(CultureInfo.InvariantCulture), AuditStream.Exchange, stream.Name);
     }
 }

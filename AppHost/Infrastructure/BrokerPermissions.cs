@@ -25,7 +25,7 @@ public sealed record BrokerPermission(string Configure, string Write, string Rea
 public static class BrokerPermissions
 {
     /// <summary>Written by ServiceDefaults in every service (RepeatedRefusals, the internal call guard).</summary>
-    private static readonly string[] Everyone = ["InternalCallRefused", "RefusalsRepeated"];
+    private static readonly string[] Everyone = ["InternalCallRefused", "RefusalsRepeated", "ChainCheckpoint"];
 
     private static readonly Dictionary<string, EventUse> Events = new(StringComparer.Ordinal)
     {
@@ -90,7 +90,10 @@ public static class BrokerPermissions
         var published = PublishedBy(service);
         var used = published.Concat(ConsumedBy(service)).Distinct().Order(StringComparer.Ordinal).ToList();
         var own = Regex.Escape(service) + "-.*";
-        return new BrokerPermission(Pattern(own, used), Pattern(own, published), Pattern(own, used));
+        // Its CloudEvents go to its own audit exchange, which only the AppHost declares and binds.
+        var stream = "|" + Regex.Escape(AuditStream.ServiceExchange(service));
+        var inside = published.Where(AuditStream.ConsumedInside.Contains).ToList();
+        return new BrokerPermission(Pattern(own, used), Pattern(own + stream, inside), Pattern(own, used));
     }
 
     /// <summary>The read-only auditor: reads the stream, declares and writes nothing.</summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
 
 namespace OAuthAspire.AppHost.Infrastructure;
 
@@ -28,7 +29,7 @@ internal sealed class BrokerProvisioning(
         var logs = services.GetRequiredService<ResourceLoggerService>();
         var admin = await broker.ConnectionStringExpression.GetValueAsync(cancellationToken)
             ?? throw new InvalidOperationException($"The broker '{broker.Name}' has no connection string.");
-        await AuditTopology.DeclareAsync(new Uri(admin), stream, logs.GetLogger(broker), cancellationToken);
+        await AuditTopology.DeclareAsync(new Uri(admin), stream, ServiceNames.All, logs.GetLogger(broker), cancellationToken);
 
         var api = await management.GetValueAsync(cancellationToken)
             ?? throw new InvalidOperationException("The broker's management API address is missing (ConnectionStrings:rabbitmq-management).");

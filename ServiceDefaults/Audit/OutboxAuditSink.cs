@@ -1,52 +1,17 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
-using NpgsqlTypes;
 using OAuthAspire.Contracts.Audit;
 
 namespace OAuthAspire.ServiceDefaults.Audit;
 
-/// <summary>The outbox writer. <paramref name="service"/> names the writer in every event.</summary>
-public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service, RepeatedRefusals? repeats = null) : IAuditSink
+/// <summary>The outbox writer: each event becomes its CloudEvent, linked into one of this process's <see cref="AuditChains"/>.</summary>
+public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, AuditChains chains, RepeatedRefusals? repeats = null) : IAuditSink
 {
-    // Aspire names each service after its resource ("token", "edge"...).
-    public OutboxAuditSink(NpgsqlDataSource dataSource, IConfiguration configuration, IHostEnvironment environment, RepeatedRefusals repeats)
-        : this(dataSource, configuration["OTEL_SERVICE_NAME"] ?? environment.ApplicationName, repeats)
-    {
-    }
+    public Task WriteAsync(NpgsqlTransaction transaction, AuditEvent auditEvent, CancellationToken cancellationToken = default) =>
+        chains.WriteAsync(dataSource, transaction, [Stamp(auditEvent)], cancellationToken);
 
-    // One statement: the insert, and a notification that wakes the relay once the transaction commits.
-    private const string InsertSql =
-        "WITH written AS (INSERT INTO outbox (event_id, message_type, payload) VALUES ($1, $2, $3)) SELECT pg_notify('outbox', '')";
-
-    // Rows keep the list's order: unnest yields its elements in order and identity values follow.
-    private const string InsertManySql = """
-        WITH written AS (
-            INSERT INTO outbox (event_id, message_type, payload)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]::jsonb[]))
-        SELECT pg_notify('outbox', '')
-        """;
-
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public async Task WriteAsync(NpgsqlTransaction transaction, AuditEvent auditEvent, CancellationToken cancellationToken = default)
-    {
-        await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
-        Bind(command, Stamp(auditEvent));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken = default)
-    {
-        var stamped = auditEvents.Select(Stamp).ToArray();
-        await using var command = new NpgsqlCommand(InsertManySql, transaction.Connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. stamped.Select(e => e.EventId)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stamped.Select(e => e.Type)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stamped.Select(Serialize)] });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken = default) =>
+        auditEvents.Count == 0 ? Task.CompletedTask : chains.WriteAsync(dataSource, transaction, [.. auditEvents.Select(Stamp)], cancellationToken);
 
     public async Task WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
@@ -56,26 +21,17 @@ public sealed class OutboxAuditSink(NpgsqlDataSource dataSource, string service,
             return;
         }
 
-        await using var command = dataSource.CreateCommand(InsertSql);
-        Bind(command, Stamp(auditEvent));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await chains.WriteAsync(dataSource, null, [Stamp(auditEvent)], cancellationToken);
     }
 
-    private AuditEvent Stamp(AuditEvent auditEvent) => auditEvent with
+    private AuditEvent Stamp(AuditEvent auditEvent)
     {
-        Service = string.IsNullOrEmpty(auditEvent.Service) ? service : auditEvent.Service,
-        TraceId = auditEvent.TraceId ?? Activity.Current?.TraceId.ToHexString(),
-    };
-
-    private static void Bind(NpgsqlCommand command, AuditEvent auditEvent)
-    {
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = auditEvent.EventId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = auditEvent.Type });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Serialize(auditEvent), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity : null;
+        return auditEvent with
+        {
+            Service = string.IsNullOrEmpty(auditEvent.Service) ? chains.Service : auditEvent.Service,
+            TraceId = auditEvent.TraceId ?? current?.TraceId.ToHexString(),
+            TraceParent = auditEvent.TraceParent ?? current?.Id,
+        };
     }
-
-    // jsonb cannot hold NUL: a caller-supplied value with one (a hostile client_id, say) is
-    // recorded with U+FFFD in its place rather than failing the write.
-    private static string Serialize(AuditEvent auditEvent) =>
-        JsonSerializer.Serialize(auditEvent, auditEvent.GetType(), Json).Replace("\\u0000", "\\uFFFD", StringComparison.Ordinal);
 }

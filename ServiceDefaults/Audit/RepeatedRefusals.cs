@@ -74,7 +74,7 @@ public sealed class RepeatedRefusals(TimeProvider time, TimeSpan window, int cap
 
     /// <summary>The event without what differs between identical repeats (id, time, trace).</summary>
     private static string KeyOf(AuditEvent auditEvent) =>
-        JsonSerializer.Serialize(auditEvent with { EventId = Guid.Empty, OccurredAt = default, TraceId = null }, auditEvent.GetType(), OutboxAuditSink.Json);
+        JsonSerializer.Serialize(auditEvent with { EventId = Guid.Empty, OccurredAt = default, TraceId = null }, auditEvent.GetType(), AuditCloudEvent.DataJson);
 
     private sealed class Tally(AuditEvent auditEvent, DateTimeOffset first)
     {

@@ -38,7 +38,10 @@ public static class Bus
         where TBuilder : IHostApplicationBuilder
     {
         instanceConsumers = [.. instanceConsumers, .. CacheInvalidation.Register(builder.Services, invalidations ?? [])];
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
+        // The name its broker login, its audit exchange and its events carry: the AppHost gives it as the
+        // service identity (a deployment from the manifest may set no OTEL_SERVICE_NAME).
+        var serviceName = builder.Configuration["ServiceIdentity:Name"] is { Length: > 0 } identity ? identity
+            : builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing.");
 
@@ -101,11 +104,20 @@ public static class Bus
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
         builder.Services.AddSingleton(new RepeatedRefusals(TimeProvider.System,
             builder.Configuration.GetValue("Audit:RepeatWindow", TimeSpan.FromMinutes(1))));
+        builder.Services.AddOptions<AuditChainOptions>().BindConfiguration("Audit:Chains");
+        // The audit key (the AppHost's audit-key-<service>) MACs every event and signs the checkpoints.
+        builder.Services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>()["Audit:Key"],
+            allowEphemeral: sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        builder.Services.AddSingleton(sp => new AuditChains(serviceName,
+            sp.GetRequiredService<IConfiguration>()["OAuth:Issuer"] is { Length: > 0 } issuer ? issuer : "http://localhost",
+            sp.GetRequiredService<AuditKey>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditChainOptions>>().Value));
         builder.Services.AddSingleton<IAuditSink>(sp => new OutboxAuditSink(
-            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>(),
-            sp.GetRequiredService<RepeatedRefusals>()));
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<AuditChains>(), sp.GetRequiredService<RepeatedRefusals>()));
+
         builder.Services.AddHostedService<RepeatedRefusalsFlush>();
         builder.Services.AddHostedService<OutboxRelay>();
+        // Stopped before the relay: the final checkpoints are then published by it, or by the next relay of this database.
+        builder.Services.AddHostedService<AuditCheckpoints>();
         return builder;
     }
 }

@@ -26,46 +26,47 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows through MassTransit, in order, marking each batch sent only
-/// after the broker confirmed every message in it. Exactly one relay per database runs at a
-/// time, whatever the number of replicas: the others wait on a PostgreSQL advisory lock. When
-/// the broker or the database is away it backs off and resumes where it stopped; a crash
-/// between publish and mark can repeat events, which carry stable ids for consumers to drop.
-/// The audit exchanges and the stream are declared by the AppHost, never by the relay (its
-/// broker login may not): each event type's exchange is bound to the stream before any service starts.
+/// Publishes committed outbox rows: each row's CloudEvent, byte for byte, to this service's audit
+/// exchange (which feeds the stream), with the broker's confirmations pipelined per batch; and, for
+/// the events some service acts on (<see cref="AuditStream.ConsumedInside"/>), the event through
+/// MassTransit to its type's exchange. A batch is marked sent up to its first failure. Rows go out in
+/// id order, which within one chain is position order. Exactly one relay per database runs at a time,
+/// whatever the number of replicas: the others wait on a PostgreSQL advisory lock. When the broker or
+/// the database is away it backs off and resumes where it stopped; a crash between publish and mark
+/// can repeat events, which carry stable ids (and chain positions) for consumers to drop.
 /// </summary>
 internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
+    AuditChains chains,
     IConfiguration configuration,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const long RelayLockId = 0x0A0A_5EED_0002;
 
-    // Rows whose transaction began before every transaction still running: none older can appear.
     private const string SelectBatchSql = """
-        SELECT id, event_id, message_type, payload::text FROM outbox
-        WHERE sent_at IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY txid, id LIMIT $1
+        SELECT id, event_id, message_type, body, payload::text, streamed FROM outbox
+        WHERE sent_at IS NULL ORDER BY id LIMIT $1
         """;
 
-    private const string MarkSentSql = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
+    private const string MarkSentSql = "UPDATE outbox SET sent_at = now(), streamed = true WHERE id = ANY($1)";
+    private const string MarkStreamedSql = "UPDATE outbox SET streamed = true WHERE id = ANY($1)";
     private const string CleanupSql = "DELETE FROM outbox WHERE sent_at < now() - $1";
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     private readonly OutboxOptions _options = options.Value;
+    private readonly AuditPublisher _publisher = new(configuration.GetConnectionString(Bus.ConnectionName)
+        ?? throw new InvalidOperationException($"Connection string '{Bus.ConnectionName}' is missing."), chains.Service);
 
-    // Stamped on every message as its AMQP user_id, which RabbitMQ checks against the login that
-    // published it: auditors can trust which service wrote each event.
-    private readonly string? _brokerUser = BrokerUserOf(configuration.GetConnectionString(Bus.ConnectionName));
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
     private TimeSpan _backoff = FirstBackoff;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await using var publisher = _publisher;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -157,14 +158,15 @@ internal sealed class OutboxRelay(
 
     private async Task<int> PublishBatchAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
     {
-        var rows = new List<(long Id, Guid EventId, string Type, string Payload)>(_options.BatchSize);
+        var rows = new List<OutboxRow>(_options.BatchSize);
         await using (var select = new NpgsqlCommand(SelectBatchSql, connection))
         {
             select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
             await using var reader = await select.ExecuteReaderAsync(stoppingToken);
             while (await reader.ReadAsync(stoppingToken))
             {
-                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+                var body = reader.IsDBNull(3) ? Unchained(reader.GetString(2), reader.GetString(4)) : reader.GetFieldValue<byte[]>(3);
+                rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), body, reader.GetBoolean(5)));
             }
         }
 
@@ -173,72 +175,75 @@ internal sealed class OutboxRelay(
             return 0;
         }
 
-        var sent = new List<long>(rows.Count);
+        // Done: on the stream and, for an event some service acts on, published inside too. Rows are
+        // marked in order up to the first that is not, so nothing is skipped; one already on the stream
+        // is never sent there again for its inside publish.
+        var done = 0;
+        var streamed = new List<long>();
         try
         {
-            // One at a time, each awaiting the broker's confirmation: order is kept exactly.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            var toStream = rows.Where(r => !r.Streamed).ToList();
+            var confirmed = toStream.Count == 0 ? 0 : await _publisher.PublishAsync(toStream, timeout.Token);
+            streamed.AddRange(toStream.Take(confirmed).Select(r => r.Id));
+            var onStream = streamed.ToHashSet();
             foreach (var row in rows)
             {
-                var message = Deserialize(row.Type, row.Payload);
-                if (message is not null)
+                if (!row.Streamed && !onStream.Contains(row.Id))
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    timeout.CancelAfter(_options.PublishTimeout);
-                    await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(c =>
-                    {
-                        c.MessageId = row.EventId;
-                        // Unroutable (no stream bound) comes back as an error instead of a silent confirm.
-                        if (c.TryGetPayload<RabbitMqSendContext>(out var rabbit))
-                        {
-                            rabbit.Mandatory = true;
-                            rabbit.BasicProperties.UserId = _brokerUser;
-                        }
-                    }), timeout.Token);
+                    break;
                 }
 
-                sent.Add(row.Id);
+                if (AuditStream.ConsumedInside.Contains(row.Type))
+                {
+                    await PublishInsideAsync(row, timeout.Token);
+                }
+
+                done++;
             }
         }
         finally
         {
-            if (sent.Count > 0)
+            var sent = rows.Take(done).Select(r => r.Id).ToArray();
+            if (sent.Length > 0)
             {
-                await MarkSentAsync(connection, sent, CancellationToken.None);
+                await MarkAsync(connection, MarkSentSql, sent, CancellationToken.None);
                 _backoff = FirstBackoff;
+            }
+
+            var owed = streamed.Except(sent).ToArray();
+            if (owed.Length > 0)
+            {
+                await MarkAsync(connection, MarkStreamedSql, owed, CancellationToken.None);
             }
         }
 
         return rows.Count;
     }
 
-    /// <summary>The login's user name in an AMQP URI (<c>amqp://user:password@host/</c>); null without one (RabbitMQ's default user).</summary>
-    private static string? BrokerUserOf(string? connectionString)
+    /// <summary>Through MassTransit to the event type's exchange, for the services that act on it (not the stream).</summary>
+    private async Task PublishInsideAsync(OutboxRow row, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0)
-        {
-            return null;
-        }
-
-        var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
-        return user.Length == 0 ? null : user;
-    }
-
-    private AuditEvent? Deserialize(string typeName, string payload)
-    {
-        var type = AuditCatalog.Resolve(typeName);
-        if (type is null)
-        {
+        var type = AuditCatalog.Resolve(row.Type)
             // Written by a newer version of the service; skipping it would lose it, so stop here.
-            throw new InvalidOperationException($"Unknown audit event type '{typeName}' in the outbox.");
-        }
-
-        return (AuditEvent?)JsonSerializer.Deserialize(payload, type, OutboxAuditSink.Json);
+            ?? throw new InvalidOperationException($"Unknown audit event type '{row.Type}' in the outbox.");
+        using var document = JsonDocument.Parse(row.Body);
+        var message = (AuditEvent)document.RootElement.GetProperty("data").Deserialize(type, AuditCloudEvent.DataJson)!;
+        await bus.Publish(message, type, Pipe.Execute<PublishContext>(c => c.MessageId = row.EventId), cancellationToken);
     }
 
-    private static async Task MarkSentAsync(NpgsqlConnection connection, List<long> ids, CancellationToken cancellationToken)
+    // A row written before chains existed holds the event's JSON only.
+    private byte[] Unchained(string typeName, string payload)
     {
-        await using var command = new NpgsqlCommand(MarkSentSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. ids] });
+        var type = AuditCatalog.Resolve(typeName) ?? throw new InvalidOperationException($"Unknown audit event type '{typeName}' in the outbox.");
+        return AuditCloudEvent.WriteUnchained((AuditEvent)JsonSerializer.Deserialize(payload, type, AuditCloudEvent.DataJson)!, chains.Issuer);
+    }
+
+    private static async Task MarkAsync(NpgsqlConnection connection, string sql, long[] ids, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -85,6 +85,7 @@ public static class EdgeServices
         app.UseMiddleware<RateLimitGate>();
         app.UseMiddleware<ApiGate>();
         app.MapProtectedResourceMetadata();
+        app.MapAuditSchemas();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrors.HandleAsync);

@@ -53,6 +53,7 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
         var missing = await MissingAsync(reader, jtis);
         Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
         output.WriteLine($"all 1000 TokenIssued events on the stream {restarted.Elapsed.TotalSeconds:F1} s after RabbitMQ's start command");
+        await AssertChainsIntactAsync();
 
         // The edge hears change events again (its caches were dropped when it reconnected): a new
         // policy is enforced as usual.
@@ -94,6 +95,18 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
         var missing = await MissingAsync(reader, jtis);
         Assert.True(missing.Count == 0, $"{jtis.Count} tokens issued, {missing.Count} TokenIssued event(s) missing: {string.Join(", ", missing.Take(5))}");
         output.WriteLine($"{jtis.Count} tokens answered before the kill; all their events on the stream {restarted.Elapsed.TotalSeconds:F1} s after the restart command");
+        await AssertChainsIntactAsync();
+    }
+
+    /// <summary>The token service's chains verify whole, MACs and signed checkpoints included, across the outage.</summary>
+    private async Task AssertChainsIntactAsync()
+    {
+        var report = await AuditTamperTests.VerifyServiceAsync(system, "token");
+        output.WriteLine(report);
+        Assert.Matches(@"^token: \d+ event\(s\), \d+ chain\(s\), intact", report);
+        Assert.DoesNotContain("BROKEN", report);
+        Assert.DoesNotContain("not checked", report);
+        Assert.Contains("signed checkpoint(s)", report);
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed class AuditOutboxTests(SystemFixture system)
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(20);
 
+    // A writer of its own in scope-policy's outbox (scope-policy's relay publishes its events), with a key of its own.
+    private static readonly AuditChains Chains = new("scope-policy-test", "http://localhost", AuditKey.From(null));
+
     [Fact]
     public async Task EventWrittenInACommittedTransactionReachesABoundQueue()
     {
@@ -89,7 +92,7 @@ public sealed class AuditOutboxTests(SystemFixture system)
     private async Task WriteAsync(AuditEvent auditEvent, bool commit)
     {
         await using var db = await system.DatabaseAsync("scopepolicydb");
-        var sink = new OutboxAuditSink(db, "scope-policy-test");
+        var sink = new OutboxAuditSink(db, Chains);
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await sink.WriteAsync(transaction, auditEvent);

@@ -46,8 +46,9 @@ public sealed class AuditQueue : IAsyncDisposable
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            using var envelope = JsonDocument.Parse(delivery.Body);
-            _received.Writer.TryWrite(envelope.RootElement.GetProperty(AuditStream.Message).Clone());
+            // A CloudEvent: the event's own fields are its data.
+            using var cloudEvent = JsonDocument.Parse(delivery.Body);
+            _received.Writer.TryWrite(cloudEvent.RootElement.GetProperty("data").Clone());
             return Task.CompletedTask;
         };
         await _channel.BasicConsumeAsync(Name, autoAck: true, consumer);

@@ -155,6 +155,20 @@ public sealed class AuditStreamTests(SystemFixture system)
         Assert.Equal(3, lines.Length);
         Assert.All(lines, l => Assert.Matches($@"^\d{{4}}-\d\d-\d\dT[0-9:.]+Z token TokenRequestRefused failure client={backend} ", l));
         Assert.Contains(lines, l => l.Contains("error=invalid_client", StringComparison.Ordinal));
+
+        // The same events for a SIEM: as published (CloudEvents) and as OCSF.
+        (exit, output, errors) = await RunToolAsync("--connection", rabbit, "--client", backend, "--type", "TokenIssued", "--format", "cloudevents", "--idle-exit", "3");
+        Assert.True(exit == 0, errors);
+        var cloudEvent = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal("com.oauthaspire.audit.TokenIssued.v1", cloudEvent.GetProperty("type").GetString());
+        Assert.Equal(issued.GetProperty("eventId").GetString(), cloudEvent.GetProperty("id").GetString());
+        (exit, output, errors) = await RunToolAsync("--connection", rabbit, "--client", backend, "--type", "TokenIssued", "--format", "ocsf", "--idle-exit", "3");
+        Assert.True(exit == 0, errors);
+        var ocsf = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal(3002, ocsf.GetProperty("class_uid").GetInt32());
+        Assert.Equal(300204, ocsf.GetProperty("type_uid").GetInt32());
+        Assert.Equal("1.3.0", ocsf.GetProperty("metadata").GetProperty("version").GetString());
+        Assert.Equal(issued.GetProperty("occurredAt").GetDateTimeOffset().ToUnixTimeMilliseconds(), ocsf.GetProperty("time").GetInt64());
     }
 
     [Fact]
@@ -186,9 +200,17 @@ public sealed class AuditStreamTests(SystemFixture system)
     };
 
     /// <summary>Runs the built auditor tool (tools/AuditTail) as an auditor would.</summary>
-    public static async Task<(int Exit, string Output, string Errors)> RunToolAsync(params string[] args)
+    public static Task<(int Exit, string Output, string Errors)> RunToolAsync(params string[] args) => RunToolAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with <paramref name="environment"/> set for it (the audit keys, say).</summary>
+    public static async Task<(int Exit, string Output, string Errors)> RunToolAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(ToolPath);
         foreach (var arg in args)
         {

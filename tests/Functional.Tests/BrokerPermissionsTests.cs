@@ -57,4 +57,15 @@ public sealed partial class BrokerPermissionsTests
             Assert.True(missing.Length == 0, $"{service} consumes {string.Join(", ", missing)} but its login may not read them");
         }
     }
+
+    [Fact]
+    public void TheRelayPublishesInsideExactlyTheEventsSomeServiceConsumes()
+    {
+        // An event consumed in code but not in ConsumedInside would never reach its consumer: only the stream gets it.
+        var inCode = Services.SelectMany(s => Found(s.Directory, Consumer())).Concat(Found("ServiceDefaults", Consumer())).ToHashSet();
+        var missing = inCode.Where(e => !AuditStream.ConsumedInside.Contains(e)).ToArray();
+        Assert.True(missing.Length == 0, $"consumed but not published inside: {string.Join(", ", missing)}");
+        var granted = Services.SelectMany(s => BrokerPermissions.ConsumedBy(s.Service)).ToHashSet();
+        Assert.Equal(granted.Order(StringComparer.Ordinal), AuditStream.ConsumedInside.Order(StringComparer.Ordinal));
+    }
 }

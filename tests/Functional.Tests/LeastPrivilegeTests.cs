@@ -107,8 +107,9 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         Assert.NotEmpty(read);
         foreach (var (userId, body) in read)
         {
-            using var envelope = JsonDocument.Parse(body);
-            var service = envelope.RootElement.GetProperty(AuditStream.Message).GetProperty(AuditStream.Fields.Service).GetString()!;
+            using var cloudEvent = JsonDocument.Parse(body);
+            var service = cloudEvent.RootElement.GetProperty("source").GetString()!["/oauthaspire/".Length..];
+            Assert.Equal(service, cloudEvent.RootElement.GetProperty("data").GetProperty(AuditStream.Fields.Service).GetString());
             // AuditOutboxTests writes through scope-policy's outbox under a test name of its own.
             Assert.Equal(service.EndsWith("-test", StringComparison.Ordinal) ? service[..^5] : service, userId);
         }
@@ -131,6 +132,12 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
             if (service != "client-registry")
             {
                 wrong.AddRange((await RefusedAsync(broker, ["publish ClientUpdated"])).Select(w => $"{service}: {w}"));
+            }
+
+            // Only the token service writes to the stream as the token service.
+            if (service != "token")
+            {
+                wrong.AddRange((await RefusedAsync(broker, ["publish as token"])).Select(w => $"{service}: {w}"));
             }
         }
 
@@ -190,6 +197,9 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
                 {
                     case "publish":
                         await channel.BasicPublishAsync(AuditStream.Exchange, "", true, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
+                        break;
+                    case "publish as token":
+                        await channel.BasicPublishAsync(AuditStream.ServiceExchange("token"), "", true, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));
                         break;
                     case "publish ClientUpdated":
                         await channel.BasicPublishAsync(AuditStream.EventExchange(nameof(ClientUpdated)), "", false, new BasicProperties(), Encoding.UTF8.GetBytes("{}"));

@@ -43,7 +43,7 @@ public sealed class ManifestTests
             if (resource["inputs"]?["value"]?["secret"]?.GetValue<bool>() == true)
             {
                 var fallback = resource["inputs"]!["value"]!["default"];
-                Assert.True(name.StartsWith("service-key-", StringComparison.Ordinal) ? fallback is null : fallback?["generate"] is not null,
+                Assert.True(name.StartsWith("service-key-", StringComparison.Ordinal) || name.StartsWith("audit-key-", StringComparison.Ordinal) ? fallback is null : fallback?["generate"] is not null,
                     $"{name}: a secret with a literal default");
             }
         }

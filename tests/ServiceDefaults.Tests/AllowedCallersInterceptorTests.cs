@@ -63,7 +63,7 @@ public class AllowedCallersInterceptorTests
         Assert.Equal(AllowedCallersInterceptor.NotAllowed, refused.Problem);
         Assert.Equal(AuditOutcome.Failure, refused.Outcome);
         Assert.Equal("203.0.113.5", refused.RemoteAddress);
-        var json = JsonSerializer.Serialize(refused, OutboxAuditSink.Json);
+        var json = JsonSerializer.Serialize(refused, AuditCloudEvent.DataJson);
         Assert.DoesNotContain(token, json, StringComparison.Ordinal);
         Assert.DoesNotContain("eyJ", json, StringComparison.Ordinal);
     }
@@ -93,7 +93,7 @@ public class AllowedCallersInterceptorTests
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
         var refused = Assert.IsType<InternalCallRefused>(Assert.Single(_audit.Events));
         Assert.Equal("unverified:edge", refused.Caller);
-        Assert.DoesNotContain(forged, JsonSerializer.Serialize(refused, OutboxAuditSink.Json), StringComparison.Ordinal);
+        Assert.DoesNotContain(forged, JsonSerializer.Serialize(refused, AuditCloudEvent.DataJson), StringComparison.Ordinal);
     }
 
     [Fact]

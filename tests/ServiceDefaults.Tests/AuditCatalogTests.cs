@@ -69,7 +69,7 @@ public partial class AuditCatalogTests
         foreach (var type in Events)
         {
             var sample = Sample(type) with { Reason = text };
-            var json = JsonSerializer.Serialize(sample, type, OAuthAspire.ServiceDefaults.Audit.OutboxAuditSink.Json);
+            var json = JsonSerializer.Serialize(sample, type, OAuthAspire.Contracts.Audit.AuditCloudEvent.DataJson);
             Assert.DoesNotContain(jwt, json, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, json, StringComparison.Ordinal);
             Assert.Contains("client abc-123", json, StringComparison.Ordinal);
@@ -156,7 +156,7 @@ public partial class AuditCatalogTests
             (`UPDATE_AUDIT_CATALOGUE=1 dotnet test tests/ServiceDefaults.Tests -c Release`); a test fails when
             it is stale. How to read the stream: README, "Auditors".
 
-            ## Envelope (every event)
+            ## Fields every event's data carries
 
             | field | meaning |
             |---|---|
@@ -172,13 +172,15 @@ public partial class AuditCatalogTests
             | `reason` | why, for refusals; never a secret |
 
             Events never carry a secret, password, token, code or assertion: tokens appear as their `jti`,
-            codes as a prefix of their hash. On the wire each event is MassTransit's JSON envelope with the
-            event under `message` (camelCase).
+            codes as a prefix of their hash. On the wire each event is a CloudEvents 1.0 event in structured
+            JSON mode whose `data` holds these fields (camelCase), of type `com.oauthaspire.audit.<event>.v<v>`;
+            its JSON Schema is `docs/audit-schemas/<event>.v<v>.json`, also served by the edge at the event's
+            `dataschema` URL (README, "Auditors", has the format, the hash chain and how to verify it).
 
             Auditors find them under fixed broker names (`services/Contracts/Audit/AuditStream.cs`), which no .NET type
-            or namespace name changes: each event type's fanout exchange `{{AuditStream.EventExchangePrefix}}<Type>` feeds
-            the fanout exchange `{{AuditStream.Exchange}}`, bound to the stream queue `{{AuditStream.StreamName}}` (the AppHost's
-            `Audit:Stream:Name` by default).
+            or namespace name changes: each service's relay publishes to its fanout exchange
+            `{{AuditStream.ServiceExchangePrefix}}<service>`, bound to the fanout exchange `{{AuditStream.Exchange}}`, bound
+            to the stream queue `{{AuditStream.StreamName}}` (the AppHost's `Audit:Stream:Name` by default).
 
             ## Events
 

@@ -20,7 +20,7 @@ public sealed class AuditExchangeNamesTests
         Assert.Equal("oauthaspire.audit", AuditStream.StreamName);
         Assert.Equal("oauthaspire.audit.all", AuditStream.Exchange);
         Assert.Equal("oauthaspire.audit.TokenIssued", AuditStream.EventExchange(nameof(TokenIssued)));
-        Assert.Equal("message", AuditStream.Message);
+        Assert.Equal("oauthaspire.audit.from.token", AuditStream.ServiceExchange("token"));
     }
 
     [Fact]
@@ -46,7 +46,8 @@ public sealed class AuditExchangeNamesTests
         Assert.Equal(fields.Order(StringComparer.Ordinal).ToArray(), AuditStream.Fields.Common.Order(StringComparer.Ordinal).ToArray());
         // The base record's properties, camelCase as MassTransit writes the message and the outbox stores it.
         Assert.Equal(fields.Order(StringComparer.Ordinal).ToArray(),
-            typeof(AuditEvent).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal).ToArray());
+            typeof(AuditEvent).GetProperties().Where(p => !p.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), true))
+                .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal).ToArray());
 
         AuditEvent sample = new InternalCallRefused("edge", "m", "p") { Actor = AuditActor.User("u-1", "ada", "app") };
         var json = JsonSerializer.SerializeToElement(sample, sample.GetType(), new JsonSerializerOptions(JsonSerializerDefaults.Web));

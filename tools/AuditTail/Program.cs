@@ -1,10 +1,30 @@
 using OAuthAspire.AuditTail;
 
-// Exit codes: 0 done (Ctrl-C, --count or --idle-exit), 1 bad arguments, 2 broker unreachable, 3 no audit stream.
+// Exit codes: 0 done (Ctrl-C, --count or --idle-exit; verify: every chain intact), 1 bad arguments,
+// 2 broker unreachable, 3 no audit stream, 4 verify found a broken chain.
 if (!TailOptions.TryParse(args, Environment.GetEnvironmentVariable, out var options, out var error))
 {
     Console.Error.WriteLine(error);
     Console.Error.WriteLine(TailOptions.Usage);
+    return 1;
+}
+
+AuditKeys keys;
+try
+{
+    // The operator's private audit keys (tools/audit reads them from the AppHost's secrets), never printed.
+    var privateKeys = Environment.GetEnvironmentVariable("OAUTHASPIRE_AUDIT_KEYS");
+    if (options.Command == ToolCommand.Keys)
+    {
+        Console.WriteLine(AuditKeys.PublicJwks(privateKeys));
+        return 0;
+    }
+
+    keys = options.Command == ToolCommand.Verify ? AuditKeys.Load(options.KeysFile, privateKeys) : AuditKeys.None;
+}
+catch (Exception e) when (e is FormatException or IOException or System.Text.Json.JsonException or ArgumentException)
+{
+    Console.Error.WriteLine($"oauthaspire-audit: {e.Message}");
     return 1;
 }
 
@@ -15,4 +35,5 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-return await new Tail(options, Console.Out, Console.Error).RunAsync(stop.Token);
+var verifier = options.Command == ToolCommand.Verify ? new ChainVerifier(keys, fromStart: options.From is StartAt.First) : null;
+return await new Tail(options, Console.Out, Console.Error, verifier).RunAsync(stop.Token);

@@ -6,8 +6,12 @@ using RabbitMQ.Client.Events;
 
 namespace OAuthAspire.AuditTail;
 
-/// <summary>One audit event read from the stream, with its offset (to resume after it).</summary>
-public sealed record StreamEntry(long Offset, JsonElement Event);
+/// <summary>
+/// One audit event read from the stream: its offset (to resume after it), the event's fields (the
+/// CloudEvent's <c>data</c>), the whole CloudEvent and its exact bytes (what the chain hashes), and who
+/// published it (the AMQP <c>user_id</c> RabbitMQ checked, and the exchange).
+/// </summary>
+public sealed record StreamEntry(long Offset, JsonElement Event, JsonElement CloudEvent, byte[] Body, string? UserId, string? Exchange);
 
 /// <summary>
 /// Reads a RabbitMQ stream queue as an independent consumer: nothing is taken from other readers.
@@ -79,14 +83,25 @@ public sealed class StreamFollower : IAsyncDisposable
         consumer.ReceivedAsync += async (_, delivery) =>
         {
             var offset = delivery.BasicProperties.Headers?.TryGetValue("x-stream-offset", out var o) == true ? Convert.ToInt64(o) : -1;
-            JsonElement message;
-            using (var envelope = JsonDocument.Parse(delivery.Body))
+            var body = delivery.Body.ToArray();
+            JsonElement cloudEvent;
+            try
             {
-                // MassTransit's envelope holds the event under "message".
-                message = (envelope.RootElement.TryGetProperty(AuditStream.Message, out var inner) ? inner : envelope.RootElement).Clone();
+                using var document = JsonDocument.Parse(body);
+                cloudEvent = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                // Not JSON: kept, so that verify can name it, with no fields to show.
+                cloudEvent = default;
             }
 
-            await _entries.Writer.WriteAsync(new StreamEntry(offset, message));
+            // A CloudEvent's fields are its data; an entry published before CloudEvents holds them under MassTransit's "message".
+            var data = cloudEvent.ValueKind != JsonValueKind.Object ? default
+                : cloudEvent.TryGetProperty("data", out var fields) && fields.ValueKind == JsonValueKind.Object ? fields
+                : cloudEvent.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object ? message
+                : default;
+            await _entries.Writer.WriteAsync(new StreamEntry(offset, data, cloudEvent, body, delivery.BasicProperties.UserId, delivery.Exchange));
             await _channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
         };
         await _channel.BasicConsumeAsync(stream, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,

@@ -8,10 +8,11 @@ namespace OAuthAspire.AuditTail;
 /// connection drops, and drops repeated events (a relay crash between publish and mark can send
 /// one twice; every event has a stable id).
 /// </summary>
-public sealed class Tail(TailOptions options, TextWriter output, TextWriter errors)
+public sealed class Tail(TailOptions options, TextWriter output, TextWriter errors, ChainVerifier? verifier = null)
 {
     public const int Unreachable = 2;
     public const int NoStream = 3;
+    public const int Broken = 4;
     private const int RememberedIds = 100_000;
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
@@ -59,9 +60,9 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
             {
                 try
                 {
-                    if (await ReadAsync(follower, cancellationToken))
+                    if (await ReadAsync(follower, cancellationToken, verifier))
                     {
-                        return 0;
+                        return await FinishAsync();
                     }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -80,7 +81,7 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
     }
 
     /// <summary>True when done (count reached or idle); throws IOException when the connection drops.</summary>
-    private async Task<bool> ReadAsync(StreamFollower follower, CancellationToken cancellationToken)
+    private async Task<bool> ReadAsync(StreamFollower follower, CancellationToken cancellationToken, ChainVerifier? verifier = null)
     {
         while (true)
         {
@@ -112,12 +113,32 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
             }
 
             _lastOffset = Math.Max(_lastOffset, entry.Offset);
-            if (IsRepeat(entry.Event) || !AuditEventView.Matches(entry.Event, options))
+            if (verifier is not null)
+            {
+                // Every event, repeats included: the verifier tells a repeat from a reorder.
+                await verifier.AddAsync(entry);
+                continue;
+            }
+
+            // Not an audit event (no fields to show): nothing to print.
+            if (entry.Event.ValueKind != JsonValueKind.Object || IsRepeat(entry.Event) || !AuditEventView.Matches(entry.Event, options))
             {
                 continue;
             }
 
-            await output.WriteLineAsync(options.Json ? AuditEventView.ToJsonLine(entry) : AuditEventView.ToTextLine(entry));
+            var line = options.Format switch
+            {
+                OutputFormat.Json => AuditEventView.ToJsonLine(entry),
+                OutputFormat.CloudEvents => System.Text.Encoding.UTF8.GetString(entry.Body),
+                OutputFormat.Ocsf => OcsfMapper.ToOcsf(entry.CloudEvent)?.ToJsonString(),
+                _ => AuditEventView.ToTextLine(entry),
+            };
+            if (line is null)
+            {
+                continue;
+            }
+
+            await output.WriteLineAsync(line);
             await output.FlushAsync(cancellationToken);
             if (options.Count is { } count && ++_printed >= count)
             {
@@ -126,9 +147,25 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
         }
     }
 
+    /// <summary>After a verification, its report; exit 4 when a chain is broken.</summary>
+    private async Task<int> FinishAsync()
+    {
+        if (verifier is null)
+        {
+            return 0;
+        }
+
+        foreach (var line in verifier.Report())
+        {
+            await output.WriteLineAsync(line);
+        }
+
+        return verifier.Intact ? 0 : Broken;
+    }
+
     private bool IsRepeat(JsonElement e)
     {
-        if (!e.TryGetProperty("eventId", out var id) || id.GetString() is not { } eventId)
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("eventId", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { } eventId)
         {
             return false;
         }

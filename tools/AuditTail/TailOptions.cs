@@ -16,6 +16,30 @@ public abstract record StartAt
     public sealed record Offset(long Value) : StartAt;
 }
 
+/// <summary>How each event is printed.</summary>
+public enum OutputFormat
+{
+    /// <summary>One readable line.</summary>
+    Text,
+
+    /// <summary>The event's fields (the CloudEvent's data) plus streamOffset, one JSON object per line.</summary>
+    Json,
+
+    /// <summary>The CloudEvent exactly as published, one per line.</summary>
+    CloudEvents,
+
+    /// <summary>The event as an OCSF event (<see cref="OcsfMapper"/>), one per line.</summary>
+    Ocsf,
+}
+
+/// <summary>What the tool does: follow the stream, verify its chains, or print the audit keys' public halves.</summary>
+public enum ToolCommand
+{
+    Tail,
+    Verify,
+    Keys,
+}
+
 /// <summary>The command line, parsed.</summary>
 public sealed record TailOptions(
     Uri Broker,
@@ -26,14 +50,22 @@ public sealed record TailOptions(
     string? Client,
     string? User,
     string? Outcome,
-    bool Json,
+    OutputFormat Format,
     TimeSpan? IdleExit,
-    int? Count)
+    int? Count,
+    ToolCommand Command = ToolCommand.Tail,
+    string? KeysFile = null)
 {
     public const string DefaultBroker = "amqp://localhost:56720/";
 
     public const string Usage = $"""
-        usage: oauthaspire-audit [options]
+        usage: oauthaspire-audit [verify | keys] [options]
+          verify               read the stream (from the start, or --since) and check every chain:
+                               positions, hashes, MACs (with $OAUTHASPIRE_AUDIT_KEYS) and checkpoint
+                               signatures (with --keys); exit 4 when a chain is broken
+          keys                 print the JWK Set of the audit keys' public halves (from
+                               $OAUTHASPIRE_AUDIT_KEYS) for auditors to pin
+        options:
           --connection URI     broker (default $OAUTHASPIRE_RABBITMQ, else amqp://localhost:56720/
                                with $OAUTHASPIRE_RABBITMQ_USER / $OAUTHASPIRE_RABBITMQ_PASSWORD)
           --stream NAME        stream queue (default {AuditStream.StreamName})
@@ -43,7 +75,10 @@ public sealed record TailOptions(
           --client ID          only events whose actor client is ID
           --user NAME          only events whose actor user (name or id) is NAME
           --outcome O          success | failure
-          --json               one JSON object per line (the event, plus streamOffset)
+          --format F           text | json (the event's fields plus streamOffset) |
+                               cloudevents (as published) | ocsf (OCSF {OcsfMapper.SchemaVersion}); default text
+          --json               the same as --format json
+          --keys FILE          verify: the pinned JWK Set (tools/audit keys wrote it)
           --idle-exit SECONDS  exit after SECONDS without a new event (replay, then stop)
           --count N            exit after printing N events
         Follows live until Ctrl-C otherwise.
@@ -57,15 +92,24 @@ public sealed record TailOptions(
         StartAt from = new StartAt.First();
         DateTimeOffset? since = null;
         var types = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var json = false;
+        var format = OutputFormat.Text;
+        var command = ToolCommand.Tail;
+        string? keysFile = null;
         TimeSpan? idleExit = null;
         int? count = null;
-        for (var i = 0; i < args.Length; i++)
+        var first = 0;
+        if (args.Length > 0 && args[0] is "verify" or "keys")
+        {
+            command = args[0] == "verify" ? ToolCommand.Verify : ToolCommand.Keys;
+            first = 1;
+        }
+
+        for (var i = first; i < args.Length; i++)
         {
             var name = args[i];
             if (name == "--json")
             {
-                json = true;
+                format = OutputFormat.Json;
                 continue;
             }
 
@@ -89,6 +133,23 @@ public sealed record TailOptions(
                     break;
                 case "--stream":
                     stream = value;
+                    break;
+                case "--format":
+                    if (!Enum.TryParse(value, ignoreCase: true, out format) || !Enum.IsDefined(format))
+                    {
+                        error = "--format: text, json, cloudevents or ocsf";
+                        return false;
+                    }
+
+                    break;
+                case "--keys":
+                    if (!File.Exists(value))
+                    {
+                        error = $"--keys: no file '{value}'";
+                        return false;
+                    }
+
+                    keysFile = value;
                     break;
                 case "--from":
                     if (ParseStart(value) is not { } start)
@@ -162,7 +223,13 @@ public sealed record TailOptions(
             from = new StartAt.Time(s);
         }
 
-        options = new TailOptions(broker, stream!, from, since, types, client, user, outcome, json, idleExit, count);
+        // Verifying replays what is there, then stops.
+        if (command == ToolCommand.Verify)
+        {
+            idleExit ??= TimeSpan.FromSeconds(3);
+        }
+
+        options = new TailOptions(broker, stream!, from, since, types, client, user, outcome, format, idleExit, count, command, keysFile);
         return true;
     }
 

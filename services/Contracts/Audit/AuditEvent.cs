@@ -27,6 +27,10 @@ public abstract record AuditEvent
     /// <summary>W3C trace id of the request that caused the event (filled by the audit sink).</summary>
     public string? TraceId { get; init; }
 
+    /// <summary>The W3C <c>traceparent</c> of the span that caused the event: the CloudEvent's distributed tracing extension, not a data field.</summary>
+    [JsonIgnore]
+    public string? TraceParent { get; init; }
+
     public AuditActor Actor { get; init; } = AuditActor.None;
 
     public string? RemoteAddress { get; init; }

@@ -19,16 +19,36 @@ public static class AuditStream
     /// </summary>
     public const string Exchange = "oauthaspire.audit.all";
 
-    /// <summary>What each event type's own fanout exchange is named: this, then the type's name (<see cref="AuditEvent.Type"/>).</summary>
+    /// <summary>
+    /// What each event type's own fanout exchange is named: this, then the type's name (<see cref="AuditEvent.Type"/>).
+    /// MassTransit publishes there, for the services that act on an event (<see cref="ConsumedInsideAttribute"/>);
+    /// those exchanges do not feed the stream.
+    /// </summary>
     public const string EventExchangePrefix = "oauthaspire.audit.";
 
-    /// <summary>The property of MassTransit's envelope (the JSON of each stream entry) that holds the event.</summary>
-    public const string Message = "message";
+    /// <summary>What each service's own audit exchange is named (this, then the service): bound to <see cref="Exchange"/>, written by that service alone.</summary>
+    public const string ServiceExchangePrefix = "oauthaspire.audit.from.";
+
+    /// <summary>
+    /// The event types some service acts on (caches dropped, grants revoked): the relay also publishes
+    /// these through MassTransit to their type's exchange. Keep in step with the AppHost's BrokerPermissions
+    /// (a test compares them).
+    /// </summary>
+    public static readonly FrozenSet<string> ConsumedInside = new[]
+    {
+        "TokenRevoked", "TokensCutOff", "ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated",
+        "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted",
+        "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
+        "SigningKeyRotated", "SigningKeyRevoked", "ConsentRevoked", "ClientFirstUsed",
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>The exchange an event type is published to, e.g. <c>oauthaspire.audit.TokenIssued</c>.</summary>
     public static string EventExchange(string eventType) => EventExchangePrefix + eventType;
 
-    /// <summary>The fields every event carries (those of <see cref="AuditEvent"/>, camelCase on the wire).</summary>
+    /// <summary>The exchange a service publishes its CloudEvents to, e.g. <c>oauthaspire.audit.from.token</c>.</summary>
+    public static string ServiceExchange(string service) => ServiceExchangePrefix + service;
+
+    /// <summary>The fields every event's CloudEvent <c>data</c> carries (those of <see cref="AuditEvent"/>, camelCase on the wire).</summary>
     public static class Fields
     {
         public const string EventId = "eventId";

@@ -55,6 +55,7 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
                 RemoteAddress = remoteAddress,
                 // The batch writer runs outside this request's trace: name it now.
                 TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
+                TraceParent = System.Diagnostics.Activity.Current?.Id,
             }, codeHash, familyId));
     }
 }

@@ -1,0 +1,316 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Npgsql;
+using OAuthAspire.Contracts.Audit;
+
+namespace OAuthAspire.ServiceDefaults.Audit;
+
+public sealed class AuditChainOptions
+{
+    /// <summary>Chains for events written on their own (each used by one writer at a time); every database connection writing in a transaction has a chain of its own besides.</summary>
+    public int Chains { get; set; } = 4;
+
+    /// <summary>A write that leaves this many events after the last checkpoint adds one.</summary>
+    public int CheckpointEvery { get; set; } = 1000;
+
+    /// <summary>A chain with events not yet covered gets a checkpoint this often.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Turns audit events into the exact bytes the stream will carry (<see cref="AuditCloudEvent"/>) and
+/// links each into a hash chain as its outbox row is written, in the writer's transaction. Each
+/// process writes its own chains (<c>&lt;service&gt;-&lt;random&gt;-&lt;n&gt;</c>), so replicas never wait for
+/// each other; within a process every database connection that writes in transactions has a chain of
+/// its own (a connection runs one transaction at a time, so two transactions never wait for each other
+/// on a chain, nor deadlock on one), and events written on their own share a few chains, one writer
+/// at a time each. A chain's head lives in <c>audit_chain</c>: a write moves it only from the position
+/// and head it expected, in the same statement as the insert, so a rolled-back write leaves no gap and
+/// the next writer, finding the head elsewhere, reads it (locked) and writes again.
+/// </summary>
+public sealed class AuditChains
+{
+    private const string CreateSql = "INSERT INTO audit_chain (chain, position, head) VALUES ($1, 0, $2)";
+
+    private const string LockSql = "SELECT position, head, checkpointed FROM audit_chain WHERE chain = $1 FOR UPDATE";
+
+    // The insert takes its rows from the head's move: nothing is written unless the head moved from where we expected.
+    private const string WriteSql = """
+        WITH moved AS (
+            UPDATE audit_chain SET position = $3, head = $4, checkpointed = $5 WHERE chain = $1 AND position = $2 AND head = $10 RETURNING 1),
+        written AS (
+            INSERT INTO outbox (event_id, message_type, chain, position, body)
+            SELECT e.id, e.type, $1, e.pos, e.body FROM unnest($6::uuid[], $7::text[], $8::bigint[], $9::bytea[]) AS e(id, type, pos, body), moved)
+        SELECT (SELECT count(*) FROM moved), pg_notify('outbox', '')
+        """;
+
+    private readonly string _service;
+    private readonly string _issuer;
+    private readonly AuditKey _key;
+    private readonly AuditChainOptions _options;
+    private readonly string _prefix;
+    private readonly Chain?[] _standalone;
+    private readonly ConditionalWeakTable<NpgsqlTransaction, Chain> _byTransaction = new();
+    private readonly ConcurrentDictionary<string, Chain> _live = new(StringComparer.Ordinal);
+    private int _next = -1;
+    private long _created;
+
+    public AuditChains(string service, string issuer, AuditKey key, AuditChainOptions? options = null)
+    {
+        _service = service;
+        _issuer = issuer;
+        _key = key;
+        _options = options ?? new AuditChainOptions();
+        _prefix = $"{service}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
+        _standalone = new Chain?[Math.Max(1, _options.Chains)];
+    }
+
+    public string Service => _service;
+
+    public string Issuer => _issuer;
+
+    /// <summary>
+    /// Writes the events, in order, as the next positions of one chain: in <paramref name="transaction"/>
+    /// when given (every write of one transaction goes to the same chain, so transactions never wait on
+    /// each other in a cycle), else on their own.
+    /// </summary>
+    public async Task WriteAsync(NpgsqlDataSource dataSource, NpgsqlTransaction? transaction, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        if (transaction is not null)
+        {
+            var mine = await ChainOfAsync(dataSource, transaction, cancellationToken);
+            await WriteAsync(transaction.Connection!, transaction, mine, events, checkpoint: false, cancellationToken);
+            return;
+        }
+
+        var slot = (int)((uint)Interlocked.Increment(ref _next) % (uint)_standalone.Length);
+        var current = Volatile.Read(ref _standalone[slot]);
+        var chain = current;
+        if (chain is null or { Closed: true })
+        {
+            var created = await CreateAsync(dataSource, cancellationToken);
+            chain = Interlocked.CompareExchange(ref _standalone[slot], created, current) == current ? created : Volatile.Read(ref _standalone[slot])!;
+        }
+
+        await chain.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await WriteAsync(connection, null, chain, events, checkpoint: false, cancellationToken);
+        }
+        finally
+        {
+            chain.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints every chain of this process with events not yet covered. <paramref name="final"/>:
+    /// every chain, marked final, and closed: a later write (a consumer still at work while the service
+    /// stops) starts a new chain rather than follow a final checkpoint.
+    /// </summary>
+    public async Task CheckpointAsync(NpgsqlDataSource dataSource, bool final, CancellationToken cancellationToken)
+    {
+        foreach (var chain in _live.Values.OrderBy(c => c.Id, StringComparer.Ordinal))
+        {
+            if (!final && !chain.Read().HasUncovered)
+            {
+                continue;
+            }
+
+            if (chain.Read().Position == 0)
+            {
+                // Never written: nothing to cover, nothing to end.
+                chain.Closed = final;
+                continue;
+            }
+
+            await chain.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await WriteAsync(connection, null, chain, [], checkpoint: true, cancellationToken, final);
+                if (final)
+                {
+                    chain.Closed = true;
+                    _live.TryRemove(chain.Id, out _);
+                }
+            }
+            finally
+            {
+                chain.Gate.Release();
+            }
+        }
+    }
+
+    private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Chain chain, IReadOnlyList<AuditEvent> events,
+        bool checkpoint, CancellationToken cancellationToken, bool final = false)
+    {
+        var prepared = Prepare(chain, chain.Read(), events, checkpoint, final);
+        if (await TryWriteAsync(connection, transaction, prepared, cancellationToken))
+        {
+            chain.Advance(prepared);
+            return;
+        }
+
+        // The head is not where this process left it (a write of ours rolled back, or the row was
+        // changed): lock it, read it, and write after it.
+        if (transaction is not null)
+        {
+            prepared = Prepare(chain, await LockAsync(connection, transaction, chain, cancellationToken), events, checkpoint, final);
+            await WriteLockedAsync(connection, transaction, prepared, cancellationToken);
+        }
+        else
+        {
+            await using var own = await connection.BeginTransactionAsync(cancellationToken);
+            prepared = Prepare(chain, await LockAsync(connection, own, chain, cancellationToken), events, checkpoint, final);
+            await WriteLockedAsync(connection, own, prepared, cancellationToken);
+            await own.CommitAsync(cancellationToken);
+        }
+
+        chain.Advance(prepared);
+    }
+
+    private static async Task WriteLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Prepared prepared, CancellationToken cancellationToken)
+    {
+        if (!await TryWriteAsync(connection, transaction, prepared, cancellationToken))
+        {
+            throw new InvalidOperationException($"Audit chain {prepared.Chain} moved while locked.");
+        }
+    }
+
+    private Prepared Prepare(Chain chain, ChainState state, IReadOnlyList<AuditEvent> events, bool checkpoint, bool final)
+    {
+        var rows = new List<Row>(events.Count + 1);
+        var position = state.Position;
+        var head = state.Head;
+        foreach (var auditEvent in events)
+        {
+            head = Append(rows, auditEvent, chain.Id, ++position, head);
+        }
+
+        var checkpointed = state.Checkpointed;
+        if (checkpoint || final || position - checkpointed >= _options.CheckpointEvery)
+        {
+            var at = DateTimeOffset.UtcNow;
+            var encodedHead = Base64Url.EncodeToString(head);
+            var signature = _key.SignCheckpoint(chain.Id, position, encodedHead, at, AuditCloudEvent.SourcePrefix + _service, final);
+            head = Append(rows, new ChainCheckpoint(chain.Id, position, encodedHead, signature, final) { Service = _service, OccurredAt = at },
+                chain.Id, ++position, head);
+            checkpointed = position;
+        }
+
+        return new Prepared(chain.Id, state.Position, state.Head, position, head, checkpointed, rows);
+    }
+
+    private byte[] Append(List<Row> rows, AuditEvent auditEvent, string chain, long position, byte[] previous)
+    {
+        var body = AuditCloudEvent.Write(auditEvent, _issuer, auditEvent.TraceParent, new ChainLink(chain, position, previous), _key.MacKey);
+        rows.Add(new Row(auditEvent.EventId, auditEvent.Type, position, body));
+        return AuditCloudEvent.Hash(body);
+    }
+
+    private static async Task<bool> TryWriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Prepared prepared, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(WriteSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prepared.Chain });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = prepared.From });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = prepared.To });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prepared.Head });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = prepared.Checkpointed });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. prepared.Rows.Select(r => r.EventId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. prepared.Rows.Select(r => r.Type)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. prepared.Rows.Select(r => r.Position)] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. prepared.Rows.Select(r => r.Body)] });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prepared.FromHead });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    private static async Task<ChainState> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Chain chain, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(LockSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Audit chain {chain.Id} has no head row.");
+        }
+
+        return new ChainState(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2));
+    }
+
+    /// <summary>The chain of the connection the transaction runs on (Npgsql keeps one transaction object per connection).</summary>
+    private async Task<Chain> ChainOfAsync(NpgsqlDataSource dataSource, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_byTransaction.TryGetValue(transaction, out var mine) && !mine.Closed)
+        {
+            return mine;
+        }
+
+        var chain = await CreateAsync(dataSource, cancellationToken);
+        _byTransaction.AddOrUpdate(transaction, chain);
+        return chain;
+    }
+
+    // Committed on its own, so the head row exists whatever becomes of the first write's transaction.
+    private async Task<Chain> CreateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var chain = new Chain($"{_prefix}-{Interlocked.Increment(ref _created)}");
+        await using (var command = dataSource.CreateCommand(CreateSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
+            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainLink.Genesis });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        _live[chain.Id] = chain;
+        return chain;
+    }
+
+    private sealed record Row(Guid EventId, string Type, long Position, byte[] Body);
+
+    private sealed record Prepared(string Chain, long From, byte[] FromHead, long To, byte[] Head, long Checkpointed, List<Row> Rows);
+
+    /// <param name="Checkpointed">The position of the chain's last checkpoint event (which covers the one before it).</param>
+    private sealed record ChainState(long Position, byte[] Head, long Checkpointed)
+    {
+        public bool HasUncovered => Position > Checkpointed;
+    }
+
+    /// <summary>This process's last known head of a chain: a guess, checked by every write.</summary>
+    private sealed class Chain(string id)
+    {
+        private readonly Lock _gate = new();
+        private ChainState _state = new(0, ChainLink.Genesis, 0);
+
+        public string Id { get; } = id;
+
+        /// <summary>One writer at a time, for the chains not tied to a connection.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Ended by a final checkpoint: nothing more is written to it.</summary>
+        public bool Closed { get; set; }
+
+        public ChainState Read()
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+
+        public void Advance(Prepared prepared)
+        {
+            lock (_gate)
+            {
+                // Equal positions too: a write after a rollback takes the position back with another head.
+                if (prepared.To >= _state.Position)
+                {
+                    _state = new ChainState(prepared.To, prepared.Head, prepared.Checkpointed);
+                }
+            }
+        }
+    }
+}
