@@ -32,7 +32,8 @@ public sealed class AuditChainOptions
 /// </summary>
 public sealed class AuditChains
 {
-    private const string CreateSql = "INSERT INTO audit_chain (chain, position, head) VALUES ($1, 0, $2)";
+    // In the writer's own transaction when it has one: no second connection while it holds one.
+    private const string CreateSql = "INSERT INTO audit_chain (chain, position, head) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING";
 
     private const string LockSql = "SELECT position, head, checkpointed FROM audit_chain WHERE chain = $1 FOR UPDATE";
 
@@ -42,7 +43,8 @@ public sealed class AuditChains
             UPDATE audit_chain SET position = $3, head = $4, checkpointed = $5 WHERE chain = $1 AND position = $2 AND head = $10 RETURNING 1),
         written AS (
             INSERT INTO outbox (event_id, message_type, chain, position, body)
-            SELECT e.id, e.type, $1, e.pos, e.body FROM unnest($6::uuid[], $7::text[], $8::bigint[], $9::bytea[]) AS e(id, type, pos, body), moved)
+            SELECT e.id, e.type, $1, e.pos, e.body FROM unnest($6::uuid[], $7::text[], $8::bigint[], $9::bytea[]) AS e(id, type, pos, body), moved
+            ORDER BY e.pos)
         SELECT (SELECT count(*) FROM moved), pg_notify('outbox', '')
         """;
 
@@ -71,6 +73,9 @@ public sealed class AuditChains
 
     public string Issuer => _issuer;
 
+    /// <summary>Called with a chain's id when the head of a chain written only by this process moved without it (logged as an error by the host).</summary>
+    public Action<string>? Moved { get; set; }
+
     /// <summary>
     /// Writes the events, in order, as the next positions of one chain: in <paramref name="transaction"/>
     /// when given (every write of one transaction goes to the same chain, so transactions never wait on
@@ -80,29 +85,39 @@ public sealed class AuditChains
     {
         if (transaction is not null)
         {
-            var mine = await ChainOfAsync(dataSource, transaction, cancellationToken);
+            var mine = ChainOf(transaction);
             await WriteAsync(transaction.Connection!, transaction, mine, events, checkpoint: false, cancellationToken);
             return;
         }
 
-        var slot = (int)((uint)Interlocked.Increment(ref _next) % (uint)_standalone.Length);
-        var current = Volatile.Read(ref _standalone[slot]);
-        var chain = current;
-        if (chain is null or { Closed: true })
+        while (true)
         {
-            var created = await CreateAsync(dataSource, cancellationToken);
-            chain = Interlocked.CompareExchange(ref _standalone[slot], created, current) == current ? created : Volatile.Read(ref _standalone[slot])!;
-        }
+            var slot = (int)((uint)Interlocked.Increment(ref _next) % (uint)_standalone.Length);
+            var current = Volatile.Read(ref _standalone[slot]);
+            var chain = current;
+            if (chain is null or { Closed: true })
+            {
+                var created = NewChain();
+                chain = Interlocked.CompareExchange(ref _standalone[slot], created, current) == current ? created : Volatile.Read(ref _standalone[slot])!;
+            }
 
-        await chain.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await WriteAsync(connection, null, chain, events, checkpoint: false, cancellationToken);
-        }
-        finally
-        {
-            chain.Gate.Release();
+            await chain.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                // Ended by the final checkpoint while this writer waited: another chain takes the event.
+                if (chain.Closed)
+                {
+                    continue;
+                }
+
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await WriteAsync(connection, null, chain, events, checkpoint: false, cancellationToken);
+                return;
+            }
+            finally
+            {
+                chain.Gate.Release();
+            }
         }
     }
 
@@ -113,6 +128,7 @@ public sealed class AuditChains
     /// </summary>
     public async Task CheckpointAsync(NpgsqlDataSource dataSource, bool final, CancellationToken cancellationToken)
     {
+        List<Exception>? failures = null;
         foreach (var chain in _live.Values.OrderBy(c => c.Id, StringComparer.Ordinal))
         {
             if (!final && !chain.Read().HasUncovered)
@@ -120,34 +136,52 @@ public sealed class AuditChains
                 continue;
             }
 
-            if (chain.Read().Position == 0)
-            {
-                // Never written: nothing to cover, nothing to end.
-                chain.Closed = final;
-                continue;
-            }
-
             await chain.Gate.WaitAsync(cancellationToken);
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                await WriteAsync(connection, null, chain, [], checkpoint: true, cancellationToken, final);
+                if (chain.Read().Position > 0)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                    await WriteAsync(connection, null, chain, [], checkpoint: true, cancellationToken, final);
+                }
+
+                // Never written: nothing to cover, nothing to end.
                 if (final)
                 {
                     chain.Closed = true;
                     _live.TryRemove(chain.Id, out _);
                 }
             }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // One chain's trouble (its row locked by a long transaction, the database away) holds no other back.
+                (failures ??= []).Add(e);
+            }
             finally
             {
                 chain.Gate.Release();
             }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException($"{failures.Count} audit chain checkpoint(s) not written", failures);
         }
     }
 
     private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Chain chain, IReadOnlyList<AuditEvent> events,
         bool checkpoint, CancellationToken cancellationToken, bool final = false)
     {
+        if (!chain.Created)
+        {
+            await using var create = new NpgsqlCommand(CreateSql, connection, transaction);
+            create.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
+            create.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainLink.Genesis });
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            // If that transaction rolls back, the row goes with it: LockAsync makes it again.
+            chain.Created = true;
+        }
+
         var prepared = Prepare(chain, chain.Read(), events, checkpoint, final);
         if (await TryWriteAsync(connection, transaction, prepared, cancellationToken))
         {
@@ -155,8 +189,15 @@ public sealed class AuditChains
             return;
         }
 
-        // The head is not where this process left it (a write of ours rolled back, or the row was
-        // changed): lock it, read it, and write after it.
+        // The head is not where this process left it: a write of ours rolled back, a checkpoint came
+        // between, or someone changed the row. Lock it, read it, and write after it. A chain written
+        // only under its gate (events on their own) commits every write, so there only a hand from
+        // outside can have moved it: said loudly.
+        if (transaction is null && !checkpoint && chain.Standalone)
+        {
+            Moved?.Invoke(chain.Id);
+        }
+
         if (transaction is not null)
         {
             prepared = Prepare(chain, await LockAsync(connection, transaction, chain, cancellationToken), events, checkpoint, final);
@@ -230,6 +271,14 @@ public sealed class AuditChains
 
     private static async Task<ChainState> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Chain chain, CancellationToken cancellationToken)
     {
+        // The row may be gone with the rolled-back transaction that made it: made again, then locked.
+        await using (var create = new NpgsqlCommand(CreateSql, connection, transaction))
+        {
+            create.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
+            create.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainLink.Genesis });
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = new NpgsqlCommand(LockSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -242,29 +291,22 @@ public sealed class AuditChains
     }
 
     /// <summary>The chain of the connection the transaction runs on (Npgsql keeps one transaction object per connection).</summary>
-    private async Task<Chain> ChainOfAsync(NpgsqlDataSource dataSource, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    private Chain ChainOf(NpgsqlTransaction transaction)
     {
         if (_byTransaction.TryGetValue(transaction, out var mine) && !mine.Closed)
         {
             return mine;
         }
 
-        var chain = await CreateAsync(dataSource, cancellationToken);
+        var chain = NewChain(standalone: false);
         _byTransaction.AddOrUpdate(transaction, chain);
         return chain;
     }
 
-    // Committed on its own, so the head row exists whatever becomes of the first write's transaction.
-    private async Task<Chain> CreateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    // Its head row is written with its first event (in that event's transaction).
+    private Chain NewChain(bool standalone = true)
     {
-        var chain = new Chain($"{_prefix}-{Interlocked.Increment(ref _created)}");
-        await using (var command = dataSource.CreateCommand(CreateSql))
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chain.Id });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainLink.Genesis });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        var chain = new Chain($"{_prefix}-{Interlocked.Increment(ref _created)}", standalone);
         _live[chain.Id] = chain;
         return chain;
     }
@@ -280,7 +322,7 @@ public sealed class AuditChains
     }
 
     /// <summary>This process's last known head of a chain: a guess, checked by every write.</summary>
-    private sealed class Chain(string id)
+    private sealed class Chain(string id, bool standalone)
     {
         private readonly Lock _gate = new();
         private ChainState _state = new(0, ChainLink.Genesis, 0);
@@ -292,6 +334,12 @@ public sealed class AuditChains
 
         /// <summary>Ended by a final checkpoint: nothing more is written to it.</summary>
         public bool Closed { get; set; }
+
+        /// <summary>For events on their own: written only under <see cref="Gate"/>, each write committed.</summary>
+        public bool Standalone { get; } = standalone;
+
+        /// <summary>Its head row was written (by this process; a rollback may take it away again).</summary>
+        public bool Created { get; set; }
 
         public ChainState Read()
         {

@@ -7,12 +7,23 @@ namespace OAuthAspire.ServiceDefaults.Audit;
 
 /// <summary>
 /// Signs a checkpoint on every chain of this process that has events not yet covered, every
-/// <see cref="AuditChainOptions.CheckpointInterval"/>, and a final one on each when the service stops,
-/// so an auditor can tell a chain that ended from one whose last events went missing.
+/// <see cref="AuditChainOptions.CheckpointInterval"/>, and a final one on each once the service has
+/// stopped (every hosted service, the bus's consumers included, has ended: nothing writes after it),
+/// so an auditor can tell a chain that ended from one whose last events went missing. The next relay
+/// of this database publishes the final ones.
 /// </summary>
-internal sealed class AuditCheckpoints(AuditChains chains, NpgsqlDataSource dataSource, IOptions<AuditChainOptions> options, ILogger<AuditCheckpoints> logger)
+internal sealed class AuditCheckpoints(
+    AuditChains chains, NpgsqlDataSource dataSource, IOptions<AuditChainOptions> options, IHostApplicationLifetime lifetime, ILogger<AuditCheckpoints> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan FinalTimeout = TimeSpan.FromSeconds(5);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStopped.Register(WriteFinal);
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.CheckpointInterval);
@@ -24,7 +35,7 @@ internal sealed class AuditCheckpoints(AuditChains chains, NpgsqlDataSource data
                 {
                     await chains.CheckpointAsync(dataSource, final: false, stoppingToken);
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+                catch (Exception e) when (e is AggregateException or NpgsqlException or TimeoutException or InvalidOperationException)
                 {
                     logger.LogWarning("Audit checkpoint postponed ({Reason})", e.Message);
                 }
@@ -35,16 +46,16 @@ internal sealed class AuditCheckpoints(AuditChains chains, NpgsqlDataSource data
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    private void WriteFinal()
     {
-        await base.StopAsync(cancellationToken);
         try
         {
-            await chains.CheckpointAsync(dataSource, final: true, cancellationToken);
+            using var timeout = new CancellationTokenSource(FinalTimeout);
+            chains.CheckpointAsync(dataSource, final: true, timeout.Token).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
+        catch (Exception e) when (e is AggregateException or NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
         {
-            logger.LogWarning("Final audit checkpoint not written ({Reason}): the chains end without one", e.Message);
+            logger.LogWarning("Final audit checkpoints not all written ({Reason}): those chains end without one", e.Message);
         }
     }
 }

@@ -1,10 +1,11 @@
+using System.Diagnostics;
 using OAuthAspire.Contracts.Audit;
 using RabbitMQ.Client;
 
 namespace OAuthAspire.ServiceDefaults.Messaging;
 
-/// <summary>One outbox row: its CloudEvent's exact bytes, and whether they are on the stream already.</summary>
-internal sealed record OutboxRow(long Id, Guid EventId, string Type, byte[] Body, bool Streamed = false);
+/// <summary>One outbox row: its CloudEvent's exact bytes.</summary>
+internal sealed record OutboxRow(long Id, Guid EventId, string Type, byte[] Body);
 
 /// <summary>
 /// Publishes CloudEvents to the service's own audit exchange (<see cref="AuditStream.ServiceExchange"/>)
@@ -16,6 +17,9 @@ internal sealed record OutboxRow(long Id, Guid EventId, string Type, byte[] Body
 /// </summary>
 internal sealed class AuditPublisher(string connectionString, string service) : IAsyncDisposable
 {
+    // One span per batch (not per event): the dashboard shows the relay's work and what it carried.
+    private static readonly ActivitySource Source = new(Telemetry.SourceName);
+
     private readonly Uri _broker = new(connectionString);
     private readonly string _exchange = AuditStream.ServiceExchange(service);
     private readonly string? _user = BrokerUserOf(connectionString);
@@ -25,6 +29,11 @@ internal sealed class AuditPublisher(string connectionString, string service) : 
     /// <summary>Publishes the rows in order; returns how many, from the first, the broker confirmed. Throws when none could be.</summary>
     public async Task<int> PublishAsync(IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)
     {
+        using var activity = Source.StartActivity("audit publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", _exchange);
+        activity?.SetTag("messaging.batch.message_count", rows.Count);
+        activity?.SetTag("oauthaspire.audit.types", string.Join(',', rows.Select(r => r.Type).Distinct()));
         var channel = await ChannelAsync(cancellationToken);
         var confirmations = new List<ValueTask>(rows.Count);
         Exception? failure = null;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Caching;
@@ -108,9 +109,16 @@ public static class Bus
         // The audit key (the AppHost's audit-key-<service>) MACs every event and signs the checkpoints.
         builder.Services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>()["Audit:Key"],
             allowEphemeral: sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
-        builder.Services.AddSingleton(sp => new AuditChains(serviceName,
-            sp.GetRequiredService<IConfiguration>()["OAuth:Issuer"] is { Length: > 0 } issuer ? issuer : "http://localhost",
-            sp.GetRequiredService<AuditKey>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditChainOptions>>().Value));
+        builder.Services.AddSingleton(sp =>
+        {
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger<AuditChains>();
+            return new AuditChains(serviceName,
+                sp.GetRequiredService<IConfiguration>()["OAuth:Issuer"] is { Length: > 0 } issuer ? issuer : "http://localhost",
+                sp.GetRequiredService<AuditKey>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditChainOptions>>().Value)
+            {
+                Moved = chain => log.LogError("The head of audit chain {Chain} moved in the database without this process: someone changed audit_chain", chain),
+            };
+        });
         builder.Services.AddSingleton<IAuditSink>(sp => new OutboxAuditSink(
             sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<AuditChains>(), sp.GetRequiredService<RepeatedRefusals>()));
 

@@ -45,9 +45,16 @@ internal sealed class OutboxRelay(
 {
     private const long RelayLockId = 0x0A0A_5EED_0002;
 
+    // Not yet on the stream, in id order (within a chain, position order).
     private const string SelectBatchSql = """
-        SELECT id, event_id, message_type, body, payload::text, streamed FROM outbox
-        WHERE sent_at IS NULL ORDER BY id LIMIT $1
+        SELECT id, event_id, message_type, body, payload::text FROM outbox
+        WHERE sent_at IS NULL AND NOT streamed ORDER BY id LIMIT $1
+        """;
+
+    // On the stream, still owed to the services that act on them.
+    private const string SelectInsideSql = """
+        SELECT id, event_id, message_type, body, payload::text FROM outbox
+        WHERE sent_at IS NULL AND streamed ORDER BY id LIMIT $1
         """;
 
     private const string MarkSentSql = "UPDATE outbox SET sent_at = now(), streamed = true WHERE id = ANY($1)";
@@ -156,70 +163,73 @@ internal sealed class OutboxRelay(
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// One round: the next rows onto the stream (marked sent, or streamed when a service still has to
+    /// hear of them inside), then the rows owed inside. The two never hold each other up: an event
+    /// MassTransit cannot take (the bus away, a type it cannot read) waits on its own while the stream
+    /// moves on. Returns how many rows the stream pass read.
+    /// </summary>
     private async Task<int> PublishBatchAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
     {
-        var rows = new List<OutboxRow>(_options.BatchSize);
-        await using (var select = new NpgsqlCommand(SelectBatchSql, connection))
+        var rows = await ReadAsync(connection, SelectBatchSql, stoppingToken);
+        if (rows.Count > 0)
         {
-            select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
-            await using var reader = await select.ExecuteReaderAsync(stoppingToken);
-            while (await reader.ReadAsync(stoppingToken))
-            {
-                var body = reader.IsDBNull(3) ? Unchained(reader.GetString(2), reader.GetString(4)) : reader.GetFieldValue<byte[]>(3);
-                rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), body, reader.GetBoolean(5)));
-            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            var confirmed = await _publisher.PublishAsync(rows, timeout.Token);
+            var done = rows.Take(confirmed).ToList();
+            await MarkAsync(connection, MarkSentSql, [.. done.Where(r => !AuditStream.ConsumedInside.Contains(r.Type)).Select(r => r.Id)], stoppingToken);
+            await MarkAsync(connection, MarkStreamedSql, [.. done.Where(r => AuditStream.ConsumedInside.Contains(r.Type)).Select(r => r.Id)], stoppingToken);
+            _backoff = FirstBackoff;
         }
 
-        if (rows.Count == 0)
-        {
-            return 0;
-        }
+        await PublishInsideAsync(connection, stoppingToken);
+        return rows.Count;
+    }
 
-        // Done: on the stream and, for an event some service acts on, published inside too. Rows are
-        // marked in order up to the first that is not, so nothing is skipped; one already on the stream
-        // is never sent there again for its inside publish.
-        var done = 0;
-        var streamed = new List<long>();
+    private async Task PublishInsideAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
+    {
+        var owed = await ReadAsync(connection, SelectInsideSql, stoppingToken);
+        var sent = new List<long>(owed.Count);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(_options.PublishTimeout);
-            var toStream = rows.Where(r => !r.Streamed).ToList();
-            var confirmed = toStream.Count == 0 ? 0 : await _publisher.PublishAsync(toStream, timeout.Token);
-            streamed.AddRange(toStream.Take(confirmed).Select(r => r.Id));
-            var onStream = streamed.ToHashSet();
-            foreach (var row in rows)
+            foreach (var row in owed)
             {
-                if (!row.Streamed && !onStream.Contains(row.Id))
-                {
-                    break;
-                }
-
-                if (AuditStream.ConsumedInside.Contains(row.Type))
-                {
-                    await PublishInsideAsync(row, timeout.Token);
-                }
-
-                done++;
+                await PublishInsideAsync(row, timeout.Token);
+                sent.Add(row.Id);
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // In order: the rest wait for this one. The stream is not held up.
+            logger.LogWarning("Audit events for the services that act on them are waiting ({Reason})", e.Message);
         }
         finally
         {
-            var sent = rows.Take(done).Select(r => r.Id).ToArray();
-            if (sent.Length > 0)
+            await MarkAsync(connection, MarkSentSql, [.. sent], CancellationToken.None);
+        }
+    }
+
+    private async Task<List<OutboxRow>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var rows = new List<OutboxRow>(_options.BatchSize);
+        await using var select = new NpgsqlCommand(sql, connection);
+        select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if ((reader.IsDBNull(3) ? Unchained(reader.GetInt64(0), reader.GetString(2), reader.IsDBNull(4) ? null : reader.GetString(4)) : reader.GetFieldValue<byte[]>(3))
+                is not { } body)
             {
-                await MarkAsync(connection, MarkSentSql, sent, CancellationToken.None);
-                _backoff = FirstBackoff;
+                continue;
             }
 
-            var owed = streamed.Except(sent).ToArray();
-            if (owed.Length > 0)
-            {
-                await MarkAsync(connection, MarkStreamedSql, owed, CancellationToken.None);
-            }
+            rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), body));
         }
 
-        return rows.Count;
+        return rows;
     }
 
     /// <summary>Through MassTransit to the event type's exchange, for the services that act on it (not the stream).</summary>
@@ -233,15 +243,31 @@ internal sealed class OutboxRelay(
         await bus.Publish(message, type, Pipe.Execute<PublishContext>(c => c.MessageId = row.EventId), cancellationToken);
     }
 
-    // A row written before chains existed holds the event's JSON only.
-    private byte[] Unchained(string typeName, string payload)
+    // A row written before chains existed holds the event's JSON only. One that cannot be read (a type
+    // this version does not know) is left where it is, said once a round, and holds nothing else up.
+    private byte[]? Unchained(long id, string typeName, string? payload)
     {
-        var type = AuditCatalog.Resolve(typeName) ?? throw new InvalidOperationException($"Unknown audit event type '{typeName}' in the outbox.");
-        return AuditCloudEvent.WriteUnchained((AuditEvent)JsonSerializer.Deserialize(payload, type, AuditCloudEvent.DataJson)!, chains.Issuer);
+        try
+        {
+            var type = AuditCatalog.Resolve(typeName) ?? throw new InvalidOperationException($"unknown audit event type '{typeName}'");
+            var auditEvent = (AuditEvent?)JsonSerializer.Deserialize(payload ?? "null", type, AuditCloudEvent.DataJson)
+                ?? throw new InvalidOperationException("no payload");
+            return AuditCloudEvent.WriteUnchained(auditEvent, chains.Issuer);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
+        {
+            logger.LogError("Audit outbox row {Id} cannot be published ({Reason}); it stays in the outbox", id, e.Message);
+            return null;
+        }
     }
 
     private static async Task MarkAsync(NpgsqlConnection connection, string sql, long[] ids, CancellationToken cancellationToken)
     {
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
         await command.ExecuteNonQueryAsync(cancellationToken);

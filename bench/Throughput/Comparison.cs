@@ -58,6 +58,7 @@ public static class Comparison
                 ("API call direct (no edge)", Get(new Uri(tableApi, "/api/now/identity"), ("Authorization", "Bearer " + token))),
             };
 
+            await using var lag = await AuditLag.StartAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
             var pids = await ServicePidsAsync(system);
             var idle = pids.ToDictionary(p => p.Key, p => Memory.ResidentBytes(p.Value));
             pids["oidc-provider"] = peer.Pid;
@@ -83,6 +84,7 @@ public static class Comparison
                     {
                         WrkResult? result = null;
                         Dictionary<string, double> cpu = [];
+                        lag.Begin();
                         var peaks = await Memory.PeakWhileAsync(pids, async () =>
                             cpu = await CpuTime.DuringAsync(pids, async () => result = await Wrk.RunAsync(target, "client credentials", request, connections, duration, run)));
                         results.Add(result!);
@@ -99,6 +101,10 @@ public static class Comparison
                             var drained = await OutboxDrainedAsync(system);
                             drains.Add((connections, run, result!.Requests, drained));
                             Console.WriteLine($"  audit outbox drained {drained.TotalSeconds:F1} s after the run");
+                            // The last events are on the stream once the outbox is empty; a moment for the reader to get them.
+                            await Task.Delay(500);
+                            var (events, p50, p99, max) = lag.End();
+                            Console.WriteLine($"  audit event lag, written to read from the stream: p50 {p50:F0} ms, p99 {p99:F0} ms, max {max:F0} ms over {events} TokenIssued events");
                         }
                         if (connections == Connections[^1])
                         {

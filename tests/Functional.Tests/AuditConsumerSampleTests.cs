@@ -61,7 +61,18 @@ public sealed class AuditConsumerSampleTests(SystemFixture system)
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
         Assert.True(process.ExitCode == 0, $"node consume.mjs failed: {await errors}");
         var lines = (await output).Trim().Split('\n');
         return (lines, JsonDocument.Parse(lines[^1]).RootElement.Clone());

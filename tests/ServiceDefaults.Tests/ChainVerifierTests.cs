@@ -91,8 +91,10 @@ public sealed class ChainVerifierTests : IDisposable
         }
 
         Assert.Contains("position 3 (offset 2) does not carry its writer's MAC", await BreakAsync(forged));
-        // Without the audit keys the chain itself looks whole: the MAC is what a database-level attacker cannot make.
-        Assert.True((await VerifyAsync(forged, AuditKeys.None)).Intact);
+        // Without any key the chain itself looks whole, which is why verify then says it checked nothing.
+        var keyless = await VerifyAsync(forged, AuditKeys.None);
+        Assert.Equal(5, keyless.ExitCode);
+        Assert.Contains(keyless.Report(), l => l.StartsWith("token: 4 event(s), 1 chain(s), UNVERIFIED", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -101,6 +103,12 @@ public sealed class ChainVerifierTests : IDisposable
         var story = Story(5);
         (story[2], story[3]) = (story[3], story[2]);
         Assert.Contains("first gap: positions 3..3 missing", await BreakAsync(story));
+
+
+        // An earlier position again with other bytes (another writer's event 2 replayed into this chain).
+        var replayed = Story(5);
+        replayed.Insert(3, Story(5)[1]);
+        Assert.Contains("first reorder: position 2 (offset 3) after position 3, with other bytes than the first", await BreakAsync(replayed));
 
         var repeated = Story(5);
         repeated.Insert(3, repeated[2]);
@@ -157,6 +165,33 @@ public sealed class ChainVerifierTests : IDisposable
         await verifier.AddAsync(new StreamEntry(0, json.RootElement.GetProperty("data").Clone(), json.RootElement.Clone(), body, "edge", null));
         Assert.False(verifier.Intact);
         Assert.Contains(verifier.Report(), l => l.Contains("published by another service's login", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AReadThatBeginsAtACheckpointChecksItAndWhatFollows()
+    {
+        var story = Story(3);
+        story.Add(Write(Issued(4), 5, AuditCloudEvent.Hash(story[^1]), _key.MacKey));
+        var verifier = new ChainVerifier(_keys, fromStart: false);
+        for (var offset = 3; offset < story.Count; offset++)
+        {
+            using var json = JsonDocument.Parse(story[offset]);
+            await verifier.AddAsync(new StreamEntry(offset, json.RootElement.GetProperty("data").Clone(), json.RootElement.Clone(), story[offset], "token", null));
+        }
+
+        Assert.True(verifier.Intact, string.Join('\n', verifier.Report()));
+        Assert.Equal(0, verifier.ExitCode);
+        Assert.Contains(verifier.Report(), l => l.Contains($"{Chain}: positions 4..5, 1 signed checkpoint(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnEventWithoutItsPublishersUserIdIsABreak()
+    {
+        var verifier = new ChainVerifier(_keys, fromStart: true);
+        var body = Story(1)[0];
+        using var json = JsonDocument.Parse(body);
+        await verifier.AddAsync(new StreamEntry(0, json.RootElement.GetProperty("data").Clone(), json.RootElement.Clone(), body, null, null));
+        Assert.Equal(4, verifier.ExitCode);
     }
 
     public void Dispose()

@@ -26,6 +26,13 @@ public sealed class ChainVerifier(AuditKeys keys, bool fromStart)
 
     public bool Intact => _chains.Values.All(c => c.Problems.Count == 0) && _services.Values.All(s => s.Clean);
 
+    /// <summary>Services with chained events but no key to check them with (neither pinned nor the audit key).</summary>
+    public IReadOnlyList<string> Unverified => [.. _services.Where(s => s.Value.Chained && keys.PublicKeyOf(s.Key) is null && keys.MacKeyOf(s.Key) is null)
+        .Select(s => s.Key).Order(StringComparer.Ordinal)];
+
+    /// <summary>0 every chain intact and checked with a key; 4 a break; 5 no break, but some service could not be checked.</summary>
+    public int ExitCode => !Intact ? 4 : Unverified.Count > 0 ? 5 : 0;
+
     public async Task AddAsync(StreamEntry entry)
     {
         if (_firstOffset < 0)
@@ -47,8 +54,9 @@ public sealed class ChainVerifier(AuditKeys keys, bool fromStart)
         var service = source is not null && source.StartsWith(AuditCloudEvent.SourcePrefix, StringComparison.Ordinal) ? source[AuditCloudEvent.SourcePrefix.Length..] : "(unknown)";
         var totals = Totals(service);
         totals.Events++;
-        // RabbitMQ checked user_id against the login that published: a service's events come from its own login.
-        if (entry.UserId is { } user && service != user && !service.StartsWith(user + "-", StringComparison.Ordinal) && source is not null)
+        // RabbitMQ checked user_id against the login that published: a service's events come from its own
+        // login (every relay sets it; one without it could come from anyone).
+        if (source is not null && (entry.UserId is not { } user || (service != user && !service.StartsWith(user + "-", StringComparison.Ordinal))))
         {
             totals.Misattributed++;
             totals.FirstMisattributed ??= entry.Offset;
@@ -135,8 +143,9 @@ public sealed class ChainVerifier(AuditKeys keys, bool fromStart)
         var claimed = new ChainCheckpointClaims(Text(data, "chain") ?? "",
             data.ValueKind == JsonValueKind.Object && data.TryGetProperty("position", out var p) && p.TryGetInt64(out var at) ? at : -1,
             Text(data, "head") ?? "", 0, source, final);
+        // The head is compared only when the event before was read (not when the read began at the checkpoint).
         var covers = claimed.Chain == chain.Id && claimed.Position == position - 1
-            && (chain.Last != position - 1 || claimed.Head == Base64Url.EncodeToString(chain.LastHash));
+            && (chain.Last != position - 1 || chain.Last < chain.First || claimed.Head == Base64Url.EncodeToString(chain.LastHash));
         if (!covers)
         {
             chain.Problem($"forged checkpoint: position {position} (offset {offset}) does not describe the chain before it");
@@ -180,8 +189,9 @@ public sealed class ChainVerifier(AuditKeys keys, bool fromStart)
             var totals = _services[service];
             var chains = _chains.Values.Where(c => c.Service == service).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
             var broken = chains.Count(c => c.Problems.Count > 0);
+            var unverified = totals.Chained && keys.PublicKeyOf(service) is null && keys.MacKeyOf(service) is null;
             yield return $"{service}: {totals.Events} event(s), {chains.Count} chain(s), "
-                + (broken == 0 && totals.Clean ? "intact" : $"BROKEN: {broken} broken chain(s)")
+                + (broken > 0 || !totals.Clean ? $"BROKEN: {broken} broken chain(s)" : unverified ? "UNVERIFIED: no pinned key and no audit key for it" : "intact")
                 + (totals.Malformed > 0 ? $", {totals.Malformed} malformed event(s) (first at offset {totals.FirstMalformed})" : "")
                 + (totals.LateUnchained > 0 ? $", {totals.LateUnchained} unchained event(s) after its chains began (first at offset {totals.FirstLateUnchained})" : "")
                 + (totals.Misattributed > 0 ? $", {totals.Misattributed} event(s) published by another service's login (first at offset {totals.FirstMisattributed})" : "")

@@ -1,7 +1,7 @@
 using OAuthAspire.AuditTail;
 
 // Exit codes: 0 done (Ctrl-C, --count or --idle-exit; verify: every chain intact), 1 bad arguments,
-// 2 broker unreachable, 3 no audit stream, 4 verify found a broken chain.
+// 2 broker unreachable, 3 no audit stream, 4 verify found a broken chain, 5 verify had no key for a service.
 if (!TailOptions.TryParse(args, Environment.GetEnvironmentVariable, out var options, out var error))
 {
     Console.Error.WriteLine(error);

@@ -13,6 +13,7 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
     public const int Unreachable = 2;
     public const int NoStream = 3;
     public const int Broken = 4;
+    public const int Unverified = 5;
     private const int RememberedIds = 100_000;
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
@@ -160,7 +161,7 @@ public sealed class Tail(TailOptions options, TextWriter output, TextWriter erro
             await output.WriteLineAsync(line);
         }
 
-        return verifier.Intact ? 0 : Broken;
+        return verifier.ExitCode;
     }
 
     private bool IsRepeat(JsonElement e)

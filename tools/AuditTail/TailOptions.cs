@@ -62,7 +62,8 @@ public sealed record TailOptions(
         usage: oauthaspire-audit [verify | keys] [options]
           verify               read the stream (from the start, or --since) and check every chain:
                                positions, hashes, MACs (with $OAUTHASPIRE_AUDIT_KEYS) and checkpoint
-                               signatures (with --keys); exit 4 when a chain is broken
+                               signatures (with --keys); exit 4 when a chain is broken, 5 when a
+                               service could not be checked (no key for it)
           keys                 print the JWK Set of the audit keys' public halves (from
                                $OAUTHASPIRE_AUDIT_KEYS) for auditors to pin
         options:
