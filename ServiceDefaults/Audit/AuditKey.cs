@@ -15,8 +15,6 @@ namespace OAuthAspire.ServiceDefaults.Audit;
 /// </summary>
 public sealed class AuditKey : IDisposable
 {
-    public const string CheckpointType = "audit-checkpoint+jwt";
-
     private readonly ECDsa _key;
     private readonly SigningCredentials _credentials;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -55,7 +53,7 @@ public sealed class AuditKey : IDisposable
         var payload = JsonSerializer.Serialize(new ChainCheckpointClaims(chain, position, head, time.ToUnixTimeMilliseconds(), source, final));
         lock (_signing)
         {
-            return _handler.CreateToken(payload, _credentials, new Dictionary<string, object> { [JwtHeaderParameterNames.Typ] = CheckpointType });
+            return _handler.CreateToken(payload, _credentials, new Dictionary<string, object> { [JwtHeaderParameterNames.Typ] = ChainCheckpointJws.Type });
         }
     }
 

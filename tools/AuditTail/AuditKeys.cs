@@ -9,8 +9,6 @@ namespace OAuthAspire.AuditTail;
 /// <summary>Names fixed by the services' audit keys (ServiceDefaults' AuditKey).</summary>
 public static class AuditKeysFile
 {
-    public const string CheckpointType = "audit-checkpoint+jwt";
-
     /// <summary>The JWK member naming the service a pinned key belongs to.</summary>
     public const string ServiceMember = "svc";
 }

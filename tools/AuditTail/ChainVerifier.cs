@@ -165,7 +165,7 @@ public sealed class ChainVerifier(AuditKeys keys, bool fromStart)
             ValidateAudience = false,
             ValidateLifetime = false,
             RequireExpirationTime = false,
-            ValidTypes = [AuditKeysFile.CheckpointType],
+            ValidTypes = [ChainCheckpointJws.Type],
         });
         var signed = result.IsValid ? JsonSerializer.Deserialize<ChainCheckpointClaims>(((JsonWebToken)result.SecurityToken).EncodedPayload is { } encoded
             ? Base64Url.DecodeFromChars(encoded) : []) : null;

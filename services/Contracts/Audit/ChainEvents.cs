@@ -11,6 +11,12 @@ namespace OAuthAspire.Contracts.Audit;
 /// </summary>
 public sealed record ChainCheckpoint(string Chain, long Position, string Head, string Signature, bool Final) : AuditEvent;
 
+/// <summary>The checkpoint signature's JWS <c>typ</c>: written by the services, required by verify.</summary>
+public static class ChainCheckpointJws
+{
+    public const string Type = "audit-checkpoint+jwt";
+}
+
 /// <summary>What a checkpoint's signature covers: its JWS payload (time in epoch milliseconds, source = the CloudEvent's, final as in the event).</summary>
 public sealed record ChainCheckpointClaims(
     [property: JsonPropertyName("chain")] string Chain,
