@@ -47,14 +47,15 @@ public static class BrokerPermissions
         [ServiceNames.Directory] = new(
             ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
             []),
-        // Issuance, grants, revocation, keys, device requests, ClientFirstUse | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
+        // Issuance, grants, revocation, keys, device requests, ClientFirstUse, TokenRevocations | RegisteredClients, UserDirectory, KeyMaintenance, ScopeResolver, ApiResourceCatalog,
         // GrantWithdrawnConsumer, TokensCutOffConsumer, PasswordChangedConsumer
         [ServiceNames.Token] = new(
             ["TokenIssued", "TokenRequestRefused", "TokenRevoked", "TokenExchanged", "SigningKeyRotated", "SigningKeyRevoked",
              "CodeIssued", "CodeRedeemed", "CodeReplayDetected", "ImplicitFlowUsed", "RefreshTokenRotated", "RefreshRaceLost",
              "RefreshTokenReuseDetected", "RefreshFamilyRevoked", "PasswordGrantFailed", "JwtAssertionRefused",
              "JwtBearerTokenIssued", "ClientAssertionRefused", "AuthorizationRequestRefused", "DeviceAuthorizationStarted",
-             "DeviceAuthorizationApproved", "DeviceAuthorizationDenied", "DeviceCodeRedeemed", "DeviceCodeReplayDetected", "DevicePollingTooFast", "ClientFirstUsed"],
+             "DeviceAuthorizationApproved", "DeviceAuthorizationDenied", "DeviceCodeRedeemed", "DeviceCodeReplayDetected", "DevicePollingTooFast", "ClientFirstUsed",
+             "TokensCutOff", "TokensRevokedInBulk"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ClientSecretRotated", "UserUpdated", "UserDeleted",
              "SigningKeyRotated", "SigningKeyRevoked", "ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated",
              "ApiPolicyDeleted", "ConsentRevoked", "TokensCutOff"]),

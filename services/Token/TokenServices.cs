@@ -12,6 +12,7 @@ using OAuthAspire.Token.Device;
 using OAuthAspire.Token.Dpop;
 using OAuthAspire.Token.Endpoints;
 using OAuthAspire.Token.Grants;
+using OAuthAspire.Token.Inventory;
 using OAuthAspire.Token.Issuance;
 using OAuthAspire.Token.Keys;
 using OAuthAspire.Token.OpenIdConnect;
@@ -71,6 +72,8 @@ public static class TokenServices
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceBatcher>());
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<RevocationStore>();
+        services.AddSingleton<TokenInventory>();
+        services.AddSingleton<TokenRevocations>();
         services.AddSingleton<CutOffStore>();
         services.AddHostedService<TokenHousekeeping>();
         services.AddSingleton<TokenInspection>();
@@ -115,6 +118,7 @@ public static class TokenServices
         app.UseOAuthServiceDefaults();
         app.MapDiscoveryEndpoints();
         app.MapKeyEndpoints();
+        app.MapTokenAdminEndpoints();
         TokenEndpoint.Map(app);
         IntrospectionEndpoint.Map(app);
         RevocationEndpoint.Map(app);

@@ -142,6 +142,7 @@ public static class OcsfMapper
         ["ConsentGranted"] = new(UserAccess, AssignPrivileges),
         ["ConsentRevoked"] = new(UserAccess, RevokePrivileges),
         ["TokensCutOff"] = new(UserAccess, RevokePrivileges),
+        ["TokensRevokedInBulk"] = new(UserAccess, RevokePrivileges),
 
         // Refused calls: the HTTP method says Create, Read, Update or Delete.
         ["AdminAccessRefused"] = new(ApiActivity, Other, Refine: ByMethod),
@@ -341,7 +342,7 @@ public static class OcsfMapper
                 ocsf["entity"] = EntityOf(rule.Entity, data);
                 break;
             case UserAccess:
-                // TokensCutOff names a user or a client (a kind it does not know stays in unmapped); the other events a user.
+                // TokensCutOff and TokensRevokedInBulk name a user or a client (a kind it does not know stays in unmapped); the other events a user.
                 var subjectId = Text(data.Get("subjectId"));
                 var grantee = Text(data.Get("subjectKind")) switch
                 {

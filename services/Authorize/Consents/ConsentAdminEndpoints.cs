@@ -8,21 +8,62 @@ namespace OAuthAspire.Authorize.Consents;
 
 public sealed record ConsentDto(string ClientId, string[] Scopes, DateTimeOffset GrantedAt);
 
-/// <summary><c>/api/admin/users/{userName}/consents[/{clientId}]</c>: list and revoke remembered consents.</summary>
+/// <param name="UserName">Null when the directory no longer knows the user.</param>
+public sealed record UserConsentDto(string UserSysId, string? UserName, string ClientId, string[] Scopes, DateTimeOffset GrantedAt);
+
+/// <summary>
+/// Remembered consents for administrators: <c>/api/admin/consents?user=&amp;client=</c> across users and
+/// clients, and a user's own under <c>/api/admin/users/{userName}/consents[/{clientId}]</c>. Withdrawing a
+/// consent ends the refresh tokens it backed (the token service acts on <see cref="ConsentRevoked"/>).
+/// </summary>
 public static class ConsentAdminEndpoints
 {
     public static IEndpointRouteBuilder MapConsentAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var consents = endpoints.MapAdminGroup("/api/admin/users/{userName}/consents");
-        consents.MapGet("", ListAsync);
-        consents.MapDelete("", (string userName, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
+        var all = endpoints.MapAdminGroup("/api/admin/consents");
+        all.MapGet("", ListAllAsync);
+        all.MapDelete("", (string? user, string? client, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
+            user is null && client is null
+                ? Task.FromResult<IResult>(TypedResults.ValidationProblem(new Validation().Add("user", "name a user, a client or both").Errors))
+                : RevokeAsync(user, client, users, store, audit, http, ct));
+
+        var ofUser = endpoints.MapAdminGroup("/api/admin/users/{userName}/consents");
+        ofUser.MapGet("", ListOfUserAsync);
+        ofUser.MapDelete("", (string userName, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
             RevokeAsync(userName, null, users, store, audit, http, ct));
-        consents.MapDelete("/{clientId}", (string userName, string clientId, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http,
+        ofUser.MapDelete("/{clientId}", (string userName, string clientId, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http,
             CancellationToken ct) => RevokeAsync(userName, clientId, users, store, audit, http, ct));
         return endpoints;
     }
 
-    private static async Task<IResult> ListAsync(string userName, UserDirectory users, ConsentStore consents, CancellationToken cancellationToken)
+    /// <param name="user">Only this user's (user name).</param>
+    /// <param name="client">Only those given to this client.</param>
+    private static async Task<IResult> ListAllAsync(string? user, string? client, int? offset, int? limit, UserDirectory users, ConsentStore consents,
+        CancellationToken cancellationToken)
+    {
+        string? sysId = null;
+        if (user is not null && (sysId = (await users.FindByNameAsync(user, cancellationToken))?.SysId) is null)
+        {
+            return NotFound($"No user '{user}'.");
+        }
+
+        var page = await consents.ListAsync(sysId, client, Paging.From(offset, limit), cancellationToken);
+        var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var items = new List<UserConsentDto>(page.Items.Count);
+        foreach (var consent in page.Items)
+        {
+            if (!names.TryGetValue(consent.UserSysId, out var name))
+            {
+                names[consent.UserSysId] = name = user ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName;
+            }
+
+            items.Add(new UserConsentDto(consent.UserSysId, name, consent.ClientId, consent.Scopes, Utc(consent.GrantedAt)));
+        }
+
+        return TypedResults.Ok(new Page<UserConsentDto>(items, page.Offset, page.Limit, page.Total));
+    }
+
+    private static async Task<IResult> ListOfUserAsync(string userName, UserDirectory users, ConsentStore consents, CancellationToken cancellationToken)
     {
         var user = await users.FindByNameAsync(userName, cancellationToken);
         if (user is null)
@@ -30,31 +71,38 @@ public static class ConsentAdminEndpoints
             return NotFound($"No user '{userName}'.");
         }
 
-        var list = await consents.ListAsync(user.SysId, cancellationToken);
-        return TypedResults.Ok(list.Select(c => new ConsentDto(c.ClientId, c.Scopes, new DateTimeOffset(DateTime.SpecifyKind(c.GrantedAt, DateTimeKind.Utc)))).ToArray());
+        var list = await consents.ListAsync(user.SysId, null, new Paging(0, int.MaxValue), cancellationToken);
+        return TypedResults.Ok(list.Items.OrderBy(c => c.ClientId, StringComparer.Ordinal)
+            .Select(c => new ConsentDto(c.ClientId, c.Scopes, Utc(c.GrantedAt))).ToArray());
     }
 
-    private static async Task<IResult> RevokeAsync(string userName, string? clientId, UserDirectory users, ConsentStore consents, IAuditSink audit,
+    private static async Task<IResult> RevokeAsync(string? userName, string? clientId, UserDirectory users, ConsentStore consents, IAuditSink audit,
         HttpContext http, CancellationToken cancellationToken)
     {
-        var user = await users.FindByNameAsync(userName, cancellationToken);
-        if (user is null)
+        string? sysId = null;
+        if (userName is not null && (sysId = (await users.FindByNameAsync(userName, cancellationToken))?.SysId) is null)
         {
             return NotFound($"No user '{userName}'.");
         }
 
         var revoked = await consents.DataSource.InTransactionAsync(async tx =>
         {
-            var clients = await ConsentStore.RevokeAsync(tx, user.SysId, clientId, cancellationToken);
-            foreach (var client in clients)
+            var deleted = await ConsentStore.RevokeAsync(tx, sysId, clientId, cancellationToken);
+            foreach (var consent in deleted)
             {
-                await audit.WriteAsync(tx, new ConsentRevoked(user.SysId, user.UserName, client) { Actor = http.Caller().Actor }, cancellationToken);
+                // A client's consents span users: each event names its user (the sys_id when the directory no longer knows it).
+                var name = userName ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName ?? consent.UserSysId;
+                await audit.WriteAsync(tx, new ConsentRevoked(consent.UserSysId, name, consent.ClientId) { Actor = http.Caller().Actor }, cancellationToken);
             }
 
-            return clients;
+            return deleted;
         }, cancellationToken);
-        return clientId is not null && revoked.Count == 0 ? NotFound($"No consent of '{userName}' for '{clientId}'.") : TypedResults.NoContent();
+        return clientId is not null && revoked.Count == 0
+            ? NotFound(userName is null ? $"No consent given to '{clientId}'." : $"No consent of '{userName}' for '{clientId}'.")
+            : TypedResults.NoContent();
     }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static IResult NotFound(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: detail);
 }

@@ -1,10 +1,13 @@
 using Dapper;
 using Npgsql;
+using OAuthAspire.ServiceDefaults.Admin;
 
 namespace OAuthAspire.Authorize.Consents;
 
 public sealed record ConsentRecord
 {
+    public string UserSysId { get; init; } = "";
+
     public required string ClientId { get; init; }
     public string[] Scopes { get; init; } = [];
     public DateTime GrantedAt { get; init; }
@@ -32,17 +35,27 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource)
                 SET scopes = ARRAY(SELECT DISTINCT unnest(consent.scopes || EXCLUDED.scopes) ORDER BY 1), granted_at = now()
             """, new { userSysId, clientId, scopes = scopes.ToArray() }, tx, cancellationToken: cancellationToken));
 
-    public async Task<IReadOnlyList<ConsentRecord>> ListAsync(string userSysId, CancellationToken cancellationToken)
+    private const string Matching = "(@userSysId::char(32) IS NULL OR user_sys_id = @userSysId::char(32)) AND (@clientId::text IS NULL OR client_id = @clientId)";
+
+    /// <summary>The consents of a user, of a client, of both or of everyone, newest first.</summary>
+    public async Task<Page<ConsentRecord>> ListAsync(string? userSysId, string? clientId, Paging paging, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ConsentRecord>(new CommandDefinition(
-            "SELECT client_id, scopes, granted_at FROM consent WHERE user_sys_id = @userSysId ORDER BY client_id", new { userSysId },
-            cancellationToken: cancellationToken))).AsList();
+        var filter = new { userSysId, clientId, paging.Offset, paging.Limit };
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM consent WHERE {Matching}", filter,
+            cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ConsentRecord>(new CommandDefinition($"""
+            SELECT user_sys_id, client_id, scopes, granted_at FROM consent WHERE {Matching}
+            ORDER BY granted_at DESC, user_sys_id, client_id OFFSET @Offset LIMIT @Limit
+            """, filter, cancellationToken: cancellationToken));
+        return new Page<ConsentRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }
 
-    /// <summary>Deletes one client's consent, or every consent when <paramref name="clientId"/> is null; returns the clients affected.</summary>
-    public static async Task<IReadOnlyList<string>> RevokeAsync(NpgsqlTransaction tx, string userSysId, string? clientId, CancellationToken cancellationToken) =>
-        (await tx.Connection!.QueryAsync<string>(new CommandDefinition(
-            "DELETE FROM consent WHERE user_sys_id = @userSysId AND (@clientId::text IS NULL OR client_id = @clientId) RETURNING client_id",
-            new { userSysId, clientId }, tx, cancellationToken: cancellationToken))).AsList();
+    /// <summary>Deletes the consents of a user, of a client, or of the pair; returns those deleted.</summary>
+    public static async Task<IReadOnlyList<ConsentRecord>> RevokeAsync(NpgsqlTransaction tx, string? userSysId, string? clientId, CancellationToken cancellationToken) =>
+        userSysId is null && clientId is null
+            ? throw new ArgumentException("A user or a client is required: never every consent at once.")
+            : (await tx.Connection!.QueryAsync<ConsentRecord>(new CommandDefinition(
+                $"DELETE FROM consent WHERE {Matching} RETURNING user_sys_id, client_id, scopes, granted_at",
+                new { userSysId, clientId }, tx, cancellationToken: cancellationToken))).AsList();
 }

@@ -26,6 +26,13 @@ public sealed record SigningKeyRevoked(string Kid, string Algorithm, string? Rep
 /// </summary>
 public sealed record TokensCutOff(string SubjectKind, string SubjectId, DateTimeOffset IssuedBefore) : AuditEvent;
 
+/// <summary>
+/// An administrator revoked everything a user or a client (<paramref name="SubjectKind"/>) held: the
+/// live access tokens counted (refused from now on by a <see cref="TokensCutOff"/>) and the refresh
+/// families ended.
+/// </summary>
+public sealed record TokensRevokedInBulk(string SubjectKind, string SubjectId, int AccessTokens, int RefreshFamilies) : AuditEvent;
+
 /// <summary>An authorization code was issued (identified by a prefix of its hash, never the code).</summary>
 public sealed record CodeIssued(string ClientId, string UserSysId, IReadOnlyList<string> Scopes, string CodeId) : AuditEvent;
 

@@ -56,6 +56,6 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
                 // The batch writer runs outside this request's trace: name it now.
                 TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
                 TraceParent = System.Diagnostics.Activity.Current?.Id,
-            }, codeHash, familyId));
+            }, codeHash, familyId, content.Cnf?.Jkt, content.Cnf?.X5tS256));
     }
 }

@@ -8,8 +8,10 @@ namespace OAuthAspire.Token.Issuance;
 /// <summary>One signed token waiting for its record and audit event to be committed.</summary>
 /// <param name="CodeHash">The code it was issued for (a replayed code revokes it).</param>
 /// <param name="FamilyId">The refresh family it belongs to (a reused refresh token revokes it).</param>
+/// <param name="DpopJkt">The DPoP key it is bound to, shown in the inventory.</param>
+/// <param name="MtlsX5t">The client certificate it is bound to, shown in the inventory.</param>
 public sealed record PendingIssue(string Jti, string ClientId, string Subject, string Scope, string GrantType, DateTime IssuedAt, DateTime ExpiresAt,
-    AuditEvent Event, byte[]? CodeHash = null, Guid? FamilyId = null)
+    AuditEvent Event, byte[]? CodeHash = null, Guid? FamilyId = null, string? DpopJkt = null, string? MtlsX5t = null)
 {
     public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -55,8 +57,9 @@ public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audi
     public static async Task InsertAsync(NpgsqlTransaction tx, IReadOnlyList<PendingIssue> issues, IAuditSink audit, CancellationToken cancellationToken)
     {
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash, family_id)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bytea[], $9::uuid[])
+            INSERT INTO issued_token (jti, client_id, subject, scope, grant_type, issued_at, expires_at, code_hash, family_id, dpop_jkt, mtls_x5t)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bytea[], $9::uuid[],
+                $10::text[], $11::text[])
             """, tx.Connection, tx))
         {
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. issues.Select(i => i.Jti)] });
@@ -68,6 +71,8 @@ public sealed class IssuanceBatcher(NpgsqlDataSource dataSource, IAuditSink audi
             insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. issues.Select(i => i.ExpiresAt)] });
             insert.Parameters.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = [.. issues.Select(i => i.CodeHash)] });
             insert.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = [.. issues.Select(i => i.FamilyId)] });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. issues.Select(i => i.DpopJkt)] });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. issues.Select(i => i.MtlsX5t)] });
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 

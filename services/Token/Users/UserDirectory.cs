@@ -21,4 +21,11 @@ public sealed class UserDirectory(DirectoryClient directory)
     ];
 
     public ValueTask<User?> GetAsync(string sysId, CancellationToken cancellationToken) => _cache.GetAsync(sysId, cancellationToken);
+
+    /// <summary>An administrator's look-up by user name (not cached: names change, sys_ids do not).</summary>
+    public async Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken)
+    {
+        var reply = await directory.FindUserAsync(new FindUserRequest { Field = "user_name", Value = userName }, cancellationToken: cancellationToken);
+        return reply.Found ? reply.User : null;
+    }
 }
