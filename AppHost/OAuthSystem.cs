@@ -40,6 +40,9 @@ public sealed class OAuthSystem
         }
     }
 
+    /// <summary>The issuer (the edge's URL), once its endpoint is allocated.</summary>
+    public string IssuerUrl => (_issuer ?? throw new InvalidOperationException("The edge is not added yet.")).Url;
+
     /// <summary>The edge: the single public origin, whose URL is the issuer.</summary>
     public IResourceBuilder<ProjectResource> AddEdge()
     {

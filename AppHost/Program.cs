@@ -54,4 +54,8 @@ clientRegistry.WithReference(scopePolicy).WithReference(federationTrust).WithRef
 federationTrust.WithReference(scopePolicy).WithReference(directory)
     .WaitFor(scopePolicy).WaitFor(directory);
 
+// The dashboard's links to the issuer's documents and its developer commands (through the admin API).
+DeveloperCommands.AddLinks(edge, () => system.IssuerUrl);
+DeveloperCommands.AddCommands(token, authorize, () => system.IssuerUrl, bootstrapClientId, bootstrapClientSecret);
+
 builder.Build().Run();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Caching;
 using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Http;
@@ -30,6 +31,7 @@ public static class OAuthService
         builder.AddServiceDefaults();
         builder.AddServiceDatabase(connectionName, serviceAssembly);
         builder.AddAuditedBus(instanceConsumers ?? [], sharedConsumers ?? [], invalidations);
+        builder.Services.AddAdminOpenApi(builder.Configuration[$"{ServiceIdentityOptions.Section}:Name"] ?? serviceAssembly.GetName().Name!);
         return builder;
     }
 
@@ -49,6 +51,7 @@ public static class OAuthService
         }
 
         app.MapDefaultEndpoints();
+        app.MapAdminOpenApi();
         return app;
     }
 }

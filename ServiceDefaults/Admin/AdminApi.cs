@@ -19,8 +19,12 @@ public static class AdminApi
     public static bool IsAdmin(IReadOnlyList<string> scopes, IReadOnlyList<string> roles) =>
         scopes.Contains(AdminScope) && roles.Any(AdminRoles.Contains);
 
-    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder endpoints, string prefix) =>
-        endpoints.MapGroup(prefix).AddEndpointFilter(async (context, next) =>
+    /// <summary>A group of admin endpoints: refused without the edge's admitted administrator, and described as such in the OpenAPI document.</summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder endpoints, string prefix, string tag) =>
+        endpoints.MapGroup(prefix).WithTags(tag)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AddEndpointFilter(async (context, next) =>
         {
             var identity = EdgeIdentity.Of(context.HttpContext);
             if (identity is null || !IsAdmin(identity.Scopes, identity.Roles))

@@ -14,7 +14,7 @@ public readonly record struct Paging(int Offset, int Limit)
 /// <summary>
 /// A keyset page of a list read newest first: <c>?after=&lt;cursor&gt;&amp;limit=50</c>. The cursor is
 /// the last item's (time, id), opaque to callers; a page costs the same at any depth and no row is
-/// skipped or repeated while rows are added.
+/// repeated while rows are added (a row committed late with a time before the cursor's is not shown).
 /// </summary>
 public sealed record KeysetPage<T>(IReadOnlyList<T> Items, string? Next);
 

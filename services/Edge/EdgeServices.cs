@@ -47,6 +47,7 @@ public static class EdgeServices
         builder.Services.AddSingleton<EdgeDpop>();
         builder.Services.AddSingleton(sp => new IdentityAssertionSigner(sp.GetRequiredService<ServiceTokenSigner>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<RevocationSnapshot>();
+        AdminApiDocument.AddClients(builder.Services);
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
         builder.Services.AddSingleton<RateLimits>();
         // The public origin reads little: bodies up to 1 MB (OAuth forms are limited further behind
@@ -86,6 +87,7 @@ public static class EdgeServices
         app.UseMiddleware<ApiGate>();
         app.MapProtectedResourceMetadata();
         app.MapAuditSchemas();
+        app.MapAdminApiDocs();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrors.HandleAsync);

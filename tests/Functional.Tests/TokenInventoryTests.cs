@@ -96,36 +96,63 @@ public sealed class TokenInventoryTests(SystemFixture system)
     public async Task RevokingEverythingOfAUserRefusesTheirTokensAtTheEdgeWithinASecondAndAuditsTheCount()
     {
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
-        var (clientId, secret, userName, tokens) = await SignedInAsync();
+        var (clientId, secret) = await _api.CreateWebClientAsync([Redirect], ["openid", "useraccount"], grantTypes: ["authorization_code", "refresh_token"]);
+        var (secondId, secondSecret) = await _api.CreateWebClientAsync([Redirect], ["openid", "useraccount"], grantTypes: ["authorization_code", "refresh_token"]);
+        var (userName, sysId, password) = await _api.CreateSignInUserAsync();
+        var tokens = await _api.CodeFlowAsync(clientId, secret, userName, password, "openid useraccount");
+        var second = await _api.CodeFlowAsync(secondId, secondSecret, userName, password, "openid useraccount");
         var (otherClient, otherSecret, _, otherTokens) = await SignedInAsync();
         Assert.Equal(HttpStatusCode.OK, await CallApiAsync(tokens.AccessToken!));
 
         var revoked = await RevokeAsync(new { user = userName });
-        Assert.Equal(1, revoked.GetProperty("accessTokens").GetInt32());
-        Assert.Equal(1, revoked.GetProperty("refreshFamilies").GetInt32());
+        Assert.Equal(2, revoked.GetProperty("accessTokens").GetInt32());
+        Assert.Equal(2, revoked.GetProperty("refreshFamilies").GetInt32());
 
-        await TestApi.EventuallyAsync(async () => await CallApiAsync(tokens.AccessToken!) == HttpStatusCode.Unauthorized, WithinASecond,
-            "refusing a revoked user's token at the edge");
-        Assert.Equal("invalid_grant", TestApi.OAuthError(await _api.RefreshAsync(clientId, secret, tokens.RefreshToken!)));
+        await TestApi.EventuallyAsync(async () => await CallApiAsync(tokens.AccessToken!) == HttpStatusCode.Unauthorized
+            && await CallApiAsync(second.AccessToken!) == HttpStatusCode.Unauthorized, WithinASecond, "refusing a revoked user's tokens at the edge");
+        var introspection = await _api.ReadAsync(await _api.PostFormAsync("/oauth/introspect", [new("token", tokens.AccessToken!)], clientId, secret));
+        Assert.False(introspection.GetProperty("active").GetBoolean());
+        Assert.Equal("invalid_grant", TestApi.OAuthError(await _api.RefreshAsync(clientId, secret!, tokens.RefreshToken!)));
+        Assert.Equal("invalid_grant", TestApi.OAuthError(await _api.RefreshAsync(secondId, secondSecret!, second.RefreshToken!)));
         Assert.Empty((await ListAsync($"?user={userName}&active=true")).GetProperty("items").EnumerateArray());
-        Assert.Equal(2, (await ListAsync($"?user={userName}&active=false")).GetProperty("items").GetArrayLength());
+        Assert.Equal(4, (await ListAsync($"?user={userName}&active=false")).GetProperty("items").GetArrayLength());
 
         // Another user's tokens are untouched.
         Assert.Equal(HttpStatusCode.OK, await CallApiAsync(otherTokens.AccessToken!));
         Assert.False((await _api.RefreshAsync(otherClient, otherSecret, otherTokens.RefreshToken!)).IsError);
 
         var events = new List<JsonElement>();
+        bool Mine(JsonElement e, string type) => e.GetProperty("type").GetString() == type && e.GetProperty("subjectId").GetString() == sysId;
         await TestApi.EventuallyAsync(async () =>
         {
             events.AddRange(await queue.ReadUntilAsync(_ => false, TimeSpan.FromMilliseconds(200)));
-            return events.Any(e => e.GetProperty("type").GetString() == "TokensRevokedInBulk");
-        }, TimeSpan.FromSeconds(15), "the bulk revocation's event");
-        var bulk = events.Single(e => e.GetProperty("type").GetString() == "TokensRevokedInBulk");
+            return events.Any(e => Mine(e, "TokensRevokedInBulk")) && events.Any(e => Mine(e, "TokensCutOff"));
+        }, TimeSpan.FromSeconds(15), "the bulk revocation's events");
+        var bulk = events.Single(e => Mine(e, "TokensRevokedInBulk"));
         Assert.Equal("user", bulk.GetProperty("subjectKind").GetString());
-        Assert.Equal(new JsonWebToken(tokens.AccessToken!).Subject, bulk.GetProperty("subjectId").GetString());
-        Assert.Equal(1, bulk.GetProperty("accessTokens").GetInt32());
-        Assert.Equal(1, bulk.GetProperty("refreshFamilies").GetInt32());
+        Assert.Equal(2, bulk.GetProperty("accessTokens").GetInt32());
+        Assert.Equal(2, bulk.GetProperty("refreshFamilies").GetInt32());
         Assert.NotNull(bulk.GetProperty("actor").GetProperty("clientId").GetString());
+        Assert.Equal("revoked by an administrator", bulk.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task ASenderConstrainedTokenShowsItsBindingAndAClientsRevocationEndsItEverywhere()
+    {
+        var key = new DpopKey();
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"], canIntrospect: true);
+        using var request = TestApi.ClientCredentialsRequest(clientId, secret);
+        request.Headers.Add("DPoP", key.Proof("POST", _api.TokenEndpoint));
+        var token = (await _api.ReadAsync(await _api.Edge.SendAsync(request))).GetProperty("access_token").GetString()!;
+
+        var item = Assert.Single((await ListAsync($"?client={clientId}")).GetProperty("items").EnumerateArray());
+        Assert.Equal(new JsonWebToken(token).Id, item.GetProperty("id").GetString());
+        Assert.Equal(key.Jkt, item.GetProperty("binding").GetProperty("dpopJkt").GetString());
+
+        Assert.Equal(1, (await RevokeAsync(new { client = clientId })).GetProperty("accessTokens").GetInt32());
+        var introspection = await _api.ReadAsync(await _api.PostFormAsync("/oauth/introspect", [new("token", token)], clientId, secret));
+        Assert.False(introspection.GetProperty("active").GetBoolean());
+        Assert.False(Assert.Single((await ListAsync($"?client={clientId}")).GetProperty("items").EnumerateArray()).GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -218,6 +245,13 @@ public sealed class TokenInventoryTests(SystemFixture system)
 
         var refused = await _api.SendAsync(HttpMethod.Delete, "/api/admin/consents");
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        // A misspelt filter never widens a withdrawal: refused, nothing deleted.
+        var misspelt = await _api.SendAsync(HttpMethod.Delete, $"/api/admin/consents?user={userName}&clientId={clientId}");
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        Assert.True((await _api.ReadAsync(misspelt)).GetProperty("errors").TryGetProperty("clientId", out _));
+        var perUser = await _api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{userName}/consents?client={clientId}");
+        Assert.Equal(HttpStatusCode.BadRequest, perUser.StatusCode);
+        Assert.Equal(2, (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/consents?client={clientId}"))).GetProperty("total").GetInt64());
         Assert.Equal(HttpStatusCode.NotFound, (await _api.SendAsync(HttpMethod.Get, "/api/admin/consents?user=nobody-by-this-name")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await _api.SendAsync(HttpMethod.Delete, $"/api/admin/consents?client={clientId}")).StatusCode);

@@ -34,6 +34,9 @@ public sealed partial class FormBrowser : IDisposable
 
     public HttpResponseMessage? Last { get; private set; }
 
+    /// <summary>Every address followed within the issuer, in order (a redirect URI on the issuer's own origin among them).</summary>
+    public List<Uri> Visited { get; } = [];
+
     /// <summary>Every Set-Cookie header received, as sent (attributes included).</summary>
     public List<string> SetCookieHeaders { get; } = [];
 
@@ -82,6 +85,7 @@ public sealed partial class FormBrowser : IDisposable
                 break;
             }
 
+            Visited.Add(absolute);
             response = await _http.GetAsync(absolute);
             Record(response);
         }

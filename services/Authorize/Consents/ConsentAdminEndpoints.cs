@@ -20,19 +20,25 @@ public static class ConsentAdminEndpoints
 {
     public static IEndpointRouteBuilder MapConsentAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var all = endpoints.MapAdminGroup("/api/admin/consents");
-        all.MapGet("", ListAllAsync);
+        var all = endpoints.MapAdminGroup("/api/admin/consents", "Consents")
+            .AddEndpointFilter((context, next) => UnknownParameters(context.HttpContext.Request.Query, Filters) is { } refusal ? ValueTask.FromResult<object?>(refusal) : next(context));
+        all.MapGet("", ListAllAsync).WithSummary("List remembered consents across users").Produces<Page<UserConsentDto>>().ProducesProblem(StatusCodes.Status404NotFound);
         all.MapDelete("", (string? user, string? client, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
-            user is null && client is null
-                ? Task.FromResult<IResult>(TypedResults.ValidationProblem(new Validation().Add("user", "name a user, a client or both").Errors))
-                : RevokeAsync(user, client, users, store, audit, http, ct));
+                user is null && client is null
+                    ? Task.FromResult<IResult>(TypedResults.ValidationProblem(new Validation().Add("user", "name a user, a client or both").Errors))
+                    : RevokeAsync(user, client, users, store, audit, http, ct))
+            .WithSummary("Withdraw the consents of a user, of a client, or of both").Produces(StatusCodes.Status204NoContent).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var ofUser = endpoints.MapAdminGroup("/api/admin/users/{userName}/consents");
-        ofUser.MapGet("", ListOfUserAsync);
+        var ofUser = endpoints.MapAdminGroup("/api/admin/users/{userName}/consents", "Consents")
+            .AddEndpointFilter((context, next) => UnknownParameters(context.HttpContext.Request.Query, []) is { } refusal ? ValueTask.FromResult<object?>(refusal) : next(context));
+        ofUser.MapGet("", ListOfUserAsync).WithSummary("List a user's consents").Produces<ConsentDto[]>().ProducesProblem(StatusCodes.Status404NotFound);
         ofUser.MapDelete("", (string userName, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http, CancellationToken ct) =>
-            RevokeAsync(userName, null, users, store, audit, http, ct));
+            RevokeAsync(userName, null, users, store, audit, http, ct))
+            .WithSummary("Withdraw every consent of a user").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         ofUser.MapDelete("/{clientId}", (string userName, string clientId, UserDirectory users, ConsentStore store, IAuditSink audit, HttpContext http,
-            CancellationToken ct) => RevokeAsync(userName, clientId, users, store, audit, http, ct));
+            CancellationToken ct) => RevokeAsync(userName, clientId, users, store, audit, http, ct))
+            .WithSummary("Withdraw a user's consent to one application").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
@@ -41,20 +47,20 @@ public static class ConsentAdminEndpoints
     private static async Task<IResult> ListAllAsync(string? user, string? client, int? offset, int? limit, UserDirectory users, ConsentStore consents,
         CancellationToken cancellationToken)
     {
-        string? sysId = null;
-        if (user is not null && (sysId = (await users.FindByNameAsync(user, cancellationToken))?.SysId) is null)
+        var found = user is null ? null : await users.FindByNameAsync(user, cancellationToken);
+        if (user is not null && found is null)
         {
             return NotFound($"No user '{user}'.");
         }
 
-        var page = await consents.ListAsync(sysId, client, Paging.From(offset, limit), cancellationToken);
+        var page = await consents.ListAsync(found?.SysId, client, Paging.From(offset, limit), cancellationToken);
         var names = new Dictionary<string, string?>(StringComparer.Ordinal);
         var items = new List<UserConsentDto>(page.Items.Count);
         foreach (var consent in page.Items)
         {
             if (!names.TryGetValue(consent.UserSysId, out var name))
             {
-                names[consent.UserSysId] = name = user ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName;
+                names[consent.UserSysId] = name = found?.UserName ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName;
             }
 
             items.Add(new UserConsentDto(consent.UserSysId, name, consent.ClientId, consent.Scopes, Utc(consent.GrantedAt)));
@@ -79,20 +85,27 @@ public static class ConsentAdminEndpoints
     private static async Task<IResult> RevokeAsync(string? userName, string? clientId, UserDirectory users, ConsentStore consents, IAuditSink audit,
         HttpContext http, CancellationToken cancellationToken)
     {
-        string? sysId = null;
-        if (userName is not null && (sysId = (await users.FindByNameAsync(userName, cancellationToken))?.SysId) is null)
+        var user = userName is null ? null : await users.FindByNameAsync(userName, cancellationToken);
+        if (userName is not null && user is null)
         {
             return NotFound($"No user '{userName}'.");
         }
 
+        // Each event names its user: a client's consents span users, named before the transaction (no call while it holds locks);
+        // one the directory no longer knows is named by its sys_id.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var sysId in user is null ? await consents.UsersOfAsync(clientId!, cancellationToken) : [user.SysId])
+        {
+            names[sysId] = user?.UserName ?? (await users.GetAsync(sysId, cancellationToken))?.UserName ?? sysId;
+        }
+
         var revoked = await consents.DataSource.InTransactionAsync(async tx =>
         {
-            var deleted = await ConsentStore.RevokeAsync(tx, sysId, clientId, cancellationToken);
+            var deleted = await ConsentStore.RevokeAsync(tx, user?.SysId, clientId, cancellationToken);
             foreach (var consent in deleted)
             {
-                // A client's consents span users: each event names its user (the sys_id when the directory no longer knows it).
-                var name = userName ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName ?? consent.UserSysId;
-                await audit.WriteAsync(tx, new ConsentRevoked(consent.UserSysId, name, consent.ClientId) { Actor = http.Caller().Actor }, cancellationToken);
+                await audit.WriteAsync(tx, new ConsentRevoked(consent.UserSysId, names.GetValueOrDefault(consent.UserSysId, consent.UserSysId), consent.ClientId)
+                    { Actor = http.Caller().Actor }, cancellationToken);
             }
 
             return deleted;
@@ -100,6 +113,17 @@ public static class ConsentAdminEndpoints
         return clientId is not null && revoked.Count == 0
             ? NotFound(userName is null ? $"No consent given to '{clientId}'." : $"No consent of '{userName}' for '{clientId}'.")
             : TypedResults.NoContent();
+    }
+
+    private static readonly string[] Filters = ["user", "client", "offset", "limit"];
+
+    /// <summary>A misspelt filter must not widen a withdrawal (<c>?user=alice&amp;clientId=x</c> is not alice's consent to x).</summary>
+    private static IResult? UnknownParameters(IQueryCollection query, string[] known)
+    {
+        var unknown = query.Keys.Where(key => !known.Contains(key, StringComparer.Ordinal)).ToArray();
+        return unknown.Length == 0 ? null
+            : TypedResults.ValidationProblem(unknown.Select(key => key.Length > 100 ? key[..100] : key).Distinct(StringComparer.Ordinal).Take(5)
+                .ToDictionary(key => key, _ => new[] { "unknown query parameter" }, StringComparer.Ordinal));
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

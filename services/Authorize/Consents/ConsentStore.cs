@@ -51,6 +51,14 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource)
         return new Page<ConsentRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }
 
+    /// <summary>The users who consented to a client.</summary>
+    public async Task<IReadOnlyList<string>> UsersOfAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition("SELECT user_sys_id FROM consent WHERE client_id = @clientId", new { clientId },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
     /// <summary>Deletes the consents of a user, of a client, or of the pair; returns those deleted.</summary>
     public static async Task<IReadOnlyList<ConsentRecord>> RevokeAsync(NpgsqlTransaction tx, string? userSysId, string? clientId, CancellationToken cancellationToken) =>
         userSysId is null && clientId is null

@@ -3,6 +3,7 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.Protocol;
+using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
@@ -13,11 +14,13 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// Registers the bootstrap client on first start: confidential, client credentials only, scope
 /// <c>admin.api</c>, running as the first administrator; its secret is the AppHost's generated
 /// <c>bootstrap-client-secret</c>. It is how a fresh install gets its first admin token. Created
-/// once: a later deletion or rotation by an administrator stands.
+/// once: a later deletion or rotation by an administrator stands. Beside it, the public client of the
+/// admin API reference (<see cref="AdminApiReference.DocsClientId"/>).
 /// </summary>
 public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, UseClaims claims, IAuditSink audit, IConfiguration configuration,
-    ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
+    Issuer issuer, ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
 {
+
     /// <summary>Readiness: the service is not ready before the client a fresh install administers itself with exists.</summary>
     public bool Done { get; private set; }
 
@@ -43,6 +46,19 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
 
     private async Task RegisterAsync(CancellationToken stoppingToken)
     {
+        // The admin API reference's "try it": an administrator signs in (code + PKCE, no secret in a page).
+        await InsertOnceAsync(new ClientRecord
+        {
+            ClientId = AdminApiReference.DocsClientId,
+            Name = "Admin API reference",
+            Public = true,
+            PkceRequired = true,
+            GrantTypes = [GrantTypes.AuthorizationCode],
+            RedirectUris = [issuer.Value + AdminApiReference.DocsRedirectPath],
+            Scopes = ["admin.api"],
+            DefaultScopes = ["admin.api"],
+        }, stoppingToken);
+
         var clientId = configuration["Bootstrap:ClientId"];
         var secret = configuration["Bootstrap:ClientSecret"];
         if (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(secret))
@@ -51,24 +67,33 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             return;
         }
 
-        if (await ExistsAsync(clientId, stoppingToken))
+        // Only a fresh install looks the administrator up (a renamed or deleted one stands).
+        if (!await ExistsAsync(clientId, stoppingToken))
+        {
+            // The administrator is created by the directory service, which may still be starting.
+            var admin = await FindAdminAsync(stoppingToken);
+            await InsertOnceAsync(new ClientRecord
+            {
+                ClientId = clientId,
+                Name = "Bootstrap administration client",
+                SecretHash = ClientSecrets.Hash(secret),
+                GrantTypes = [GrantTypes.ClientCredentials],
+                Scopes = ["admin.api"],
+                DefaultScopes = ["admin.api"],
+                ApplicationUserSysId = admin.SysId,
+                ApplicationUserName = admin.UserName,
+            }, stoppingToken);
+        }
+    }
+
+    /// <summary>Registers a built-in client once: an administrator's later change or deletion stands.</summary>
+    private async Task InsertOnceAsync(ClientRecord client, CancellationToken stoppingToken)
+    {
+        if (await ExistsAsync(client.ClientId, stoppingToken))
         {
             return;
         }
 
-        // The administrator is created by the directory service, which may still be starting.
-        var admin = await FindAdminAsync(stoppingToken);
-        var client = new ClientRecord
-        {
-            ClientId = clientId,
-            Name = "Bootstrap administration client",
-            SecretHash = ClientSecrets.Hash(secret),
-            GrantTypes = [GrantTypes.ClientCredentials],
-            Scopes = ["admin.api"],
-            DefaultScopes = ["admin.api"],
-            ApplicationUserSysId = admin.SysId,
-            ApplicationUserName = admin.UserName,
-        };
         var created = await store.DataSource.InTransactionAsync(async tx =>
         {
             if (!await ClientStore.InsertAsync(tx, client, stoppingToken))
@@ -82,13 +107,13 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
                 throw new InvalidOperationException("scope-policy does not know the built-in scope admin.api");
             }
 
-            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, false, client.GrantTypes, client.Scopes, client.AllowedOrigins,
+            await audit.WriteAsync(tx, new ClientCreated(client.ClientId, client.Name, client.Public, client.GrantTypes, client.Scopes, client.AllowedOrigins,
                 client.Trusts, client.Version) { Reason = "bootstrap" }, stoppingToken);
             return true;
         }, stoppingToken);
         if (created)
         {
-            logger.LogInformation("Registered the bootstrap client '{ClientId}'", clientId);
+            logger.LogInformation("Registered the built-in client '{ClientId}'", client.ClientId);
         }
     }
 

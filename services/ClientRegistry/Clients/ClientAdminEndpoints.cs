@@ -12,13 +12,13 @@ public static class ClientAdminEndpoints
 {
     public static IEndpointRouteBuilder MapClientAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var clients = endpoints.MapAdminGroup("/api/admin/clients");
-        clients.MapPost("", CreateAsync);
-        clients.MapGet("", ListAsync);
-        clients.MapGet("/{clientId}", GetAsync);
-        clients.MapPut("/{clientId}", UpdateAsync);
-        clients.MapDelete("/{clientId}", DeleteAsync);
-        clients.MapPost("/{clientId}/secret", RotateSecretAsync);
+        var clients = endpoints.MapAdminGroup("/api/admin/clients", "Applications");
+        clients.MapPost("", CreateAsync).WithSummary("Register an application (its secret is shown once)").Produces<ClientDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        clients.MapGet("", ListAsync).WithSummary("List applications").Produces<Page<ClientDto>>();
+        clients.MapGet("/{clientId}", GetAsync).WithSummary("Read an application").Produces<ClientDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        clients.MapPut("/{clientId}", UpdateAsync).WithSummary("Replace an application").Produces<ClientDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        clients.MapDelete("/{clientId}", DeleteAsync).WithSummary("Delete an application").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        clients.MapPost("/{clientId}/secret", RotateSecretAsync).WithSummary("Rotate an application's secret (shown once)").Produces<ClientDto>().ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -10,10 +10,11 @@ public static class InitialAccessTokenAdminEndpoints
 {
     public static IEndpointRouteBuilder MapInitialAccessTokenAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var tokens = endpoints.MapAdminGroup("/api/admin/registration-tokens");
-        tokens.MapPost("", CreateAsync);
-        tokens.MapGet("", async (InitialAccessTokens store, CancellationToken cancellationToken) => TypedResults.Ok(await store.ListAsync(cancellationToken)));
-        tokens.MapDelete("/{id}", RevokeAsync);
+        var tokens = endpoints.MapAdminGroup("/api/admin/registration-tokens", "Self-registration");
+        tokens.MapPost("", CreateAsync).WithSummary("Create an initial access token (shown once)").Produces<InitialAccessTokenDto>(StatusCodes.Status201Created).ProducesValidationProblem();
+        tokens.MapGet("", async (InitialAccessTokens store, CancellationToken cancellationToken) => TypedResults.Ok(await store.ListAsync(cancellationToken)))
+            .WithSummary("List initial access tokens (never the tokens)");
+        tokens.MapDelete("/{id}", RevokeAsync).WithSummary("Revoke an initial access token").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -13,13 +13,15 @@ public static class RegistrationPolicyAdminEndpoints
 
     public static IEndpointRouteBuilder MapRegistrationPolicyAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var policies = endpoints.MapAdminGroup("/api/admin/registration-policies");
+        var policies = endpoints.MapAdminGroup("/api/admin/registration-policies", "Self-registration");
         policies.MapGet("", async (RegistrationPolicies store, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(p => p.ToDto()).ToArray()));
+            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(p => p.ToDto()).ToArray()))
+            .WithSummary("List self-registration policies");
         policies.MapGet("/{name}", async (string name, RegistrationPolicies store, CancellationToken cancellationToken) =>
-            await store.FindAsync(name, cancellationToken) is { } policy ? TypedResults.Ok(policy.ToDto()) : NotFound(name));
-        policies.MapPut("/{name}", SaveAsync);
-        policies.MapDelete("/{name}", DeleteAsync);
+            await store.FindAsync(name, cancellationToken) is { } policy ? TypedResults.Ok(policy.ToDto()) : NotFound(name))
+            .WithSummary("Read a self-registration policy").Produces<RegistrationPolicyDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        policies.MapPut("/{name}", SaveAsync).WithSummary("Create or replace a self-registration policy").Produces<RegistrationPolicyDto>().Produces<RegistrationPolicyDto>(StatusCodes.Status201Created).ProducesValidationProblem();
+        policies.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a self-registration policy").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 

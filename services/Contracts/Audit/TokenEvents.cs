@@ -21,7 +21,7 @@ public sealed record SigningKeyRevoked(string Kid, string Algorithm, string? Rep
 
 /// <summary>
 /// Access was withdrawn from a user (deactivated, deleted, a role taken away) or a client
-/// (deactivated, deleted): every token naming them (<paramref name="SubjectKind"/> <c>user</c> or
+/// (deactivated, deleted), or an administrator revoked everything they held: every token naming them (<paramref name="SubjectKind"/> <c>user</c> or
 /// <c>client</c>) issued at or before <paramref name="IssuedBefore"/> is refused from now on.
 /// </summary>
 public sealed record TokensCutOff(string SubjectKind, string SubjectId, DateTimeOffset IssuedBefore) : AuditEvent;

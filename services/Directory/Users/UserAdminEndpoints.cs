@@ -11,13 +11,13 @@ public static class UserAdminEndpoints
 {
     public static IEndpointRouteBuilder MapUserAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var users = endpoints.MapAdminGroup("/api/admin/users");
-        users.MapPost("", CreateAsync);
-        users.MapGet("", ListAsync);
-        users.MapGet("/{userName}", GetAsync);
-        users.MapPut("/{userName}", UpdateAsync);
-        users.MapDelete("/{userName}", DeleteAsync);
-        users.MapPost("/{userName}/password", SetPasswordAsync);
+        var users = endpoints.MapAdminGroup("/api/admin/users", "Users");
+        users.MapPost("", CreateAsync).WithSummary("Create a user").Produces<UserDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapGet("", ListAsync).WithSummary("List users").Produces<Page<UserDto>>();
+        users.MapGet("/{userName}", GetAsync).WithSummary("Read a user").Produces<UserDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPut("/{userName}", UpdateAsync).WithSummary("Replace a user").Produces<UserDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapDelete("/{userName}", DeleteAsync).WithSummary("Delete a user").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/{userName}/password", SetPasswordAsync).WithSummary("Set a user's password").Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -28,7 +28,8 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
     {
         // Nobody outside may pose as a verified identity, on any path.
         EdgeIdentity.StripFrom(context.Request.Headers);
-        if (!context.Request.Path.StartsWithSegments("/api"))
+        // The admin API's contract and reference page: public, and only what was routed to them.
+        if (!context.Request.Path.StartsWithSegments("/api") || PublicApiEndpoint.Chosen(context))
         {
             await next(context);
             return;

@@ -31,14 +31,16 @@ public static class TrustAdminEndpoints
 
     public static IEndpointRouteBuilder MapTrustAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var trusts = endpoints.MapAdminGroup("/api/admin/trusts");
-        trusts.MapGet("", async (TrustStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(t => t.ToDto()).ToArray()));
+        var trusts = endpoints.MapAdminGroup("/api/admin/trusts", "Trusts");
+        trusts.MapGet("", async (TrustStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(t => t.ToDto()).ToArray()))
+            .WithSummary("List trusted identity providers");
         trusts.MapGet("/{name}", async (string name, TrustStore store, CancellationToken ct) =>
-            await store.FindAsync(name, ct) is { } trust ? TypedResults.Ok(trust.ToDto()) : NotFound(name));
-        trusts.MapPost("", CreateAsync);
-        trusts.MapPut("/{name}", UpdateAsync);
-        trusts.MapDelete("/{name}", DeleteAsync);
-        trusts.MapDelete("/{name}/links/{userSysId}", UnlinkAsync);
+            await store.FindAsync(name, ct) is { } trust ? TypedResults.Ok(trust.ToDto()) : NotFound(name))
+            .WithSummary("Read a trust").Produces<TrustDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        trusts.MapPost("", CreateAsync).WithSummary("Register a trusted identity provider").Produces<TrustDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        trusts.MapPut("/{name}", UpdateAsync).WithSummary("Replace a trust").Produces<TrustDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        trusts.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a trust").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        trusts.MapDelete("/{name}/links/{userSysId}", UnlinkAsync).WithSummary("Unlink an external subject from its user").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -15,13 +15,15 @@ public static class PolicyAdminEndpoints
 {
     public static IEndpointRouteBuilder MapPolicyAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var policies = endpoints.MapAdminGroup("/api/admin/api-policies");
-        policies.MapGet("", async (PolicyStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(ApiPolicyDto.From).ToArray()));
+        var policies = endpoints.MapAdminGroup("/api/admin/api-policies", "API policies");
+        policies.MapGet("", async (PolicyStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(ApiPolicyDto.From).ToArray()))
+            .WithSummary("List API policies");
         policies.MapGet("/{name}", async (string name, PolicyStore store, CancellationToken ct) =>
-            await store.FindAsync(name, ct) is { } p ? TypedResults.Ok(ApiPolicyDto.From(p)) : NotFound(name));
-        policies.MapPost("", CreateAsync);
-        policies.MapPut("/{name}", UpdateAsync);
-        policies.MapDelete("/{name}", DeleteAsync);
+            await store.FindAsync(name, ct) is { } p ? TypedResults.Ok(ApiPolicyDto.From(p)) : NotFound(name))
+            .WithSummary("Read an API policy").Produces<ApiPolicyDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        policies.MapPost("", CreateAsync).WithSummary("Create an API policy").Produces<ApiPolicyDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        policies.MapPut("/{name}", UpdateAsync).WithSummary("Replace an API policy").Produces<ApiPolicyDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        policies.MapDelete("/{name}", DeleteAsync).WithSummary("Delete an API policy").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

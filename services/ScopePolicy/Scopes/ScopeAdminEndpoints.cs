@@ -17,14 +17,16 @@ public static class ScopeAdminEndpoints
 
     public static IEndpointRouteBuilder MapScopeAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var scopes = endpoints.MapAdminGroup("/api/admin/scopes");
+        var scopes = endpoints.MapAdminGroup("/api/admin/scopes", "Scopes");
         scopes.MapGet("", async (ScopeStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(includeInactive: true, ct)).Select(s => new ScopeDto(s.Name, s.Description, s.Active)).ToArray()));
+            TypedResults.Ok((await store.ListAsync(includeInactive: true, ct)).Select(s => new ScopeDto(s.Name, s.Description, s.Active)).ToArray()))
+            .WithSummary("List scopes");
         scopes.MapGet("/{name}", async (string name, ScopeStore store, CancellationToken ct) =>
-            await store.FindAsync(name, ct) is { } s ? TypedResults.Ok(new ScopeDto(s.Name, s.Description, s.Active)) : NotFound(name));
-        scopes.MapPost("", CreateAsync);
-        scopes.MapPut("/{name}", UpdateAsync);
-        scopes.MapDelete("/{name}", DeleteAsync);
+            await store.FindAsync(name, ct) is { } s ? TypedResults.Ok(new ScopeDto(s.Name, s.Description, s.Active)) : NotFound(name))
+            .WithSummary("Read a scope").Produces<ScopeDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        scopes.MapPost("", CreateAsync).WithSummary("Create a scope").Produces<ScopeDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        scopes.MapPut("/{name}", UpdateAsync).WithSummary("Replace a scope").Produces<ScopeDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        scopes.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a scope").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 

@@ -14,9 +14,9 @@ public static class TokenAdminEndpoints
 {
     public static IEndpointRouteBuilder MapTokenAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var tokens = endpoints.MapAdminGroup("/api/admin/tokens");
-        tokens.MapGet("", ListAsync);
-        tokens.MapPost("/revoke", RevokeAsync);
+        var tokens = endpoints.MapAdminGroup("/api/admin/tokens", "Tokens");
+        tokens.MapGet("", ListAsync).WithSummary("List issued access tokens and refresh families, newest first").Produces<KeysetPage<IssuedTokenDto>>().ProducesValidationProblem();
+        tokens.MapPost("/revoke", RevokeAsync).WithSummary("Revoke a token, a refresh family, or everything of a client or a user").Produces<TokensRevokedDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -5,14 +5,18 @@ using OAuthAspire.ServiceDefaults.Admin;
 
 namespace OAuthAspire.Token.Inventory;
 
-/// <summary>What a sender-constrained token is bound to: a DPoP key thumbprint or a certificate's.</summary>
-public sealed record TokenBindingDto(string Method, string Thumbprint);
+/// <summary>What a sender-constrained token is bound to: a DPoP key's thumbprint (RFC 9449 <c>jkt</c>), a certificate's (RFC 8705 <c>x5t#S256</c>), or both.</summary>
+public sealed record TokenBindingDto(string? DpopJkt, string? MtlsX5t);
 
 /// <summary>One issued access token (by jti) or refresh-token family (by family id); never the token itself.</summary>
 /// <param name="Subject">The token's <c>sub</c>: a user's sys_id (for client credentials, the client's application user's).</param>
 /// <param name="UserName">The subject's user name, when the directory knows it.</param>
-/// <param name="LastUsedAt">Refresh families: when one of its tokens was last exchanged.</param>
-/// <param name="Active">Not expired, not revoked, not cut off by a withdrawal of the user's or client's access.</param>
+/// <param name="LastUsedAt">Refresh families: when the family last refreshed.</param>
+/// <param name="Active">
+/// Access tokens: not expired, not revoked, not cut off by a withdrawal of the user's or client's access.
+/// Families: not expired, not revoked. Neither reflects a revoked signing key or a deactivated client,
+/// which the edge and introspection refuse as well.
+/// </param>
 public sealed record IssuedTokenDto(string Type, string Id, string ClientId, string Subject, string? UserName, string[] Scopes, string GrantType,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt, bool Active, TokenBindingDto? Binding, Guid? FamilyId);
 
@@ -31,7 +35,7 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
     private sealed record Row(string Type, string Id, string ClientId, string Subject, string Scope, string GrantType, DateTime IssuedAt,
         DateTime ExpiresAt, DateTime? LastUsedAt, bool Active, string? DpopJkt, string? MtlsX5t, Guid? FamilyId);
 
-    // Active = what the edge would accept now, as introspection decides it (cut-offs compare whole seconds).
+    // Active: what the token's own records say (cut-offs compare whole seconds, as introspection does).
     private const string AccessActive = """
         (t.expires_at > now() AND NOT EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = t.jti)
           AND NOT EXISTS (SELECT 1 FROM token_cut_off c
@@ -53,7 +57,8 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
     private const string Families = $"""
         SELECT 'refresh_token' AS type, f.family_id::text AS id, f.client_id, f.user_sys_id::text AS subject, array_to_string(f.scopes, ' ') AS scope,
                f.grant_type, f.created_at AS issued_at, f.expires_at,
-               (SELECT max(rt.rotated_at) FROM refresh_token rt WHERE rt.family_id = f.family_id) AS last_used_at,
+               GREATEST((SELECT max(rt.rotated_at) FROM refresh_token rt WHERE rt.family_id = f.family_id),
+                        (SELECT max(it.issued_at) FROM issued_token it WHERE it.family_id = f.family_id AND it.grant_type = 'refresh_token')) AS last_used_at,
                {FamilyActive} AS active, f.dpop_jkt, f.mtls_x5t, f.family_id
         FROM refresh_family f
         """;
@@ -95,7 +100,7 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
             items.Add(new IssuedTokenDto(row.Type, row.Id, row.ClientId, row.Subject, await userNameOf(row.Subject),
                 row.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries), row.GrantType, Utc(row.IssuedAt), Utc(row.ExpiresAt),
                 row.LastUsedAt is { } used ? Utc(used) : null, row.Active,
-                row.DpopJkt is { } jkt ? new TokenBindingDto("dpop", jkt) : row.MtlsX5t is { } x5t ? new TokenBindingDto("mtls", x5t) : null,
+                row.DpopJkt is null && row.MtlsX5t is null ? null : new TokenBindingDto(row.DpopJkt, row.MtlsX5t),
                 row.FamilyId));
         }
 

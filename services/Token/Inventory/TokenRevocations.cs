@@ -23,16 +23,22 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
     /// <summary>Null when no token with this id was issued.</summary>
     public async Task<TokensRevokedDto?> RevokeAccessTokenAsync(string jti, AuditActor actor, string? remoteAddress, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var token = await connection.QuerySingleOrDefaultAsync<(string ClientId, DateTime ExpiresAt)?>(new CommandDefinition(
-            "SELECT client_id, expires_at FROM issued_token WHERE jti = @jti", new { jti }, cancellationToken: cancellationToken));
+        (string ClientId, DateTime ExpiresAt)? token;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            token = await connection.QuerySingleOrDefaultAsync<(string ClientId, DateTime ExpiresAt)?>(new CommandDefinition(
+                "SELECT client_id, expires_at FROM issued_token WHERE jti = @jti", new { jti }, cancellationToken: cancellationToken));
+        }
+
         if (token is not { } found)
         {
             return null;
         }
 
-        var revoked = await revocations.RevokeAsync(jti, found.ClientId, new DateTimeOffset(DateTime.SpecifyKind(found.ExpiresAt, DateTimeKind.Utc)),
-            actor, remoteAddress, cancellationToken);
+        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(found.ExpiresAt, DateTimeKind.Utc));
+        // An expired token is refused anyway: nothing to revoke, nothing to audit.
+        var revoked = expiresAt > time.GetUtcNow()
+            && await revocations.RevokeAsync(jti, found.ClientId, expiresAt, actor, remoteAddress, cancellationToken, Reason);
         return new TokensRevokedDto(revoked ? 1 : 0, 0);
     }
 
@@ -68,8 +74,25 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
     public Task<TokensRevokedDto> RevokeAllOfAsync(string kind, string id, AuditActor actor, string? remoteAddress, CancellationToken cancellationToken) =>
         dataSource.InTransactionAsync(async tx =>
         {
-            var now = time.GetUtcNow();
             var byUser = kind == CutOffs.User;
+            // Families first: their row locks wait for a refresh in flight, whose token is then committed
+            // and covered by the cut-off below (taken after it, and never before that token's issue time).
+            // Locked in family order, as every bulk revocation does: two of them never deadlock.
+            var families = (await tx.Connection!.QueryAsync<Guid>(new CommandDefinition($"""
+                UPDATE refresh_family SET revoked_at = now(), revoked_reason = @reason
+                WHERE family_id IN (SELECT family_id FROM refresh_family
+                    WHERE {(byUser ? "user_sys_id = @id::char(32)" : "client_id = @id")} AND revoked_at IS NULL AND expires_at > now()
+                    ORDER BY family_id FOR UPDATE)
+                RETURNING family_id
+                """, new { id, reason = Reason }, tx, cancellationToken: cancellationToken))).AsList();
+            var lastRefreshed = families.Count == 0 ? null : await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+                "SELECT max(issued_at) FROM issued_token WHERE family_id = ANY(@families)", new { families }, tx, cancellationToken: cancellationToken));
+            var now = time.GetUtcNow();
+            if (lastRefreshed is { } last && new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) > now)
+            {
+                now = new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc));
+            }
+
             var live = await tx.Connection!.ExecuteScalarAsync<int>(new CommandDefinition($"""
                 SELECT count(*)::int FROM ({TokenInventory.LiveAccessTokens} AND t.{(byUser ? "subject" : "client_id")} = @id) live
                 """, new { id }, tx, cancellationToken: cancellationToken));
@@ -77,13 +100,9 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
                 INSERT INTO token_cut_off (subject_kind, subject_id, issued_before) VALUES (@kind, @id, @now)
                 ON CONFLICT (subject_kind, subject_id) DO UPDATE SET issued_before = GREATEST(token_cut_off.issued_before, excluded.issued_before)
                 """, new { kind, id, now = now.UtcDateTime }, tx, cancellationToken: cancellationToken));
-            var families = await tx.Connection!.ExecuteAsync(new CommandDefinition($"""
-                UPDATE refresh_family SET revoked_at = now(), revoked_reason = @reason
-                WHERE {(byUser ? "user_sys_id = @id::char(32)" : "client_id = @id")} AND revoked_at IS NULL AND expires_at > now()
-                """, new { id, reason = Reason }, tx, cancellationToken: cancellationToken));
             await audit.WriteAsync(tx, new TokensCutOff(kind, id, now) { Actor = actor, Reason = Reason, RemoteAddress = remoteAddress }, cancellationToken);
-            await audit.WriteAsync(tx, new TokensRevokedInBulk(kind, id, live, families) { Actor = actor, Reason = Reason, RemoteAddress = remoteAddress },
+            await audit.WriteAsync(tx, new TokensRevokedInBulk(kind, id, live, families.Count) { Actor = actor, Reason = Reason, RemoteAddress = remoteAddress },
                 cancellationToken);
-            return new TokensRevokedDto(live, families);
+            return new TokensRevokedDto(live, families.Count);
         }, cancellationToken);
 }

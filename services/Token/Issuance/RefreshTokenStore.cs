@@ -159,7 +159,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         var families = (await connection.QueryAsync<RefreshFamily>(new CommandDefinition("""
             SELECT family_id, client_id, user_sys_id, scopes, grant_type, auth_time, session_id, amr, expires_at, revoked_at
             FROM refresh_family WHERE user_sys_id = @userSysId AND (@clientId::text IS NULL OR client_id = @clientId)
-              AND revoked_at IS NULL AND expires_at > now() FOR UPDATE
+              AND revoked_at IS NULL AND expires_at > now() ORDER BY family_id FOR UPDATE
             """, new { userSysId, clientId }, tx, cancellationToken: cancellationToken))).AsList();
         foreach (var family in families)
         {

@@ -18,7 +18,7 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
 
     /// <summary>Revokes once: a repeated revocation changes nothing and raises no second event.</summary>
     public Task<bool> RevokeAsync(string jti, string clientId, DateTimeOffset expiresAt, AuditActor actor, string? remoteAddress,
-        CancellationToken cancellationToken) =>
+        CancellationToken cancellationToken, string? reason = null) =>
         dataSource.InTransactionAsync(async tx =>
         {
             var inserted = await tx.Connection!.ExecuteAsync(new CommandDefinition("""
@@ -30,6 +30,7 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
                 {
                     Actor = actor,
                     RemoteAddress = remoteAddress,
+                    Reason = reason,
                 }, cancellationToken);
             }
 

@@ -9,6 +9,9 @@ namespace OAuthAspire.Token.Keys;
 
 public sealed record KeyDto(string Kid, string Algorithm, string Status, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? UnpublishedAt);
 
+/// <param name="ReplacementKid">The key that signs instead, when the revoked one was signing.</param>
+public sealed record KeyRevokedDto(string Kid, bool Revoked, string? ReplacementKid);
+
 /// <param name="Algorithm">Which algorithm's key to rotate (each has its own); absent: the default access-token algorithm's.</param>
 public sealed record RotateKeyDto(int? ActivateAfterSeconds, string? Algorithm = null);
 
@@ -24,11 +27,12 @@ public static class KeyEndpoints
             return TypedResults.Json(new { keys = keys.All.Select(k => k.PublicJwk) });
         });
 
-        var admin = endpoints.MapAdminGroup("/api/admin/keys");
+        var admin = endpoints.MapAdminGroup("/api/admin/keys", "Signing keys");
         admin.MapGet("", (SigningKeys keys, TimeProvider time) =>
-            TypedResults.Ok(keys.All.Select(k => ToDto(k, time.GetUtcNow())).ToArray()));
-        admin.MapPost("/rotate", RotateAsync);
-        admin.MapPost("/{kid}/revoke", RevokeAsync);
+            TypedResults.Ok(keys.All.Select(k => ToDto(k, time.GetUtcNow())).ToArray()))
+            .WithSummary("List signing keys and their status");
+        admin.MapPost("/rotate", RotateAsync).WithSummary("Publish a new signing key").Produces<KeyDto>(StatusCodes.Status201Created).ProducesValidationProblem();
+        admin.MapPost("/{kid}/revoke", RevokeAsync).WithSummary("Withdraw a compromised signing key").Produces<KeyRevokedDto>().ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
@@ -82,7 +86,7 @@ public static class KeyEndpoints
         }
 
         await keys.RefreshAsync(cancellationToken);
-        return TypedResults.Ok(new { kid = revoked.Kid, revoked = true, replacementKid = revoked.ReplacementKid });
+        return TypedResults.Ok(new KeyRevokedDto(revoked.Kid, true, revoked.ReplacementKid));
     }
 
     private static KeyDto ToDto(LoadedKey key, DateTimeOffset now) =>
