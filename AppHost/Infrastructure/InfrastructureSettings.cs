@@ -45,7 +45,11 @@ public sealed record InfrastructureSettings(InfrastructureMode Mode, string Data
             PortOrFree(section.GetValue("RabbitMqPort", 56720)));
     }
 
-    /// <summary>0 means "any free port" (tests, several systems on one machine).</summary>
+    /// <summary>
+    /// 0 means "any free port" (tests, several systems on one machine): one below Linux's ephemeral range
+    /// (32768-60999), which the kernel hands to outgoing connections, so none of those can take it between
+    /// this choice and the process that binds it later (RabbitMQ once failed to boot on exactly that).
+    /// </summary>
     public static int PortOrFree(int port)
     {
         if (port != 0)
@@ -53,10 +57,28 @@ public sealed record InfrastructureSettings(InfrastructureMode Mode, string Data
             return port;
         }
 
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var candidate = Random.Shared.Next(FreeRangeStart, FreeRangeEnd);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, candidate);
+                probe.Start();
+                return candidate;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private const int FreeRangeStart = 20_000;
+    private const int FreeRangeEnd = 32_768;
 
     private static bool ContainerRuntimeAnswers()
     {

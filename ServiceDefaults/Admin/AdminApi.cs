@@ -19,6 +19,13 @@ public static class AdminApi
     public static bool IsAdmin(IReadOnlyList<string> scopes, IReadOnlyList<string> roles) =>
         scopes.Contains(AdminScope) && roles.Any(AdminRoles.Contains);
 
+    /// <summary>
+    /// The scopes a signed-in user's grant carries: <see cref="AdminScope"/> only for a user with an admin
+    /// role (any other user's token would be refused by the admin APIs anyway; it never carries the scope).
+    /// </summary>
+    public static IEnumerable<string> GrantableTo(IEnumerable<string> scopes, IEnumerable<string> roles) =>
+        roles.Any(AdminRoles.Contains) ? scopes : scopes.Where(scope => scope != AdminScope);
+
     /// <summary>A group of admin endpoints: refused without the edge's admitted administrator, and described as such in the OpenAPI document.</summary>
     public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder endpoints, string prefix, string tag) =>
         endpoints.MapGroup(prefix).WithTags(tag)

@@ -215,28 +215,45 @@ public sealed class AdminApiDocumentTests(SystemFixture system)
         Assert.DoesNotContain(problems, p => p.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
     }
 
-    [Fact]
-    public async Task TheReferencesClientGetsAnAdminTokenByCodeWithPkceAndTheAdminApisAcceptIt()
+    private string DocsRedirect => system.Issuer + "/api/admin/docs/";
+
+    /// <summary>Signs in through the reference's client; its redirect URI is the reference page itself, on the issuer, which serves the page the code lands on.</summary>
+    private async Task<(string Code, string Verifier)> DocsSignInAsync(string userName, string password)
     {
-        var password = await system.ParameterAsync("admin-password");
-        var redirect = system.Issuer + "/api/admin/docs/";
         var verifier = Protocol.Tokens.RefreshTokens.New() + "-v";
         using var browser = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
-        await browser.GetAsync(TestApi.AuthorizePath("oauthaspire-api-docs", redirect, "admin.api", verifier));
-        await browser.SignInAsync("admin", password);
+        await browser.GetAsync(TestApi.AuthorizePath("oauthaspire-api-docs", DocsRedirect, "admin.api", verifier));
+        await browser.SignInAsync(userName, password);
         if (browser.Html.Contains("wants to access", StringComparison.Ordinal))
         {
             await browser.ConsentAsync(true);
         }
 
-        // The redirect URI is the reference page itself, on the issuer: it serves the page the code lands on.
-        var landed = Assert.Single(browser.Visited, uri => uri.AbsoluteUri.StartsWith(redirect + "?", StringComparison.Ordinal));
-        Assert.Equal(System.Net.HttpStatusCode.OK, browser.Last!.StatusCode);
+        var landed = Assert.Single(browser.Visited, uri => uri.AbsoluteUri.StartsWith(DocsRedirect + "?", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, browser.Last!.StatusCode);
         var query = landed.Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
         Assert.Equal("s", query["state"]);
-        var tokens = await _api.RedeemCodeAsync("oauthaspire-api-docs", null, query["code"], verifier, redirect);
+        return (query["code"], verifier);
+    }
+
+    [Fact]
+    public async Task TheReferencesClientGetsAnAdminTokenByCodeWithPkceAndTheAdminApisAcceptIt()
+    {
+        var password = await system.ParameterAsync("admin-password");
+        var (code, verifier) = await DocsSignInAsync("admin", password);
+        var tokens = await _api.RedeemCodeAsync("oauthaspire-api-docs", null, code, verifier, DocsRedirect);
         Assert.False(tokens.IsError, tokens.Raw);
+        Assert.Contains("admin.api", tokens.Scope ?? "");
         Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Get, "/api/admin/clients", token: tokens.AccessToken)).StatusCode);
+
+        // Anyone may sign in through it, but only an administrator's grant carries admin.api.
+        var (userName, _, userPassword) = await _api.CreateSignInUserAsync();
+        var (userCode, userVerifier) = await DocsSignInAsync(userName, userPassword);
+        var userTokens = await _api.RedeemCodeAsync("oauthaspire-api-docs", null, userCode, userVerifier, DocsRedirect);
+        Assert.False(userTokens.IsError, userTokens.Raw);
+        Assert.DoesNotContain("admin.api", userTokens.Scope ?? "");
+        Assert.DoesNotContain("admin.api", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(userTokens.AccessToken).GetPayloadValue<string>("scope") ?? "");
+        Assert.Equal(HttpStatusCode.Forbidden, (await _api.SendAsync(HttpMethod.Get, "/api/admin/clients", token: userTokens.AccessToken)).StatusCode);
 
         // Public and without a secret: never the client credentials grant.
         var refused = await _api.PostFormAsync("/oauth/token", [new("grant_type", "client_credentials"), new("client_id", "oauthaspire-api-docs")]);

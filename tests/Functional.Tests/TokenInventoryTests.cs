@@ -229,6 +229,24 @@ public sealed class TokenInventoryTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task WithdrawingAConsentRevokesTheAccessTokensTheApplicationHoldsForThatUserEvenWithoutRefreshTokens()
+    {
+        var (clientId, secret) = await _api.CreateWebClientAsync([Redirect], ["openid", "useraccount"], grantTypes: ["authorization_code"]);
+        var (userName, _, password) = await _api.CreateSignInUserAsync();
+        var (otherUser, _, otherPassword) = await _api.CreateSignInUserAsync();
+        var mine = await _api.CodeFlowAsync(clientId, secret, userName, password, "openid useraccount");
+        var theirs = await _api.CodeFlowAsync(clientId, secret, otherUser, otherPassword, "openid useraccount");
+        Assert.Null(mine.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, await CallApiAsync(mine.AccessToken!));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _api.SendAsync(HttpMethod.Delete, $"/api/admin/users/{userName}/consents/{clientId}")).StatusCode);
+
+        await TestApi.EventuallyAsync(async () => await CallApiAsync(mine.AccessToken!) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(3),
+            "refusing the disconnected application's token");
+        Assert.Equal(HttpStatusCode.OK, await CallApiAsync(theirs.AccessToken!));
+    }
+
+    [Fact]
     public async Task AdministratorsListAndWithdrawConsentsByUserOrByClient()
     {
         var (clientId, secret, userName, tokens) = await SignedInAsync();
@@ -256,9 +274,13 @@ public sealed class TokenInventoryTests(SystemFixture system)
 
         Assert.Equal(HttpStatusCode.NoContent, (await _api.SendAsync(HttpMethod.Delete, $"/api/admin/consents?client={clientId}")).StatusCode);
         Assert.Equal(0, (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/consents?client={clientId}"))).GetProperty("total").GetInt64());
-        // Withdrawn consent ends the refresh tokens it backed, for both users.
+        // Withdrawn consent disconnects the application: its refresh tokens and its access tokens end, for both users.
         await TestApi.EventuallyAsync(async () => TestApi.OAuthError(await _api.RefreshAsync(clientId, secret, tokens.RefreshToken!)) == "invalid_grant"
             && TestApi.OAuthError(await _api.RefreshAsync(clientId, secret, second.RefreshToken!)) == "invalid_grant",
             TimeSpan.FromSeconds(3), "ending refresh after the client's consents were withdrawn");
+        await TestApi.EventuallyAsync(async () => await CallApiAsync(tokens.AccessToken!) == HttpStatusCode.Unauthorized
+            && await CallApiAsync(second.AccessToken!) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(3),
+            "refusing the application's access tokens after the consents were withdrawn");
+        Assert.Empty((await ListAsync($"?client={clientId}&type=access_token&active=true")).GetProperty("items").EnumerateArray());
     }
 }

@@ -12,6 +12,7 @@ using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.OpenIdConnect;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -99,7 +100,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             AuthTime = new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)).ToUnixTimeSeconds(),
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
-        tokens.Scopes.AddRange(request.Scopes);
+        tokens.Scopes.AddRange(AdminApi.GrantableTo(request.Scopes, user.Roles));
         tokens.Resources.AddRange(request.Resources);
         tokens.Amr.AddRange(session.Amr);
         try
@@ -140,7 +141,7 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
             PushedRequestUri = request.PushedRequestUri ?? "",
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
         };
-        code.Scopes.AddRange(request.Scopes);
+        code.Scopes.AddRange(AdminApi.GrantableTo(request.Scopes, user.Roles));
         code.Resources.AddRange(request.Resources);
         code.Amr.AddRange(session.Amr);
         try

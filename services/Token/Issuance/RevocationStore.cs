@@ -37,6 +37,28 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
             return inserted;
         }, cancellationToken);
 
+    /// <summary>
+    /// Revokes every live access token a user holds from one client (consent withdrawn: the application is
+    /// disconnected), each audited as <see cref="TokenRevoked"/> so the edge refuses it within a second.
+    /// </summary>
+    public Task<int> RevokeAllOfUserForClientAsync(string userSysId, string clientId, string reason, CancellationToken cancellationToken) =>
+        dataSource.InTransactionAsync(async tx =>
+        {
+            var revoked = (await tx.Connection!.QueryAsync<(string Jti, DateTime ExpiresAt)>(new CommandDefinition("""
+                INSERT INTO revoked_token (jti, client_id, expires_at)
+                SELECT jti, client_id, expires_at FROM issued_token WHERE subject = @userSysId AND client_id = @clientId AND expires_at > now()
+                ON CONFLICT (jti) DO NOTHING
+                RETURNING jti, expires_at
+                """, new { userSysId, clientId }, tx, cancellationToken: cancellationToken))).AsList();
+            foreach (var (jti, expiresAt) in revoked)
+            {
+                await audit.WriteAsync(tx, new TokenRevoked(jti, clientId, "access_token", new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)))
+                    { Actor = new AuditActor(userSysId, null, clientId), Reason = reason }, cancellationToken);
+            }
+
+            return revoked.Count;
+        }, cancellationToken);
+
     public async Task<IReadOnlyList<(string Jti, DateTime ExpiresAt)>> CurrentAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
