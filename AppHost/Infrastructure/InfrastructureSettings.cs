@@ -46,9 +46,10 @@ public sealed record InfrastructureSettings(InfrastructureMode Mode, string Data
     }
 
     /// <summary>
-    /// 0 means "any free port" (tests, several systems on one machine): one below Linux's ephemeral range
-    /// (32768-60999), which the kernel hands to outgoing connections, so none of those can take it between
-    /// this choice and the process that binds it later (RabbitMQ once failed to boot on exactly that).
+    /// 0 means "any free port" (tests, several systems on one machine): one below the kernel's ephemeral
+    /// range (<c>net.ipv4.ip_local_port_range</c>, 32768-60999 by default), which it hands to outgoing
+    /// connections, so none of those can take it between this choice and the process that binds it later
+    /// (RabbitMQ once failed to boot on exactly that); never one this process handed out already.
     /// </summary>
     public static int PortOrFree(int port)
     {
@@ -57,18 +58,28 @@ public sealed record InfrastructureSettings(InfrastructureMode Mode, string Data
             return port;
         }
 
-        for (var attempt = 0; attempt < 100; attempt++)
+        var below = Math.Min(EphemeralStart(), 32_768);
+        for (var attempt = 0; below > FreeRangeStart + 1000 && attempt < 100; attempt++)
         {
-            var candidate = Random.Shared.Next(FreeRangeStart, FreeRangeEnd);
-            try
+            var candidate = Random.Shared.Next(FreeRangeStart, below);
+            lock (HandedOut)
             {
-                using var probe = new TcpListener(IPAddress.Loopback, candidate);
-                probe.Start();
-                return candidate;
-            }
-            catch (SocketException)
-            {
-                // Taken: try another.
+                if (HandedOut.Contains(candidate))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var probe = new TcpListener(IPAddress.Loopback, candidate);
+                    probe.Start();
+                    HandedOut.Add(candidate);
+                    return candidate;
+                }
+                catch (SocketException)
+                {
+                    // Taken: try another.
+                }
             }
         }
 
@@ -78,7 +89,22 @@ public sealed record InfrastructureSettings(InfrastructureMode Mode, string Data
     }
 
     private const int FreeRangeStart = 20_000;
-    private const int FreeRangeEnd = 32_768;
+
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>The first port of the kernel's ephemeral range (Linux), or the default's when it cannot be read.</summary>
+    private static int EphemeralStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768;
+        }
+    }
 
     private static bool ContainerRuntimeAnswers()
     {

@@ -254,6 +254,13 @@ public sealed class AdminApiDocumentTests(SystemFixture system)
         Assert.DoesNotContain("admin.api", userTokens.Scope ?? "");
         Assert.DoesNotContain("admin.api", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(userTokens.AccessToken).GetPayloadValue<string>("scope") ?? "");
         Assert.Equal(HttpStatusCode.Forbidden, (await _api.SendAsync(HttpMethod.Get, "/api/admin/clients", token: userTokens.AccessToken)).StatusCode);
+        // Nor does a consent remembered (any web app asking for it): made administrator later, the user would be asked again.
+        var (webId, webSecret) = await _api.CreateWebClientAsync(["https://app.example.test/callback"], ["openid", "admin.api"]);
+        var web = await _api.CodeFlowAsync(webId, webSecret, userName, userPassword, "openid admin.api");
+        Assert.False(web.IsError, web.Raw);
+        Assert.DoesNotContain("admin.api", web.Scope ?? "");
+        var consent = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/consents?user={userName}&client={webId}"));
+        Assert.Equal(["openid"], Assert.Single(consent.GetProperty("items").EnumerateArray()).GetProperty("scopes").EnumerateArray().Select(e => e.GetString()));
 
         // Public and without a secret: never the client credentials grant.
         var refused = await _api.PostFormAsync("/oauth/token", [new("grant_type", "client_credentials"), new("client_id", "oauthaspire-api-docs")]);

@@ -58,7 +58,8 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
 
         var askEveryTime = AsksEveryTime(client, request.RedirectUri);
         var consentNeeded = !pending.ConsentDone
-            && (request.Prompt.Contains("consent") || askEveryTime || !await consents.CoversAsync(user!.SysId, client.ClientId, request.Scopes, cancellationToken));
+            && (request.Prompt.Contains("consent") || askEveryTime
+                || !await consents.CoversAsync(user!.SysId, client.ClientId, [.. AdminApi.GrantableTo(request.Scopes, user.Roles)], cancellationToken));
         if (consentNeeded)
         {
             return request.Prompt.Contains("none")

@@ -7,6 +7,7 @@ using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Errors;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 
@@ -47,7 +48,8 @@ public static class ConsentEndpoints
         var descriptions = await scopes.DescriptionsAsync(cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(http);
         var logo = Html.Logo(client.LogoUrl);
-        var items = Html.ScopeItems(pending.Request.Scopes, descriptions);
+        // What the grant will carry: admin.api only for an administrator (AuthorizationFlow drops it for anyone else).
+        var items = Html.ScopeItems([.. AdminApi.GrantableTo(pending.Request.Scopes, user.Roles)], descriptions);
         return Html.Page("Allow access", $"""
             <div class="client">{logo}<h1>{Html.E(client.Name)} wants to access your account</h1></div>
             {Html.UnverifiedNote(client.Unverified, client.DocumentHost)}
@@ -93,14 +95,15 @@ public static class ConsentEndpoints
         }
 
         var remember = !AuthorizationFlow.AsksEveryTime(client, pending.Request.RedirectUri);
+        string[] granted = [.. AdminApi.GrantableTo(pending.Request.Scopes, user.Roles)];
         await consents.DataSource.InTransactionAsync(async tx =>
         {
             if (remember)
             {
-                await ConsentStore.RememberAsync(tx, user.SysId, client.ClientId, pending.Request.Scopes, cancellationToken);
+                await ConsentStore.RememberAsync(tx, user.SysId, client.ClientId, granted, cancellationToken);
             }
 
-            await audit.WriteAsync(tx, new ConsentGranted(user.SysId, user.UserName, client.ClientId, pending.Request.Scopes, remember)
+            await audit.WriteAsync(tx, new ConsentGranted(user.SysId, user.UserName, client.ClientId, granted, remember)
             {
                 Actor = new AuditActor(user.SysId, user.UserName, client.ClientId),
                 RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),

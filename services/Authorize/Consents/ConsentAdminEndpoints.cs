@@ -14,7 +14,8 @@ public sealed record UserConsentDto(string UserSysId, string? UserName, string C
 /// <summary>
 /// Remembered consents for administrators: <c>/api/admin/consents?user=&amp;client=</c> across users and
 /// clients, and a user's own under <c>/api/admin/users/{userName}/consents[/{clientId}]</c>. Withdrawing a
-/// consent ends the refresh tokens it backed (the token service acts on <see cref="ConsentRevoked"/>).
+/// consent disconnects the application from the user: the token service, acting on <see cref="ConsentRevoked"/>,
+/// ends its refresh families and the access tokens of the user's sign-ins to it.
 /// </summary>
 public static class ConsentAdminEndpoints
 {

@@ -3,6 +3,7 @@ using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Device;
 using OAuthAspire.Protocol.Errors;
 using OAuthAspire.Protocol.Tokens;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.Token.Device;
 using OAuthAspire.Token.Issuance;
@@ -84,8 +85,11 @@ public sealed class DeviceCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes
             return GrantOutcome.Refuse(Invalid, "approving user missing or inactive");
         }
 
+        // admin.api only for an approver with an admin role, as at the authorization endpoint.
+        string[] scopes = [.. AdminApi.GrantableTo(row.Scopes, user.Roles)];
+
         // RFC 8707 §2.2: one of the APIs the user approved, scopes narrowed to it; the code stays unspent when refused.
-        var target = await request.TargetAsync(targets, row.Resources, row.Scopes);
+        var target = await request.TargetAsync(targets, row.Resources, scopes);
         if (target.Error is { } targetError)
         {
             return GrantOutcome.Refuse(targetError);
@@ -94,7 +98,7 @@ public sealed class DeviceCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes
         await DeviceAuthorizations.RecordPollAsync(tx, hash, row.PollInterval, row.SlowedDown, row.ExpiryAudited, "redeemed", request.Aborted);
         // The device code's hash stands where a code's would: its replay finds what it issued.
         var (content, token, refreshToken, actor) = await SignedInGrant.IssueAsync(tx, issuer, issuerId, request, user, target, GrantTypes.DeviceCode, hash,
-            new SignIn(row.Scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr));
+            new SignIn(scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr));
         await audit.WriteAsync(tx, new DeviceCodeRedeemed(row.ClientId, user.SysId, deviceId, content.Jti) { Actor = actor, RemoteAddress = request.RemoteAddress },
             request.Aborted);
         // OpenID Connect: the approver's sign-in (auth time, session, methods); a device request carries no nonce.

@@ -38,26 +38,36 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
         }, cancellationToken);
 
     /// <summary>
-    /// Revokes every live access token a user holds from one client (consent withdrawn: the application is
-    /// disconnected), each audited as <see cref="TokenRevoked"/> so the edge refuses it within a second.
+    /// Revokes the live access tokens a user's consent to one client backed (the application is
+    /// disconnected): those of the grants a user signs in to (code, implicit, device code, and their
+    /// refreshes), never the client's own tokens running as that user (client credentials, a JWT
+    /// bearer assertion). Each is audited as <see cref="TokenRevoked"/>, so the edge refuses it within seconds.
     /// </summary>
     public Task<int> RevokeAllOfUserForClientAsync(string userSysId, string clientId, string reason, CancellationToken cancellationToken) =>
         dataSource.InTransactionAsync(async tx =>
         {
+            // In jti order, as the other bulk revocations lock theirs: two of them never deadlock.
             var revoked = (await tx.Connection!.QueryAsync<(string Jti, DateTime ExpiresAt)>(new CommandDefinition("""
                 INSERT INTO revoked_token (jti, client_id, expires_at)
-                SELECT jti, client_id, expires_at FROM issued_token WHERE subject = @userSysId AND client_id = @clientId AND expires_at > now()
+                SELECT jti, client_id, expires_at FROM issued_token
+                WHERE subject = @userSysId AND client_id = @clientId AND expires_at > now() AND grant_type = ANY(@consented)
+                ORDER BY jti
                 ON CONFLICT (jti) DO NOTHING
                 RETURNING jti, expires_at
-                """, new { userSysId, clientId }, tx, cancellationToken: cancellationToken))).AsList();
-            foreach (var (jti, expiresAt) in revoked)
+                """, new { userSysId, clientId, consented = ConsentedGrants }, tx, cancellationToken: cancellationToken))).AsList();
+            if (revoked.Count > 0)
             {
-                await audit.WriteAsync(tx, new TokenRevoked(jti, clientId, "access_token", new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)))
-                    { Actor = new AuditActor(userSysId, null, clientId), Reason = reason }, cancellationToken);
+                await audit.WriteAsync(tx, [.. revoked.Select(r => (AuditEvent)new TokenRevoked(r.Jti, clientId, "access_token",
+                    new DateTimeOffset(DateTime.SpecifyKind(r.ExpiresAt, DateTimeKind.Utc))) { Actor = new AuditActor(userSysId, null, clientId), Reason = reason })],
+                    cancellationToken);
             }
 
             return revoked.Count;
         }, cancellationToken);
+
+    /// <summary>The grants a user's consent stands behind.</summary>
+    private static readonly string[] ConsentedGrants =
+        [Protocol.GrantTypes.AuthorizationCode, Protocol.GrantTypes.Implicit, Protocol.GrantTypes.DeviceCode, Protocol.GrantTypes.RefreshToken];
 
     public async Task<IReadOnlyList<(string Jti, DateTime ExpiresAt)>> CurrentAsync(CancellationToken cancellationToken)
     {
