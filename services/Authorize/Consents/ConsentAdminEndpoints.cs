@@ -64,7 +64,7 @@ public static class ConsentAdminEndpoints
                 names[consent.UserSysId] = name = found?.UserName ?? (await users.GetAsync(consent.UserSysId, cancellationToken))?.UserName;
             }
 
-            items.Add(new UserConsentDto(consent.UserSysId, name, consent.ClientId, consent.Scopes, Utc(consent.GrantedAt)));
+            items.Add(new UserConsentDto(consent.UserSysId, name, consent.ClientId, consent.Scopes, DatabaseTime.Utc(consent.GrantedAt)));
         }
 
         return TypedResults.Ok(new Page<UserConsentDto>(items, page.Offset, page.Limit, page.Total));
@@ -80,7 +80,7 @@ public static class ConsentAdminEndpoints
 
         var list = await consents.ListAsync(user.SysId, null, new Paging(0, int.MaxValue), cancellationToken);
         return TypedResults.Ok(list.Items.OrderBy(c => c.ClientId, StringComparer.Ordinal)
-            .Select(c => new ConsentDto(c.ClientId, c.Scopes, Utc(c.GrantedAt))).ToArray());
+            .Select(c => new ConsentDto(c.ClientId, c.Scopes, DatabaseTime.Utc(c.GrantedAt))).ToArray());
     }
 
     private static async Task<IResult> RevokeAsync(string? userName, string? clientId, UserDirectory users, ConsentStore consents, IAuditSink audit,
@@ -127,7 +127,6 @@ public static class ConsentAdminEndpoints
                 .ToDictionary(key => key, _ => new[] { "unknown query parameter" }, StringComparer.Ordinal));
     }
 
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static IResult NotFound(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: detail);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Dapper;
 using Npgsql;
 using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Data;
 
 namespace OAuthAspire.Token.Inventory;
 
@@ -98,8 +99,8 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
         foreach (var row in rows)
         {
             items.Add(new IssuedTokenDto(row.Type, row.Id, row.ClientId, row.Subject, await userNameOf(row.Subject),
-                row.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries), row.GrantType, Utc(row.IssuedAt), Utc(row.ExpiresAt),
-                row.LastUsedAt is { } used ? Utc(used) : null, row.Active,
+                row.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries), row.GrantType, DatabaseTime.Utc(row.IssuedAt), DatabaseTime.Utc(row.ExpiresAt),
+                row.LastUsedAt is { } used ? DatabaseTime.Utc(used) : null, row.Active,
                 row.DpopJkt is null && row.MtlsX5t is null ? null : new TokenBindingDto(row.DpopJkt, row.MtlsX5t),
                 row.FamilyId));
         }
@@ -136,5 +137,4 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
         return sql.Append($" ORDER BY {issuedAt} DESC, {id} DESC LIMIT @limit").ToString();
     }
 
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

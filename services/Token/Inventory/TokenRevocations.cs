@@ -35,7 +35,7 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
             return null;
         }
 
-        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(found.ExpiresAt, DateTimeKind.Utc));
+        var expiresAt = DatabaseTime.Utc(found.ExpiresAt);
         // An expired token is refused anyway: nothing to revoke, nothing to audit.
         var revoked = expiresAt > time.GetUtcNow()
             && await revocations.RevokeAsync(jti, found.ClientId, expiresAt, actor, remoteAddress, cancellationToken, Reason);
@@ -88,9 +88,9 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
             var lastRefreshed = families.Count == 0 ? null : await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
                 "SELECT max(issued_at) FROM issued_token WHERE family_id = ANY(@families)", new { families }, tx, cancellationToken: cancellationToken));
             var now = time.GetUtcNow();
-            if (lastRefreshed is { } last && new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) > now)
+            if (lastRefreshed is { } last && DatabaseTime.Utc(last) > now)
             {
-                now = new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc));
+                now = DatabaseTime.Utc(last);
             }
 
             var live = await tx.Connection!.ExecuteScalarAsync<int>(new CommandDefinition($"""

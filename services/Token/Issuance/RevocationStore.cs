@@ -58,7 +58,7 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
             if (revoked.Count > 0)
             {
                 await audit.WriteAsync(tx, [.. revoked.Select(r => (AuditEvent)new TokenRevoked(r.Jti, clientId, "access_token",
-                    new DateTimeOffset(DateTime.SpecifyKind(r.ExpiresAt, DateTimeKind.Utc))) { Actor = new AuditActor(userSysId, null, clientId), Reason = reason })],
+                    DatabaseTime.Utc(r.ExpiresAt)) { Actor = new AuditActor(userSysId, null, clientId), Reason = reason })],
                     cancellationToken);
             }
 

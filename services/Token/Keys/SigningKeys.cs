@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
+using OAuthAspire.ServiceDefaults.Data;
 
 namespace OAuthAspire.Token.Keys;
 
@@ -27,7 +28,7 @@ public sealed class SigningKeys(SigningKeyStore store, KeyEncryption encryption,
     {
         var rows = await store.LoadPublishedAsync(cancellationToken);
         var current = _keys.ToDictionary(k => k.Kid);
-        _keys = rows.Select(r => current.TryGetValue(r.Kid, out var known) && known.RetiresAt == Utc(r.RetiresAt) ? known : Load(r)).ToArray();
+        _keys = rows.Select(r => current.TryGetValue(r.Kid, out var known) && known.RetiresAt == DatabaseTime.Utc(r.RetiresAt) ? known : Load(r)).ToArray();
     }
 
     /// <summary>The key that signs now, for <paramref name="algorithm"/> (one of <see cref="Protocol.Tokens.SigningAlgorithms.Supported"/>).</summary>
@@ -68,7 +69,7 @@ public sealed class SigningKeys(SigningKeyStore store, KeyEncryption encryption,
             }
 
             logger.LogInformation("Loaded signing key {Kid} ({Algorithm}), active from {ActivatesAt:O}", row.Kid, row.Alg, row.ActivatesAt);
-            return new LoadedKey(row.Kid, row.Alg, Utc(row.ActivatesAt), Utc(row.RetiresAt), Utc(row.ExpiresAt), key,
+            return new LoadedKey(row.Kid, row.Alg, DatabaseTime.Utc(row.ActivatesAt), DatabaseTime.Utc(row.RetiresAt), DatabaseTime.Utc(row.ExpiresAt), key,
                 new SigningCredentials(key, row.Alg), JsonDocument.Parse(row.PublicJwk).RootElement.Clone());
         }
         finally
@@ -76,8 +77,4 @@ public sealed class SigningKeys(SigningKeyStore store, KeyEncryption encryption,
             CryptographicOperations.ZeroMemory(pkcs8);
         }
     }
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private static DateTimeOffset? Utc(DateTime? value) => value is null ? null : Utc(value.Value);
 }
