@@ -22,6 +22,7 @@ public static class DeveloperCommands
         edge.WithUrls(context =>
         {
             context.Urls.Add(new ResourceUrlAnnotation { Url = issuer() + MetadataBuilder.Paths.OpenIdConfiguration, DisplayText = "Issuer metadata" });
+            context.Urls.Add(new ResourceUrlAnnotation { Url = issuer() + AdminConsoleApp.Path + "/", DisplayText = "Admin console" });
             context.Urls.Add(new ResourceUrlAnnotation { Url = issuer() + AdminApiReference.DocsRedirectPath, DisplayText = "Admin API reference" });
         });
 

@@ -159,6 +159,44 @@ public sealed class OAuthSystem
     public IResourceBuilder<ProjectResource> AddApi<TProject>(string name) where TProject : IProjectMetadata, new() =>
         _identities.TrustEdge(AddService<TProject>(name, api: true));
 
+    /// <summary>
+    /// The admin console: a client of this server like any other, outside the trust boundary. It signs
+    /// administrators in with its own client's secret and keeps its sealed key ring in a directory its
+    /// replicas share; no database, no broker login, no service identity.
+    /// </summary>
+    public IResourceBuilder<ProjectResource> AddConsole(IResourceBuilder<ParameterResource> clientSecret, IResourceBuilder<ParameterResource> keyRingKey)
+    {
+        var keyRing = _builder.ExecutionContext.IsPublishMode
+            ? "/var/lib/oauthaspire/console-keys"
+            : Path.Combine(_infrastructure.Settings.DataDirectory, "console-keys");
+        var console = _builder.AddProject<Projects.AdminConsole>(ServiceNames.Console)
+            .WithEnvironment("OAuth__Issuer", _issuer ?? throw new InvalidOperationException("Add the edge first: the console signs in with its issuer."))
+            .WithEnvironment("Console__ClientSecret", clientSecret)
+            .WithEnvironment("Console__KeyRingKey", keyRingKey)
+            .WithEnvironment("Console__KeyRingPath", keyRing)
+            .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
+            .WithHttpHealthCheck("/health", endpointName: "http");
+        if (_builder.ExecutionContext.IsPublishMode)
+        {
+            console.WithEndpoint("http", e => e.TargetPort = 8080, createIfNotExists: false);
+        }
+        else
+        {
+            console.WithEnvironment("ASPNETCORE_ENVIRONMENT", _builder.Environment.EnvironmentName);
+        }
+
+        if (_replicas > 1)
+        {
+            console.WithReplicas(_replicas);
+        }
+        else
+        {
+            console.WithEndpointProxySupport(false);
+        }
+
+        return console;
+    }
+
     /// <param name="api">True for a protected API outside the OAuth system (<c>AddApi</c>).</param>
     public IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool api = false) where TProject : IProjectMetadata, new()
     {

@@ -17,6 +17,9 @@ var bootstrapClientSecret = system.Secret("bootstrap-client-secret");
 var keyEncryptionKey = system.Secret("key-encryption-key");
 var userNameHashKey = system.Secret("user-name-hash-key");
 var sessionKeyEncryptionKey = system.Secret("session-key-encryption-key");
+// The admin console's client secret (the client registry keeps its hash) and the key sealing its key ring.
+var consoleClientSecret = system.Secret("console-client-secret");
+var consoleKeyEncryptionKey = system.Secret("console-key-encryption-key");
 
 var edge = system.AddEdge()
     .WithEnvironment("AuditHash__Key", userNameHashKey);
@@ -32,18 +35,21 @@ var token = system.AddService<Projects.Token>(ServiceNames.Token)
 var clientRegistry = system.AddService<Projects.ClientRegistry>(ServiceNames.ClientRegistry)
     .WithEnvironment("Keys__EncryptionKey", keyEncryptionKey)
     .WithEnvironment("Bootstrap__ClientId", bootstrapClientId)
-    .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret);
+    .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret)
+    .WithEnvironment("Bootstrap__ConsoleClientSecret", consoleClientSecret);
 var federationTrust = system.AddService<Projects.FederationTrust>(ServiceNames.FederationTrust);
 var scopePolicy = system.AddService<Projects.ScopePolicy>(ServiceNames.ScopePolicy);
 var tableApi = system.AddApi<Projects.TableApi>(ServiceNames.TableApi);
+var console = system.AddConsole(consoleClientSecret, consoleKeyEncryptionKey);
 
 // Who calls whom (service discovery), and who waits at start for whom to be healthy (WaitFor):
 // each service references exactly the services it calls and waits for each of them. The graph has
 // no cycle (scope-policy and directory call no one), so every start waits for its callees: scope-policy
 // and directory, federation-trust, client-registry, token, authorize, edge. The edge also proxies to
-// the sample API, which it does not wait for (a call to it while it is down is a 503).
+// the sample API and the console, which it does not wait for (a call to one while it is down is a 503);
+// the console calls only the edge's public URL, so it waits for nothing.
 edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
-    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(tableApi)
+    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(tableApi).WithReference(console)
     .WaitFor(authorize).WaitFor(token).WaitFor(clientRegistry).WaitFor(federationTrust).WaitFor(scopePolicy).WaitFor(directory);
 authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(directory)
     .WaitFor(token).WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(directory);

@@ -17,6 +17,9 @@ public static class ServiceNames
     /// <summary>The sample protected API: a resource the edge routes to, outside the trust boundary (no identity).</summary>
     public const string TableApi = "table-api";
 
+    /// <summary>The administrators' console: a client of the public admin API behind the edge, outside the trust boundary (no identity).</summary>
+    public const string Console = "console";
+
     /// <summary>Every service that holds an identity (the sample API holds none).</summary>
     public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy, Directory];
 }

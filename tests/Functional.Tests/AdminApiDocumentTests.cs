@@ -32,7 +32,7 @@ public sealed class AdminApiDocumentTests(SystemFixture system)
         "GET /api/admin/trusts", "POST /api/admin/trusts", "GET /api/admin/trusts/{name}", "PUT /api/admin/trusts/{name}", "DELETE /api/admin/trusts/{name}",
         "DELETE /api/admin/trusts/{name}/links/{userSysId}",
         "GET /api/admin/scopes", "POST /api/admin/scopes", "GET /api/admin/scopes/{name}", "PUT /api/admin/scopes/{name}", "DELETE /api/admin/scopes/{name}",
-        "GET /api/admin/api-policies", "POST /api/admin/api-policies", "GET /api/admin/api-policies/{name}", "PUT /api/admin/api-policies/{name}",
+        "GET /api/admin/api-policies", "POST /api/admin/api-policies", "POST /api/admin/api-policies/try", "GET /api/admin/api-policies/{name}", "PUT /api/admin/api-policies/{name}",
         "DELETE /api/admin/api-policies/{name}",
         "GET /api/admin/keys", "POST /api/admin/keys/rotate", "POST /api/admin/keys/{kid}/revoke",
         "GET /api/admin/tokens", "POST /api/admin/tokens/revoke",

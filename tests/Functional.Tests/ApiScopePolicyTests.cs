@@ -16,6 +16,53 @@ public sealed class ApiScopePolicyTests(SystemFixture system)
     private readonly TestApi _api = new(system);
 
     [Fact]
+    public async Task TryingACallAnswersWhatTheEdgeDecidesForTheSameCall()
+    {
+        var table = await _api.ProtectedTableAsync();
+        async Task<JsonElement> TryAsync(string method, string path, params string[] scopes)
+        {
+            var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/api-policies/try", new { method, path, scopes });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await _api.ReadAsync(response);
+        }
+
+        var reader = await _api.TokenAsync([table.Read]);
+        foreach (var (method, path, scope, token) in new[]
+        {
+            ("get", table.Path, table.Read, reader), ("POST", table.Path, table.Read, reader), ("DELETE", table.Path + "/x", table.Read, reader),
+        })
+        {
+            var trial = await TryAsync(method, path, scope, "no-such-scope");
+            using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (method.ToUpperInvariant() == "POST")
+            {
+                request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            }
+
+            var edge = await system.Edge.SendAsync(request);
+            Assert.True(trial.GetProperty("allowed").GetBoolean() == (edge.StatusCode != HttpStatusCode.Forbidden), $"{method} {path}: tried {trial}, the edge {edge.StatusCode}");
+            Assert.Equal(table.Name, trial.GetProperty("policy").GetString());
+            Assert.Equal([scope], trial.GetProperty("scopesThatCount").EnumerateArray().Select(s => s.GetString()));
+        }
+
+        var refused = await TryAsync("POST", table.Path, table.Read);
+        Assert.Equal([table.Write], refused.GetProperty("requiredScopes").EnumerateArray().Select(s => s.GetString()));
+        Assert.Contains("needs one of", refused.GetProperty("reason").GetString());
+        var open = await TryAsync("GET", "/api/nothing-protects-this", "x");
+        Assert.True(open.GetProperty("allowed").GetBoolean());
+        Assert.False(open.TryGetProperty("policy", out _));
+
+        // Only API paths, never the admin APIs, never an ambiguous path.
+        foreach (var (method, path, field) in new[] { ("GET", "/api/admin/clients", "path"), ("GET", "/api/x/%2e%2e/y", "path"), ("BREW", "/api/x", "method") })
+        {
+            var problem = await _api.SendAsync(HttpMethod.Post, "/api/admin/api-policies/try", new { method, path, scopes = Array.Empty<string>() });
+            Assert.Equal(HttpStatusCode.BadRequest, problem.StatusCode);
+            Assert.True((await _api.ReadAsync(problem)).GetProperty("errors").TryGetProperty(field, out _), $"{method} {path}");
+        }
+    }
+
+    [Fact]
     public async Task AReadScopeCanGetButIsRefusedPostNamingTheScopeItNeeds()
     {
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);

@@ -17,6 +17,30 @@ public sealed class RegistryTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task ApplicationsAreFoundByPartOfTheirNameOrClientIdIgnoringCaseAndWildcardsAreLiterals()
+    {
+        var marker = TestApi.Unique("find");
+        var (byName, _) = await _api.CreateClientAsync(["useraccount"], name: $"Billing sync {marker}");
+        var (plain, _) = await _api.CreateClientAsync(["useraccount"], name: "Billing_sync");
+        var wildcard = await _api.CreateClientAsync(["useraccount"], name: $"Billing%{marker}");
+
+        async Task<string[]> FindAsync(string search)
+        {
+            var page = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients?limit=200&search={Uri.EscapeDataString(search)}"));
+            return page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("clientId").GetString()!).ToArray();
+        }
+
+        Assert.Equal(new[] { byName, wildcard.ClientId }.Order(StringComparer.Ordinal), (await FindAsync(marker.ToUpperInvariant())).Order(StringComparer.Ordinal));
+        Assert.Equal([byName], await FindAsync(byName[4..20]));
+        // % and _ match themselves only: "g%f" is not "anything between g and f", "g_s" not "g, any character, s".
+        Assert.Equal([wildcard.ClientId], await FindAsync("g%" + marker));
+        Assert.Contains(plain, await FindAsync("g_s"));
+        Assert.DoesNotContain(byName, await FindAsync("g_s"));
+        var tooLong = await ProblemAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/clients?search=" + new string('x', 201)), HttpStatusCode.BadRequest);
+        Assert.True(tooLong.GetProperty("errors").TryGetProperty("search", out _));
+    }
+
+    [Fact]
     public async Task APublicClientCannotUseGrantsThatNeedASecret()
     {
         var problem = await ProblemAsync(await _api.SendAsync(HttpMethod.Post, "/api/admin/clients",

@@ -66,11 +66,11 @@ public sealed class TestApi(SystemFixture system)
 
     /// <summary>Registers a confidential client-credentials client; returns its id and secret.</summary>
     public async Task<(string ClientId, string Secret)> CreateClientAsync(string[] scopes, string? applicationUser = null, string[]? grantTypes = null,
-        bool canIntrospect = false, string[]? defaultScopes = null, string[]? trusts = null)
+        bool canIntrospect = false, string[]? defaultScopes = null, string[]? trusts = null, string name = "Test back-end")
     {
         var response = await SendAsync(HttpMethod.Post, "/api/admin/clients", new
         {
-            name = "Test back-end",
+            name,
             grantTypes = grantTypes ?? ["client_credentials"],
             scopes,
             defaultScopes = defaultScopes ?? scopes,

@@ -19,13 +19,8 @@ public static class DataProtectionStore
     public static IServiceCollection AddSharedDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
         var box = new SecretBox(configuration["Keys:EncryptionKey"] ?? "", "oauthaspire data protection keys v1");
-        services.AddDataProtection().SetApplicationName("oauthaspire-authorize");
-        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, db) =>
-        {
-            o.XmlRepository = new Repository(db);
-            o.XmlEncryptor = new Encryptor(box);
-        });
-        services.AddSingleton(box);
+        services.AddSealedDataProtection("oauthaspire-authorize", box);
+        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, db) => o.XmlRepository = new Repository(db));
         return services;
     }
 
@@ -45,19 +40,11 @@ public static class DataProtectionStore
         }
     }
 
-    private sealed class Encryptor(SecretBox box) : IXmlEncryptor
-    {
-        public EncryptedXmlInfo Encrypt(XElement plaintextElement)
-        {
-            var sealedBytes = box.Seal(System.Text.Encoding.UTF8.GetBytes(plaintextElement.ToString(SaveOptions.DisableFormatting)), "dp");
-            return new EncryptedXmlInfo(new XElement("sealed", Convert.ToBase64String(sealedBytes)), typeof(Decryptor));
-        }
-    }
-
-    /// <summary>Created by Data Protection through its activator, hence the service-provider constructor.</summary>
+    /// <summary>Named by the keys written before the decryptor moved to ServiceDefaults: they still open.</summary>
     public sealed class Decryptor(IServiceProvider services) : IXmlDecryptor
     {
-        public XElement Decrypt(XElement encryptedElement) =>
-            XElement.Parse(System.Text.Encoding.UTF8.GetString(services.GetRequiredService<SecretBox>().Open(Convert.FromBase64String(encryptedElement.Value), "dp")));
+        private readonly SealedKeyRing.Decryptor _inner = new(services);
+
+        public XElement Decrypt(XElement encryptedElement) => _inner.Decrypt(encryptedElement);
     }
 }

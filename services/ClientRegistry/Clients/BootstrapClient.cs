@@ -15,7 +15,8 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// <c>admin.api</c>, running as the first administrator; its secret is the AppHost's generated
 /// <c>bootstrap-client-secret</c>. It is how a fresh install gets its first admin token. Created
 /// once: a later deletion or rotation by an administrator stands. Beside it, the public client of the
-/// admin API reference (<see cref="AdminApiReference.DocsClientId"/>).
+/// admin API reference (<see cref="AdminApiReference.DocsClientId"/>) and the admin console's
+/// confidential client (<see cref="AdminConsoleApp.ClientId"/>).
 /// </summary>
 public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, UseClaims claims, IAuditSink audit, IConfiguration configuration,
     Issuer issuer, ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
@@ -58,6 +59,26 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
             Scopes = ["admin.api"],
             DefaultScopes = ["admin.api"],
         }, stoppingToken);
+
+        // The admin console: confidential, code + PKCE, pushed requests only, its secret the AppHost's console-client-secret.
+        if (configuration["Bootstrap:ConsoleClientSecret"] is { Length: > 0 } consoleSecret)
+        {
+            await InsertOnceAsync(new ClientRecord
+            {
+                ClientId = AdminConsoleApp.ClientId,
+                Name = "Admin console",
+                SecretHash = ClientSecrets.Hash(consoleSecret),
+                PkceRequired = true,
+                RequirePushedAuthorizationRequests = true,
+                GrantTypes = [GrantTypes.AuthorizationCode],
+                RedirectUris = [issuer.Value + AdminConsoleApp.CallbackPath],
+                PostLogoutRedirectUris = [issuer.Value + AdminConsoleApp.SignedOutCallbackPath],
+                Scopes = AdminConsoleApp.Scopes,
+                DefaultScopes = AdminConsoleApp.Scopes,
+                // Its session lasts as long as its token: a short one, renewed by signing in again.
+                AccessTokenLifespan = 900,
+            }, stoppingToken);
+        }
 
         var clientId = configuration["Bootstrap:ClientId"];
         var secret = configuration["Bootstrap:ClientSecret"];

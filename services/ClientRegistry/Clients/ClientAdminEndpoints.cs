@@ -14,7 +14,7 @@ public static class ClientAdminEndpoints
     {
         var clients = endpoints.MapAdminGroup("/api/admin/clients", "Applications");
         clients.MapPost("", CreateAsync).WithSummary("Register an application (its secret is shown once)").Produces<ClientDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        clients.MapGet("", ListAsync).WithSummary("List applications").Produces<Page<ClientDto>>();
+        clients.MapGet("", ListAsync).WithSummary("List applications, optionally those whose name or client id contains `search`").Produces<Page<ClientDto>>().ProducesValidationProblem();
         clients.MapGet("/{clientId}", GetAsync).WithSummary("Read an application").Produces<ClientDto>().ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapPut("/{clientId}", UpdateAsync).WithSummary("Replace an application").Produces<ClientDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapDelete("/{clientId}", DeleteAsync).WithSummary("Delete an application").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,9 +44,15 @@ public static class ClientAdminEndpoints
         return Answer(written, clientId) ?? TypedResults.Created($"/api/admin/clients/{client.ClientId}", client.ToDto() with { ClientSecret = secret });
     }
 
-    private static async Task<IResult> ListAsync(int? offset, int? limit, ClientStore store, CancellationToken cancellationToken)
+    /// <param name="search">Only applications whose name or client id contains it, ignoring case.</param>
+    private static async Task<IResult> ListAsync(int? offset, int? limit, string? search, ClientStore store, CancellationToken cancellationToken)
     {
-        var page = await store.ListAsync(Paging.From(offset, limit), cancellationToken);
+        if (search is { Length: > SqlLike.MaxSearchLength })
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("search", $"must be at most {SqlLike.MaxSearchLength} characters").Errors);
+        }
+
+        var page = await store.ListAsync(Paging.From(offset, limit), cancellationToken, search?.Trim());
         return TypedResults.Ok(new Page<ClientDto>(page.Items.Select(c => c.ToDto()).ToArray(), page.Offset, page.Limit, page.Total));
     }
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Data;
 
 namespace OAuthAspire.ClientRegistry.Clients;
 
@@ -27,13 +28,19 @@ public sealed class ClientStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 
-    public async Task<Page<ClientRecord>> ListAsync(Paging paging, CancellationToken cancellationToken)
+    /// <param name="search">Only clients whose name or client id contains it, ignoring case (a literal, not a pattern).</param>
+    public async Task<Page<ClientRecord>> ListAsync(Paging paging, CancellationToken cancellationToken, string? search = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        const string Where = """
+            WHERE deleted_at IS NULL
+              AND (@Pattern::text IS NULL OR name ILIKE @Pattern ESCAPE '\' OR client_id ILIKE @Pattern ESCAPE '\')
+            """;
+        var parameters = new { paging.Offset, paging.Limit, Pattern = SqlLike.Containing(search) };
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM oauth_client WHERE deleted_at IS NULL", cancellationToken: cancellationToken));
+            $"SELECT count(*) FROM oauth_client {Where}", parameters, cancellationToken: cancellationToken));
         var rows = await connection.QueryAsync<ClientRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM oauth_client WHERE deleted_at IS NULL ORDER BY client_id OFFSET @Offset LIMIT @Limit", paging,
+            $"SELECT {Columns} FROM oauth_client {Where} ORDER BY client_id OFFSET @Offset LIMIT @Limit", parameters,
             cancellationToken: cancellationToken));
         return new Page<ClientRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }

@@ -13,7 +13,7 @@ public static class UserAdminEndpoints
     {
         var users = endpoints.MapAdminGroup("/api/admin/users", "Users");
         users.MapPost("", CreateAsync).WithSummary("Create a user").Produces<UserDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        users.MapGet("", ListAsync).WithSummary("List users").Produces<Page<UserDto>>();
+        users.MapGet("", ListAsync).WithSummary("List users, optionally those whose user name, email or name contains `search`").Produces<Page<UserDto>>().ProducesValidationProblem();
         users.MapGet("/{userName}", GetAsync).WithSummary("Read a user").Produces<UserDto>().ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPut("/{userName}", UpdateAsync).WithSummary("Replace a user").Produces<UserDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         users.MapDelete("/{userName}", DeleteAsync).WithSummary("Delete a user").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
@@ -39,9 +39,15 @@ public static class UserAdminEndpoints
         return conflict ?? TypedResults.Created($"/api/admin/users/{Uri.EscapeDataString(user.UserName)}", user.ToDto());
     }
 
-    private static async Task<IResult> ListAsync(int? offset, int? limit, UserStore store, CancellationToken cancellationToken)
+    /// <param name="search">Only users whose user name, email or name contains it, ignoring case.</param>
+    private static async Task<IResult> ListAsync(int? offset, int? limit, string? search, UserStore store, CancellationToken cancellationToken)
     {
-        var page = await store.ListAsync(Paging.From(offset, limit), cancellationToken);
+        if (search is { Length: > SqlLike.MaxSearchLength })
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("search", $"must be at most {SqlLike.MaxSearchLength} characters").Errors);
+        }
+
+        var page = await store.ListAsync(Paging.From(offset, limit), cancellationToken, search?.Trim());
         return TypedResults.Ok(new Page<UserDto>(page.Items.Select(u => u.ToDto()).ToArray(), page.Offset, page.Limit, page.Total));
     }
 

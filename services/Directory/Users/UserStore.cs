@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using OAuthAspire.ServiceDefaults.Admin;
+using OAuthAspire.ServiceDefaults.Data;
 
 namespace OAuthAspire.Directory.Users;
 
@@ -31,12 +32,19 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
     public Task<UserRecord?> FindByNameAsync(string userName, CancellationToken cancellationToken) =>
         FindAsync("user_name", userName, cancellationToken);
 
-    public async Task<Page<UserRecord>> ListAsync(Paging paging, CancellationToken cancellationToken)
+    /// <param name="search">Only users whose user name, email or name contains it, ignoring case (literal text).</param>
+    public async Task<Page<UserRecord>> ListAsync(Paging paging, CancellationToken cancellationToken, string? search = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM app_user", cancellationToken: cancellationToken));
+        const string Where = """
+            WHERE @Pattern::text IS NULL OR user_name ILIKE @Pattern ESCAPE '\' OR email ILIKE @Pattern ESCAPE '\'
+               OR (first_name || ' ' || last_name) ILIKE @Pattern ESCAPE '\'
+            """;
+        var parameters = new { paging.Offset, paging.Limit, Pattern = SqlLike.Containing(search) };
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM app_user {Where}", parameters,
+            cancellationToken: cancellationToken));
         var rows = await connection.QueryAsync<UserRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM app_user ORDER BY lower(user_name) OFFSET @Offset LIMIT @Limit", paging, cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM app_user {Where} ORDER BY lower(user_name) OFFSET @Offset LIMIT @Limit", parameters, cancellationToken: cancellationToken));
         return new Page<UserRecord>(rows.AsList(), paging.Offset, paging.Limit, total);
     }
 

@@ -39,12 +39,17 @@ public static class EdgeRoutes
         (ServiceNames.FederationTrust, null, ["/api/admin/trusts/{**rest}"]),
         (ServiceNames.ScopePolicy, null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
         (ServiceNames.Directory, SmallBodyLimit, ["/api/admin/users/{**rest}"]),
+        // The admin console: a client of the admin API, outside the trust boundary like the APIs.
+        (ServiceNames.Console, SmallBodyLimit, [AdminConsoleApp.Path, AdminConsoleApp.Path + Rest]),
         // Everything else under /api: the protected REST APIs (the sample table API here).
         (ApiCluster, null, ["/api/{**rest}"]),
     ];
 
     /// <summary>The cluster of the protected APIs: outside the trust boundary, kept apart from the issuer's own pages.</summary>
     public const string ApiCluster = ServiceNames.TableApi;
+
+    /// <summary>Clusters outside the trust boundary: reached without internal TLS, and never sent a credential of ours.</summary>
+    private static bool IsOutside([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? cluster) => cluster is null or ApiCluster or ServiceNames.Console;
 
     private static readonly string[] AdminPrefixes = Table
         .SelectMany(entry => entry.Paths)
@@ -87,7 +92,7 @@ public static class EdgeRoutes
                 {
                     ["primary"] = new()
                     {
-                        Address = entry.Service == ApiCluster ? $"http://{entry.Service}" : internalTls.AddressOf(entry.Service),
+                        Address = IsOutside(entry.Service) ? $"http://{entry.Service}" : internalTls.AddressOf(entry.Service),
                     },
                 },
             })
@@ -105,7 +110,7 @@ public static class EdgeRoutes
                 context.AddXForwardedProto(action: ForwardedTransformActions.Set);
                 context.AddXForwardedHost(action: ForwardedTransformActions.Set);
                 var cluster = context.Cluster?.ClusterId;
-                if (cluster is null || cluster == ApiCluster)
+                if (IsOutside(cluster))
                 {
                     // The APIs are outside the trust boundary: no credential of ours goes to them,
                     // nor one a caller slipped in.
@@ -113,6 +118,10 @@ public static class EdgeRoutes
                     if (cluster == ApiCluster)
                     {
                         ApiIsolation.Apply(context);
+                    }
+                    else if (cluster == ServiceNames.Console)
+                    {
+                        ConsoleIsolation.Apply(context);
                     }
                 }
                 else

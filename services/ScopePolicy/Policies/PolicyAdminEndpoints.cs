@@ -24,6 +24,7 @@ public static class PolicyAdminEndpoints
         policies.MapPost("", CreateAsync).WithSummary("Create an API policy").Produces<ApiPolicyDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         policies.MapPut("/{name}", UpdateAsync).WithSummary("Replace an API policy").Produces<ApiPolicyDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         policies.MapDelete("/{name}", DeleteAsync).WithSummary("Delete an API policy").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        policies.MapPolicyTrial();
         return endpoints;
     }
 
