@@ -30,7 +30,7 @@ public sealed class AdminApiDocumentTests(SystemFixture system)
         "DELETE /api/admin/registration-policies/{name}",
         "GET /api/admin/registration-tokens", "POST /api/admin/registration-tokens", "DELETE /api/admin/registration-tokens/{id}",
         "GET /api/admin/trusts", "POST /api/admin/trusts", "GET /api/admin/trusts/{name}", "PUT /api/admin/trusts/{name}", "DELETE /api/admin/trusts/{name}",
-        "DELETE /api/admin/trusts/{name}/links/{userSysId}",
+        "DELETE /api/admin/trusts/{name}/links/{userSysId}", "POST /api/admin/trusts/{name}/check",
         "GET /api/admin/scopes", "POST /api/admin/scopes", "GET /api/admin/scopes/{name}", "PUT /api/admin/scopes/{name}", "DELETE /api/admin/scopes/{name}",
         "GET /api/admin/api-policies", "POST /api/admin/api-policies", "POST /api/admin/api-policies/try", "GET /api/admin/api-policies/{name}", "PUT /api/admin/api-policies/{name}",
         "DELETE /api/admin/api-policies/{name}",

@@ -260,6 +260,22 @@ public sealed class ConsoleTests(SystemFixture system)
         var stored = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/scopes/{scope}"));
         Assert.False(stored.GetProperty("active").GetBoolean());
         Assert.Equal("Read the console's test data", stored.GetProperty("description").GetString());
+
+        // Trusts: a provider checked now, its keys named; down, said in generic words.
+        await using var provider = await TestKeyServer.StartAsync();
+        var trust = TestApi.Unique("console-idp");
+        Assert.Equal(HttpStatusCode.Created, (await _api.SendAsync(HttpMethod.Post, "/api/admin/trusts", new
+        {
+            name = trust, issuer = provider.Issuer, clientIds = new[] { "console-app" }, userClaim = "sub", userField = "user_name",
+        })).StatusCode);
+        await page.GotoAsync(Console + "trusts");
+        await page.GetByRole(AriaRole.Link, new() { Name = trust }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the provider now" }).ClickAsync();
+        await Expect(page.Locator("#check")).ToContainTextAsync($"1 keys ({provider.Current.KeyId})");
+        await AssertAccessibleAsync(page, "trust");
+        provider.Down = true;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the provider now" }).ClickAsync();
+        await Expect(page.Locator("#check")).ToContainTextAsync("The provider's metadata could not be fetched.");
     }
 
     [Fact]

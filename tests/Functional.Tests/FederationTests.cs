@@ -262,6 +262,37 @@ public sealed class FederationTests(SystemFixture system)
 
     private const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+    [Fact]
+    public async Task CheckingATrustNowFetchesItsProvidersKeysAndSaysWhenTheProviderIsDownInGenericWords()
+    {
+        await using var provider = await TestKeyServer.StartAsync();
+        var trust = await TrustAsync(provider);
+        async Task<JsonElement> CheckAsync()
+        {
+            var response = await _api.SendAsync(HttpMethod.Post, $"/api/admin/trusts/{trust.Name}/check");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await _api.ReadAsync(response);
+        }
+
+        var first = await CheckAsync();
+        Assert.True(first.GetProperty("ok").GetBoolean(), first.ToString());
+        Assert.Equal(provider.JwksUri, first.GetProperty("jwksUri").GetString());
+        Assert.Equal([provider.Current.KeyId], first.GetProperty("keyIds").EnumerateArray().Select(k => k.GetString()));
+
+        // A rotation at the provider is seen by the next check past the refetch floor (1 s here, 10 s by default), not after the cached hour.
+        provider.Rotate();
+        await TestApi.EventuallyAsync(async () => (await CheckAsync()).GetProperty("keyIds").EnumerateArray().Any(k => k.GetString() == provider.Current.KeyId),
+            TimeSpan.FromSeconds(3), "the rotated key seen by a check");
+
+        provider.Down = true;
+        var down = await CheckAsync();
+        Assert.False(down.GetProperty("ok").GetBoolean());
+        Assert.Equal("The provider's metadata could not be fetched.", down.GetProperty("problem").GetString());
+        Assert.DoesNotContain("127.0.0.1", down.ToString());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.SendAsync(HttpMethod.Post, "/api/admin/trusts/no-such-trust/check")).StatusCode);
+    }
+
     private sealed record Trust(string Name, string ClientId, TestKeyServer Provider);
 
     private async Task<Trust> TrustAsync(TestKeyServer provider, bool jtiCheck = false, bool autoProvision = false, string[]? scopes = null,

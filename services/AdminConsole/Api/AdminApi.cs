@@ -59,6 +59,15 @@ public sealed class AdminApi(HttpClient http, IHttpContextAccessor accessor, ILo
     public Task<ApiResult<bool>> SetPasswordAsync(string userName, string password, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"api/admin/users/{Escape(userName)}/password", new JsonObject { ["password"] = password }, (_, _) => Task.FromResult(true), ct);
 
+    public Task<ApiResult<Trust[]>> ListTrustsAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "api/admin/trusts", null, ReadAs<Trust[]>, ct);
+
+    public Task<ApiResult<Trust>> GetTrustAsync(string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"api/admin/trusts/{Escape(name)}", null, ReadAs<Trust>, ct);
+
+    public Task<ApiResult<TrustCheck>> CheckTrustAsync(string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/admin/trusts/{Escape(name)}/check", null, ReadAs<TrustCheck>, ct);
+
     public Task<ApiResult<Scope[]>> ListScopesAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/admin/scopes", null, ReadAs<Scope[]>, ct);
 
@@ -147,7 +156,8 @@ public sealed class AdminApi(HttpClient http, IHttpContextAccessor accessor, ILo
         {
             try
             {
-                if (await response.Content.ReadFromJsonAsync<Problem>(Json, ct) is { } problem)
+                // An OAuth error answer (the edge's 401 invalid_token) has none of these: described by its status below.
+                if (await response.Content.ReadFromJsonAsync<Problem>(Json, ct) is { } problem && (problem.Title ?? problem.Detail) is not null)
                 {
                     return problem with { Status = status };
                 }

@@ -88,3 +88,9 @@ public sealed record ApiPolicyView(JsonObject Document)
 public sealed record PolicyTrialResult(bool Allowed, string? Policy, string? BasePath, string[] RequiredScopes, string[] ScopesThatCount, string Reason);
 
 public sealed record Scope(string Name, string Description, bool Active);
+
+public sealed record Trust(string Name, string? Template, string Issuer, string? MetadataUrl, string[]? ClientIds, string? UserClaim, string? UserField,
+    bool? AutoProvision, string[]? Scopes, bool? Active, bool? AllowPrivilegedUsers);
+
+/// <summary>What checking a trust's provider found now (<c>POST /api/admin/trusts/{name}/check</c>).</summary>
+public sealed record TrustCheck(bool Ok, string? Problem, string? JwksUri, string[] KeyIds, DateTimeOffset CheckedAt);

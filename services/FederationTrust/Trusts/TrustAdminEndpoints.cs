@@ -41,6 +41,7 @@ public static class TrustAdminEndpoints
         trusts.MapPut("/{name}", UpdateAsync).WithSummary("Replace a trust").Produces<TrustDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         trusts.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a trust").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         trusts.MapDelete("/{name}/links/{userSysId}", UnlinkAsync).WithSummary("Unlink an external subject from its user").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        trusts.MapTrustCheck();
         return endpoints;
     }
 
