@@ -74,6 +74,22 @@ public sealed class DeviceFlowTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task TheConfirmationPageListsAdminApiOnlyForAnAdministrator()
+    {
+        var (clientId, _) = await _api.CreateWebClientAsync([], ["openid", "admin.api"], isPublic: true, grantTypes: [DeviceGrant]);
+        const string AdminText = "Administer OAuth applications";
+        foreach (var (roles, listed) in new[] { (new[] { "itil" }, false), (new[] { "admin" }, true) })
+        {
+            var device = await StartAsync(clientId, scope: "openid admin.api");
+            var (userName, _, password) = await _api.CreateSignInUserAsync(roles);
+            using var browser = await SignedInBrowserAsync(user: (userName, password));
+            await browser.SubmitAsync(("user_code", device.UserCode!));
+            Assert.Contains("on a device wants to access your account", browser.Html, StringComparison.Ordinal);
+            Assert.Equal(listed, browser.Html.Contains(AdminText, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task ADeviceGetsADeviceCodeAUserCodeAndWhereToEnterIt()
     {
         var (clientId, _) = await DeviceClientAsync();

@@ -8,6 +8,7 @@ using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Grpc.TokenIssuer;
 using OAuthAspire.Protocol.Device;
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Http;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
 
@@ -107,7 +108,7 @@ public static class DeviceEndpoints
 
             if (decision.Length == 0)
             {
-                return await ConfirmPageAsync(http, antiforgery, scopes, client, found, userCode, user.UserName, cancellationToken);
+                return await ConfirmPageAsync(http, antiforgery, scopes, client, found, userCode, user.UserName, user.Roles, cancellationToken);
             }
 
             var approve = decision == "approve";
@@ -198,12 +199,13 @@ public static class DeviceEndpoints
     }
 
     private static async Task<IResult> ConfirmPageAsync(HttpContext http, IAntiforgery antiforgery, ScopeCatalog scopes, RegisteredClient client,
-        FindDeviceAuthorizationReply found, string userCode, string userName, CancellationToken cancellationToken)
+        FindDeviceAuthorizationReply found, string userCode, string userName, IEnumerable<string> roles, CancellationToken cancellationToken)
     {
         var descriptions = await scopes.DescriptionsAsync(cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(http);
         var logo = Html.Logo(client.LogoUrl);
-        var items = Html.ScopeItems(found.Scopes, descriptions);
+        // What this user can be granted: admin.api only for an administrator (the token leaves it out for anyone else).
+        var items = Html.ScopeItems([.. AdminApi.GrantableTo(found.Scopes, roles)], descriptions);
         var age = DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(found.CreatedAt);
         var since = age < TimeSpan.FromMinutes(1) ? "less than a minute ago" : $"{(int)age.TotalMinutes} minute{((int)age.TotalMinutes == 1 ? "" : "s")} ago";
         var from = found.DeviceAddress.Length > 0 ? $" from <strong>{Html.E(found.DeviceAddress)}</strong>" : "";
