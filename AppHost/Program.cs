@@ -39,18 +39,21 @@ var clientRegistry = system.AddService<Projects.ClientRegistry>(ServiceNames.Cli
     .WithEnvironment("Bootstrap__ConsoleClientSecret", consoleClientSecret);
 var federationTrust = system.AddService<Projects.FederationTrust>(ServiceNames.FederationTrust);
 var scopePolicy = system.AddService<Projects.ScopePolicy>(ServiceNames.ScopePolicy);
+// The audit log: follows the audit stream (read-only) into its own table for the auditors' query API.
+var auditLog = system.AddService<Projects.AuditLog>(ServiceNames.AuditLog)
+    .WithEnvironment("AuditLog__Stream", AuditStreamSettings.From(builder.Configuration).Name);
 var tableApi = system.AddApi<Projects.TableApi>(ServiceNames.TableApi);
 var console = system.AddConsole(consoleClientSecret, consoleKeyEncryptionKey);
 
 // Who calls whom (service discovery), and who waits at start for whom to be healthy (WaitFor):
 // each service references exactly the services it calls and waits for each of them. The graph has
-// no cycle (scope-policy and directory call no one), so every start waits for its callees: scope-policy
-// and directory, federation-trust, client-registry, token, authorize, edge. The edge also proxies to
+// no cycle (scope-policy, directory and audit-log call no one), so every start waits for its callees: scope-policy,
+// directory and audit-log, federation-trust, client-registry, token, authorize, edge. The edge also proxies to
 // the sample API and the console, which it does not wait for (a call to one while it is down is a 503);
 // the console calls only the edge's public URL, so it waits for nothing.
 edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
-    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(tableApi).WithReference(console)
-    .WaitFor(authorize).WaitFor(token).WaitFor(clientRegistry).WaitFor(federationTrust).WaitFor(scopePolicy).WaitFor(directory);
+    .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(auditLog).WithReference(tableApi).WithReference(console)
+    .WaitFor(authorize).WaitFor(token).WaitFor(clientRegistry).WaitFor(federationTrust).WaitFor(scopePolicy).WaitFor(directory).WaitFor(auditLog);
 authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(directory)
     .WaitFor(token).WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(directory);
 token.WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust).WithReference(directory)

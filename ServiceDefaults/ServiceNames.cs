@@ -14,6 +14,9 @@ public static class ServiceNames
     public const string ScopePolicy = "scope-policy";
     public const string Directory = "directory";
 
+    /// <summary>Follows the audit stream into its own table for the audit query API (auditors only).</summary>
+    public const string AuditLog = "audit-log";
+
     /// <summary>The sample protected API: a resource the edge routes to, outside the trust boundary (no identity).</summary>
     public const string TableApi = "table-api";
 
@@ -21,5 +24,5 @@ public static class ServiceNames
     public const string Console = "console";
 
     /// <summary>Every service that holds an identity (the sample API holds none).</summary>
-    public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy, Directory];
+    public static readonly IReadOnlyList<string> All = [Edge, Authorize, Token, ClientRegistry, FederationTrust, ScopePolicy, Directory, AuditLog];
 }

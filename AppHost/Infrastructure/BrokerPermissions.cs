@@ -74,14 +74,20 @@ public static class BrokerPermissions
         [ServiceNames.ScopePolicy] = new(
             ["ScopeCreated", "ScopeUpdated", "ScopeDeleted", "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted"]),
+        // Nothing of its own | reads the whole stream instead (StreamReaders), as the auditor does
+        [ServiceNames.AuditLog] = new([], []),
     };
+
+    /// <summary>Services that read the audit stream itself (read-only, like <see cref="Auditor"/>): the audit log.</summary>
+    private static readonly HashSet<string> StreamReaders = new(StringComparer.Ordinal) { ServiceNames.AuditLog };
 
     /// <summary>The audit event types a service publishes (its own and those every service writes).</summary>
     public static IReadOnlyList<string> PublishedBy(string service) => [.. Events[service].Publishes.Concat(Everyone).Distinct().Order(StringComparer.Ordinal)];
 
     public static IReadOnlyList<string> ConsumedBy(string service) => [.. Events[service].Consumes.Distinct().Order(StringComparer.Ordinal)];
 
-    public static BrokerPermission For(string service)
+    /// <param name="stream">The audit stream's name (AppHost <c>Audit:Stream:Name</c>), for the services that read it.</param>
+    public static BrokerPermission For(string service, string stream)
     {
         if (!Events.ContainsKey(service))
         {
@@ -92,9 +98,10 @@ public static class BrokerPermissions
         var used = published.Concat(ConsumedBy(service)).Distinct().Order(StringComparer.Ordinal).ToList();
         var own = Regex.Escape(service) + "-.*";
         // Its CloudEvents go to its own audit exchange, which only the AppHost declares and binds.
-        var stream = "|" + Regex.Escape(AuditStream.ServiceExchange(service));
+        var exchange = "|" + Regex.Escape(AuditStream.ServiceExchange(service));
         var inside = published.Where(AuditStream.ConsumedInside.Contains).ToList();
-        return new BrokerPermission(Pattern(own, used), Pattern(own + stream, inside), Pattern(own, used));
+        var reads = StreamReaders.Contains(service) ? "|" + Regex.Escape(stream) : "";
+        return new BrokerPermission(Pattern(own, used), Pattern(own + exchange, inside), Pattern(own + reads, used));
     }
 
     /// <summary>The read-only auditor: reads the stream, declares and writes nothing.</summary>

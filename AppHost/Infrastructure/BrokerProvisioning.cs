@@ -38,7 +38,7 @@ internal sealed class BrokerProvisioning(
         {
             var password = await login.Password.GetValueAsync(cancellationToken)
                 ?? throw new InvalidOperationException($"Parameter {login.Password.Name} has no value.");
-            var permission = BrokerPermissions.For(login.UserName);
+            var permission = BrokerPermissions.For(login.UserName, stream.Name);
             await PutUserAsync(http, login.UserName, password, permission, cancellationToken);
             logs.GetLogger(login).LogInformation("RabbitMQ user {User} may configure {Configure}, write {Write}, read {Read}",
                 login.UserName, permission.Configure, permission.Write, permission.Read);

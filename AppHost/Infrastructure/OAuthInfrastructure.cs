@@ -73,7 +73,8 @@ public sealed class OAuthInfrastructure
     /// </summary>
     public IResourceBuilder<IResourceWithConnectionString> AddBrokerLogin(string service)
     {
-        _ = BrokerPermissions.For(service);
+        // Fails early for a service whose permissions are not defined.
+        _ = BrokerPermissions.For(service, AuditStreamSettings.From(_builder.Configuration).Name);
         var password = _builder.AddParameter($"rabbitmq-password-{service}", GeneratedSecret, secret: true, persist: true);
         var login = new ServiceBrokerLoginResource($"rabbitmq-{service}", service, _brokerScheme, _brokerAddress, password.Resource);
         _brokerLogins.Add(login);

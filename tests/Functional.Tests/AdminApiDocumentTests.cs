@@ -36,6 +36,7 @@ public sealed class AdminApiDocumentTests(SystemFixture system)
         "DELETE /api/admin/api-policies/{name}",
         "GET /api/admin/keys", "POST /api/admin/keys/rotate", "POST /api/admin/keys/{kid}/revoke",
         "GET /api/admin/tokens", "POST /api/admin/tokens/revoke",
+        "GET /api/admin/audit/events",
     ];
 
     private async Task<(string Text, JsonObject Json)> DocumentAsync()

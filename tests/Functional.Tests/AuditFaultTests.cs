@@ -55,6 +55,16 @@ public sealed class AuditFaultTests(SystemFixture system, Xunit.Abstractions.ITe
         output.WriteLine($"all 1000 TokenIssued events on the stream {restarted.Elapsed.TotalSeconds:F1} s after RabbitMQ's start command");
         await AssertChainsIntactAsync();
 
+        // The audit log reconnected and resumed after its last stored position: each of them once.
+        List<string> logged = [];
+        await TestApi.EventuallyAsync(async () =>
+        {
+            logged = [.. (await _api.AuditEventsAsync($"client={clientId}&type=TokenIssued")).Select(e => e.GetProperty("data").GetProperty("jti").GetString()!)];
+            return logged.Count >= 1000;
+        }, TimeSpan.FromSeconds(60), "the 1000 TokenIssued events in the audit log");
+        Assert.Equal(jtis.Order(StringComparer.Ordinal), logged.Order(StringComparer.Ordinal));
+        output.WriteLine($"all 1000 in the audit log {restarted.Elapsed.TotalSeconds:F1} s after RabbitMQ's start command");
+
         // The edge hears change events again (its caches were dropped when it reconnected): a new
         // policy is enforced as usual.
         await _api.ProtectedTableAsync();

@@ -17,7 +17,7 @@ public sealed partial class BrokerPermissionsTests
     [
         ("services/Edge", "edge"), ("services/Authorize", "authorize"), ("services/Token", "token"),
         ("services/ClientRegistry", "client-registry"), ("services/FederationTrust", "federation-trust"), ("services/ScopePolicy", "scope-policy"),
-        ("services/Directory", "directory"),
+        ("services/Directory", "directory"), ("services/AuditLog", "audit-log"),
     ];
 
     [GeneratedRegex(@"new\s+(\w+)\s*\(")]

@@ -25,6 +25,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     [
         ("edge", "edge"), ("authorize", "authorize"), ("token", "token"), ("client-registry", "clientregistry"),
         ("federation-trust", "federationtrust"), ("scope-policy", "scopepolicy"), ("directory", "directory"), ("table-api", "tableapi"),
+        ("audit-log", "auditlog"),
     ];
 
     private Task<IReadOnlyDictionary<string, string>> EnvironmentOfAsync(string service) => system.ProcessEnvironmentAsync(service);

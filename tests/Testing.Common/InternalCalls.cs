@@ -19,7 +19,7 @@ public static class InternalCalls
     public const string EdgeHeader = "X-OAuthAspire-Edge";
 
     /// <summary>The services that hold an identity; the sample API holds none.</summary>
-    public static readonly string[] Services = ["edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy", "directory"];
+    public static readonly string[] Services = ["edge", "authorize", "token", "client-registry", "federation-trust", "scope-policy", "directory", "audit-log"];
 
     /// <summary>Every RPC the contracts define (read from the .proto files), as (gRPC service full name, method name).</summary>
     public static IEnumerable<(string Service, string Method)> AllRpcs()

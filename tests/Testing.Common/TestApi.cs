@@ -29,6 +29,41 @@ public sealed class TestApi(SystemFixture system)
         return _adminToken!;
     }
 
+    private string? _auditorToken;
+
+    /// <summary>A back-end acting as a user with the auditor role only: reads the audit log, administers nothing.</summary>
+    public async Task<string> AuditorTokenAsync()
+    {
+        if (_auditorToken is null)
+        {
+            var user = await CreateUserAsync(Unique("auditor"), ["auditor"]);
+            var (clientId, secret) = await CreateClientAsync(["admin.api"], applicationUser: user.GetProperty("userName").GetString());
+            var response = await ClientCredentialsAsync(clientId, secret);
+            Assert.False(response.IsError, response.Error);
+            _auditorToken = response.AccessToken;
+        }
+
+        return _auditorToken!;
+    }
+
+    /// <summary>Every audit event the audit log holds for <paramref name="query"/> (all pages), newest first.</summary>
+    public async Task<List<JsonElement>> AuditEventsAsync(string query)
+    {
+        var events = new List<JsonElement>();
+        string? after = null;
+        do
+        {
+            var response = await SendAsync(HttpMethod.Get, $"/api/admin/audit/events?{query}&limit=200"
+                + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)), token: await AuditorTokenAsync());
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var page = await ReadAsync(response);
+            events.AddRange(page.GetProperty("items").EnumerateArray());
+            after = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (after is not null);
+        return events;
+    }
+
     public async Task<TokenResponse> ClientCredentialsAsync(string clientId, string clientSecret, string? scope = null) =>
         await Edge.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
         {

@@ -102,6 +102,11 @@ public sealed class AdminApi(HttpClient http, IHttpContextAccessor accessor, ILo
         return SendAsync(HttpMethod.Get, "api/admin/tokens" + query, null, ReadAs<KeysetPage<IssuedToken>>, ct);
     }
 
+    /// <summary>Recent audit events, newest first: the auditor role's alone.</summary>
+    public Task<ApiResult<KeysetPage<AuditEntry>>> ListAuditEventsAsync(AuditFilter filter, string? after, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "api/admin/audit/events" + Query(("client", filter.Client), ("user", filter.User), ("type", filter.Type),
+            ("outcome", filter.Outcome), ("service", filter.Service), ("after", after), ("limit", "50")), null, ReadAs<KeysetPage<AuditEntry>>, ct);
+
     /// <summary>One of: <c>jti</c>, <c>familyId</c>, <c>client</c>, <c>user</c>.</summary>
     public Task<ApiResult<TokensRevoked>> RevokeTokensAsync(string what, string value, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "api/admin/tokens/revoke", new JsonObject { [what] = value }, ReadAs<TokensRevoked>, ct);

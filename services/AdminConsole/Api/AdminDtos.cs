@@ -66,6 +66,12 @@ public sealed record Consent(string UserSysId, string? UserName, string ClientId
 /// <summary>The token inventory's filters, as the page's query names them.</summary>
 public sealed record TokenFilter(string? Client, string? User, string? Type, bool? Active);
 
+/// <summary>One audit event of <c>GET /api/admin/audit/events</c>; <see cref="Data"/> holds the event's own fields.</summary>
+public sealed record AuditEntry(long Position, DateTimeOffset OccurredAt, string Service, string Type, string Outcome, string? ClientId,
+    string? UserId, string? UserName, string? RemoteAddress, string? Reason, string? TraceId, System.Text.Json.JsonElement Data);
+
+public sealed record AuditFilter(string? Client, string? User, string? Type, string? Outcome, string? Service);
+
 public sealed record ApiRuleView(string[] Methods, string Resource, string[] Scopes);
 
 /// <summary>An API policy: the fields the console shows, and the whole document it replaces the policy with.</summary>

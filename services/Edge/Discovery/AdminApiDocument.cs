@@ -19,7 +19,8 @@ public sealed class AdminApiDocument(IHttpClientFactory clients, ServiceTokenSig
 {
     /// <summary>The services with admin APIs, each the owner of its paths.</summary>
     public static readonly string[] Services =
-        [ServiceNames.Authorize, ServiceNames.ClientRegistry, ServiceNames.Directory, ServiceNames.FederationTrust, ServiceNames.ScopePolicy, ServiceNames.Token];
+        [ServiceNames.Authorize, ServiceNames.ClientRegistry, ServiceNames.Directory, ServiceNames.FederationTrust, ServiceNames.ScopePolicy, ServiceNames.Token,
+         ServiceNames.AuditLog];
 
     private static readonly TimeSpan Fresh = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);

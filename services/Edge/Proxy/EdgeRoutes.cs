@@ -1,6 +1,7 @@
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.Protocol.Mtls;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Http;
 using OAuthAspire.ServiceDefaults.Security;
 using Yarp.ReverseProxy.Configuration;
@@ -39,6 +40,7 @@ public static class EdgeRoutes
         (ServiceNames.FederationTrust, null, ["/api/admin/trusts/{**rest}"]),
         (ServiceNames.ScopePolicy, null, ["/api/admin/scopes/{**rest}", "/api/admin/api-policies/{**rest}"]),
         (ServiceNames.Directory, SmallBodyLimit, ["/api/admin/users/{**rest}"]),
+        (ServiceNames.AuditLog, SmallBodyLimit, [AdminApi.AuditPrefix + Rest]),
         // The admin console: a client of the admin API, outside the trust boundary like the APIs.
         (ServiceNames.Console, SmallBodyLimit, [AdminConsoleApp.Path, AdminConsoleApp.Path + Rest]),
         // Everything else under /api: the protected REST APIs (the sample table API here).

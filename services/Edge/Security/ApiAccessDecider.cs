@@ -14,6 +14,9 @@ public sealed class ApiAccessDecider(ApiPolicySnapshot policies, EdgeSettings se
 {
     private static readonly AdminRule Administrators = new(AdminApi.AdminScope, AdminApi.IsAdmin);
 
+    /// <summary>The audit query API answers auditors alone (the audit-log service checks again).</summary>
+    private static readonly AdminRule Auditors = new(AdminApi.AdminScope, AdminApi.IsAuditor, "the auditor role");
+
     /// <param name="method">The normalised method.</param>
     /// <param name="path">The canonical path.</param>
     /// <param name="adminApi">Whether the path is under the admin APIs.</param>
@@ -33,7 +36,8 @@ public sealed class ApiAccessDecider(ApiPolicySnapshot policies, EdgeSettings se
         }
 
         var scopes = ApiAccess.ScopesThatCount(caller.GrantedScopes, caller.ClientScopes, set.ActiveScopes);
-        var decision = ApiAccess.Decide(api, method, path, adminApi, Administrators, scopes, caller.Roles);
+        var rule = adminApi && AdminApi.IsAuditPath(path) ? Auditors : Administrators;
+        var decision = ApiAccess.Decide(api, method, path, adminApi, rule, scopes, caller.Roles);
         if (!adminApi)
         {
             // The metric is the cost of a scope-policy decision; the admin APIs' rule is none.

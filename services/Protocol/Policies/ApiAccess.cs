@@ -67,7 +67,7 @@ public static class ApiAccess
             return adminRule.Admits(scopes, roles)
                 ? new ApiAccessDecision(scopes, null, null, null)
                 : new ApiAccessDecision(scopes, null, BearerChallenge.InsufficientScope([adminRule.Scope]),
-                    $"Admin APIs need the {adminRule.Scope} scope and an administrator role.");
+                    adminRule.Refusal);
         }
 
         var policy = ApiPolicies.Decide(api, method, path, scopes.ToHashSet(StringComparer.Ordinal));
