@@ -25,9 +25,8 @@ public static class AdminApi
     /// <summary>The audit query API: the one admin API that answers auditors, not administrators.</summary>
     public const string AuditPrefix = "/api/admin/audit";
 
-    /// <summary>True for a canonical path under <see cref="AuditPrefix"/>.</summary>
-    public static bool IsAuditPath(string path) =>
-        path.StartsWith(AuditPrefix, StringComparison.Ordinal) && (path.Length == AuditPrefix.Length || path[AuditPrefix.Length] == '/');
+    /// <summary>True for a canonical path under <see cref="AuditPrefix"/>, in any case (as routing matches it).</summary>
+    public static bool IsAuditPath(string path) => Protocol.Policies.ApiPath.IsUnder(path, AuditPrefix);
 
     public static bool IsAdmin(IReadOnlyList<string> scopes, IReadOnlyList<string> roles) =>
         scopes.Contains(AdminScope) && roles.Any(AdminRoles.Contains);

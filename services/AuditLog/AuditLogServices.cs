@@ -13,6 +13,7 @@ public static class AuditLogServices
         builder.Services.Configure<AuditLogOptions>(builder.Configuration.GetSection(AuditLogOptions.Section));
         builder.Services.AddSingleton<AuditEventStore>();
         builder.Services.AddHostedService<AuditIngest>();
+        builder.Services.AddHostedService<AuditLogHousekeeping>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using OAuthAspire.Protocol.Discovery;
+using OAuthAspire.Authorize.Account;
 using OAuthAspire.Authorize.Authorization;
 using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Consents;
@@ -71,6 +72,7 @@ public static class AuthorizeServices
         services.AddSingleton<IdTokenHints>();
         JwksCache.AddJwksCache(services, ServiceNames.Token, MetadataBuilder.Paths.Jwks);
         services.AddSingleton<AuthorizeEndpoint>();
+        services.AddScoped<AccountVisit>();
         services.AddHostedService<AuthorizeHousekeeping>();
         return builder;
     }
@@ -85,6 +87,7 @@ public static class AuthorizeServices
         app.MapDeviceEndpoints();
         app.MapLogoutEndpoints();
         app.MapConsentAdminEndpoints();
+        app.MapAccountEndpoints();
         return app;
     }
 }

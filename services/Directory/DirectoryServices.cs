@@ -22,6 +22,7 @@ public static class DirectoryServices
         services.AddSingleton<Passwords>();
         services.AddSingleton<LoginFailures>();
         services.AddSingleton<PasswordVerifier>();
+        services.AddSingleton<PasswordChanges>();
         services.AddSingleton<UserImport>();
         services.AddSingleton<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());

@@ -75,6 +75,7 @@ public static class TokenServices
         services.AddSingleton<TokenInventory>();
         services.AddSingleton<TokenRevocations>();
         services.AddSingleton<CutOffStore>();
+        services.AddSingleton<ClientLastUse>();
         services.AddHostedService<TokenHousekeeping>();
         services.AddSingleton<TokenInspection>();
         services.AddSingleton<ClientCredentialsGrant>();

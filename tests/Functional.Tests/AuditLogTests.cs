@@ -75,14 +75,43 @@ public sealed class AuditLogTests(SystemFixture system)
     public async Task OnlyAnAuditorReadsTheLogAndAnAuditorAdministersNothing()
     {
         // The bootstrap client acts as the first administrator, who holds no auditor role.
-        var asAdmin = await _api.SendAsync(HttpMethod.Get, "/api/admin/audit/events");
-        Assert.Equal(HttpStatusCode.Forbidden, asAdmin.StatusCode);
+        foreach (var path in new[] { "/api/admin/audit/events", "/api/admin/Audit/events", "/API/ADMIN/AUDIT/EVENTS" })
+        {
+            var asAdmin = await _api.SendAsync(HttpMethod.Get, path);
+            Assert.Equal(HttpStatusCode.Forbidden, asAdmin.StatusCode);
+            // Refused at the edge, by the auditors' rule (the service's own refusal would not say so).
+            Assert.Contains("insufficient_scope", asAdmin.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+            Assert.Contains("the auditor role", await asAdmin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         var auditor = await AuditorTokenAsync();
         var asAuditor = await _api.SendAsync(HttpMethod.Get, "/api/admin/clients", token: auditor);
         Assert.Equal(HttpStatusCode.Forbidden, asAuditor.StatusCode);
         var anonymous = await _api.SendAsync(HttpMethod.Get, "/api/admin/audit/events", anonymous: true);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnEventCarryingANulCharacterIsStoredCleanedAndTheLogGoesOn()
+    {
+        // The authorization endpoint audits a refused request's client_id as sent, NUL included: anyone
+        // can write one into the trail, and PostgreSQL's text and jsonb refuse the character.
+        var marker = TestApi.Unique("nul");
+        var refused = await _api.Edge.GetAsync($"/oauth/authorize?client_id={marker}%00x&request_uri={Uri.EscapeDataString("urn:ietf:params:oauth:request_uri:none")}");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        Assert.False((await _api.ClientCredentialsAsync(clientId, secret)).IsError);
+
+        // Stored with U+FFFD in its place, and the log goes on to what came after.
+        var cleaned = marker + "\uFFFDx";
+        List<JsonElement> events = [];
+        await TestApi.EventuallyAsync(async () => (events = await _api.AuditEventsAsync($"client={Uri.EscapeDataString(cleaned)}")).Count > 0,
+            TimeSpan.FromSeconds(20), "the refusal carrying the NUL in the audit log");
+        var refusal = Assert.Single(events);
+        Assert.Equal("AuthorizationRequestRefused", Type(refusal));
+        Assert.Equal(cleaned, refusal.GetProperty("data").GetProperty("clientId").GetString());
+        await TestApi.EventuallyAsync(async () => (await _api.AuditEventsAsync($"client={clientId}")).Any(e => Type(e) == "TokenIssued"),
+            TimeSpan.FromSeconds(20), "the token issued after it in the audit log");
     }
 
     [Theory]

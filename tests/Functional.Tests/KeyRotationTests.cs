@@ -12,6 +12,40 @@ public sealed class KeyRotationTests(SystemFixture system)
     private readonly TestApi _api = new(system);
 
     [Fact]
+    public async Task RevokingASuccessorBeforeItSignsKeepsTheCurrentKeyInServiceWithNoSuddenReplacement()
+    {
+        // ES256, so the other tests' RS256 tokens stay as they are whatever happens here.
+        var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
+        Assert.Equal(HttpStatusCode.OK, (await _api.SendAsync(HttpMethod.Put, $"/api/admin/clients/{clientId}",
+            await WithAsync(clientId, "accessTokenSigningAlg", "ES256"))).StatusCode);
+        var currentKid = new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid;
+
+        var rotate = await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds = 3600, algorithm = "ES256" });
+        Assert.Equal(HttpStatusCode.Created, rotate.StatusCode);
+        var successor = (await _api.ReadAsync(rotate)).GetProperty("kid").GetString()!;
+        var revoked = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Post, $"/api/admin/keys/{successor}/revoke"));
+        Assert.True(!revoked.TryGetProperty("replacementKid", out var replacement) || replacement.ValueKind == JsonValueKind.Null, revoked.GetRawText());
+
+        // The key it was to replace is back in service for good: no retirement left scheduled, so no
+        // key made to sign at once (which relying parties could not know yet) takes its place.
+        var keys = (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/keys"))).EnumerateArray().ToList();
+        var current = keys.Single(k => k.GetProperty("kid").GetString() == currentKid);
+        Assert.True(!current.TryGetProperty("retiresAt", out var retires) || retires.ValueKind == JsonValueKind.Null, current.GetRawText());
+        Assert.DoesNotContain(keys, k => k.GetProperty("algorithm").GetString() == "ES256" && k.GetProperty("kid").GetString() != currentKid
+            && k.GetProperty("kid").GetString() != successor && k.GetProperty("status").GetString() != "retired");
+        Assert.Equal(currentKid, new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid);
+    }
+
+    /// <summary>The client as the admin API shows it, with one member changed (for a PUT).</summary>
+    private async Task<Dictionary<string, object?>> WithAsync(string clientId, string member, object value)
+    {
+        var client = JsonSerializer.Deserialize<Dictionary<string, object?>>(
+            (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/clients/{clientId}"))).GetRawText())!;
+        client[member] = value;
+        return client;
+    }
+
+    [Fact]
     public async Task AKeyRotationWhileTokensAreInUseKeepsOldTokensValidAndSignsNewOnesWithTheNewKey()
     {
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);

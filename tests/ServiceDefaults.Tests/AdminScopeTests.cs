@@ -31,6 +31,8 @@ public sealed class AdminScopeTests
     [Theory]
     [InlineData("/api/admin/audit", true)]
     [InlineData("/api/admin/audit/events", true)]
+    [InlineData("/api/admin/Audit/events", true)]
+    [InlineData("/API/ADMIN/AUDIT", true)]
     [InlineData("/api/admin/auditors", false)]
     [InlineData("/api/admin/users/audit", false)]
     public void OnlyPathsUnderTheAuditPrefixAreTheAuditorsRule(string path, bool audit) =>

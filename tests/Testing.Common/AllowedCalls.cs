@@ -31,6 +31,7 @@ public static class AllowedCalls
         new("directory", Directory, "VerifyPassword", ["authorize", "token"]),
         new("directory", Directory, "CreateUser", ["federation-trust"]),
         new("directory", Directory, "ImportUsers", ["authorize"]),
+        new("directory", Directory, "ChangePassword", ["authorize"]),
         new("federation-trust", FederationTrust, "ValidateExternalToken", ["edge", "token"]),
         new("federation-trust", FederationTrust, "ClaimTrusts", ["client-registry"]),
         new("federation-trust", FederationTrust, "GetUseViewState", ["client-registry"]),
@@ -48,5 +49,6 @@ public static class AllowedCalls
         new("token", TokenIssuer, "FindDeviceAuthorization", ["authorize"]),
         new("token", TokenIssuer, "DecideDeviceAuthorization", ["authorize"]),
         new("token", TokenIssuer, "ListRevocations", ["edge"]),
+        new("token", TokenIssuer, "ListClientUse", ["authorize"]),
     ];
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using static OAuthAspire.Contracts.Audit.AuditJson;
 using static OAuthAspire.Contracts.Audit.AuditStream;
 
 namespace OAuthAspire.AuditTail;
@@ -25,8 +26,8 @@ public static class AuditEventView
             return false;
         }
 
-        var actor = e.TryGetProperty(Fields.Actor, out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
-        if (options.Client is { } client && !string.Equals(Text(actor, Fields.ClientId) ?? Text(e, Fields.ClientId), client, StringComparison.Ordinal))
+        var actor = Actor(e);
+        if (options.Client is { } client && !string.Equals(ClientOf(e), client, StringComparison.Ordinal))
         {
             return false;
         }
@@ -123,10 +124,4 @@ public static class AuditEventView
             line.Append(value);
         }
     }
-
-    private static string? Text(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static DateTimeOffset? OccurredAt(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(Fields.OccurredAt, out var v) && v.TryGetDateTimeOffset(out var at) ? at : null;
 }

@@ -117,6 +117,10 @@ public sealed class AdminApi(HttpClient http, IHttpContextAccessor accessor, ILo
     public Task<ApiResult<SigningKey>> RotateKeyAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "api/admin/keys/rotate", null, ReadAs<SigningKey>, ct);
 
+    /// <summary>Withdraws a compromised key at once (a new one replaces it when it was signing).</summary>
+    public Task<ApiResult<KeyRevoked>> RevokeKeyAsync(string kid, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/admin/keys/{Escape(kid)}/revoke", null, ReadAs<KeyRevoked>, ct);
+
     public Task<ApiResult<Page<Consent>>> ListConsentsAsync(string? user, string? client, int offset, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/admin/consents" + Query(("user", user), ("client", client), ("offset", Number(offset))),
             null, ReadAs<Page<Consent>>, ct);
@@ -206,9 +210,7 @@ public sealed class AdminApi(HttpClient http, IHttpContextAccessor accessor, ILo
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    private static string Query(params (string Name, string? Value)[] parameters)
-    {
-        var present = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Escape(p.Value!)}").ToArray();
-        return present.Length == 0 ? "" : "?" + string.Join('&', present);
-    }
+    /// <summary><c>?name=value&amp;…</c> of the parameters with a value, encoded; empty when none has one.</summary>
+    private static string Query(params (string Name, string? Value)[] parameters) =>
+        QueryString.Create(parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => KeyValuePair.Create(p.Name, p.Value))).ToUriComponent();
 }

@@ -59,6 +59,8 @@ public sealed record IssuedToken(string Type, string Id, string ClientId, string
 
 public sealed record TokensRevoked(int AccessTokens, int RefreshFamilies);
 
+public sealed record KeyRevoked(string Kid, bool Revoked, string? ReplacementKid);
+
 public sealed record SigningKey(string Kid, string Algorithm, string Status, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? UnpublishedAt);
 
 public sealed record Consent(string UserSysId, string? UserName, string ClientId, string[] Scopes, DateTimeOffset GrantedAt);

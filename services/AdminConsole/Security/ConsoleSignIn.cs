@@ -11,7 +11,7 @@ namespace OAuthAspire.AdminConsole.Security;
 /// Administrators sign in with this server's own authorization code flow (pushed, PKCE, confidential client,
 /// <c>openid profile admin.api</c>); the session is a cookie on <c>/console</c> holding the tokens,
 /// and it ends when the access token does (the next page signs in again, silently while the
-/// issuer's sign-in session lasts). A user without an admin role is never granted <c>admin.api</c>,
+/// issuer's sign-in session lasts). A user with neither an admin role nor the auditor role is never granted <c>admin.api</c>,
 /// so such a sign-in is refused here with a page that says why.
 /// </summary>
 public static class ConsoleSignIn
@@ -121,7 +121,7 @@ public static class ConsoleSignIn
         return services;
     }
 
-    private const string NotAdministrator = "The signed-in user holds no admin role: admin.api was not granted.";
+    private const string NotAdministrator = "The signed-in user holds neither an admin role nor the auditor role: admin.api was not granted.";
 
     /// <summary>The session lasts as long as the access token it calls the admin APIs with (less a margin for the call).</summary>
     private static async Task EndWithTheAccessToken(CookieValidatePrincipalContext context)

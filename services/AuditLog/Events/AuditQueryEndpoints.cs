@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.ServiceDefaults.Admin;
+using static OAuthAspire.Contracts.Audit.AuditJson;
 using static OAuthAspire.Contracts.Audit.AuditStream;
 
 namespace OAuthAspire.AuditLog.Events;
@@ -16,6 +17,8 @@ public sealed record AuditEventDto(long Position, DateTimeOffset OccurredAt, str
 /// <summary><c>/api/admin/audit/events</c>: recent audit events for auditors, newest first, filtered and paged by keyset.</summary>
 public static class AuditQueryEndpoints
 {
+    private static readonly HashSet<string> Outcomes = new(Enum.GetNames<AuditOutcome>(), StringComparer.OrdinalIgnoreCase);
+
     public static IEndpointRouteBuilder MapAuditQueryEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var audit = endpoints.MapAuditGroup("Audit");
@@ -35,7 +38,7 @@ public static class AuditQueryEndpoints
         AuditEventStore store, CancellationToken cancellationToken)
     {
         var errors = new Validation();
-        if (outcome is not null && !Enum.TryParse<AuditOutcome>(outcome, ignoreCase: true, out _))
+        if (outcome is not null && !Outcomes.Contains(outcome))
         {
             errors.Add("outcome", "must be success or failure");
         }
@@ -83,9 +86,9 @@ public static class AuditQueryEndpoints
     {
         using var document = JsonDocument.Parse(row.Data);
         var e = document.RootElement;
-        var actor = e.TryGetProperty(Fields.Actor, out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        var actor = Actor(e);
         return new AuditEventDto(row.Position, row.OccurredAt, row.Service, row.Type, row.Outcome,
-            Text(actor, Fields.ClientId) ?? Text(e, Fields.ClientId), Text(actor, Fields.UserId), Text(actor, Fields.UserName),
+            ClientOf(e), Text(actor, Fields.UserId), Text(actor, Fields.UserName),
             Text(e, Fields.RemoteAddress), Text(e, Fields.Reason), Text(e, Fields.TraceId), OwnFields(e));
     }
 
@@ -100,7 +103,4 @@ public static class AuditQueryEndpoints
 
         return JsonSerializer.SerializeToElement(own);
     }
-
-    private static string? Text(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

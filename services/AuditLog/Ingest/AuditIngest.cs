@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OAuthAspire.AuditLog.Events;
 using OAuthAspire.AuditTail;
 using OAuthAspire.Contracts.Audit;
+using Npgsql;
 using OAuthAspire.ServiceDefaults.Messaging;
 
 namespace OAuthAspire.AuditLog.Ingest;
@@ -25,19 +26,19 @@ public sealed class AuditLogOptions
 /// audit_event table: after the last position stored, or from <see cref="AuditLogOptions.Retention"/> ago
 /// when the table is empty. Rows are written in batches; when the broker or the database goes away it
 /// reconnects and resumes after the last stored row, so nothing is skipped and nothing counted twice.
-/// Expired rows are purged once an hour.
+/// A row PostgreSQL refuses is named in the log and passed over (it stays on the stream): one event
+/// must never stop the log.
 /// </summary>
 public sealed class AuditIngest(AuditEventStore store, IConfiguration configuration, IOptions<AuditLogOptions> options, ILogger<AuditIngest> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan PurgeEvery = TimeSpan.FromHours(1);
-    private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(250);
+    private TimeSpan _pause = FirstPause;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var broker = new Uri(configuration.GetConnectionString(Bus.ConnectionName)
             ?? throw new InvalidOperationException($"Connection string '{Bus.ConnectionName}' is missing."));
-        var pause = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -51,9 +52,9 @@ public sealed class AuditIngest(AuditEventStore store, IConfiguration configurat
             catch (Exception e)
             {
                 // The stream not declared yet, the broker restarting, the database away: try again, slower each time.
-                logger.LogWarning("Reading the audit stream stopped ({Reason}); retrying in {Pause}", e.Message, pause);
-                await Task.Delay(pause, stoppingToken);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                logger.LogWarning("Reading the audit stream stopped ({Reason}); retrying in {Pause}", e.Message, _pause);
+                await Task.Delay(_pause, stoppingToken);
+                _pause = TimeSpan.FromTicks(Math.Min(_pause.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
     }
@@ -65,6 +66,7 @@ public sealed class AuditIngest(AuditEventStore store, IConfiguration configurat
         StartAt from = last is { } position ? new StartAt.Offset(position + 1) : new StartAt.Time(DateTimeOffset.UtcNow - settings.Retention);
         await using var follower = await StreamFollower.OpenAsync(broker, settings.Stream, from, stoppingToken);
         logger.LogInformation("Following the audit stream from {From}", from);
+        _pause = FirstPause;
 
         var batch = new List<AuditRow>(settings.BatchSize);
         long stored = 0;
@@ -78,7 +80,7 @@ public sealed class AuditIngest(AuditEventStore store, IConfiguration configurat
                 }
             }
 
-            await store.AddAsync(batch, stoppingToken);
+            await StoreAsync(batch, stoppingToken);
             // Catching up on a long stream is a long operation: say how far it got.
             if ((stored + batch.Count) / 10_000 > stored / 10_000)
             {
@@ -87,25 +89,59 @@ public sealed class AuditIngest(AuditEventStore store, IConfiguration configurat
 
             stored += batch.Count;
             batch.Clear();
-            await PurgeWhenDueAsync(settings, stoppingToken);
         }
 
         // The channel completed without an error: the follower was closed (the connection went away).
         throw new IOException("the stream connection closed");
     }
 
-    private async Task PurgeWhenDueAsync(AuditLogOptions settings, CancellationToken stoppingToken)
+    /// <summary>The batch in one round trip; when PostgreSQL refuses a row, the others one by one and that one named.</summary>
+    private async Task StoreAsync(List<AuditRow> batch, CancellationToken stoppingToken)
     {
-        if (DateTimeOffset.UtcNow < _nextPurge)
+        try
         {
-            return;
+            await store.AddAsync(batch, stoppingToken);
         }
+        catch (PostgresException)
+        {
+            foreach (var row in batch)
+            {
+                try
+                {
+                    await store.AddAsync([row], stoppingToken);
+                }
+                catch (PostgresException refused)
+                {
+                    logger.LogError("Audit log: the {Type} event at stream position {Position} cannot be stored ({Reason}); passed over, it stays on the stream",
+                        row.Type, row.Position, refused.MessageText);
+                }
+            }
+        }
+    }
+}
 
-        _nextPurge = DateTimeOffset.UtcNow + PurgeEvery;
-        var purged = await store.PurgeAsync(DateTimeOffset.UtcNow - settings.Retention, stoppingToken);
-        if (purged > 0)
+/// <summary>Once at start and then every hour: events older than <see cref="AuditLogOptions.Retention"/> are deleted in batches.</summary>
+public sealed class AuditLogHousekeeping(AuditEventStore store, IOptions<AuditLogOptions> options, ILogger<AuditLogHousekeeping> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        do
         {
-            logger.LogInformation("Audit log: purged {Count} events older than {Retention}", purged, settings.Retention);
+            try
+            {
+                var retention = options.Value.Retention;
+                var purged = await store.PurgeAsync(DateTimeOffset.UtcNow - retention, stoppingToken);
+                if (purged > 0)
+                {
+                    logger.LogInformation("Audit log: purged {Count} events older than {Retention}", purged, retention);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Audit log housekeeping failed: {Reason}", e.Message);
+            }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

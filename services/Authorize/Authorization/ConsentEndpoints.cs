@@ -27,7 +27,7 @@ public static class ConsentEndpoints
         ScopeCatalog scopes, Sessions.Sessions sessions, UserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var pending = await pendings.FindAsync(request, cancellationToken);
-        if (pending is null or { Request.Device: true })
+        if (pending is null or { Request.IsPageVisit: true })
         {
             return Expired();
         }
@@ -77,7 +77,7 @@ public static class ConsentEndpoints
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var pending = await pendings.FindAsync(form["request"].ToString(), cancellationToken);
         var session = await sessions.CurrentAsync(http, cancellationToken);
-        if (pending is null || pending.Request.Device || session is null)
+        if (pending is null || pending.Request.IsPageVisit || session is null)
         {
             return Expired();
         }

@@ -40,7 +40,7 @@ public static class LoginEndpoints
             return Expired();
         }
 
-        var client = pending.Request.Device ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
+        var client = pending.Request.IsPageVisit ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
         return Form(http, antiforgery, pending, client, pending.Request.LoginHint, null);
     }
 
@@ -59,8 +59,8 @@ public static class LoginEndpoints
             return Expired();
         }
 
-        var client = pending.Request.Device ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
-        var clientId = pending.Request.Device ? null : pending.Request.ClientId;
+        var client = pending.Request.IsPageVisit ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
+        var clientId = pending.Request.IsPageVisit ? null : pending.Request.ClientId;
         var userName = form["username"].ToString();
         var password = form["password"].ToString();
         var remote = http.Connection.RemoteIpAddress?.ToString();
@@ -93,6 +93,12 @@ public static class LoginEndpoints
             return TypedResults.Redirect($"{MetadataBuilder.Paths.Device}?request={pending.Id}");
         }
 
+        if (pending.Request.AccountPage is { } page)
+        {
+            await pendings.CompleteAsync(pending.Id, cancellationToken);
+            return TypedResults.Redirect(page);
+        }
+
         return await flow.ContinueAsync(http, pending with { LoginDoneAt = DateTime.UtcNow }, cancellationToken);
     }
 
@@ -115,7 +121,7 @@ public static class LoginEndpoints
             <input type="password" id="password" name="password" autocomplete="current-password" required>
             <button type="submit" class="primary">Sign in</button>
             </form>
-            """, status, formTargets: pending.Request.Device ? null : [Html.SourceOf(pending.Request.RedirectUri)]);
+            """, status, formTargets: pending.Request.IsPageVisit ? null : [Html.SourceOf(pending.Request.RedirectUri)]);
     }
 
     private static IResult Expired() =>

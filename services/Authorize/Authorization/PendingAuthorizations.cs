@@ -38,6 +38,16 @@ public sealed record PendingRequest
     /// <summary>The user code the device page was opened with (<c>verification_uri_complete</c>), encrypted, to pre-fill after sign-in.</summary>
     public string? UserCode { get; init; }
 
+    /// <summary>Not an authorization request: an account page (its path), parked while the user signs in.</summary>
+    public string? AccountPage { get; init; }
+
+    /// <summary>A page's visit parked for the sign-in page, not an authorization request: no client, no consent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsPageVisit => Device || AccountPage is not null;
+
+    /// <summary>An account page's visit, parked for the sign-in page.</summary>
+    public static PendingRequest ForAccount(string page) => ForDevice(null) with { Device = false, AccountPage = page };
+
     /// <summary>The device page's visit, parked for the sign-in page: no client, nothing to answer but the page itself.</summary>
     public static PendingRequest ForDevice(string? userCode) => new()
     {

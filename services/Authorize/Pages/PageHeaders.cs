@@ -9,7 +9,8 @@ public static class PageHeaders
         app.Use((context, next) =>
         {
             var path = context.Request.Path;
-            if ((path.StartsWithSegments("/oauth") && !path.StartsWithSegments(MetadataBuilder.Paths.Assets)) || path.StartsWithSegments(MetadataBuilder.Paths.Device))
+            if ((path.StartsWithSegments("/oauth") && !path.StartsWithSegments(MetadataBuilder.Paths.Assets)) || path.StartsWithSegments(MetadataBuilder.Paths.Device)
+                || path.StartsWithSegments(MetadataBuilder.Paths.Account))
             {
                 var headers = context.Response.Headers;
                 headers.XFrameOptions = "DENY";

@@ -33,5 +33,16 @@ public sealed class UserDirectory(IServiceProvider services)
             SignInPage = true,
         }, cancellationToken: cancellationToken);
 
+    /// <summary>The signed-in user's own change (the account page): the current password counted towards lockout like a sign-in.</summary>
+    public async Task<ChangePasswordReply> ChangePasswordAsync(string userSysId, string currentPassword, string newPassword, string? remoteAddress,
+        CancellationToken cancellationToken) =>
+        await Client.ChangePasswordAsync(new ChangePasswordRequest
+        {
+            UserSysId = userSysId,
+            CurrentPassword = currentPassword,
+            NewPassword = newPassword,
+            RemoteAddress = remoteAddress ?? "",
+        }, cancellationToken: cancellationToken);
+
     private DirectoryClient Client => services.GetRequiredService<DirectoryClient>();
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.ServiceDefaults;
+using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 using OAuthAspire.ServiceDefaults.Grpc;
@@ -9,7 +10,7 @@ using OAuthAspire.ServiceDefaults.Grpc;
 namespace OAuthAspire.Directory.Users;
 
 /// <summary>The Directory contract: users for the other services.</summary>
-public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, UserImport import, IAuditSink audit)
+public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verifier, UserImport import, PasswordChanges passwordChanges, IAuditSink audit)
     : Contracts.Grpc.Directory.Directory.DirectoryBase
 {
     [AllowedCallers(ServiceNames.Authorize, ServiceNames.Token)]
@@ -49,14 +50,47 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
         {
             Ok = check.Ok,
             User = user is null ? null : ToMessage(user, lockedOut: check.Failure == PasswordFailure.LockedOut),
-            Failure = check.Failure switch
-            {
-                PasswordFailure.None => "",
-                PasswordFailure.LockedOut => "locked_out",
-                PasswordFailure.Inactive => "inactive",
-                _ => "invalid_credentials",
-            },
+            Failure = Failure(check.Failure),
         };
+    }
+
+    /// <summary>The account page (authorize): the signed-in user's own change, the current password checked as at sign-in.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<ChangePasswordReply> ChangePassword(ChangePasswordRequest request, ServerCallContext context)
+    {
+        var user = await users.FindAsync("sys_id", request.UserSysId, context.CancellationToken);
+        if (user is null)
+        {
+            return new ChangePasswordReply { Failure = "invalid_credentials" };
+        }
+
+        // The new password's rules first: a rule broken costs no guess of the current one.
+        var rules = UserRules.CheckPassword(new Validation(), request.NewPassword, required: true);
+        if (!rules.IsValid)
+        {
+            return new ChangePasswordReply { Failure = "invalid_password", Detail = "The new password " + string.Join("; ", rules.Errors.SelectMany(e => e.Value)) + "." };
+        }
+
+        var remote = NullIfEmpty(request.RemoteAddress);
+        var check = await verifier.VerifyAsync(user.UserName, request.CurrentPassword, context.CancellationToken);
+        if (check.LockedNow)
+        {
+            await audit.WriteAsync(new AccountLocked(user.SysId, user.UserName, check.LockedUntil!.Value)
+            {
+                Actor = new AuditActor(user.SysId, user.UserName, null),
+                Outcome = AuditOutcome.Failure,
+                Reason = "too many failed passwords (password change)",
+                RemoteAddress = remote,
+            }, context.CancellationToken);
+        }
+
+        if (!check.Ok)
+        {
+            return new ChangePasswordReply { Failure = Failure(check.Failure) };
+        }
+
+        await passwordChanges.SetAsync(check.User!, request.NewPassword, new AuditActor(user.SysId, user.UserName, null), remote, context.CancellationToken);
+        return new ChangePasswordReply { Ok = true };
     }
 
     /// <summary>An active user with no password and no roles (automatic provisioning).</summary>
@@ -135,6 +169,14 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
         message.Roles.AddRange(user.Roles);
         return message;
     }
+
+    private static string Failure(PasswordFailure failure) => failure switch
+    {
+        PasswordFailure.None => "",
+        PasswordFailure.LockedOut => "locked_out",
+        PasswordFailure.Inactive => "inactive",
+        _ => "invalid_credentials",
+    };
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -54,7 +54,7 @@ public static class UserAdminEndpoints
     private static async Task<IResult> GetAsync(string userName, UserStore store, CancellationToken cancellationToken) =>
         await store.FindByNameAsync(userName, cancellationToken) is { } user ? TypedResults.Ok(user.ToDto()) : NotFound(userName);
 
-    private static async Task<IResult> UpdateAsync(string userName, UserDto body, UserStore store, Passwords passwords, LoginFailures failures, IAuditSink audit,
+    private static async Task<IResult> UpdateAsync(string userName, UserDto body, UserStore store, Passwords passwords, PasswordChanges changes, IAuditSink audit,
         HttpContext context, CancellationToken cancellationToken)
     {
         var existing = await store.FindByNameAsync(userName, cancellationToken);
@@ -86,7 +86,7 @@ public static class UserAdminEndpoints
                 { Actor = context.Caller().Actor }, cancellationToken);
             if (body.Password is not null)
             {
-                await PasswordChangedAsync(tx, existing, updated, failures, cancellationToken);
+                await changes.LiftLockoutAsync(tx, existing, updated, cancellationToken);
             }
 
             if (WithdrawsAccess(existing, updated))
@@ -125,8 +125,8 @@ public static class UserAdminEndpoints
         audit.WriteAsync(tx, new TokensCutOff(Protocol.Tokens.CutOffs.User, user.SysId, DateTimeOffset.UtcNow) { Actor = actor, Reason = reason },
             cancellationToken);
 
-    private static async Task<IResult> SetPasswordAsync(string userName, PasswordDto body, UserStore store, Passwords passwords, LoginFailures failures,
-        IAuditSink audit, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> SetPasswordAsync(string userName, PasswordDto body, UserStore store, PasswordChanges changes,
+        HttpContext context, CancellationToken cancellationToken)
     {
         var validation = UserRules.CheckPassword(new Validation(), body.Password, required: true);
         if (!validation.IsValid)
@@ -140,26 +140,9 @@ public static class UserAdminEndpoints
             return NotFound(userName);
         }
 
-        var updated = existing with { PasswordHash = passwords.Hash(body.Password!) };
-        await WriteAsync(store, async tx =>
-        {
-            await UserStore.UpdateAsync(tx, updated, setPassword: true, cancellationToken);
-            await audit.WriteAsync(tx, new UserUpdated(updated.SysId, updated.UserName, updated.Roles, updated.Active, PasswordChanged: true)
-                { Actor = context.Caller().Actor }, cancellationToken);
-            await PasswordChangedAsync(tx, existing, updated, failures, cancellationToken);
-        });
+        await changes.SetAsync(existing, body.Password!, context.Caller().Actor, null, cancellationToken);
         return TypedResults.NoContent();
     }
-
-    /// <summary>
-    /// A new password lifts the lockout, with the password change. On the <see cref="UserUpdated"/>
-    /// event (PasswordChanged) the authorize service ends every session signed in with the old one
-    /// (perhaps a thief's) and the token service the user's refresh families (unless its
-    /// <c>Refresh:KeepOnPasswordChange</c> is set).
-    /// </summary>
-    private static Task PasswordChangedAsync(NpgsqlTransaction tx, UserRecord existing, UserRecord updated, LoginFailures failures,
-        CancellationToken cancellationToken) =>
-        failures.ResetAsync(tx, [existing.UserName, updated.UserName], cancellationToken);
 
     private static string[] Roles(string[]? roles) => (roles ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 

@@ -29,7 +29,8 @@ public static class EdgeRoutes
     [
         (ServiceNames.Authorize, SmallBodyLimit, [MetadataBuilder.Paths.Authorization, MetadataBuilder.Paths.AuthorizationAlias,
             MetadataBuilder.Paths.Login + Rest, MetadataBuilder.Paths.Consent + Rest, MetadataBuilder.Paths.EndSession + Rest,
-            MetadataBuilder.Paths.Assets + Rest, MetadataBuilder.Paths.Device, ConsentAdmin, "/api/admin/consents/{**rest}"]),
+            MetadataBuilder.Paths.Assets + Rest, MetadataBuilder.Paths.Device, MetadataBuilder.Paths.Account, MetadataBuilder.Paths.Account + Rest,
+            ConsentAdmin, "/api/admin/consents/{**rest}"]),
         (ServiceNames.Token, SmallBodyLimit, [MetadataBuilder.Paths.Token, MetadataBuilder.Paths.TokenAlias, MetadataBuilder.Paths.PushedAuthorization,
             MetadataBuilder.Paths.DeviceAuthorization, MetadataBuilder.Paths.Revocation,
             MetadataBuilder.Paths.Introspection, MetadataBuilder.Paths.UserInfo, MetadataBuilder.Paths.Jwks,

@@ -36,6 +36,9 @@ public static class MetadataBuilder
 
         /// <summary>RFC 8628 §3.3: where the user enters a device's code (the <c>verification_uri</c>).</summary>
         public const string Device = "/device";
+
+        /// <summary>The signed-in user's own account pages (not in the metadata): connected applications, password.</summary>
+        public const string Account = "/account";
     }
 
     private static readonly string[] ConfidentialAuthMethods = [ClientAuthentication.ClientSecretBasic, ClientAuthentication.ClientSecretPost, ClientAuthentication.PrivateKeyJwt];

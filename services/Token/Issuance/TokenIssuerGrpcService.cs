@@ -13,7 +13,7 @@ namespace OAuthAspire.Token.Issuance;
 
 /// <summary>The TokenIssuer contract: codes for the authorize service, the revocation snapshot for the edge.</summary>
 public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffStore cutOffs, AuthorizationCodes codes, ImplicitIssuance implicitTokens,
-    PushedRequests pushedRequests, RequestObjects requestObjects, RegisteredClients clients, DeviceAuthorizations devices)
+    PushedRequests pushedRequests, RequestObjects requestObjects, RegisteredClients clients, DeviceAuthorizations devices, ClientLastUse lastUse)
     : Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerBase
 {
     /// <summary>The legacy implicit flow's tokens, for the authorize service to put in the fragment.</summary>
@@ -120,6 +120,19 @@ public sealed class TokenIssuerGrpcService(RevocationStore revocations, CutOffSt
             {
                 SubjectKind = kind, SubjectId = id, IssuedBefore = new DateTimeOffset(DateTime.SpecifyKind(issuedBefore, DateTimeKind.Utc)).ToUnixTimeSeconds(),
             });
+        }
+
+        return reply;
+    }
+
+    /// <summary>The account page's "last used" of the applications a user connected.</summary>
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override async Task<ListClientUseReply> ListClientUse(ListClientUseRequest request, ServerCallContext context)
+    {
+        var reply = new ListClientUseReply();
+        foreach (var (clientId, lastUsedAt) in await lastUse.OfUserAsync(request.UserSysId, context.CancellationToken))
+        {
+            reply.Uses.Add(new ClientUse { ClientId = clientId, LastUsedAt = lastUsedAt.ToUnixTimeSeconds() });
         }
 
         return reply;

@@ -120,6 +120,16 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
                 return null;
             }
 
+            // A successor revoked before it signed: the key it was to replace stays in service (its
+            // retirement was the successor's activation), so none has to sign at once unannounced.
+            if (key.ActivatesAt > DateTime.UtcNow)
+            {
+                await tx.Connection!.ExecuteAsync(new CommandDefinition("""
+                    UPDATE signing_key SET retires_at = NULL, expires_at = NULL
+                    WHERE alg = @Alg AND kid <> @Kid AND retires_at = @ActivatesAt AND activates_at <= now()
+                    """, key, tx, cancellationToken: cancellationToken));
+            }
+
             // No key of its algorithm signs now (it was the signing key; a successor published ahead
             // does not sign yet): a replacement signs from this moment.
             var inService = await tx.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
