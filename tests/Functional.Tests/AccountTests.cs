@@ -120,6 +120,12 @@ public sealed class AccountTests(SystemFixture system)
         await TestApi.EventuallyAsync(async () => (updates = await _api.AuditEventsAsync($"user={userName}&type=UserUpdated")).Count > 0,
             TimeSpan.FromSeconds(10), "the password change in the audit log");
         var update = Assert.Single(updates);
+        List<System.Text.Json.JsonElement> failures = [];
+        await TestApi.EventuallyAsync(async () => (failures = await _api.AuditEventsAsync($"user={userName}&type=LoginFailed")).Count >= 2,
+            TimeSpan.FromSeconds(10), "the wrong current password in the audit log");
+        // The wrong current password, and the old password tried at the sign-in page after the change.
+        Assert.Single(failures, f => f.GetProperty("reason").GetString()!.Contains("account page", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.GetProperty("reason").GetString() == "InvalidCredentials");
         Assert.True(update.GetProperty("data").GetProperty("passwordChanged").GetBoolean());
         Assert.Equal(userName, update.GetProperty("userName").GetString());
     }

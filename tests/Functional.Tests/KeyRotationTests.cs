@@ -12,7 +12,7 @@ public sealed class KeyRotationTests(SystemFixture system)
     private readonly TestApi _api = new(system);
 
     [Fact]
-    public async Task RevokingASuccessorBeforeItSignsKeepsTheCurrentKeyInServiceWithNoSuddenReplacement()
+    public async Task RevokingSuccessorsBeforeTheySignKeepsTheKeyBeforeEachInLineWithNoSuddenReplacement()
     {
         // ES256, so the other tests' RS256 tokens stay as they are whatever happens here.
         var (clientId, secret) = await _api.CreateClientAsync(["useraccount"]);
@@ -20,20 +20,31 @@ public sealed class KeyRotationTests(SystemFixture system)
             await WithAsync(clientId, "accessTokenSigningAlg", "ES256"))).StatusCode);
         var currentKid = new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid;
 
-        var rotate = await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds = 3600, algorithm = "ES256" });
-        Assert.Equal(HttpStatusCode.Created, rotate.StatusCode);
-        var successor = (await _api.ReadAsync(rotate)).GetProperty("kid").GetString()!;
-        var revoked = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Post, $"/api/admin/keys/{successor}/revoke"));
-        Assert.True(!revoked.TryGetProperty("replacementKid", out var replacement) || replacement.ValueKind == JsonValueKind.Null, revoked.GetRawText());
+        // Two successors published ahead, B then C; C is revoked first, then B.
+        var b = await RotateES256Async(3600);
+        var c = await RotateES256Async(7200);
+        foreach (var (revoke, backInLine) in new[] { (c, b), (b, currentKid) })
+        {
+            var revoked = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Post, $"/api/admin/keys/{revoke}/revoke"));
+            Assert.True(!revoked.TryGetProperty("replacementKid", out var replacement) || replacement.ValueKind == JsonValueKind.Null, revoked.GetRawText());
 
-        // The key it was to replace is back in service for good: no retirement left scheduled, so no
-        // key made to sign at once (which relying parties could not know yet) takes its place.
-        var keys = (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/keys"))).EnumerateArray().ToList();
-        var current = keys.Single(k => k.GetProperty("kid").GetString() == currentKid);
-        Assert.True(!current.TryGetProperty("retiresAt", out var retires) || retires.ValueKind == JsonValueKind.Null, current.GetRawText());
-        Assert.DoesNotContain(keys, k => k.GetProperty("algorithm").GetString() == "ES256" && k.GetProperty("kid").GetString() != currentKid
-            && k.GetProperty("kid").GetString() != successor && k.GetProperty("status").GetString() != "retired");
+            // The key before it in line retires when it would have (never, being last now), so no key is made
+            // to sign at once, unknown to relying parties, in the gap.
+            var keys = (await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/admin/keys"))).EnumerateArray().ToList();
+            var kept = keys.Single(k => k.GetProperty("kid").GetString() == backInLine);
+            Assert.True(!kept.TryGetProperty("retiresAt", out var retires) || retires.ValueKind == JsonValueKind.Null, kept.GetRawText());
+            Assert.DoesNotContain(keys, k => k.GetProperty("algorithm").GetString() == "ES256"
+                && k.GetProperty("kid").GetString() is var kid && kid != currentKid && kid != b && kid != c && k.GetProperty("status").GetString() != "retired");
+        }
+
         Assert.Equal(currentKid, new JsonWebToken((await _api.ClientCredentialsAsync(clientId, secret)).AccessToken).Kid);
+    }
+
+    private async Task<string> RotateES256Async(int activateAfterSeconds)
+    {
+        var rotate = await _api.SendAsync(HttpMethod.Post, "/api/admin/keys/rotate", new { activateAfterSeconds, algorithm = "ES256" });
+        Assert.Equal(HttpStatusCode.Created, rotate.StatusCode);
+        return (await _api.ReadAsync(rotate)).GetProperty("kid").GetString()!;
     }
 
     /// <summary>The client as the admin API shows it, with one member changed (for a PUT).</summary>

@@ -65,6 +65,12 @@ public static class ConsoleSignIn
                     o.Scope.Add(scope);
                 }
 
+                // The issuer's keys: read again every 5 minutes, sooner than an on-demand rotation's key
+                // signs (Keys:OnDemandPublishLead, 10 minutes); and an ID token signed by a key not yet seen
+                // (a revocation's replacement signs at once) refetches them and is checked again, at most
+                // once a second (ID tokens reach the console only from its own code redemption).
+                o.AutomaticRefreshInterval = TimeSpan.FromMinutes(5);
+                o.RefreshInterval = TimeSpan.FromSeconds(1);
                 // No library name and version in the browser's address bar (x-client-SKU, x-client-ver).
                 o.DisableTelemetry = true;
                 o.SaveTokens = true;

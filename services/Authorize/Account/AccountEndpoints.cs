@@ -5,6 +5,7 @@ using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
@@ -32,12 +33,16 @@ public static class AccountEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ShowAsync(string? disconnect, HttpContext http, AccountVisit visit, CancellationToken cancellationToken) =>
-        await visit.SignedInAsync(http, cancellationToken) is { } signedIn
+    private static Task<IResult> ShowAsync(string? disconnect, HttpContext http, AccountVisit visit, CancellationToken cancellationToken) =>
+        visit.GuardAsync(async () => await visit.SignedInAsync(http, cancellationToken) is { } signedIn
             ? await visit.HomeAsync(http, signedIn.User, disconnect, null, cancellationToken)
-            : await visit.SignInFirstAsync(Home, cancellationToken);
+            : await visit.SignInFirstAsync(Home, cancellationToken));
 
-    private static async Task<IResult> DisconnectAsync(HttpContext http, AccountVisit visit, ConsentStore consents, RegisteredClients clients,
+    private static Task<IResult> DisconnectAsync(HttpContext http, AccountVisit visit, ConsentStore consents, RegisteredClients clients,
+        IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken) =>
+        visit.GuardAsync(() => DisconnectCoreAsync(http, visit, consents, clients, audit, antiforgery, cancellationToken));
+
+    private static async Task<IResult> DisconnectCoreAsync(HttpContext http, AccountVisit visit, ConsentStore consents, RegisteredClients clients,
         IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
@@ -53,9 +58,14 @@ public static class AccountEndpoints
         var user = signedIn.User;
 
         var clientId = (await http.Request.ReadFormAsync(cancellationToken))["client_id"].ToString();
+        if (!Identifiers.IsClientId(clientId))
+        {
+            return await visit.HomeAsync(http, user, null, "That application is not connected to your account.", cancellationToken);
+        }
+
         var name = (await clients.FindAsync(clientId, cancellationToken))?.Name ?? clientId;
         // The same withdrawal as an administrator's, audited as the user's own.
-        var withdrawn = clientId.Length > 0 && await consents.DataSource.InTransactionAsync(async tx =>
+        var withdrawn = await consents.DataSource.InTransactionAsync(async tx =>
         {
             var deleted = await ConsentStore.RevokeAsync(tx, user.SysId, clientId, cancellationToken);
             foreach (var consent in deleted)
@@ -74,13 +84,17 @@ public static class AccountEndpoints
         return await visit.HomeAsync(http, user, null, notice, cancellationToken);
     }
 
-    private static async Task<IResult> ShowPasswordAsync(HttpContext http, AccountVisit visit, IAntiforgery antiforgery, CancellationToken cancellationToken) =>
-        await visit.SignedInAsync(http, cancellationToken) is { } signedIn
+    private static Task<IResult> ShowPasswordAsync(HttpContext http, AccountVisit visit, IAntiforgery antiforgery, CancellationToken cancellationToken) =>
+        visit.GuardAsync(async () => await visit.SignedInAsync(http, cancellationToken) is { } signedIn
             ? PasswordForm(http, antiforgery, signedIn.User, null)
-            : await visit.SignInFirstAsync(PasswordPath, cancellationToken);
+            : await visit.SignInFirstAsync(PasswordPath, cancellationToken));
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext http, AccountVisit visit, UserDirectory users, Sessions.Sessions sessions,
-        IAntiforgery antiforgery, CancellationToken cancellationToken)
+    private static Task<IResult> ChangePasswordAsync(HttpContext http, AccountVisit visit, UserDirectory users, Sessions.Sessions sessions,
+        IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken) =>
+        visit.GuardAsync(() => ChangePasswordCoreAsync(http, visit, users, sessions, audit, antiforgery, cancellationToken));
+
+    private static async Task<IResult> ChangePasswordCoreAsync(HttpContext http, AccountVisit visit, UserDirectory users, Sessions.Sessions sessions,
+        IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
@@ -101,7 +115,18 @@ public static class AccountEndpoints
             return PasswordForm(http, antiforgery, user, "The new passwords do not match.");
         }
 
-        var reply = await users.ChangePasswordAsync(user.SysId, current, next, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        var remote = http.Connection.RemoteIpAddress?.ToString();
+        var reply = await users.ChangePasswordAsync(user.SysId, current, next, remote, cancellationToken);
+        if (reply.Failure is "invalid_credentials" or "locked_out")
+        {
+            // A wrong current password is a failed sign-in as any other: audited each time, not only at the lock.
+            await audit.WriteAsync(new LoginFailed(user.SysId, user.UserName, null)
+            {
+                Actor = AuditActor.User(user.SysId, user.UserName), Outcome = AuditOutcome.Failure, RemoteAddress = remote,
+                Reason = reply.Failure == "locked_out" ? "LockedOut (account page password change)" : "InvalidCredentials (account page password change)",
+            }, cancellationToken);
+        }
+
         if (!reply.Ok)
         {
             return PasswordForm(http, antiforgery, user, reply.Failure switch
@@ -116,7 +141,7 @@ public static class AccountEndpoints
         await sessions.EndAsync(http, session, cancellationToken);
         return Html.Page("Password changed", $"""
             <h1>Your password is changed</h1>
-            <p role="status">You are signed out everywhere, this browser included, and applications must ask you to sign in again.</p>
+            <p role="status">You are signed out everywhere, this browser included.</p>
             <p><a href="{Home}">Sign in again</a></p>
             """);
     }

@@ -77,7 +77,7 @@ public sealed class AccountVisit(Sessions.Sessions sessions, UserDirectory users
             <h2>Security</h2>
             <p><a href="{MetadataBuilder.Paths.Account}/password">Change your password</a></p>
             <p><a href="{MetadataBuilder.Paths.EndSession}">Sign out</a></p>
-            """);
+            """, wide: true);
     }
 
     private string Question(HttpContext http, string clientId, string name)
@@ -105,10 +105,25 @@ public sealed class AccountVisit(Sessions.Sessions sessions, UserDirectory users
                 cancellationToken: cancellationToken);
             return reply.Uses.ToDictionary(u => u.ClientId, u => DateTimeOffset.FromUnixTimeSeconds(u.LastUsedAt), StringComparer.Ordinal);
         }
-        catch (Exception e) when (Dependencies.Away(e))
+        catch (Exception e) when (e is Grpc.Core.RpcException || Dependencies.Away(e))
         {
+            // Optional on the page: a token service away, or one older than this RPC, leaves the column unknown.
             logger.LogWarning("The account page shows no last use: {Reason}", e.Message);
             return null;
+        }
+    }
+
+    /// <summary>An account page, or a plain page saying to try again when a service it needs is away (never a 500 or JSON).</summary>
+    public async Task<IResult> GuardAsync(Func<Task<IResult>> page)
+    {
+        try
+        {
+            return await page();
+        }
+        catch (Exception e) when (Dependencies.Away(e))
+        {
+            logger.LogWarning("An account page could not be served: {Reason}", e.Message);
+            return Html.ErrorPage("Try again shortly", "The service is temporarily unavailable. Try again in a moment.", StatusCodes.Status503ServiceUnavailable);
         }
     }
 

@@ -16,7 +16,9 @@ public static class Html
     public static string E(string? value) => Encoder.Encode(value ?? "");
 
     /// <summary>A full page; <paramref name="formTargets"/> are the origins its forms (and their redirects) may reach.</summary>
-    public static IResult Page(string title, string body, int status = 200, IEnumerable<string>? formTargets = null, string? scriptNonce = null) =>
+    /// <param name="wide">A page with a table (the account page): a wider column.</param>
+    public static IResult Page(string title, string body, int status = 200, IEnumerable<string>? formTargets = null, string? scriptNonce = null,
+        bool wide = false) =>
         new PageResult(status, $$"""
             <!DOCTYPE html>
             <html lang="en">
@@ -28,7 +30,7 @@ public static class Html
             <link rel="stylesheet" href="{{StylesheetPath}}">
             </head>
             <body>
-            <main>
+            <main{{(wide ? " class=\"wide\"" : "")}}>
             {{body}}
             </main>
             </body>
@@ -106,6 +108,13 @@ public static class Html
         .unverified { color: #6b3e00; background: #fff4e0; border: 1px solid #8a5a00; padding: .5rem .75rem; border-radius: 4px; }
         ul.scopes { padding-left: 1.25rem; }
         ul.scopes li { margin: .35rem 0; }
-        .actions { display: flex; gap: .75rem; }
+        .actions { display: flex; gap: .75rem; align-items: baseline; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        main.wide { max-width: 56rem; }
+        table { width: 100%; border-collapse: collapse; margin: .5rem 0 1rem; }
+        caption { text-align: left; font-weight: 600; margin-bottom: .25rem; }
+        th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid #c9ccd1; }
+        .notice { color: #0b4f1c; background: #e8f5ec; border: 1px solid #1e7b34; padding: .5rem .75rem; border-radius: 4px; }
+        .confirm { border: 1px solid #a4000f; border-radius: 4px; padding: .5rem 1rem; margin: 1rem 0; }
         """;
 }

@@ -7,9 +7,8 @@ using OAuthAspire.ServiceDefaults.Data;
 namespace OAuthAspire.Authorize.Sessions;
 
 /// <summary>
-/// A password changed in the directory ends every live sign-in session of the user begun before the
-/// change (one signed in with the old password may be a thief's; one begun with the new password while
-/// the event travelled stays), each end audited as <see cref="SessionEnded"/> by the
+/// A password changed in the directory ends every live sign-in session of the user (one signed in
+/// with the old password may be a thief's), each end audited as <see cref="SessionEnded"/> by the
 /// administrator who changed it. Runs on one replica per event (a shared queue); a repeat finds no
 /// live session and writes nothing.
 /// </summary>
@@ -25,7 +24,7 @@ public sealed class PasswordChangedConsumer(NpgsqlDataSource dataSource, IAuditS
 
         await dataSource.InTransactionAsync(async tx =>
         {
-            var ended = await Sessions.EndAllOfUserAsync(tx, changed.UserSysId, changed.OccurredAt, context.CancellationToken);
+            var ended = await Sessions.EndAllOfUserAsync(tx, changed.UserSysId, context.CancellationToken);
             if (ended.Count > 0)
             {
                 await audit.WriteAsync(tx, ended.Select(sid => new SessionEnded(changed.UserSysId, changed.UserName, null, sid)

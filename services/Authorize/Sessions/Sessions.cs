@@ -91,17 +91,15 @@ public sealed class Sessions(NpgsqlDataSource dataSource, Issuer issuer, Microso
     }
 
     /// <summary>
-    /// Ends every live session of a user signed in before <paramref name="changedAt"/>, in the caller's
-    /// transaction (their password changed: a browser signed in with the old one, maybe a thief's, must
-    /// sign in again; one signed in with the new one while the change's event travelled stays). Returns their sids.
+    /// Ends every live session of a user in the caller's transaction (their password changed: a
+    /// browser signed in with the old one, maybe a thief's, must sign in again). Returns their sids.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> EndAllOfUserAsync(NpgsqlTransaction tx, string userSysId, DateTimeOffset changedAt,
-        CancellationToken cancellationToken) =>
+    public static async Task<IReadOnlyList<string>> EndAllOfUserAsync(NpgsqlTransaction tx, string userSysId, CancellationToken cancellationToken) =>
         (await tx.Connection!.QueryAsync<string>(new CommandDefinition("""
             UPDATE login_session SET ended_at = now()
-            WHERE user_sys_id = @userSysId AND ended_at IS NULL AND expires_at > now() AND auth_time < @changedAt
+            WHERE user_sys_id = @userSysId AND ended_at IS NULL AND expires_at > now()
             RETURNING sid
-            """, new { userSysId, changedAt = changedAt.UtcDateTime }, tx, cancellationToken: cancellationToken))).AsList();
+            """, new { userSysId }, tx, cancellationToken: cancellationToken))).AsList();
 
     private static byte[] Hash(string value) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(value));
 }

@@ -16,12 +16,10 @@ namespace OAuthAspire.ClientRegistry.Clients;
 /// <c>bootstrap-client-secret</c>. It is how a fresh install gets its first admin token. Created
 /// once: a later deletion or rotation by an administrator stands. Beside it, the public client of the
 /// admin API reference (<see cref="AdminApiReference.DocsClientId"/>) and the admin console's
-/// confidential client (<see cref="AdminConsoleApp.ClientId"/>), whose redirect URIs and secret follow
-/// the AppHost at each start (a new issuer port, a new <c>console-client-secret</c>), or the console
-/// could not sign in; its other settings, and an administrator's deactivation, stand.
+/// confidential client (<see cref="AdminConsoleApp.ClientId"/>).
 /// </summary>
 public sealed class BootstrapClient(ClientStore store, DirectoryClient directory, UseClaims claims, IAuditSink audit, IConfiguration configuration,
-    Issuer issuer, IServiceScopeFactory scopes, ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
+    Issuer issuer, ILogger<BootstrapClient> logger) : BackgroundService, IStartupWork
 {
 
     /// <summary>Readiness: the service is not ready before the client a fresh install administers itself with exists.</summary>
@@ -65,7 +63,7 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
         // The admin console: confidential, code + PKCE, pushed requests only, its secret the AppHost's console-client-secret.
         if (configuration["Bootstrap:ConsoleClientSecret"] is { Length: > 0 } consoleSecret)
         {
-            var console = new ClientRecord
+            await InsertOnceAsync(new ClientRecord
             {
                 ClientId = AdminConsoleApp.ClientId,
                 Name = "Admin console",
@@ -79,9 +77,7 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
                 DefaultScopes = AdminConsoleApp.Scopes,
                 // Its session lasts as long as its token: a short one, renewed by signing in again.
                 AccessTokenLifespan = 900,
-            };
-            await InsertOnceAsync(console, stoppingToken);
-            await ReconcileConsoleAsync(console, consoleSecret, stoppingToken);
+            }, stoppingToken);
         }
 
         var clientId = configuration["Bootstrap:ClientId"];
@@ -108,40 +104,6 @@ public sealed class BootstrapClient(ClientStore store, DirectoryClient directory
                 ApplicationUserSysId = admin.SysId,
                 ApplicationUserName = admin.UserName,
             }, stoppingToken);
-        }
-    }
-
-    /// <summary>The console's redirect URIs and secret as the AppHost gives them now; each change audited as the bootstrap's.</summary>
-    private async Task ReconcileConsoleAsync(ClientRecord wanted, string secret, CancellationToken stoppingToken)
-    {
-        if (await store.FindAsync(wanted.ClientId, stoppingToken) is not { } existing)
-        {
-            return;
-        }
-
-        if (!existing.RedirectUris.SequenceEqual(wanted.RedirectUris, StringComparer.Ordinal)
-            || !existing.PostLogoutRedirectUris.SequenceEqual(wanted.PostLogoutRedirectUris, StringComparer.Ordinal))
-        {
-            using var scope = scopes.CreateScope();
-            var written = await scope.ServiceProvider.GetRequiredService<ClientWrites>().UpdateAsync(
-                existing with { RedirectUris = wanted.RedirectUris, PostLogoutRedirectUris = wanted.PostLogoutRedirectUris },
-                existing.Active, AuditActor.None, null, stoppingToken);
-            if (written is not ClientWrite.Done)
-            {
-                throw new InvalidOperationException($"the console client's redirect URIs could not be updated ({written.GetType().Name})");
-            }
-
-            logger.LogInformation("The console client's redirect URIs now follow the issuer {Issuer}", issuer.Value);
-        }
-
-        if (existing.SecretHash is not { } hash || !ClientSecrets.Matches(secret, hash))
-        {
-            await store.DataSource.InTransactionAsync(async tx =>
-            {
-                await ClientStore.SetSecretAsync(tx, wanted.ClientId, ClientSecrets.Hash(secret), stoppingToken);
-                await audit.WriteAsync(tx, new ClientSecretRotated(wanted.ClientId) { Reason = "bootstrap: console-client-secret changed" }, stoppingToken);
-            }, stoppingToken);
-            logger.LogInformation("The console client's secret now follows the parameter console-client-secret");
         }
     }
 

@@ -89,8 +89,11 @@ public sealed class DirectoryGrpcService(UserStore users, PasswordVerifier verif
             return new ChangePasswordReply { Failure = Failure(check.Failure) };
         }
 
-        await passwordChanges.SetAsync(check.User!, request.NewPassword, new AuditActor(user.SysId, user.UserName, null), remote, context.CancellationToken);
-        return new ChangePasswordReply { Ok = true };
+        // Deactivated while the passwords were being checked: nothing is changed.
+        return await passwordChanges.SetAsync(check.User!, request.NewPassword, new AuditActor(user.SysId, user.UserName, null), remote, onlyIfActive: true,
+            context.CancellationToken)
+            ? new ChangePasswordReply { Ok = true }
+            : new ChangePasswordReply { Failure = "inactive" };
     }
 
     /// <summary>An active user with no password and no roles (automatic provisioning).</summary>

@@ -140,8 +140,9 @@ public static class UserAdminEndpoints
             return NotFound(userName);
         }
 
-        await changes.SetAsync(existing, body.Password!, context.Caller().Actor, null, cancellationToken);
-        return TypedResults.NoContent();
+        return await changes.SetAsync(existing, body.Password!, context.Caller().Actor, null, onlyIfActive: false, cancellationToken)
+            ? TypedResults.NoContent()
+            : NotFound(userName);
     }
 
     private static string[] Roles(string[]? roles) => (roles ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();

@@ -63,6 +63,12 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             WHERE sys_id = @SysId
             """, user, tx, cancellationToken: cancellationToken)) == 1;
 
+    /// <summary>Sets only the password, on the row as it stands now (another write's roles or state kept); the user after it, or null when gone.</summary>
+    public static async Task<UserRecord?> SetPasswordAsync(NpgsqlTransaction tx, string sysId, string passwordHash, CancellationToken cancellationToken) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition($"""
+            UPDATE app_user SET password_hash = @passwordHash, updated_at = now() WHERE sys_id = @sysId RETURNING {Columns}
+            """, new { sysId, passwordHash }, tx, cancellationToken: cancellationToken));
+
     /// <summary>Whether the directory has any user at all (the first administrator is created only into an empty one).</summary>
     public static async Task<bool> AnyAsync(NpgsqlTransaction tx, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM app_user)", transaction: tx,

@@ -110,6 +110,9 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
     public Task<SigningKeyRevoked?> RevokeAsync(string kid, TimeSpan retention, AuditActor actor, CancellationToken cancellationToken) =>
         WithLockAsync<SigningKeyRevoked?>(async tx =>
         {
+            // When it was to retire: its successor's activation, or never (read before the revocation ends it now).
+            var scheduledRetirement = await tx.Connection!.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+                "SELECT retires_at FROM signing_key WHERE kid = @kid", new { kid }, tx, cancellationToken: cancellationToken));
             var key = await tx.Connection!.QuerySingleOrDefaultAsync<SigningKeyRow>(new CommandDefinition("""
                 UPDATE signing_key SET retires_at = LEAST(COALESCE(retires_at, now()), now()), expires_at = now()
                 WHERE kid = @kid AND (expires_at IS NULL OR expires_at > now())
@@ -120,14 +123,16 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, KeyEncryption e
                 return null;
             }
 
-            // A successor revoked before it signed: the key it was to replace stays in service (its
-            // retirement was the successor's activation), so none has to sign at once unannounced.
+            // A successor revoked before it signed: the key it was to replace (retiring at its activation)
+            // takes over its place in the line, retiring when it would have (at the next successor's
+            // activation, or not at all), so no key has to sign at once unannounced.
             if (key.ActivatesAt > DateTime.UtcNow)
             {
                 await tx.Connection!.ExecuteAsync(new CommandDefinition("""
-                    UPDATE signing_key SET retires_at = NULL, expires_at = NULL
-                    WHERE alg = @Alg AND kid <> @Kid AND retires_at = @ActivatesAt AND activates_at <= now()
-                    """, key, tx, cancellationToken: cancellationToken));
+                    UPDATE signing_key SET retires_at = @scheduledRetirement, expires_at = @expiresAt
+                    WHERE alg = @Alg AND kid <> @Kid AND retires_at = @ActivatesAt
+                    """, new { key.Alg, key.Kid, key.ActivatesAt, scheduledRetirement, expiresAt = scheduledRetirement + retention }, tx,
+                    cancellationToken: cancellationToken));
             }
 
             // No key of its algorithm signs now (it was the signing key; a successor published ahead
