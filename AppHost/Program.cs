@@ -20,6 +20,8 @@ var sessionKeyEncryptionKey = system.Secret("session-key-encryption-key");
 // The admin console's client secret (the client registry keeps its hash) and the key sealing its key ring.
 var consoleClientSecret = system.Secret("console-client-secret");
 var consoleKeyEncryptionKey = system.Secret("console-key-encryption-key");
+// Seals our client secrets at trusted providers (introspection): federation-trust's alone.
+var federationKeyEncryptionKey = system.Secret("federation-key-encryption-key");
 
 var edge = system.AddEdge()
     .WithEnvironment("AuditHash__Key", userNameHashKey);
@@ -37,7 +39,8 @@ var clientRegistry = system.AddService<Projects.ClientRegistry>(ServiceNames.Cli
     .WithEnvironment("Bootstrap__ClientId", bootstrapClientId)
     .WithEnvironment("Bootstrap__ClientSecret", bootstrapClientSecret)
     .WithEnvironment("Bootstrap__ConsoleClientSecret", consoleClientSecret);
-var federationTrust = system.AddService<Projects.FederationTrust>(ServiceNames.FederationTrust);
+var federationTrust = system.AddService<Projects.FederationTrust>(ServiceNames.FederationTrust)
+    .WithEnvironment("Keys__EncryptionKey", federationKeyEncryptionKey);
 var scopePolicy = system.AddService<Projects.ScopePolicy>(ServiceNames.ScopePolicy);
 // The audit log: follows the audit stream (read-only) into its own table for the auditors' query API.
 var auditLog = system.AddService<Projects.AuditLog>(ServiceNames.AuditLog)

@@ -13,7 +13,7 @@ public static class FederationTrustServices
 {
     public static WebApplicationBuilder AddFederationTrustServices(this WebApplicationBuilder builder)
     {
-        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, sharedConsumers: [typeof(ClientTrustsConsumer)], invalidations: [.. TrustCatalog.InvalidatedBy]);
+        builder.AddOAuthService("federationtrustdb", typeof(FederationTrustServices).Assembly, sharedConsumers: [typeof(ClientTrustsConsumer)], invalidations: [.. TrustCatalog.InvalidatedBy, .. ProviderIntrospection.InvalidatedBy]);
         builder.Services.AddInternalGrpcServer();
         builder.Services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
         builder.Services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
@@ -23,6 +23,8 @@ public static class FederationTrustServices
         builder.Services.AddSingleton<ClientUseView>();
         builder.Services.AddSingleton<TrustCatalog>();
         builder.Services.AddSingleton<ProviderKeys>();
+        builder.Services.AddSingleton<ProviderSecrets>();
+        builder.Services.AddSingleton<ProviderIntrospection>();
         builder.Services.AddSingleton<UserMapping>();
         builder.Services.AddSingleton<ExternalTokenValidation>();
         builder.Services.AddHostedService<FederationHousekeeping>();

@@ -1,12 +1,10 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.FederationTrust.Trusts;
 using OAuthAspire.FederationTrust.Validation;
-using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Federation;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 
@@ -45,9 +43,6 @@ public sealed class UserMappingTests : IDisposable
         ClientIds = ["app-1"], Algorithms = ["RS256"],
     };
 
-    private static AssertionClaims Token() =>
-        new("https://login.corp.example", Subject, null, DateTimeOffset.UtcNow.AddMinutes(5), new JsonWebToken("{\"alg\":\"none\"}", "{}"));
-
     private User Known(string field, string value, bool active = true, params string[] roles)
     {
         var user = new User { SysId = $"sys-{value}", UserName = value, Active = active };
@@ -57,7 +52,7 @@ public sealed class UserMappingTests : IDisposable
     }
 
     private Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, string claim = Subject) =>
-        _mapping.ResolveAsync(trust, Token(), claim, CancellationToken.None);
+        _mapping.ResolveAsync(trust, "https://login.corp.example", Subject, claim, CancellationToken.None);
 
     [Fact]
     public async Task TheUserWhoseFieldHoldsTheClaimIsTheOne()

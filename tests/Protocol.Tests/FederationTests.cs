@@ -232,7 +232,8 @@ public class FederationTests
         Assert.NotNull(Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType)).Request);
         Assert.NotNull(Read(("subject_token", subject), ("subject_token_type", TokenExchange.JwtType), ("audience", "https://as.example/api")).Request);
         Assert.Equal("invalid_request", Read(("subject_token_type", TokenExchange.IdTokenType)).Error?.Error);
-        Assert.Equal("invalid_request", Read(("subject_token", subject), ("subject_token_type", TokenExchange.AccessTokenType)).Error?.Error);
+        Assert.NotNull(Read(("subject_token", subject), ("subject_token_type", TokenExchange.AccessTokenType)).Request);
+        Assert.Equal("invalid_request", Read(("subject_token", subject), ("subject_token_type", "urn:ietf:params:oauth:token-type:saml2")).Error?.Error);
         Assert.Equal("invalid_request", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType), ("actor_token", "a")).Error?.Error);
         Assert.Equal("invalid_request", Read(("subject_token", subject), ("subject_token_type", TokenExchange.IdTokenType),
             ("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token")).Error?.Error);

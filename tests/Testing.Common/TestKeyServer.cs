@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +20,9 @@ namespace OAuthAspire.Testing;
 /// Someone else's key infrastructure, in the test process: a client's (RSA keys it signs
 /// assertions with, published at a JWKS URL) or an external OpenID provider's (the same, plus its
 /// metadata document naming it as issuer). Plain http on loopback; keys can be rotated at any time
-/// and the whole server can go down (every request then fails).
+/// and the whole server can go down (every request then fails). As a provider it also hands out
+/// opaque access tokens and answers for them at its RFC 7662 introspection endpoint, to
+/// <see cref="IntrospectionClientId"/> with <see cref="IntrospectionSecret"/> (basic or post) only.
 /// </summary>
 public sealed class TestKeyServer : IAsyncDisposable
 {
@@ -45,6 +50,17 @@ public sealed class TestKeyServer : IAsyncDisposable
 
     public int Fetches;
 
+    /// <summary>Calls its introspection endpoint answered (with any answer but 401).</summary>
+    public int Introspections;
+
+    public string IntrospectionClientId { get; } = "introspector";
+
+    public string IntrospectionSecret { get; } = "s3cret:with&odd=chars " + Guid.NewGuid().ToString("N");
+
+    public string IntrospectionEndpoint => Issuer + "/introspect";
+
+    private readonly ConcurrentDictionary<string, Dictionary<string, object>> _opaque = new(StringComparer.Ordinal);
+
     public static async Task<TestKeyServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -67,6 +83,7 @@ public sealed class TestKeyServer : IAsyncDisposable
             issuer = server.Issuer,
             jwks_uri = server.JwksUri,
             authorization_endpoint = server.Issuer + "/authorize",
+            introspection_endpoint = server.IntrospectionEndpoint,
             response_types_supported = new[] { "code" },
             subject_types_supported = new[] { "public" },
             id_token_signing_alg_values_supported = new[] { "RS256" },
@@ -75,6 +92,19 @@ public sealed class TestKeyServer : IAsyncDisposable
         {
             Interlocked.Increment(ref server.Fetches);
             return Results.Json(new { keys = server._published.Select(Public) });
+        });
+        app.MapPost("/introspect", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (!server.Authenticated(context.Request.Headers.Authorization.ToString(), form))
+            {
+                return Results.Json(new { error = "invalid_client" }, statusCode: 401);
+            }
+
+            Interlocked.Increment(ref server.Introspections);
+            return server._opaque.TryGetValue(form["token"].ToString(), out var claims) && (long)claims["exp"] > DateTimeOffset.UtcNow.ToUnixTimeSeconds()
+                ? Results.Json(new Dictionary<string, object>(claims) { ["active"] = true })
+                : Results.Json(new { active = false });
         });
         await app.StartAsync();
         server.Issuer = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -87,6 +117,37 @@ public sealed class TestKeyServer : IAsyncDisposable
     {
         Current = NewKey();
         _published = [Current];
+    }
+
+    /// <summary>
+    /// An opaque access token for one of its clients (as <c>client_id</c>, and <c>aud</c> unless given):
+    /// the prefix, then random characters; its claims as the introspection endpoint will state them.
+    /// </summary>
+    public string IssueOpaque(string prefix, string subject, string clientId, Action<Dictionary<string, object>>? change = null)
+    {
+        var token = prefix + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+        var claims = new Dictionary<string, object>
+        {
+            ["iss"] = Issuer, ["sub"] = subject, ["client_id"] = clientId, ["aud"] = clientId, ["token_type"] = "Bearer", ["scope"] = "api",
+            ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+        };
+        change?.Invoke(claims);
+        _opaque[token] = claims;
+        return token;
+    }
+
+    /// <summary>Revoked at the provider: introspection says inactive from now on.</summary>
+    public void Revoke(string token) => _opaque.TryRemove(token, out _);
+
+    private bool Authenticated(string authorization, IFormCollection form)
+    {
+        if (AuthenticationHeaderValue.TryParse(authorization, out var header) && header.Scheme == "Basic" && header.Parameter is { } parameter)
+        {
+            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(parameter)).Split(':', 2);
+            return pair.Length == 2 && Uri.UnescapeDataString(pair[0]) == IntrospectionClientId && Uri.UnescapeDataString(pair[1]) == IntrospectionSecret;
+        }
+
+        return form["client_id"] == IntrospectionClientId && form["client_secret"] == IntrospectionSecret;
     }
 
     public string Sign(Dictionary<string, object> claims, SecurityKey? key = null, string alg = SecurityAlgorithms.RsaSha256) =>

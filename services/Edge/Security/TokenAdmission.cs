@@ -10,7 +10,8 @@ namespace OAuthAspire.Edge.Security;
 /// <summary>
 /// Admits a bearer token (RFC 6750) to the APIs: one of this issuer's access tokens, valid (signature,
 /// type, issuer, an audience of ours, lifetime), not revoked, not cut off, of an active client; or, off the admin
-/// APIs, a trusted provider's token that federation-trust accepts (third-party ID token flow).
+/// APIs, a trusted provider's token that federation-trust accepts (third-party ID token flow): a JWT
+/// of another issuer, or an opaque token (introspected at the provider its prefix names).
 /// </summary>
 public sealed class TokenAdmission(EdgeSettings settings, JwksCache jwks, ValidatedTokens validated, TimeProvider time,
     RevocationList revocations, CutOffs cutOffs, ClientStatus clients, FederatedTokens federated, ApiPolicySnapshot policies)
@@ -35,7 +36,8 @@ public sealed class TokenAdmission(EdgeSettings settings, JwksCache jwks, Valida
             }
             catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or JsonException)
             {
-                return Admission.Refused(Invalid);
+                // Ours are all JWTs: an opaque token can only be a trusted provider's.
+                return await AdmitFederatedAsync(token, adminApi, remoteAddress, cancellationToken);
             }
 
             // Ours, or a trusted provider's: told apart by the issuer.

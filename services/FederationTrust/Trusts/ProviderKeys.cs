@@ -5,8 +5,11 @@ using OAuthAspire.ServiceDefaults.Security;
 
 namespace OAuthAspire.FederationTrust.Trusts;
 
-/// <summary>A provider's metadata as far as we use it.</summary>
-public sealed record ProviderMetadata(string Issuer, string JwksUri);
+/// <summary>A provider's metadata as far as we use it; an optional endpoint that is not a fetchable URL is left out (null).</summary>
+public sealed record ProviderMetadata(string Issuer, string JwksUri)
+{
+    public string? IntrospectionEndpoint { get; init; }
+}
 
 /// <summary>The metadata was read but does not fit the trust: another issuer, or no usable jwks_uri.</summary>
 public sealed class ProviderMetadataException(string message) : Exception(message);
@@ -43,44 +46,45 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
             throw new ProviderMetadataException($"the metadata's jwks_uri {problem}");
         }
 
-        var metadata = new ProviderMetadata(issuer, jwksUri!);
+        var introspection = json.TryGetProperty("introspection_endpoint", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        var metadata = new ProviderMetadata(issuer, jwksUri!) { IntrospectionEndpoint = remote.UrlProblem(introspection) is null ? introspection : null };
         _metadata[metadataUrl] = (metadata, time.GetUtcNow());
         return metadata;
     }
 
     public async Task<IReadOnlyList<SecurityKey>> KeysAsync(TrustRecord trust, bool refetch, CancellationToken cancellationToken)
     {
-        var jwksUri = await JwksUriAsync(trust, cancellationToken);
+        var jwksUri = (await MetadataAsync(trust, cancellationToken))?.JwksUri;
         return jwksUri is null ? [] : await remote.KeysAsync(jwksUri, Lifespan, refetch, cancellationToken);
     }
 
-    /// <summary>The JWKS URL from the (cached) metadata; the last known one while the provider is unreachable.</summary>
-    private async Task<string?> JwksUriAsync(TrustRecord trust, CancellationToken cancellationToken)
+    /// <summary>The (cached) metadata; the last known one while the provider is unreachable, null when none ever was.</summary>
+    public async Task<ProviderMetadata?> MetadataAsync(TrustRecord trust, CancellationToken cancellationToken)
     {
         var known = _metadata.TryGetValue(trust.MetadataUrl, out var cached);
         if (known && time.GetUtcNow() - cached.FetchedAt < Lifespan)
         {
-            return cached.Metadata.JwksUri;
+            return cached.Metadata;
         }
 
         if (_failed.TryGetValue(trust.MetadataUrl, out var failed) && time.GetUtcNow() - failed.At < RetryAfterFailure)
         {
             // Not on every token while the provider is away.
-            return known ? cached.Metadata.JwksUri : null;
+            return known ? cached.Metadata : null;
         }
 
         try
         {
-            var jwksUri = (await FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken)).JwksUri;
+            var metadata = await FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken);
             _failed.TryRemove(trust.MetadataUrl, out _);
-            return jwksUri;
+            return metadata;
         }
         catch (Exception e) when (e is RemoteDocumentException or ProviderMetadataException)
         {
             _failed[trust.MetadataUrl] = (time.GetUtcNow(), e.Message);
             logger.LogWarning("The metadata of trust {Trust} could not be refreshed; {Fallback}: {Reason}", trust.Name,
                 known ? "the last known keys stay in use" : "its tokens cannot be checked", e.Message);
-            return known ? cached.Metadata.JwksUri : null;
+            return known ? cached.Metadata : null;
         }
     }
 

@@ -27,6 +27,7 @@ namespace OAuthAspire.FederationTrust.Trusts;
 public static class TrustAdminEndpoints
 {
     public const string MetadataUnreadable = "The provider's metadata could not be fetched.";
+    public const string Taken = "A trust with this name, issuer or opaque-token prefix exists.";
     public const string MetadataMismatch = "The provider's metadata does not name this issuer, or no usable jwks_uri.";
 
     public static IEndpointRouteBuilder MapTrustAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -48,10 +49,10 @@ public static class TrustAdminEndpoints
     private static async Task<IResult> CreateAsync(TrustDto body, TrustStore store, TrustCatalog catalog, IServiceProvider services, IAuditSink audit,
         HttpContext http, CancellationToken cancellationToken)
     {
-        var trust = body.ToRecord(Guid.CreateVersion7());
+        var (trust, secretProblem) = services.GetRequiredService<ProviderSecrets>().Settle(body.ToRecord(Guid.CreateVersion7()), body.ProviderClient, null);
         AuditEvent Refused(string reason) =>
             new TrustCreated(trust.Name, trust.Issuer, trust.Template, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor, Outcome = AuditOutcome.Failure, Reason = reason };
-        if (await ValidateAsync(trust, services, Refused, cancellationToken) is { } problem)
+        if (await ValidateAsync(trust, secretProblem, services, Refused, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -69,7 +70,7 @@ public static class TrustAdminEndpoints
         catalog.Invalidate();
         return created
             ? TypedResults.Created($"/api/admin/trusts/{Uri.EscapeDataString(trust.Name)}", trust.ToDto())
-            : Conflict("A trust with this name or issuer exists.");
+            : Conflict(Taken);
     }
 
     private static async Task<IResult> UpdateAsync(string name, TrustDto body, TrustStore store, TrustCatalog catalog, IServiceProvider services,
@@ -81,10 +82,11 @@ public static class TrustAdminEndpoints
             return NotFound(name);
         }
 
-        var trust = (body with { Name = body.Name ?? name }).ToRecord(existing.Id);
+        var (trust, secretProblem) = services.GetRequiredService<ProviderSecrets>().Settle((body with { Name = body.Name ?? name }).ToRecord(existing.Id),
+            body.ProviderClient, existing);
         AuditEvent Refused(string reason) =>
             new TrustUpdated(trust.Name, trust.Issuer, trust.Active, trust.Scopes, trust.AllowPrivilegedUsers) { Actor = http.Caller().Actor, Outcome = AuditOutcome.Failure, Reason = reason };
-        if (await ValidateAsync(trust, services, Refused, cancellationToken) is { } problem)
+        if (await ValidateAsync(trust, secretProblem, services, Refused, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -108,7 +110,7 @@ public static class TrustAdminEndpoints
         }
         catch (Npgsql.PostgresException e) when (e.IsUniqueViolation(out _))
         {
-            return Conflict("A trust with this name or issuer exists.");
+            return Conflict(Taken);
         }
 
         if (refused is not null)
@@ -170,8 +172,8 @@ public static class TrustAdminEndpoints
     }
 
     /// <summary>The field rules, the scopes known to scope-policy, then the provider's metadata itself (a refusal of that is audited).</summary>
-    private static async Task<IResult?> ValidateAsync(TrustRecord trust, IServiceProvider services, Func<string, AuditEvent> refused,
-        CancellationToken cancellationToken)
+    private static async Task<IResult?> ValidateAsync(TrustRecord trust, (string Field, string Problem)? secretProblem, IServiceProvider services,
+        Func<string, AuditEvent> refused, CancellationToken cancellationToken)
     {
         var remote = services.GetRequiredService<RemoteKeySets>();
         IReadOnlySet<string> scopes;
@@ -185,7 +187,12 @@ public static class TrustAdminEndpoints
             return Unavailable();
         }
 
-        var problems = TrustRules.Problems(trust.Settings, remote.UrlProblem, scopes);
+        var problems = TrustRules.Problems(trust.Settings, remote.UrlProblem, scopes).ToDictionary();
+        if (secretProblem is var (field, why))
+        {
+            problems.TryAdd(field, why);
+        }
+
         if (problems.Count > 0)
         {
             return TypedResults.ValidationProblem(problems.ToDictionary(p => p.Key, p => new[] { p.Value }));
@@ -193,8 +200,13 @@ public static class TrustAdminEndpoints
 
         try
         {
-            await services.GetRequiredService<ProviderKeys>().FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken);
-            return null;
+            var metadata = await services.GetRequiredService<ProviderKeys>().FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken);
+            return trust.OpaqueTokens is { IntrospectionEndpoint.Length: 0 } && metadata.IntrospectionEndpoint is null
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["opaqueTokens.introspectionEndpoint"] = ["is required: the provider's metadata names no usable introspection_endpoint"],
+                })
+                : null;
         }
         catch (Exception e) when (e is RemoteDocumentException or ProviderMetadataException)
         {

@@ -20,16 +20,30 @@ public sealed record TrustRecord
     public string[] Scopes { get; init; } = [];
     public bool Active { get; init; }
     public bool AllowPrivilegedUsers { get; init; }
+    public string? ProviderClientId { get; init; }
+    /// <summary>Sealed by <see cref="ProviderSecrets"/>; never leaves this service in the clear but towards the provider.</summary>
+    public byte[]? ProviderClientSecret { get; init; }
+    public string ProviderClientAuth { get; init; } = ProviderClientAuthMethods.Basic;
+    /// <summary>Null: the trust takes JWTs only.</summary>
+    public string? OpaquePrefix { get; init; }
+    public string IntrospectionEndpoint { get; init; } = "";
+    public int IntrospectionCacheSeconds { get; init; } = Protocol.Federation.OpaqueTokens.DefaultCacheSeconds;
+
+    public OpaqueTokenSettings? OpaqueTokens => OpaquePrefix is null
+        ? null
+        : new OpaqueTokenSettings { Prefix = OpaquePrefix, IntrospectionEndpoint = IntrospectionEndpoint, CacheSeconds = IntrospectionCacheSeconds };
 
     public TrustSettings Settings => new()
     {
         Name = Name, Template = Template, Issuer = Issuer, MetadataUrl = MetadataUrl, ClientIds = ClientIds, UserClaim = UserClaim,
         UserField = UserField, Algorithms = Algorithms, ClockSkew = ClockSkew, JtiCheck = JtiCheck, AutoProvision = AutoProvision,
-        Scopes = Scopes, Active = Active, AllowPrivilegedUsers = AllowPrivilegedUsers,
+        Scopes = Scopes, Active = Active, AllowPrivilegedUsers = AllowPrivilegedUsers, ProviderClientId = ProviderClientId, OpaqueTokens = OpaqueTokens,
     };
 
     public TrustDto ToDto() => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
-        Scopes, Active, AllowPrivilegedUsers)
+        Scopes, Active, AllowPrivilegedUsers,
+        ProviderClientId is null ? null : new ProviderClientDto(ProviderClientId, null, ProviderClientAuth) { SecretSet = ProviderClientSecret is not null },
+        OpaqueTokens is { } opaque ? new OpaqueTokensDto(opaque.IntrospectionEndpoint, opaque.Prefix, opaque.CacheSeconds) : null)
     {
         Warnings = TrustRules.Warnings(Settings),
     };

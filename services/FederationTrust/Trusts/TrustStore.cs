@@ -14,7 +14,8 @@ public sealed record SubjectLink
 /// <summary>Reads and writes trusts, subject links, one-time jtis and the accepted-token ledger.</summary>
 public sealed class TrustStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active, allow_privileged_users";
+    private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active, allow_privileged_users, "
+        + "provider_client_id, provider_client_secret, provider_client_auth, opaque_prefix, introspection_endpoint, introspection_cache_seconds";
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -36,7 +37,8 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             $"""
             INSERT INTO trust ({Columns})
-            VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active, @AllowPrivilegedUsers)
+            VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active, @AllowPrivilegedUsers,
+                @ProviderClientId, @ProviderClientSecret, @ProviderClientAuth, @OpaquePrefix, @IntrospectionEndpoint, @IntrospectionCacheSeconds)
             ON CONFLICT DO NOTHING
             """, trust, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -52,7 +54,10 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
             """
             UPDATE trust SET name = @Name, template = @Template, issuer = @Issuer, metadata_url = @MetadataUrl, client_ids = @ClientIds,
                 user_claim = @UserClaim, user_field = @UserField, algorithms = @Algorithms, clock_skew = @ClockSkew, jti_check = @JtiCheck,
-                auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, allow_privileged_users = @AllowPrivilegedUsers, updated_at = now()
+                auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, allow_privileged_users = @AllowPrivilegedUsers,
+                provider_client_id = @ProviderClientId, provider_client_secret = @ProviderClientSecret, provider_client_auth = @ProviderClientAuth,
+                opaque_prefix = @OpaquePrefix, introspection_endpoint = @IntrospectionEndpoint, introspection_cache_seconds = @IntrospectionCacheSeconds,
+                updated_at = now()
             WHERE id = @Id
             """, trust, tx, cancellationToken: cancellationToken)) == 1;
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subject_link WHERE trust_id = @Id AND issuer <> @Issuer", trust, tx,

@@ -2,7 +2,6 @@ using Grpc.Core;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.FederationTrust.Trusts;
-using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Federation;
 using OAuthAspire.ServiceDefaults.Admin;
 using OAuthAspire.ServiceDefaults.Audit;
@@ -21,11 +20,12 @@ namespace OAuthAspire.FederationTrust.Validation;
 /// </summary>
 public sealed class UserMapping(IServiceProvider services, TrustStore store, IAuditSink audit)
 {
-    public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, AssertionClaims token, string claimValue, CancellationToken cancellationToken)
+    public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, string issuer, string subject, string claimValue,
+        CancellationToken cancellationToken)
     {
         var settings = trust.Settings;
         var linking = FederatedUsers.LinksBySubject(settings);
-        var linked = linking ? await store.LinkedUserAsync(trust.Id, token.Issuer, token.Subject, cancellationToken) : null;
+        var linked = linking ? await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken) : null;
         var (field, value) = FederatedUsers.Lookup(settings, linked, claimValue);
         var directory = services.GetRequiredService<DirectoryClient>();
         var found = await directory.FindUserAsync(new FindUserRequest { Field = field, Value = value }, cancellationToken: cancellationToken);
@@ -45,22 +45,22 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
             return (null, refusal);
         }
 
-        return linked is null && linking && await LinkAsync(trust, token, user, cancellationToken) is { } linkRefusal
+        return linked is null && linking && await LinkAsync(trust, issuer, subject, user, cancellationToken) is { } linkRefusal
             ? (null, linkRefusal)
             : (user, null);
     }
 
     /// <summary>Links the subject to the user its claim named, audited with the link; null when linked.</summary>
-    private async Task<string?> LinkAsync(TrustRecord trust, AssertionClaims token, User user, CancellationToken cancellationToken)
+    private async Task<string?> LinkAsync(TrustRecord trust, string issuer, string subject, User user, CancellationToken cancellationToken)
     {
         var linked = await store.DataSource.InTransactionAsync(async tx =>
         {
-            if (!await TrustStore.TryLinkAsync(tx, trust.Id, token.Issuer, token.Subject, user.SysId, cancellationToken))
+            if (!await TrustStore.TryLinkAsync(tx, trust.Id, issuer, subject, user.SysId, cancellationToken))
             {
                 return false;
             }
 
-            await audit.WriteAsync(tx, new ExternalSubjectLinked(trust.Name, token.Issuer, token.Subject, user.SysId, user.UserName)
+            await audit.WriteAsync(tx, new ExternalSubjectLinked(trust.Name, issuer, subject, user.SysId, user.UserName)
             {
                 Actor = new AuditActor(user.SysId, user.UserName, null),
             }, cancellationToken);
@@ -68,7 +68,7 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
         }, cancellationToken);
 
         // Refused by the one-subject-per-user rule, or a concurrent first call linked the subject.
-        return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, await store.LinkedUserAsync(trust.Id, token.Issuer, token.Subject, cancellationToken));
+        return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken));
     }
 
     private async Task<UserReply> CreateAsync(DirectoryClient directory, TrustRecord trust, string claimValue, CancellationToken cancellationToken)

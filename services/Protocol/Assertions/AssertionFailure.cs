@@ -22,4 +22,7 @@ public enum AssertionFailure
 
     /// <summary>The JWT says it is another kind (a request object, a DPoP proof, an access token): never an assertion.</summary>
     WrongType,
+
+    /// <summary>The provider's introspection endpoint says the token is not active (revoked, expired, or never its).</summary>
+    Inactive,
 }

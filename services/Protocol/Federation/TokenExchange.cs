@@ -7,7 +7,7 @@ namespace OAuthAspire.Protocol.Federation;
 public sealed record TokenExchangeRequest(string SubjectToken, string SubjectTokenType);
 
 /// <summary>
-/// RFC 8693 request rules: a trusted provider's ID token or JWT as the subject, no actor
+/// RFC 8693 request rules: a trusted provider's ID token, JWT or access token as the subject, no actor
 /// (delegation is not offered), our access token as the only issued type, and at most our own API
 /// as the audience. A <c>resource</c> is an RFC 8707 resource indicator, decided as at every grant.
 /// </summary>
@@ -27,9 +27,9 @@ public static class TokenExchange
             return (null, ProtocolError.InvalidRequest("subject_token and subject_token_type are required."));
         }
 
-        if (subjectType is not (IdTokenType or JwtType))
+        if (subjectType is not (IdTokenType or JwtType or AccessTokenType))
         {
-            return (null, ProtocolError.InvalidRequest($"subject_token_type must be {IdTokenType} or {JwtType}."));
+            return (null, ProtocolError.InvalidRequest($"subject_token_type must be {IdTokenType}, {JwtType} or {AccessTokenType}."));
         }
 
         if (form.Contains("actor_token") || form.Contains("actor_token_type"))

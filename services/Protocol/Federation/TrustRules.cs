@@ -67,6 +67,16 @@ public static class TrustRules
             problems["scopes"] = $"unknown or inactive scope '{unknown}'";
         }
 
+        if (trust.ProviderClientId is { } providerClientId && (string.IsNullOrWhiteSpace(providerClientId) || providerClientId.Length > 256))
+        {
+            problems["providerClient.clientId"] = "1-256 characters: our client id at the provider";
+        }
+
+        if (trust.OpaqueTokens is { } opaque && OpaqueTokens.Problem(opaque, trust.ProviderClientId, urlProblem) is var (field, problem))
+        {
+            problems[field] = problem;
+        }
+
         return problems;
     }
 

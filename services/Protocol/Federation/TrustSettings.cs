@@ -25,4 +25,8 @@ public sealed record TrustSettings
     /// controls the mapped claim at the provider would act with an administrator's roles.
     /// </summary>
     public bool AllowPrivilegedUsers { get; init; }
+    /// <summary>Our client at the provider (introspection, sign-in); its secret is kept by federation-trust alone.</summary>
+    public string? ProviderClientId { get; init; }
+    /// <summary>Null: the trust takes JWTs only.</summary>
+    public OpaqueTokenSettings? OpaqueTokens { get; init; }
 }

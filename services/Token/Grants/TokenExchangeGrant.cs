@@ -14,8 +14,8 @@ using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.Federat
 namespace OAuthAspire.Token.Grants;
 
 /// <summary>
-/// RFC 8693 token exchange: a confidential client trades a trusted provider's ID token (or JWT)
-/// for our access token for the mapped user. The client must be bound to the trust that issued
+/// RFC 8693 token exchange: a confidential client trades a trusted provider's ID token, JWT or
+/// opaque access token (introspected at the provider) for our access token for the mapped user. The client must be bound to the trust that issued
 /// the token, and the token must have been issued to one of the trust's accepted clients (checked
 /// by federation-trust), so no client converts a token another app received. Scopes are limited
 /// by the trust and by the client. No refresh token.
@@ -48,6 +48,12 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
             ClientId = client.ClientId,
             RemoteAddress = request.RemoteAddress ?? "",
         }, cancellationToken: request.Aborted);
+        if (subject.Unavailable)
+        {
+            // The provider of an opaque token could not be asked: neither accepted nor refused (503).
+            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "the subject token's provider cannot be asked about it"));
+        }
+
         if (!subject.Valid)
         {
             // federation-trust audited the failed check; the caller learns only that it failed.
