@@ -57,8 +57,8 @@ var console = system.AddConsole(consoleClientSecret, consoleKeyEncryptionKey);
 edge.WithReference(authorize).WithReference(token).WithReference(clientRegistry)
     .WithReference(federationTrust).WithReference(scopePolicy).WithReference(directory).WithReference(auditLog).WithReference(tableApi).WithReference(console)
     .WaitFor(authorize).WaitFor(token).WaitFor(clientRegistry).WaitFor(federationTrust).WaitFor(scopePolicy).WaitFor(directory).WaitFor(auditLog);
-authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(directory)
-    .WaitFor(token).WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(directory);
+authorize.WithReference(token).WithReference(clientRegistry).WithReference(scopePolicy).WithReference(directory).WithReference(federationTrust)
+    .WaitFor(token).WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(directory).WaitFor(federationTrust);
 token.WithReference(clientRegistry).WithReference(scopePolicy).WithReference(federationTrust).WithReference(directory)
     .WaitFor(clientRegistry).WaitFor(scopePolicy).WaitFor(federationTrust).WaitFor(directory);
 clientRegistry.WithReference(scopePolicy).WithReference(federationTrust).WithReference(directory)

@@ -16,6 +16,7 @@ using OAuthAspire.ServiceDefaults.Grpc;
 using OAuthAspire.ServiceDefaults.Security;
 using ClientRegistryClient = OAuthAspire.Contracts.Grpc.ClientRegistry.ClientRegistry.ClientRegistryClient;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
+using FederationTrustClient = OAuthAspire.Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustClient;
 using OAuthAspire.Contracts.Grpc.ScopePolicy;
 using ScopePolicyClient = OAuthAspire.Contracts.Grpc.ScopePolicy.ScopePolicy.ScopePolicyClient;
 using TokenIssuerClient = OAuthAspire.Contracts.Grpc.TokenIssuer.TokenIssuer.TokenIssuerClient;
@@ -29,7 +30,7 @@ public static class AuthorizeServices
         // The directory's user events end what this service keeps per user (once per event: shared queues).
         builder.AddOAuthService("authorizedb", typeof(AuthorizeServices).Assembly, [typeof(JwksRotatedConsumer)],
             sharedConsumers: [typeof(UserDeletedConsumer), typeof(PasswordChangedConsumer)],
-            invalidations: [.. RegisteredClients.InvalidatedBy, .. ScopeCatalog.InvalidatedBy, .. ApiResourceCatalog.InvalidatedBy]);
+            invalidations: [.. RegisteredClients.InvalidatedBy, .. ScopeCatalog.InvalidatedBy, .. ApiResourceCatalog.InvalidatedBy, .. SignInProviders.InvalidatedBy]);
         // The protocol's issuer, validated once at start (https, or http on loopback in development).
         builder.Services.AddSingleton(Issuer.Create(builder.Configuration["OAuth:Issuer"], allowHttpLoopback: builder.Environment.IsDevelopment()));
         var services = builder.Services;
@@ -38,6 +39,7 @@ public static class AuthorizeServices
         services.AddInternalGrpcClient<ScopePolicyClient>(ServiceNames.ScopePolicy);
         services.AddInternalGrpcClient<TokenIssuerClient>(ServiceNames.Token);
         services.AddInternalGrpcClient<DirectoryClient>(ServiceNames.Directory);
+        services.AddInternalGrpcClient<FederationTrustClient>(ServiceNames.FederationTrust);
         services.AddSharedDataProtection(builder.Configuration);
         services.AddAntiforgery(o =>
         {
@@ -70,6 +72,7 @@ public static class AuthorizeServices
         services.AddSingleton<DeviceGuessLimits>();
         services.AddSingleton<AuthorizationFlow>();
         services.AddSingleton<IdTokenHints>();
+        services.AddSingleton<SignInProviders>();
         JwksCache.AddJwksCache(services, ServiceNames.Token, MetadataBuilder.Paths.Jwks);
         services.AddSingleton<AuthorizeEndpoint>();
         services.AddScoped<AccountVisit>();
@@ -83,6 +86,7 @@ public static class AuthorizeServices
         app.UsePageHeaders();
         AuthorizeEndpoint.Map(app);
         app.MapLoginEndpoints();
+        app.MapFederatedLoginEndpoints();
         app.MapConsentEndpoints();
         app.MapDeviceEndpoints();
         app.MapLogoutEndpoints();

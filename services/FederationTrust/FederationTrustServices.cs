@@ -1,4 +1,6 @@
+using OAuthAspire.FederationTrust.SignIn;
 using OAuthAspire.FederationTrust.Trusts;
+using OAuthAspire.FederationTrust.Users;
 using OAuthAspire.FederationTrust.Validation;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Data;
@@ -24,7 +26,10 @@ public static class FederationTrustServices
         builder.Services.AddSingleton<TrustCatalog>();
         builder.Services.AddSingleton<ProviderKeys>();
         builder.Services.AddSingleton<ProviderSecrets>();
+        builder.Services.AddSingleton<ProviderCalls>();
         builder.Services.AddSingleton<ProviderIntrospection>();
+        builder.Services.AddSingleton<BrokerAttempts>();
+        builder.Services.AddSingleton<ProviderSignIns>();
         builder.Services.AddSingleton<UserMapping>();
         builder.Services.AddSingleton<ExternalTokenValidation>();
         builder.Services.AddHostedService<FederationHousekeeping>();

@@ -4,6 +4,7 @@ using Npgsql;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.FederationTrust.Trusts;
+using OAuthAspire.FederationTrust.Users;
 using OAuthAspire.FederationTrust.Validation;
 using OAuthAspire.Protocol.Federation;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;

@@ -44,7 +44,7 @@ public sealed class BrowserSignInTests(SystemFixture system)
         await page.GotoAsync($"{system.Issuer}/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(Redirect)}&scope=useraccount%20profile&state=browser-state");
         await page.GetByLabel("User name").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         var allow = page.GetByRole(AriaRole.Button, new() { Name = "Allow" });
         await allow.WaitForAsync();
         Assert.Contains("Field Service Web wants to access your account", await page.ContentAsync());

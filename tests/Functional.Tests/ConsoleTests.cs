@@ -384,7 +384,7 @@ public sealed class ConsoleTests(SystemFixture system)
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue to sign in" }).ClickAsync();
         await page.GetByLabel("User name").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         var allow = page.GetByRole(AriaRole.Button, new() { Name = "Allow" });
         await page.WaitForURLAsync(url => url.Contains("/consent", StringComparison.Ordinal) || url.StartsWith(Console, StringComparison.Ordinal));
         if (await allow.CountAsync() > 0)

@@ -435,7 +435,7 @@ public sealed class DeviceFlowTests(SystemFixture system)
             await page.GotoAsync(complete);
             await page.GetByLabel("User name").FillAsync(userName);
             await page.GetByLabel("Password").FillAsync(password);
-            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
             // The code is filled in, not yet sent: the user presses Continue, checks the request, then allows it.
             var code = page.GetByLabel("Code");
             await code.WaitForAsync();

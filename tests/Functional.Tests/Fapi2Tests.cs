@@ -173,7 +173,7 @@ public sealed class Fapi2Tests(SystemFixture system)
         await page.GotoAsync($"{system.Issuer}/oauth/authorize?client_id={Uri.EscapeDataString(clientId)}&request_uri={Uri.EscapeDataString(pushed.GetProperty("request_uri").GetString()!)}");
         await page.GetByLabel("User name").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         var allow = page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Allow" });
         await allow.WaitForAsync();
         await allow.ClickAsync();

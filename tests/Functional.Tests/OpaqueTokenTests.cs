@@ -140,9 +140,9 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         var trust = await TrustAsync(provider);
         var read = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, $"/api/admin/trusts/{trust.Name}"));
         var client = read.GetProperty("providerClient");
-        Assert.Equal(provider.IntrospectionClientId, client.GetProperty("clientId").GetString());
+        Assert.Equal(provider.OurClientId, client.GetProperty("clientId").GetString());
         Assert.True(client.GetProperty("secretSet").GetBoolean());
-        Assert.DoesNotContain(provider.IntrospectionSecret, read.GetRawText());
+        Assert.DoesNotContain(provider.OurClientSecret, read.GetRawText());
         Assert.Equal(trust.Prefix, read.GetProperty("opaqueTokens").GetProperty("prefix").GetString());
 
         // Saved back as read (no secret): the stored secret still calls the provider.
@@ -158,8 +158,8 @@ public sealed class OpaqueTokenTests(SystemFixture system)
             await using var command = new NpgsqlCommand("SELECT provider_client_secret FROM trust WHERE name = @name", database);
             command.Parameters.AddWithValue("name", trust.Name);
             var stored = (byte[])(await command.ExecuteScalarAsync())!;
-            Assert.DoesNotContain(provider.IntrospectionSecret, Encoding.UTF8.GetString(stored));
-            Assert.True(stored.Length > provider.IntrospectionSecret.Length);
+            Assert.DoesNotContain(provider.OurClientSecret, Encoding.UTF8.GetString(stored));
+            Assert.True(stored.Length > provider.OurClientSecret.Length);
         }
 
         // Another client id without its secret, opaque tokens without a provider client, a prefix taken: refused, each named.
@@ -173,7 +173,7 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         var taken = await _api.SendAsync(HttpMethod.Post, "/api/admin/trusts", new
         {
             name = TestApi.Unique("idp"), issuer = other.Issuer, clientIds = new[] { "app" }, opaqueTokens = new { prefix = trust.Prefix },
-            providerClient = new { clientId = other.IntrospectionClientId, clientSecret = other.IntrospectionSecret },
+            providerClient = new { clientId = other.OurClientId, clientSecret = other.OurClientSecret },
         });
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
     }
@@ -206,7 +206,7 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         var response = await _api.SendAsync(HttpMethod.Post, "/api/admin/trusts", new
         {
             name, issuer = provider.Issuer, clientIds = new[] { clientId }, userClaim = "sub", userField = "user_name", scopes = scopes ?? [],
-            providerClient = new { clientId = provider.IntrospectionClientId, clientSecret = secret ?? provider.IntrospectionSecret, authMethod },
+            providerClient = new { clientId = provider.OurClientId, clientSecret = secret ?? provider.OurClientSecret, authMethod },
             opaqueTokens = new { prefix, cacheSeconds },
         });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());

@@ -44,10 +44,15 @@ public sealed partial class FormBrowser : IDisposable
     public async Task<HttpResponseMessage> GetAsync(string url) => await FollowAsync(await _http.GetAsync(url));
 
     /// <summary>Submits the page's first POST form with <paramref name="values"/> (and its hidden fields); follows redirects.</summary>
-    public async Task<HttpResponseMessage> SubmitAsync(params (string Name, string Value)[] values)
+    public Task<HttpResponseMessage> SubmitAsync(params (string Name, string Value)[] values) => SubmitAsync(FormPattern().Match(Html), values);
+
+    /// <summary>Submits the first POST form to <paramref name="action"/> whose HTML <paramref name="which"/> accepts (and its hidden fields); follows redirects.</summary>
+    public Task<HttpResponseMessage> SubmitFormAsync(string action, Func<string, bool> which, params (string Name, string Value)[] values) =>
+        SubmitAsync(FormPattern().Matches(Html).FirstOrDefault(m => WebUtility.HtmlDecode(m.Groups["action"].Value) == action && which(m.Value)) ?? Match.Empty, values);
+
+    private async Task<HttpResponseMessage> SubmitAsync(Match form, (string Name, string Value)[] values)
     {
-        var form = FormPattern().Match(Html);
-        Assert.True(form.Success, "no form on the page:\n" + Html);
+        Assert.True(form.Success, "no such form on the page:\n" + Html);
         var fields = HiddenPattern().Matches(form.Value).ToDictionary(m => WebUtility.HtmlDecode(m.Groups["name"].Value), m => WebUtility.HtmlDecode(m.Groups["value"].Value));
         foreach (var (name, value) in values)
         {

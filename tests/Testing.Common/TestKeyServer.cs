@@ -22,7 +22,11 @@ namespace OAuthAspire.Testing;
 /// metadata document naming it as issuer). Plain http on loopback; keys can be rotated at any time
 /// and the whole server can go down (every request then fails). As a provider it also hands out
 /// opaque access tokens and answers for them at its RFC 7662 introspection endpoint, to
-/// <see cref="IntrospectionClientId"/> with <see cref="IntrospectionSecret"/> (basic or post) only.
+/// <see cref="OurClientId"/> with <see cref="OurClientSecret"/> (basic or post) only; and it signs
+/// users in for that client (code flow, PKCE S256, nonce): its authorization endpoint signs in
+/// <see cref="SignedIn"/> at once and answers the redirect URI with a code, its token endpoint
+/// redeems the code for an ID token. Knobs make it answer an error, omit or change iss, or sign
+/// another nonce.
 /// </summary>
 public sealed class TestKeyServer : IAsyncDisposable
 {
@@ -53,13 +57,34 @@ public sealed class TestKeyServer : IAsyncDisposable
     /// <summary>Calls its introspection endpoint answered (with any answer but 401).</summary>
     public int Introspections;
 
-    public string IntrospectionClientId { get; } = "introspector";
+    public string OurClientId { get; } = "introspector";
 
-    public string IntrospectionSecret { get; } = "s3cret:with&odd=chars " + Guid.NewGuid().ToString("N");
+    public string OurClientSecret { get; } = "s3cret:with&odd=chars " + Guid.NewGuid().ToString("N");
 
     public string IntrospectionEndpoint => Issuer + "/introspect";
 
     private readonly ConcurrentDictionary<string, Dictionary<string, object>> _opaque = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string RedirectUri, string Challenge, string Nonce, string Subject)> _codes = new(StringComparer.Ordinal);
+
+    /// <summary>Who is signed in at the provider (its sub); null: the authorization endpoint answers login_required.</summary>
+    public string? SignedIn { get; set; }
+
+    /// <summary>Claims added to the ID tokens it issues (email, amr...).</summary>
+    public Dictionary<string, object> SignInClaims { get; } = [];
+
+    /// <summary>When set, the authorization endpoint answers this error instead of a code.</summary>
+    public string? AuthorizeError { get; set; }
+
+    /// <summary>The iss its authorization responses carry (RFC 9207): its own by default; null omits it.</summary>
+    public string? ResponseIssuer { get; set; } = "";
+
+    /// <summary>When set, ID tokens carry this nonce instead of the one asked for.</summary>
+    public string? NonceOverride { get; set; }
+
+    /// <summary>The last authorization request's query, as received.</summary>
+    public IQueryCollection? LastAuthorization { get; private set; }
+
+    public int CodesRedeemed;
 
     public static async Task<TestKeyServer> StartAsync()
     {
@@ -84,6 +109,8 @@ public sealed class TestKeyServer : IAsyncDisposable
             jwks_uri = server.JwksUri,
             authorization_endpoint = server.Issuer + "/authorize",
             introspection_endpoint = server.IntrospectionEndpoint,
+            token_endpoint = server.Issuer + "/token",
+            authorization_response_iss_parameter_supported = true,
             response_types_supported = new[] { "code" },
             subject_types_supported = new[] { "public" },
             id_token_signing_alg_values_supported = new[] { "RS256" },
@@ -105,6 +132,14 @@ public sealed class TestKeyServer : IAsyncDisposable
             return server._opaque.TryGetValue(form["token"].ToString(), out var claims) && (long)claims["exp"] > DateTimeOffset.UtcNow.ToUnixTimeSeconds()
                 ? Results.Json(new Dictionary<string, object>(claims) { ["active"] = true })
                 : Results.Json(new { active = false });
+        });
+        app.MapGet("/authorize", (HttpContext context) => server.Authorize(context.Request.Query));
+        app.MapPost("/token", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            return server.Authenticated(context.Request.Headers.Authorization.ToString(), form)
+                ? server.Redeem(form)
+                : Results.Json(new { error = "invalid_client" }, statusCode: 401);
         });
         await app.StartAsync();
         server.Issuer = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -136,6 +171,56 @@ public sealed class TestKeyServer : IAsyncDisposable
         return token;
     }
 
+    private IResult Authorize(IQueryCollection query)
+    {
+        LastAuthorization = query;
+        var redirectUri = query["redirect_uri"].ToString();
+        if (query["client_id"] != OurClientId || query["response_type"] != "code" || query["code_challenge_method"] != "S256")
+        {
+            return Results.BadRequest("not our client, not the code flow, or no S256 challenge");
+        }
+
+        var issuer = ResponseIssuer == "" ? Issuer : ResponseIssuer;
+        var answer = new List<string> { $"state={Uri.EscapeDataString(query["state"].ToString())}" };
+        if (issuer is not null)
+        {
+            answer.Add($"iss={Uri.EscapeDataString(issuer)}");
+        }
+
+        if (AuthorizeError is not null || SignedIn is null)
+        {
+            answer.Add($"error={Uri.EscapeDataString(AuthorizeError ?? "login_required")}");
+        }
+        else
+        {
+            var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+            _codes[code] = (redirectUri, query["code_challenge"].ToString(), query["nonce"].ToString(), SignedIn);
+            answer.Add($"code={code}");
+        }
+
+        return Results.Redirect(redirectUri + (redirectUri.Contains('?') ? "&" : "?") + string.Join('&', answer));
+    }
+
+    private IResult Redeem(IFormCollection form)
+    {
+        if (form["grant_type"] != "authorization_code" || !_codes.TryRemove(form["code"].ToString(), out var issued) || issued.RedirectUri != form["redirect_uri"]
+            || Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"].ToString()))) != issued.Challenge)
+        {
+            return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
+        }
+
+        Interlocked.Increment(ref CodesRedeemed);
+        var claims = IdTokenClaims(issued.Subject, OurClientId);
+        claims["nonce"] = NonceOverride ?? issued.Nonce;
+        claims["auth_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var (name, value) in SignInClaims)
+        {
+            claims[name] = value;
+        }
+
+        return Results.Json(new { access_token = "opaque-" + Guid.NewGuid().ToString("N"), token_type = "Bearer", expires_in = 3600, id_token = Sign(claims) });
+    }
+
     /// <summary>Revoked at the provider: introspection says inactive from now on.</summary>
     public void Revoke(string token) => _opaque.TryRemove(token, out _);
 
@@ -144,10 +229,10 @@ public sealed class TestKeyServer : IAsyncDisposable
         if (AuthenticationHeaderValue.TryParse(authorization, out var header) && header.Scheme == "Basic" && header.Parameter is { } parameter)
         {
             var pair = Encoding.UTF8.GetString(Convert.FromBase64String(parameter)).Split(':', 2);
-            return pair.Length == 2 && Uri.UnescapeDataString(pair[0]) == IntrospectionClientId && Uri.UnescapeDataString(pair[1]) == IntrospectionSecret;
+            return pair.Length == 2 && Uri.UnescapeDataString(pair[0]) == OurClientId && Uri.UnescapeDataString(pair[1]) == OurClientSecret;
         }
 
-        return form["client_id"] == IntrospectionClientId && form["client_secret"] == IntrospectionSecret;
+        return form["client_id"] == OurClientId && form["client_secret"] == OurClientSecret;
     }
 
     public string Sign(Dictionary<string, object> claims, SecurityKey? key = null, string alg = SecurityAlgorithms.RsaSha256) =>

@@ -72,6 +72,8 @@ public static class OcsfMapper
         ["PasswordGrantFailed"] = Auth(Logon),
         ["ExternalTokenAccepted"] = Auth(Logon),
         ["ExternalTokenRefused"] = Auth(Logon),
+        ["FederatedSignIn"] = Auth(Logon, OpenId),
+        ["FederatedSignInRefused"] = Auth(Logon, OpenId),
         // A token, or a refresh family (the client's lasting session for the user), ends.
         ["TokenRevoked"] = Auth(Logoff),
         ["RefreshFamilyRevoked"] = Auth(Logoff),

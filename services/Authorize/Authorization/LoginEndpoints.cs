@@ -3,6 +3,8 @@ using OAuthAspire.Authorize.Clients;
 using OAuthAspire.Authorize.Pages;
 using OAuthAspire.Authorize.Users;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.FederationTrust;
+using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Discovery;
 using OAuthAspire.ServiceDefaults.Audit;
 
@@ -10,7 +12,9 @@ namespace OAuthAspire.Authorize.Authorization;
 
 /// <summary>
 /// The sign-in page. It resumes the pending request by its server-side id; a wrong password gets
-/// one generic message whatever the reason, and failures count towards the account's lockout.
+/// one generic message whatever the reason, and failures count towards the account's lockout. It
+/// also offers the trusted providers users may sign in through, and sends a user name of a domain
+/// that signs in through one (home-realm discovery) there instead of checking a password.
 /// </summary>
 public static class LoginEndpoints
 {
@@ -32,7 +36,7 @@ public static class LoginEndpoints
     }
 
     private static async Task<IResult> ShowAsync(string? request, HttpContext http, PendingAuthorizations pendings, RegisteredClients clients,
-        IAntiforgery antiforgery, CancellationToken cancellationToken)
+        SignInProviders providers, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var pending = await pendings.FindAsync(request, cancellationToken);
         if (pending is null)
@@ -41,11 +45,12 @@ public static class LoginEndpoints
         }
 
         var client = pending.Request.IsPageVisit ? null : await clients.FindAsync(pending.Request.ClientId, cancellationToken);
-        return Form(http, antiforgery, pending, client, pending.Request.LoginHint, null);
+        return Form(http, antiforgery, pending, client, await providers.ListAsync(cancellationToken), pending.Request.LoginHint, null);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, PendingAuthorizations pendings, RegisteredClients clients, UserDirectory users,
-        Sessions.Sessions sessions, AuthorizationFlow flow, IAuditSink audit, IAntiforgery antiforgery, CancellationToken cancellationToken)
+        Sessions.Sessions sessions, AuthorizationFlow flow, IAuditSink audit, IAntiforgery antiforgery, SignInProviders providers, Issuer issuer,
+        IServiceProvider services, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
@@ -63,6 +68,12 @@ public static class LoginEndpoints
         var clientId = pending.Request.IsPageVisit ? null : pending.Request.ClientId;
         var userName = form["username"].ToString();
         var password = form["password"].ToString();
+        // Home-realm discovery: a user of a domain that signs in through a provider never uses a password here.
+        if (await providers.ForUserNameAsync(userName, cancellationToken) is { } home)
+        {
+            return await FederatedLoginEndpoints.GoToProviderAsync(http, pending, home, userName, issuer, services, cancellationToken);
+        }
+
         var remote = http.Connection.RemoteIpAddress?.ToString();
         // The directory counts the failure towards the name's lockout and audits the lock itself.
         var check = await users.VerifyAsync(userName.Length > 256 ? "" : userName, password.Length > MaxPasswordLength ? "" : password,
@@ -78,7 +89,7 @@ public static class LoginEndpoints
                 Reason = account is null ? "unknown_user" : FailureReason(check.Failure),
                 RemoteAddress = remote,
             }, cancellationToken);
-            return Form(http, antiforgery, pending, client, userName, GenericFailure, StatusCodes.Status401Unauthorized);
+            return Form(http, antiforgery, pending, client, await providers.ListAsync(cancellationToken), userName, GenericFailure, StatusCodes.Status401Unauthorized);
         }
 
         await sessions.StartAsync(http, check.User!.SysId, ["pwd"], cancellationToken);
@@ -87,6 +98,13 @@ public static class LoginEndpoints
             Actor = new AuditActor(check.User.SysId, check.User.UserName, clientId),
             RemoteAddress = remote,
         }, cancellationToken);
+        return await SignedInAsync(http, pending, pendings, flow, cancellationToken);
+    }
+
+    /// <summary>After a sign-in (a password, or a trusted provider): on to the device page, the account page or the authorization request.</summary>
+    public static async Task<IResult> SignedInAsync(HttpContext http, Pending pending, PendingAuthorizations pendings, AuthorizationFlow flow,
+        CancellationToken cancellationToken)
+    {
         await pendings.MarkAsync(pending.Id, login: true, consent: false, cancellationToken);
         if (pending.Request.Device)
         {
@@ -102,8 +120,9 @@ public static class LoginEndpoints
         return await flow.ContinueAsync(http, pending with { LoginDoneAt = DateTime.UtcNow }, cancellationToken);
     }
 
-    private static IResult Form(HttpContext http, IAntiforgery antiforgery, Pending pending, RegisteredClient? client, string? userName, string? error,
-        int status = StatusCodes.Status200OK)
+    /// <summary>The form; below it a "Sign in with …" button per provider offered (each its own form, after the password one).</summary>
+    public static IResult Form(HttpContext http, IAntiforgery antiforgery, Pending pending, RegisteredClient? client, IReadOnlyList<SignInProvider> providers,
+        string? userName, string? error, int status = StatusCodes.Status200OK)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         var app = client is null ? "" : $"<p>to continue to <strong>{Html.E(client.Name)}</strong></p>";
@@ -118,13 +137,24 @@ public static class LoginEndpoints
             <label for="username">User name</label>
             <input type="text" id="username" name="username" value="{Html.E(userName)}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
             <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <input type="password" id="password" name="password" autocomplete="current-password"{(providers.Any(p => p.EmailDomains.Count > 0) ? "" : " required")}>
             <button type="submit" class="primary">Sign in</button>
             </form>
-            """, status, formTargets: pending.Request.IsPageVisit ? null : [Html.SourceOf(pending.Request.RedirectUri)]);
+            {ProviderButtons(providers, tokens, pending)}
+            """, status, formTargets: [.. pending.Request.IsPageVisit ? [] : new[] { Html.SourceOf(pending.Request.RedirectUri) }, .. providers.Select(p => p.Origin)]);
     }
 
-    private static IResult Expired() =>
+    private static string ProviderButtons(IReadOnlyList<SignInProvider> providers, AntiforgeryTokenSet tokens, Pending pending) =>
+        providers.Count == 0 ? "" : $"""<div class="providers"><p>or</p>{string.Concat(providers.Select(p => $"""
+            <form method="post" action="{MetadataBuilder.Paths.FederatedLogin}">
+            <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
+            <input type="hidden" name="request" value="{Html.E(pending.Id)}">
+            <input type="hidden" name="trust" value="{Html.E(p.Trust)}">
+            <button type="submit">Sign in with {Html.E(p.DisplayName)}</button>
+            </form>
+            """))}</div>""";
+
+    public static IResult Expired() =>
         Html.ErrorPage("Sign-in expired", "This sign-in link has expired or was already used. Return to the application and start again.");
 
     /// <summary>The directory's failure as LoginFailed has always named it.</summary>

@@ -26,3 +26,9 @@ public sealed record UserAutoCreated(string Trust, string UserSysId, string User
 
 /// <summary>A client exchanged a trusted provider's token for one of ours (RFC 8693).</summary>
 public sealed record TokenExchanged(string ClientId, string Trust, string UserSysId, string Jti, string SubjectTokenType, IReadOnlyList<string> Scopes) : AuditEvent;
+
+/// <summary>A user signed in through a trusted provider (identity brokering): the provider's ID token checked and mapped to this local user.</summary>
+public sealed record FederatedSignIn(string Trust, string Issuer, string UserSysId, string UserName, string? ClientId) : AuditEvent;
+
+/// <summary>A sign-in through a trusted provider was refused; <see cref="AuditEvent.Reason"/> says which check failed (or the provider's error).</summary>
+public sealed record FederatedSignInRefused(string Trust, string? ClientId) : AuditEvent;

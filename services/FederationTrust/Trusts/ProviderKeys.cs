@@ -9,6 +9,10 @@ namespace OAuthAspire.FederationTrust.Trusts;
 public sealed record ProviderMetadata(string Issuer, string JwksUri)
 {
     public string? IntrospectionEndpoint { get; init; }
+    public string? AuthorizationEndpoint { get; init; }
+    public string? TokenEndpoint { get; init; }
+    /// <summary>RFC 9207: the provider promises <c>iss</c> in its authorization responses.</summary>
+    public bool IssuerParameterSupported { get; init; }
 }
 
 /// <summary>The metadata was read but does not fit the trust: another issuer, or no usable jwks_uri.</summary>
@@ -46,8 +50,15 @@ public sealed class ProviderKeys(RemoteKeySets remote, TimeProvider time, ILogge
             throw new ProviderMetadataException($"the metadata's jwks_uri {problem}");
         }
 
-        var introspection = json.TryGetProperty("introspection_endpoint", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-        var metadata = new ProviderMetadata(issuer, jwksUri!) { IntrospectionEndpoint = remote.UrlProblem(introspection) is null ? introspection : null };
+        string? Endpoint(string name) =>
+            json.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String && remote.UrlProblem(e.GetString()) is null ? e.GetString() : null;
+        var metadata = new ProviderMetadata(issuer, jwksUri!)
+        {
+            IntrospectionEndpoint = Endpoint("introspection_endpoint"),
+            AuthorizationEndpoint = Endpoint("authorization_endpoint"),
+            TokenEndpoint = Endpoint("token_endpoint"),
+            IssuerParameterSupported = json.TryGetProperty("authorization_response_iss_parameter_supported", out var promised) && promised.ValueKind == JsonValueKind.True,
+        };
         _metadata[metadataUrl] = (metadata, time.GetUtcNow());
         return metadata;
     }

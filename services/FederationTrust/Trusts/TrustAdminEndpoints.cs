@@ -33,10 +33,11 @@ public static class TrustAdminEndpoints
     public static IEndpointRouteBuilder MapTrustAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var trusts = endpoints.MapAdminGroup("/api/admin/trusts", "Trusts");
-        trusts.MapGet("", async (TrustStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(t => t.ToDto()).ToArray()))
+        trusts.MapGet("", async (TrustStore store, IConfiguration configuration, CancellationToken ct) =>
+                TypedResults.Ok((await store.ListAsync(ct)).Select(t => t.ToDto(IssuerOf(configuration))).ToArray()))
             .WithSummary("List trusted identity providers");
-        trusts.MapGet("/{name}", async (string name, TrustStore store, CancellationToken ct) =>
-            await store.FindAsync(name, ct) is { } trust ? TypedResults.Ok(trust.ToDto()) : NotFound(name))
+        trusts.MapGet("/{name}", async (string name, TrustStore store, IConfiguration configuration, CancellationToken ct) =>
+            await store.FindAsync(name, ct) is { } trust ? TypedResults.Ok(trust.ToDto(IssuerOf(configuration))) : NotFound(name))
             .WithSummary("Read a trust").Produces<TrustDto>().ProducesProblem(StatusCodes.Status404NotFound);
         trusts.MapPost("", CreateAsync).WithSummary("Register a trusted identity provider").Produces<TrustDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         trusts.MapPut("/{name}", UpdateAsync).WithSummary("Replace a trust").Produces<TrustDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -69,7 +70,7 @@ public static class TrustAdminEndpoints
         }, cancellationToken);
         catalog.Invalidate();
         return created
-            ? TypedResults.Created($"/api/admin/trusts/{Uri.EscapeDataString(trust.Name)}", trust.ToDto())
+            ? TypedResults.Created($"/api/admin/trusts/{Uri.EscapeDataString(trust.Name)}", trust.ToDto(IssuerOf(services.GetRequiredService<IConfiguration>())))
             : Conflict(Taken);
     }
 
@@ -119,7 +120,7 @@ public static class TrustAdminEndpoints
         }
 
         catalog.Invalidate();
-        return TypedResults.Ok(trust.ToDto());
+        return TypedResults.Ok(trust.ToDto(IssuerOf(services.GetRequiredService<IConfiguration>())));
     }
 
     private static async Task<IResult> DeleteAsync(string name, TrustStore store, TrustCatalog catalog, IAuditSink audit, HttpContext http,
@@ -201,11 +202,27 @@ public static class TrustAdminEndpoints
         try
         {
             var metadata = await services.GetRequiredService<ProviderKeys>().FetchMetadataAsync(trust.MetadataUrl, trust.Issuer, cancellationToken);
-            return trust.OpaqueTokens is { IntrospectionEndpoint.Length: 0 } && metadata.IntrospectionEndpoint is null
-                ? TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            if (trust.OpaqueTokens is { IntrospectionEndpoint.Length: 0 } && metadata.IntrospectionEndpoint is null)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
                 {
                     ["opaqueTokens.introspectionEndpoint"] = ["is required: the provider's metadata names no usable introspection_endpoint"],
-                })
+                });
+            }
+
+            if (trust.SignIn && (metadata.AuthorizationEndpoint is null || metadata.TokenEndpoint is null))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["signIn"] = ["the provider's metadata names no usable authorization_endpoint and token_endpoint"],
+                });
+            }
+
+            // Home-realm discovery must name one provider per domain.
+            var others = (await services.GetRequiredService<TrustStore>().ListAsync(cancellationToken)).Where(t => t.Id != trust.Id && t.SignIn);
+            return others.SelectMany(t => t.SignInEmailDomains.Intersect(trust.SignInEmailDomains).Select(d => (Domain: d, Trust: t.Name))).FirstOrDefault() is
+                { Trust: not null } taken
+                ? Conflict($"The email domain '{taken.Domain}' already signs in through trust '{taken.Trust}'.")
                 : null;
         }
         catch (Exception e) when (e is RemoteDocumentException or ProviderMetadataException)
@@ -243,6 +260,8 @@ public static class TrustAdminEndpoints
         var bound = await ClientUseView.ClientsUsingAsync(tx, name, cancellationToken);
         return bound.Count > 0 ? Conflict(boundMessage(string.Join(", ", bound))) : null;
     }
+
+    private static string IssuerOf(IConfiguration configuration) => configuration["OAuth:Issuer"] ?? "";
 
     private static IResult NotFound(string name) => TypedResults.Problem(statusCode: 404, title: "Not Found", detail: $"No trust '{name}'.");
 

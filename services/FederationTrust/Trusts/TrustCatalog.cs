@@ -20,6 +20,11 @@ public sealed class TrustCatalog(TrustStore store)
         InvalidateOn<TrustDeleted>.All((TrustCatalog c) => c._all),
     ];
 
+    public async ValueTask<IReadOnlyList<TrustRecord>> AllAsync(CancellationToken cancellationToken) => await _all.GetAsync(0, cancellationToken);
+
+    public async ValueTask<TrustRecord?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        (await _all.GetAsync(0, cancellationToken)).FirstOrDefault(t => t.Name == name);
+
     public async ValueTask<TrustRecord?> FindByIssuerAsync(string issuer, CancellationToken cancellationToken) =>
         (await _all.GetAsync(0, cancellationToken)).FirstOrDefault(t => t.Issuer == issuer);
 

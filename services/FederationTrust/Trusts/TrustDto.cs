@@ -10,10 +10,12 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// write-only: answers say only <c>secretSet</c>, and a save without one keeps the stored secret
 /// while the client id stays the same. <c>opaqueTokens</c> present: the trust also takes opaque
 /// access tokens, checked by the provider's introspection endpoint (<see cref="OpaqueTokens"/>).
+/// <c>signIn</c> present: the login page offers "Sign in with …" through the provider, which
+/// needs the provider client too (see <see cref="BrokeredSignIn"/>).
 /// </summary>
 public sealed record TrustDto(string? Name, string? Template, string? Issuer, string? MetadataUrl, string[]? ClientIds, string? UserClaim,
     string? UserField, string[]? Algorithms, int? ClockSkew, bool? JtiCheck, bool? AutoProvision, string[]? Scopes, bool? Active,
-    bool? AllowPrivilegedUsers = null, ProviderClientDto? ProviderClient = null, OpaqueTokensDto? OpaqueTokens = null)
+    bool? AllowPrivilegedUsers = null, ProviderClientDto? ProviderClient = null, OpaqueTokensDto? OpaqueTokens = null, SignInDto? SignIn = null)
 {
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -43,6 +45,11 @@ public sealed record TrustDto(string? Name, string? Template, string? Issuer, st
             OpaquePrefix = OpaqueTokens is null ? null : OpaqueTokens.Prefix ?? "",
             IntrospectionEndpoint = OpaqueTokens?.IntrospectionEndpoint ?? "",
             IntrospectionCacheSeconds = OpaqueTokens?.CacheSeconds ?? Protocol.Federation.OpaqueTokens.DefaultCacheSeconds,
+            SignIn = SignIn is not null,
+            SignInDisplayName = SignIn?.DisplayName ?? "",
+            SignInLoginHint = SignIn?.LoginHint ?? false,
+            SignInPassPrompt = SignIn?.PassPrompt ?? false,
+            SignInEmailDomains = (SignIn?.EmailDomains ?? []).Select(d => d.Trim().ToLowerInvariant()).Distinct().ToArray(),
         };
     }
 }
@@ -56,6 +63,17 @@ public sealed record ProviderClientDto(string? ClientId, string? ClientSecret, s
 
 /// <summary>Opaque access tokens: the introspection endpoint (empty: from the metadata), the token prefix that routes to this trust, the answer cache.</summary>
 public sealed record OpaqueTokensDto(string? IntrospectionEndpoint, string? Prefix, int? CacheSeconds);
+
+/// <summary>
+/// Signing in through the provider: the name on the button, whether to forward login_hint and
+/// prompt/max_age, and the email domains whose users sign in here only (home-realm discovery).
+/// The redirect URI to register at the provider is read-only: the issuer's
+/// <c>/login/federated/{trust}/callback</c>.
+/// </summary>
+public sealed record SignInDto(string? DisplayName, bool? LoginHint, bool? PassPrompt, string[]? EmailDomains)
+{
+    public string? RedirectUri { get; init; }
+}
 
 /// <summary>How we authenticate to a provider's endpoints with our client's secret (RFC 6749 §2.3.1).</summary>
 public static class ProviderClientAuthMethods

@@ -28,6 +28,18 @@ public sealed record TrustRecord
     public string? OpaquePrefix { get; init; }
     public string IntrospectionEndpoint { get; init; } = "";
     public int IntrospectionCacheSeconds { get; init; } = Protocol.Federation.OpaqueTokens.DefaultCacheSeconds;
+    public bool SignIn { get; init; }
+    public string SignInDisplayName { get; init; } = "";
+    public bool SignInLoginHint { get; init; }
+    public bool SignInPassPrompt { get; init; }
+    public string[] SignInEmailDomains { get; init; } = [];
+
+    public SignInSettings? SignInSettings => SignIn
+        ? new SignInSettings { DisplayName = SignInDisplayName, LoginHint = SignInLoginHint, PassPrompt = SignInPassPrompt, EmailDomains = SignInEmailDomains }
+        : null;
+
+    /// <summary>What the login page shows.</summary>
+    public string ShownName => SignInDisplayName.Length > 0 ? SignInDisplayName : Name;
 
     public OpaqueTokenSettings? OpaqueTokens => OpaquePrefix is null
         ? null
@@ -38,12 +50,18 @@ public sealed record TrustRecord
         Name = Name, Template = Template, Issuer = Issuer, MetadataUrl = MetadataUrl, ClientIds = ClientIds, UserClaim = UserClaim,
         UserField = UserField, Algorithms = Algorithms, ClockSkew = ClockSkew, JtiCheck = JtiCheck, AutoProvision = AutoProvision,
         Scopes = Scopes, Active = Active, AllowPrivilegedUsers = AllowPrivilegedUsers, ProviderClientId = ProviderClientId, OpaqueTokens = OpaqueTokens,
+        SignIn = SignInSettings,
     };
 
-    public TrustDto ToDto() => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
+    /// <param name="issuer">Our issuer, for the redirect URI to register at the provider (sign-in).</param>
+    public TrustDto ToDto(string issuer = "") => new(Name, Template, Issuer, MetadataUrl, ClientIds, UserClaim, UserField, Algorithms, ClockSkew, JtiCheck, AutoProvision,
         Scopes, Active, AllowPrivilegedUsers,
         ProviderClientId is null ? null : new ProviderClientDto(ProviderClientId, null, ProviderClientAuth) { SecretSet = ProviderClientSecret is not null },
-        OpaqueTokens is { } opaque ? new OpaqueTokensDto(opaque.IntrospectionEndpoint, opaque.Prefix, opaque.CacheSeconds) : null)
+        OpaqueTokens is { } opaque ? new OpaqueTokensDto(opaque.IntrospectionEndpoint, opaque.Prefix, opaque.CacheSeconds) : null,
+        SignIn ? new SignInDto(SignInDisplayName, SignInLoginHint, SignInPassPrompt, SignInEmailDomains)
+        {
+            RedirectUri = issuer.Length > 0 ? BrokeredSignIn.RedirectUri(issuer, Name) : null,
+        } : null)
     {
         Warnings = TrustRules.Warnings(Settings),
     };

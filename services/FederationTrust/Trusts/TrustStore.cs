@@ -15,7 +15,8 @@ public sealed record SubjectLink
 public sealed class TrustStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, name, template, issuer, metadata_url, client_ids, user_claim, user_field, algorithms, clock_skew, jti_check, auto_provision, scopes, active, allow_privileged_users, "
-        + "provider_client_id, provider_client_secret, provider_client_auth, opaque_prefix, introspection_endpoint, introspection_cache_seconds";
+        + "provider_client_id, provider_client_secret, provider_client_auth, opaque_prefix, introspection_endpoint, introspection_cache_seconds, "
+        + "sign_in, sign_in_display_name, sign_in_login_hint, sign_in_pass_prompt, sign_in_email_domains";
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -38,7 +39,8 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
             $"""
             INSERT INTO trust ({Columns})
             VALUES (@Id, @Name, @Template, @Issuer, @MetadataUrl, @ClientIds, @UserClaim, @UserField, @Algorithms, @ClockSkew, @JtiCheck, @AutoProvision, @Scopes, @Active, @AllowPrivilegedUsers,
-                @ProviderClientId, @ProviderClientSecret, @ProviderClientAuth, @OpaquePrefix, @IntrospectionEndpoint, @IntrospectionCacheSeconds)
+                @ProviderClientId, @ProviderClientSecret, @ProviderClientAuth, @OpaquePrefix, @IntrospectionEndpoint, @IntrospectionCacheSeconds,
+                @SignIn, @SignInDisplayName, @SignInLoginHint, @SignInPassPrompt, @SignInEmailDomains)
             ON CONFLICT DO NOTHING
             """, trust, tx, cancellationToken: cancellationToken)) == 1;
 
@@ -57,6 +59,8 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
                 auto_provision = @AutoProvision, scopes = @Scopes, active = @Active, allow_privileged_users = @AllowPrivilegedUsers,
                 provider_client_id = @ProviderClientId, provider_client_secret = @ProviderClientSecret, provider_client_auth = @ProviderClientAuth,
                 opaque_prefix = @OpaquePrefix, introspection_endpoint = @IntrospectionEndpoint, introspection_cache_seconds = @IntrospectionCacheSeconds,
+                sign_in = @SignIn, sign_in_display_name = @SignInDisplayName, sign_in_login_hint = @SignInLoginHint, sign_in_pass_prompt = @SignInPassPrompt,
+                sign_in_email_domains = @SignInEmailDomains,
                 updated_at = now()
             WHERE id = @Id
             """, trust, tx, cancellationToken: cancellationToken)) == 1;

@@ -3,6 +3,7 @@ using System.Text;
 using OAuthAspire.Contracts.Audit;
 using OAuthAspire.Contracts.Grpc.FederationTrust;
 using OAuthAspire.FederationTrust.Trusts;
+using OAuthAspire.FederationTrust.Users;
 using OAuthAspire.Protocol.Assertions;
 using OAuthAspire.Protocol.Federation;
 using OAuthAspire.ServiceDefaults.Audit;

@@ -1,9 +1,10 @@
+using OAuthAspire.FederationTrust.SignIn;
 using OAuthAspire.FederationTrust.Trusts;
 
 namespace OAuthAspire.FederationTrust.Validation;
 
-/// <summary>Every ten minutes, forgets one-time jtis and accepted tokens that have expired.</summary>
-public sealed class FederationHousekeeping(TrustStore store, ILogger<FederationHousekeeping> logger) : BackgroundService
+/// <summary>Every ten minutes, forgets one-time jtis, accepted tokens and provider sign-ins that have expired.</summary>
+public sealed class FederationHousekeeping(TrustStore store, BrokerAttempts attempts, ILogger<FederationHousekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -12,7 +13,7 @@ public sealed class FederationHousekeeping(TrustStore store, ILogger<FederationH
         {
             try
             {
-                var purged = await store.PurgeExpiredAsync(stoppingToken);
+                var purged = await store.PurgeExpiredAsync(stoppingToken) + await attempts.PurgeExpiredAsync(stoppingToken);
                 if (purged > 0)
                 {
                     logger.LogInformation("Forgot {Count} expired external token records", purged);

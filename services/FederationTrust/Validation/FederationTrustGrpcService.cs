@@ -1,5 +1,6 @@
 using Grpc.Core;
 using OAuthAspire.Contracts.Grpc.FederationTrust;
+using OAuthAspire.FederationTrust.SignIn;
 using OAuthAspire.FederationTrust.Trusts;
 using OAuthAspire.ServiceDefaults;
 using OAuthAspire.ServiceDefaults.Data;
@@ -7,8 +8,8 @@ using OAuthAspire.ServiceDefaults.Grpc;
 
 namespace OAuthAspire.FederationTrust.Validation;
 
-/// <summary>The FederationTrust contract: validate external tokens (for the edge and token exchange), and which clients are bound to which trust.</summary>
-public sealed class FederationTrustGrpcService(ExternalTokenValidation validation, ClientUseView uses) : Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustBase
+/// <summary>The FederationTrust contract: validate external tokens (for the edge and token exchange), which clients are bound to which trust, and sign-in through providers (for the login page).</summary>
+public sealed class FederationTrustGrpcService(ExternalTokenValidation validation, ClientUseView uses, ProviderSignIns signIns) : Contracts.Grpc.FederationTrust.FederationTrust.FederationTrustBase
 {
     [AllowedCallers(ServiceNames.Edge, ServiceNames.Token)]
     public override Task<ValidateExternalTokenReply> ValidateExternalToken(ValidateExternalTokenRequest request, ServerCallContext context) =>
@@ -47,4 +48,16 @@ public sealed class FederationTrustGrpcService(ExternalTokenValidation validatio
         await uses.ReplaceAsync(all, context.CancellationToken);
         return new ReplaceTrustUsesReply { Clients = all.Count };
     }
+
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override Task<ListSignInProvidersReply> ListSignInProviders(ListSignInProvidersRequest request, ServerCallContext context) =>
+        signIns.ListAsync(context.CancellationToken);
+
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override Task<BeginSignInReply> BeginSignIn(BeginSignInRequest request, ServerCallContext context) =>
+        signIns.BeginAsync(request, context.CancellationToken);
+
+    [AllowedCallers(ServiceNames.Authorize)]
+    public override Task<CompleteSignInReply> CompleteSignIn(CompleteSignInRequest request, ServerCallContext context) =>
+        signIns.CompleteAsync(request, context.CancellationToken);
 }

@@ -34,6 +34,9 @@ public static class MetadataBuilder
         public const string Consent = "/oauth/consent";
         public const string Assets = "/oauth/assets";
 
+        /// <summary>Signing in through a trusted provider: POST starts it; <c>/{trust}/callback</c> is that trust's redirect URI at the provider.</summary>
+        public const string FederatedLogin = Login + "/federated";
+
         /// <summary>RFC 8628 §3.3: where the user enters a device's code (the <c>verification_uri</c>).</summary>
         public const string Device = "/device";
 

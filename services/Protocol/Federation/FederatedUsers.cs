@@ -23,6 +23,17 @@ public static class FederatedUsers
     public static (string Field, string Value) Lookup(TrustSettings trust, string? linkedUserSysId, string claimValue) =>
         linkedUserSysId is not null && LinksBySubject(trust) ? ("sys_id", linkedUserSysId) : (trust.UserField, claimValue);
 
+    /// <summary>
+    /// Signing in through the provider: by the link when the subject has one; else by a stable claim
+    /// (an administrator's arranged mapping, e.g. user_name = the provider's oid); never by a mutable
+    /// one (an address): an existing local account is not handed to whoever the provider says owns
+    /// its email. Null: no existing user may be looked up (only automatic creation can follow).
+    /// </summary>
+    public static (string Field, string Value)? SignInLookup(TrustSettings trust, string? linkedUserSysId, string claimValue) =>
+        linkedUserSysId is not null && LinksBySubject(trust) ? ("sys_id", linkedUserSysId)
+        : LinksBySubject(trust) ? null
+        : (trust.UserField, claimValue);
+
     /// <summary>Null when a token may act as this user, else why not.</summary>
     /// <param name="adminRoles">The roles that admit to the admin APIs.</param>
     public static string? Refusal(TrustSettings trust, bool active, IEnumerable<string> roles, IReadOnlySet<string> adminRoles) =>

@@ -77,6 +77,11 @@ public static class TrustRules
             problems[field] = problem;
         }
 
+        if (trust.SignIn is { } signIn && BrokeredSignIn.Problem(signIn, trust.ProviderClientId) is var (signInField, signInProblem))
+        {
+            problems.TryAdd(signInField, signInProblem);
+        }
+
         return problems;
     }
 

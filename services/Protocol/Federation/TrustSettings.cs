@@ -29,4 +29,6 @@ public sealed record TrustSettings
     public string? ProviderClientId { get; init; }
     /// <summary>Null: the trust takes JWTs only.</summary>
     public OpaqueTokenSettings? OpaqueTokens { get; init; }
+    /// <summary>Null: users cannot sign in through the provider on our login page.</summary>
+    public SignInSettings? SignIn { get; init; }
 }

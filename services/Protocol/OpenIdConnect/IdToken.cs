@@ -30,12 +30,23 @@ public static class IdToken
     /// <summary>Authentication context: a password sign-in, no second factor (ISO/IEC 29115 level 1).</summary>
     public const string PasswordAcr = "1";
 
+    /// <summary>Authentication context: the user signed in at a trusted provider (identity brokering); amr then holds the provider's RFC 8176 methods.</summary>
+    public const string FederatedAcr = "urn:oauthaspire:acr:federated";
+
+    /// <summary>
+    /// Kept with a session's methods to mark a sign-in through a trusted provider; never emitted as an
+    /// amr value (RFC 8176 registers none for it): it becomes <see cref="FederatedAcr"/>.
+    /// </summary>
+    public const string FederatedMarker = "fed";
+
     public static IdTokenContent Describe(Issuer issuer, string subject, string clientId, DateTimeOffset now, TimeSpan lifetime, DateTimeOffset authTime,
         string? nonce, string? accessToken, string? sessionId, IReadOnlyList<string> amr)
     {
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var federated = amr.Contains(FederatedMarker);
         return new IdTokenContent(issuer.Value, subject, clientId, issuedAt, issuedAt + lifetime, DateTimeOffset.FromUnixTimeSeconds(authTime.ToUnixTimeSeconds()),
-            nonce, accessToken is null ? null : AccessTokenHash(accessToken), sessionId, amr, PasswordAcr);
+            nonce, accessToken is null ? null : AccessTokenHash(accessToken), sessionId, federated ? [.. amr.Where(m => m != FederatedMarker)] : amr,
+            federated ? FederatedAcr : PasswordAcr);
     }
 
     /// <summary>at_hash (Core §3.1.3.6): base64url of the left half of SHA-256 of the access token's ASCII (every algorithm offered hashes with SHA-256).</summary>
@@ -56,8 +67,13 @@ public static class IdToken
             [JwtRegisteredClaimNames.Exp] = token.ExpiresAt.ToUnixTimeSeconds(),
             [JwtRegisteredClaimNames.AuthTime] = token.AuthTime.ToUnixTimeSeconds(),
             [JwtRegisteredClaimNames.Acr] = token.Acr,
-            [JwtRegisteredClaimNames.Amr] = token.Amr.ToArray(),
         };
+        if (token.Amr.Count > 0)
+        {
+            // A provider that said nothing of how its user signed in leaves amr out, rather than empty.
+            claims[JwtRegisteredClaimNames.Amr] = token.Amr.ToArray();
+        }
+
         if (token.Nonce is not null)
         {
             claims[JwtRegisteredClaimNames.Nonce] = token.Nonce;

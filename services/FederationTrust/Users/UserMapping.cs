@@ -8,7 +8,7 @@ using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 using DirectoryClient = OAuthAspire.Contracts.Grpc.Directory.Directory.DirectoryClient;
 
-namespace OAuthAspire.FederationTrust.Validation;
+namespace OAuthAspire.FederationTrust.Users;
 
 /// <summary>
 /// The local user an external subject stands for: the trust's user field holding the token's user
@@ -20,23 +20,32 @@ namespace OAuthAspire.FederationTrust.Validation;
 /// </summary>
 public sealed class UserMapping(IServiceProvider services, TrustStore store, IAuditSink audit)
 {
+    /// <param name="signIn">
+    /// A sign-in on our login page, not a token: an existing user is found by the link or a stable
+    /// claim only (<see cref="FederatedUsers.SignInLookup"/>), and automatic creation never falls
+    /// back to an existing account of the same name.
+    /// </param>
     public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, string issuer, string subject, string claimValue,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool signIn = false)
     {
         var settings = trust.Settings;
         var linking = FederatedUsers.LinksBySubject(settings);
         var linked = linking ? await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken) : null;
-        var (field, value) = FederatedUsers.Lookup(settings, linked, claimValue);
+        var lookup = signIn ? FederatedUsers.SignInLookup(settings, linked, claimValue) : FederatedUsers.Lookup(settings, linked, claimValue);
         var directory = services.GetRequiredService<DirectoryClient>();
-        var found = await directory.FindUserAsync(new FindUserRequest { Field = field, Value = value }, cancellationToken: cancellationToken);
+        var found = lookup is var (field, value)
+            ? await directory.FindUserAsync(new FindUserRequest { Field = field, Value = value }, cancellationToken: cancellationToken)
+            : new UserReply { Found = false };
         if (!found.Found && linked is null && trust.AutoProvision)
         {
-            found = await CreateAsync(directory, trust, claimValue, cancellationToken);
+            found = await CreateAsync(directory, trust, claimValue, takeExisting: !signIn, cancellationToken);
         }
 
         if (!found.Found)
         {
-            return (null, linked is null ? $"no user with {trust.UserField} = the token's {trust.UserClaim}" : "the linked user no longer exists");
+            return (null, linked is not null ? "the linked user no longer exists"
+                : lookup is null ? $"no user is linked to this subject, and a sign-in never takes an existing account by its {trust.UserClaim}"
+                : $"no user with {trust.UserField} = the token's {trust.UserClaim}");
         }
 
         var user = found.User;
@@ -71,7 +80,8 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
         return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken));
     }
 
-    private async Task<UserReply> CreateAsync(DirectoryClient directory, TrustRecord trust, string claimValue, CancellationToken cancellationToken)
+    /// <param name="takeExisting">A user of that name created meanwhile (by a concurrent first call) is the one; never for a sign-in, where it may be anyone's.</param>
+    private async Task<UserReply> CreateAsync(DirectoryClient directory, TrustRecord trust, string claimValue, bool takeExisting, CancellationToken cancellationToken)
     {
         var request = new CreateUserRequest { UserName = claimValue, CreatedBy = $"trust:{trust.Name}" };
         if (trust.UserField == "email")
@@ -87,6 +97,10 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
                 Actor = new AuditActor(created.User.SysId, created.User.UserName, null),
             }, cancellationToken);
             return created;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists or StatusCode.InvalidArgument && !takeExisting)
+        {
+            return new UserReply { Found = false };
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists or StatusCode.InvalidArgument)
         {
