@@ -37,12 +37,13 @@ public static class BrokerPermissions
              "TrustCreated", "TrustUpdated", "TrustDeleted", "UserUpdated", "UserDeleted", "ExternalSubjectUnlinked",
              "SigningKeyRotated", "SigningKeyRevoked"]),
         // Login, consent, logout, authorization, sessions ended by a password change, device code guesses | RegisteredClients, ScopeCatalog, ApiResourceCatalog, JwksCache,
-        // UserDeletedConsumer, PasswordChangedConsumer
+        // SignInProviders, UserDeletedConsumer, PasswordChangedConsumer
         [ServiceNames.Authorize] = new(
             ["LoginSucceeded", "LoginFailed", "ConsentGranted", "ConsentRevoked", "AuthorizationRequestRefused", "SessionEnded",
              "UserCodeRejected", "DeviceVerificationLocked", "UserCodeGuessingDetected"],
             ["ClientCreated", "ClientUpdated", "ClientDeleted", "ScopeCreated", "ScopeUpdated", "ScopeDeleted",
-             "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted", "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted"]),
+             "ApiPolicyCreated", "ApiPolicyUpdated", "ApiPolicyDeleted", "SigningKeyRotated", "SigningKeyRevoked", "UserUpdated", "UserDeleted",
+             "TrustCreated", "TrustUpdated", "TrustDeleted"]),
         // UserAdminEndpoints, the Directory's VerifyPassword (lockout) and CreateUser, AdminBootstrap, UserImport | nothing
         [ServiceNames.Directory] = new(
             ["UserCreated", "UserUpdated", "UserDeleted", "TokensCutOff", "AccountLocked"],
@@ -65,10 +66,10 @@ public static class BrokerPermissions
              "ClientRegistrationManaged", "RegistrationManagementRefused", "RegistrationPolicySaved", "RegistrationPolicyDeleted",
              "InitialAccessTokenCreated", "InitialAccessTokenRevoked", "UnusedClientExpired", "ClientMetadataDocumentFetched", "ClientMetadataDocumentRefused"],
             ["ClientFirstUsed"]),
-        // TrustAdminEndpoints, ExternalTokenValidation, UserMapping | TrustCatalog, ClientTrustsConsumer
+        // TrustAdminEndpoints, ExternalTokenValidation, UserMapping, ProviderSignIns | TrustCatalog, ProviderIntrospection, ClientTrustsConsumer
         [ServiceNames.FederationTrust] = new(
             ["TrustCreated", "TrustUpdated", "TrustDeleted", "ExternalTokenAccepted", "ExternalTokenRefused",
-             "ExternalSubjectLinked", "ExternalSubjectUnlinked", "UserAutoCreated"],
+             "ExternalSubjectLinked", "ExternalSubjectUnlinked", "UserAutoCreated", "FederatedSignIn", "FederatedSignInRefused"],
             ["TrustCreated", "TrustUpdated", "TrustDeleted", "ClientCreated", "ClientUpdated", "ClientDeleted"]),
         // ScopeAdminEndpoints, PolicyAdminEndpoints | ClientScopesConsumer
         [ServiceNames.ScopePolicy] = new(

@@ -39,7 +39,8 @@ public sealed class BrokeredSignInTests(SystemFixture system)
         Assert.Equal("S256", asked["code_challenge_method"].ToString());
         Assert.True(asked["state"].ToString().Length >= 43 && asked["nonce"].ToString().Length >= 43);
         Assert.Equal("login", asked["prompt"].ToString());
-        Assert.Equal("600", asked["max_age"].ToString());
+        // prompt=login asks the provider for a sign-in now, whatever max_age allowed.
+        Assert.Equal("0", asked["max_age"].ToString());
         Assert.Equal(HttpStatusCode.Found, toProvider.StatusCode);
 
         var consent = await ThroughProviderAsync(browser, toProvider);
@@ -101,8 +102,9 @@ public sealed class BrokeredSignInTests(SystemFixture system)
             }
         }
 
-        // The answer replayed, or taken to another browser: nothing to continue.
+        // The answer taken to another browser continues nothing there (and cancels nothing here); replayed, nothing either.
         provider.SignedIn = known;
+        provider.ResponseIssuer = "";
         using var first = new FormBrowser(system.EdgeUrl, system.EdgeCertificateValidation);
         await first.GetAsync(TestApi.AuthorizePath(clientId, Redirect, "openid", "v-" + Guid.NewGuid().ToString("N")));
         var callback = await ProviderAnswerAsync(await StartAsync(first, trust.Name));
@@ -110,11 +112,13 @@ public sealed class BrokeredSignInTests(SystemFixture system)
         await other.GetAsync(callback.ToString());
         Assert.Contains("Sign-in expired", other.Html);
         await first.GetAsync(callback.ToString());
+        Assert.Contains("wants to access", first.Html);
+        await first.GetAsync(callback.ToString());
         Assert.Contains("Sign-in expired", first.Html);
 
         var refusals = (await queue.ReadUntilAsync(_ => false, TimeSpan.FromSeconds(3)))
             .Where(e => e.GetProperty("type").GetString() == "FederatedSignInRefused").Select(e => e.GetProperty("reason").GetString()!).ToArray();
-        foreach (var (why, _, reason) in cases.Append(("another browser", () => { }, "another browser")).Append(("replayed", () => { }, "spent")))
+        foreach (var (why, _, reason) in cases.Append(("another browser, or replayed", () => { }, "spent, expired or another browser's")))
         {
             Assert.True(refusals.Any(r => r.Contains(reason, StringComparison.Ordinal)), $"{why}: no refusal audited with '{reason}' in [{string.Join(" | ", refusals)}]");
         }
@@ -140,6 +144,17 @@ public sealed class BrokeredSignInTests(SystemFixture system)
         {
             var (refused, _) = await SignInThroughAsync(byEmail.Name, clientId, secret);
             Assert.Null(refused);
+
+            // An API token of the subject, carrying the address, maps to the holder and links them ("nOAuth" on the token path)...
+            var claims = provider.IdTokenClaims(provider.SignedIn, provider.OurClientId);
+            claims["email"] = address;
+            claims["email_verified"] = true;
+            var seen = await _api.ReadAsync(await _api.SendAsync(HttpMethod.Get, "/api/now/identity", token: provider.Sign(claims)));
+            Assert.Equal(existing.GetProperty("sysId").GetString(), seen.GetProperty("subject").GetString());
+            // ...and that link never signs the subject in as the holder.
+            var (stillRefused, page) = await SignInThroughAsync(byEmail.Name, clientId, secret);
+            Assert.Null(stillRefused);
+            Assert.Contains("did not succeed", page);
         }
 
         await using var creating = await SignInTrustAsync(provider, userClaim: "email", userField: "user_name", autoProvision: true);

@@ -125,6 +125,12 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         Assert.Equal(bound, seen.GetProperty("clientId").GetString());
 
         Assert.Equal("unauthorized_client", (await _api.ReadAsync(await ExchangeAsync(unbound, unboundSecret, opaque))).GetProperty("error").GetString());
+        // Ours never outlives the token it was exchanged for.
+        var shortLived = provider.IssueOpaque(trust.Prefix, subject, trust.ClientId, c => c["exp"] = DateTimeOffset.UtcNow.AddSeconds(90).ToUnixTimeSeconds());
+        var capped = await _api.ReadAsync(await ExchangeAsync(bound, boundSecret, shortLived));
+        Assert.InRange(capped.GetProperty("expires_in").GetInt64(), 1, 90);
+        Assert.True(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(capped.GetProperty("access_token").GetString()).ValidTo
+            <= DateTime.UtcNow.AddSeconds(91));
         var foreign = provider.IssueOpaque(trust.Prefix, subject, "someone-elses-app");
         Assert.Equal("invalid_request", (await _api.ReadAsync(await ExchangeAsync(bound, boundSecret, foreign))).GetProperty("error").GetString());
 
@@ -165,6 +171,9 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         // Another client id without its secret, opaque tokens without a provider client, a prefix taken: refused, each named.
         var renamed = new Dictionary<string, object?>(body) { ["providerClient"] = new { clientId = "another-client" } };
         Assert.Equal("providerClient.clientSecret", await ProblemFieldAsync(_api.SendAsync(HttpMethod.Put, $"/api/admin/trusts/{trust.Name}", renamed)));
+        // Nor does the stored secret follow the trust to another endpoint.
+        var moved = new Dictionary<string, object?>(body) { ["opaqueTokens"] = new { prefix = trust.Prefix, introspectionEndpoint = "http://127.0.0.1:9/introspect" } };
+        Assert.Equal("providerClient.clientSecret", await ProblemFieldAsync(_api.SendAsync(HttpMethod.Put, $"/api/admin/trusts/{trust.Name}", moved)));
         await using var other = await TestKeyServer.StartAsync();
         Assert.Equal("providerClient", await ProblemFieldAsync(_api.SendAsync(HttpMethod.Post, "/api/admin/trusts", new
         {

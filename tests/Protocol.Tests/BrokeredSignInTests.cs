@@ -36,7 +36,12 @@ public class BrokeredSignInTests
 
         var plain = Query(new Uri(BrokeredSignIn.AuthorizationUrl(Issuer + "/authorize", "ours", "https://as.example/cb", secrets, new SignInSettings(),
             ["login"], 300, "ada@corp.example")).Query);
-        Assert.False(plain.ContainsKey("prompt") || plain.ContainsKey("max_age") || plain.ContainsKey("login_hint"));
+        // Freshness always goes (our auth_time is the provider's); prompt and login_hint only when the trust forwards them.
+        Assert.False(plain.ContainsKey("prompt") || plain.ContainsKey("login_hint"));
+        Assert.Equal("300", plain["max_age"]);
+        Assert.Equal(0, BrokeredSignIn.Freshness(["login"], 300));
+        Assert.Null(BrokeredSignIn.Freshness(["consent"], null));
+        Assert.Equal("openid email", BrokeredSignIn.ScopeFor("email"));
     }
 
     private static Dictionary<string, string> Query(string query) =>
@@ -58,21 +63,28 @@ public class BrokeredSignInTests
         static JsonWebToken Token(object claims) => new(new JsonWebTokenHandler().CreateToken(System.Text.Json.JsonSerializer.Serialize(claims)));
         var good = Token(new { nonce = "n", azp = "ours", auth_time = Now.AddMinutes(-1).ToUnixTimeSeconds() });
 
-        Assert.Null(BrokeredSignIn.IdTokenProblem(good, "n", "ours", 300, Now, TimeSpan.Zero));
-        Assert.Contains("nonce", BrokeredSignIn.IdTokenProblem(good, "other", "ours", null, Now, TimeSpan.Zero));
-        Assert.Contains("nonce", BrokeredSignIn.IdTokenProblem(Token(new { azp = "ours" }), "n", "ours", null, Now, TimeSpan.Zero));
-        Assert.Contains("azp", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n", azp = "theirs" }), "n", "ours", null, Now, TimeSpan.Zero));
-        Assert.Contains("max_age", BrokeredSignIn.IdTokenProblem(good, "n", "ours", 10, Now, TimeSpan.Zero));
-        Assert.Contains("auth_time", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n" }), "n", "ours", 10, Now, TimeSpan.Zero));
+        Assert.Null(BrokeredSignIn.IdTokenProblem(good, "n", "ours", 300, Now));
+        Assert.Contains("nonce", BrokeredSignIn.IdTokenProblem(good, "other", "ours", null, Now));
+        Assert.Contains("nonce", BrokeredSignIn.IdTokenProblem(Token(new { azp = "ours" }), "n", "ours", null, Now));
+        Assert.Contains("azp", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n", azp = "theirs" }), "n", "ours", null, Now));
+        Assert.Contains("azp", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n", aud = new[] { "ours", "theirs" } }), "n", "ours", null, Now));
+        Assert.Contains("max_age", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n", auth_time = Now.AddMinutes(-5).ToUnixTimeSeconds() }), "n", "ours", 0, Now));
+        Assert.Null(BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n", auth_time = Now.AddSeconds(-5).ToUnixTimeSeconds() }), "n", "ours", 0, Now));
+        Assert.Contains("auth_time", BrokeredSignIn.IdTokenProblem(Token(new { nonce = "n" }), "n", "ours", 10, Now));
         Assert.Equal(["pwd", "mfa"], BrokeredSignIn.Methods(Token(new { amr = new[] { "pwd", "mfa", "custom", "pwd" } })));
     }
 
     [Fact]
-    public void ASignInFindsAUserByItsLinkOrAStableClaimNeverByAMutableOne()
+    public void ASignInFindsAUserByItsOwnLinkOrAStableClaimNeverByAMutableOneOrATokensLink()
     {
-        Assert.Equal(("user_name", "oid-1"), FederatedUsers.SignInLookup(Trust with { UserClaim = "oid" }, null, "oid-1"));
-        Assert.Null(FederatedUsers.SignInLookup(Trust with { UserClaim = "email", UserField = "email" }, null, "ada@corp.example"));
-        Assert.Equal(("sys_id", "u-1"), FederatedUsers.SignInLookup(Trust with { UserClaim = "email", UserField = "email" }, "u-1", "ada@corp.example"));
+        var byEmail = Trust with { UserClaim = "email", UserField = "email" };
+
+        Assert.Equal(("user_name", "oid-1"), FederatedUsers.SignInLookup(Trust with { UserClaim = "oid" }, null, false, "oid-1"));
+        Assert.Null(FederatedUsers.SignInLookup(byEmail, null, false, "ada@corp.example"));
+        Assert.Equal(("sys_id", "u-1"), FederatedUsers.SignInLookup(byEmail, "u-1", true, "ada@corp.example"));
+        // A link an API token made (its claim named the user) is never a sign-in's way in.
+        Assert.Null(FederatedUsers.SignInLookup(byEmail, "u-1", false, "ada@corp.example"));
+        Assert.Null(FederatedUsers.SignInLookup(Trust with { UserClaim = "oid" }, "u-1", false, "oid-1"));
     }
 
     [Fact]

@@ -49,6 +49,8 @@ public class OpaqueTokensTests
     [InlineData("a year long", AssertionFailure.LifetimeTooLong)]
     [InlineData("not yet valid", AssertionFailure.NotYetValid)]
     [InlineData("no sub", AssertionFailure.MissingSubject)]
+    [InlineData("a refresh token", AssertionFailure.WrongType)]
+    [InlineData("sender-constrained", AssertionFailure.WrongType)]
     public void AnAnswerFailingAnyRuleIsRefusedWithThatRule(string why, AssertionFailure failure)
     {
         Action<Dictionary<string, object?>> change = why switch
@@ -63,6 +65,8 @@ public class OpaqueTokensTests
             "a year long" => a => a["exp"] = Now.AddDays(365).ToUnixTimeSeconds(),
             "not yet valid" => a => a["nbf"] = Now.AddMinutes(5).ToUnixTimeSeconds(),
             "no sub" => a => a.Remove("sub"),
+            "a refresh token" => a => a["token_type"] = "refresh_token",
+            "sender-constrained" => a => a["cnf"] = new { jkt = "abc" },
             _ => throw new ArgumentException(why),
         };
 
@@ -81,14 +85,16 @@ public class OpaqueTokensTests
     }
 
     [Fact]
-    public void AnOpaqueTokenGoesToTheTrustWithTheLongestPrefixThatStartsItAndTheEmptyPrefixTakesTheRest()
+    public void AnOpaqueTokenGoesToTheTrustWithTheLongestPrefixThatStartsItAndNeverOneOfOursOrAnOversizedOne()
     {
-        string[] prefixes = ["ya29.", "ya29.special.", ""];
+        string[] prefixes = ["ya29.", "ya29.special.", "00D"];
 
         Assert.Equal("ya29.special.", OpaqueTokens.Route(prefixes, p => p, "ya29.special.abc"));
         Assert.Equal("ya29.", OpaqueTokens.Route(prefixes, p => p, "ya29.abc"));
-        Assert.Equal("", OpaqueTokens.Route(prefixes, p => p, "00Dabc"));
-        Assert.Null(OpaqueTokens.Route(["ya29."], p => p, "00Dabc"));
+        Assert.Null(OpaqueTokens.Route(prefixes, p => p, "AbC123"));
+        Assert.Null(OpaqueTokens.Route(["oaa"], p => p, Tokens.RefreshTokens.New()));
+        Assert.Null(OpaqueTokens.Route(prefixes, p => p, "00D" + new string('x', OpaqueTokens.MaxTokenLength)));
+        Assert.Null(OpaqueTokens.Route([""], p => p, "anything"));
     }
 
     [Fact]
@@ -108,10 +114,13 @@ public class OpaqueTokensTests
         static string? UrlProblem(string url) => url.StartsWith("https://", StringComparison.Ordinal) ? null : "must use https";
         (string Field, string Problem)? Problem(OpaqueTokenSettings opaque, string? client = "introspector") => OpaqueTokens.Problem(opaque, client, UrlProblem);
 
-        Assert.Null(Problem(new OpaqueTokenSettings()));
-        Assert.Equal("providerClient", Problem(new OpaqueTokenSettings(), null)?.Field);
-        Assert.Equal("opaqueTokens.introspectionEndpoint", Problem(new OpaqueTokenSettings { IntrospectionEndpoint = "http://idp.example.com/introspect" })?.Field);
+        Assert.Null(Problem(new OpaqueTokenSettings { Prefix = "00D" }));
+        Assert.Equal("providerClient", Problem(new OpaqueTokenSettings { Prefix = "00D" }, null)?.Field);
+        Assert.Equal("opaqueTokens.prefix", Problem(new OpaqueTokenSettings())?.Field);
+        Assert.Equal("opaqueTokens.prefix", Problem(new OpaqueTokenSettings { Prefix = "oaa_rt_x" })?.Field);
+        Assert.Equal("opaqueTokens.prefix", Problem(new OpaqueTokenSettings { Prefix = "oa" + "a" })?.Field);
+        Assert.Equal("opaqueTokens.introspectionEndpoint", Problem(new OpaqueTokenSettings { Prefix = "00D", IntrospectionEndpoint = "http://idp.example.com/introspect" })?.Field);
         Assert.Equal("opaqueTokens.prefix", Problem(new OpaqueTokenSettings { Prefix = "with space" })?.Field);
-        Assert.Equal("opaqueTokens.cacheSeconds", Problem(new OpaqueTokenSettings { CacheSeconds = OpaqueTokens.MaxCacheSeconds + 1 })?.Field);
+        Assert.Equal("opaqueTokens.cacheSeconds", Problem(new OpaqueTokenSettings { Prefix = "00D", CacheSeconds = OpaqueTokens.MaxCacheSeconds + 1 })?.Field);
     }
 }

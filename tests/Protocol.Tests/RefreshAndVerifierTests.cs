@@ -30,7 +30,7 @@ public class RefreshAndVerifierTests
     {
         var tokens = Enumerable.Range(0, 100).Select(_ => RefreshTokens.New()).ToHashSet();
         Assert.Equal(100, tokens.Count);
-        Assert.All(tokens, t => Assert.True(RefreshTokens.LooksLikeRefreshToken(t)));
+        Assert.All(tokens, t => Assert.True(RefreshTokens.LooksLikeRefreshToken(t) && RefreshTokens.IsOwn(t) && t.Length == RefreshTokens.Prefix.Length + 43));
         Assert.False(RefreshTokens.LooksLikeRefreshToken("a.b.c"));
     }
 

@@ -21,6 +21,41 @@ public sealed class AuditEventStore(NpgsqlDataSource dataSource)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (position) DO NOTHING
         """;
 
+    /// <summary>
+    /// Waits until this replica holds the one ingest lock (a session advisory lock, released when the
+    /// returned connection closes, the process included): replicas serve queries alike, but only one
+    /// follows the stream, so the work is not done twice.
+    /// </summary>
+    public async Task<NpgsqlConnection> TakeIngestLockAsync(Action standingBy, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var announced = false;
+            while (true)
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext('oauthaspire audit ingest'))", connection);
+                if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    return connection;
+                }
+
+                if (!announced)
+                {
+                    standingBy();
+                    announced = true;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The last position stored: reading resumes after it (null when empty).</summary>
     public async Task<long?> LastPositionAsync(CancellationToken cancellationToken)
     {

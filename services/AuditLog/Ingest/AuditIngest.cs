@@ -27,7 +27,8 @@ public sealed class AuditLogOptions
 /// when the table is empty. Rows are written in batches; when the broker or the database goes away it
 /// reconnects and resumes after the last stored row, so nothing is skipped and nothing counted twice.
 /// A row PostgreSQL refuses is named in the log and passed over (it stays on the stream): one event
-/// must never stop the log.
+/// must never stop the log. Of several replicas one follows (it holds a PostgreSQL advisory lock), the
+/// others stand by and query alike.
 /// </summary>
 public sealed class AuditIngest(AuditEventStore store, IConfiguration configuration, IOptions<AuditLogOptions> options, ILogger<AuditIngest> logger)
     : BackgroundService
@@ -62,6 +63,9 @@ public sealed class AuditIngest(AuditEventStore store, IConfiguration configurat
     private async Task FollowAsync(Uri broker, CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        // One replica follows at a time; the others take over within seconds of its going away.
+        await using var ingestLock = await store.TakeIngestLockAsync(
+            () => logger.LogInformation("Another replica follows the audit stream; this one stands by"), stoppingToken);
         var last = await store.LastPositionAsync(stoppingToken);
         StartAt from = last is { } position ? new StartAt.Offset(position + 1) : new StartAt.Time(DateTimeOffset.UtcNow - settings.Retention);
         await using var follower = await StreamFollower.OpenAsync(broker, settings.Stream, from, stoppingToken);

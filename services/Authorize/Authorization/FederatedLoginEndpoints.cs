@@ -99,12 +99,23 @@ public static class FederatedLoginEndpoints
         var query = http.Request.Query;
         var browser = http.Request.Cookies[CookieName];
         http.Response.Cookies.Delete(CookieName, new CookieOptions { Path = MetadataBuilder.Paths.FederatedLogin });
-        var completed = await services.GetRequiredService<FederationTrustClient>().CompleteSignInAsync(new CompleteSignInRequest
+        CompleteSignInReply completed;
+        try
         {
-            Trust = trust, State = query["state"].ToString(), Code = query["code"].ToString(), Iss = query["iss"].ToString(), Error = query["error"].ToString(),
-            BrowserBinding = ByteString.CopyFrom(browser is { Length: > 0 and <= 100 } ? Binding(browser) : []),
-            RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
-        }, cancellationToken: cancellationToken);
+            completed = await services.GetRequiredService<FederationTrustClient>().CompleteSignInAsync(new CompleteSignInRequest
+            {
+                Trust = trust, State = query["state"].ToString(), Code = query["code"].ToString(), Iss = query["iss"].ToString(), Error = query["error"].ToString(),
+                BrowserBinding = ByteString.CopyFrom(browser is { Length: > 0 and <= 100 } ? Binding(browser) : []),
+                RemoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+            }, cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (Dependencies.Away(e) && !cancellationToken.IsCancellationRequested)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FederatedLoginEndpoints))
+                .LogWarning("A sign-in through trust {Trust} could not complete: {Reason}", Short(trust), e.Status.Detail);
+            return Html.ErrorPage("Sign-in unavailable", "Signing in is not possible right now. Return to the application and try again later.",
+                StatusCodes.Status503ServiceUnavailable);
+        }
         var pending = await pendings.FindAsync(completed.PendingRequest, cancellationToken);
         if (pending is null)
         {
@@ -118,9 +129,13 @@ public static class FederatedLoginEndpoints
                 string.Format(System.Globalization.CultureInfo.InvariantCulture, Failure, completed.DisplayName), StatusCodes.Status401Unauthorized);
         }
 
-        await sessions.StartAsync(http, completed.UserSysId, [.. completed.Amr, IdToken.FederatedMarker], cancellationToken);
+        // The session's auth_time is when the provider authenticated the user, not when its answer arrived.
+        await sessions.StartAsync(http, completed.UserSysId, [.. completed.Amr, IdToken.FederatedMarker], cancellationToken,
+            completed.AuthTime > 0 ? DateTimeOffset.FromUnixTimeSeconds(completed.AuthTime) : null);
         return await LoginEndpoints.SignedInAsync(http, pending, pendings, flow, cancellationToken);
     }
+
+    private static string Short(string value) => value.Length > 64 ? value[..64] : value;
 
     private static byte[] Binding(string browser) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(browser));
 }

@@ -9,8 +9,9 @@ namespace OAuthAspire.Authorize.Authorization;
 
 /// <summary>
 /// The trusts the login page offers ("Sign in with …"), from federation-trust, held for a minute at
-/// most and dropped by any trust change. While federation-trust is away the page offers none: the
-/// password form must never depend on it.
+/// most and dropped by any trust change. While federation-trust is away the page offers the ones it
+/// last knew (their domains still go to their providers, never to a password check), and the
+/// password form works as ever.
 /// </summary>
 public sealed class SignInProviders(IServiceProvider services, ILogger<SignInProviders> logger)
 {
@@ -24,16 +25,19 @@ public sealed class SignInProviders(IServiceProvider services, ILogger<SignInPro
         InvalidateOn<TrustDeleted>.All((SignInProviders p) => p._all),
     ];
 
+    // The last list had: while federation-trust is away, home-realm discovery must not fall back to passwords.
+    private volatile IReadOnlyList<SignInProvider> _lastKnown = [];
+
     public async Task<IReadOnlyList<SignInProvider>> ListAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await _all.GetAsync(0, cancellationToken);
+            return _lastKnown = await _all.GetAsync(0, cancellationToken);
         }
         catch (Exception e) when (Dependencies.Away(e) && !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("The login page offers no provider sign-in while federation-trust is away: {Reason}", e.Message);
-            return [];
+            logger.LogWarning("federation-trust is away: the login page offers the providers it last knew ({Count}): {Reason}", _lastKnown.Count, e.Message);
+            return _lastKnown;
         }
     }
 

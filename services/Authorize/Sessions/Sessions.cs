@@ -51,7 +51,9 @@ public sealed class Sessions(NpgsqlDataSource dataSource, Issuer issuer, Microso
     }
 
     /// <summary>Starts a new session (never reusing a previous cookie value) and sets the cookie.</summary>
-    public async Task<LoginSession> StartAsync(HttpContext context, string userSysId, string[] amr, CancellationToken cancellationToken)
+    /// <param name="authenticatedAt">When the user authenticated, if earlier than now (at a trusted provider); never later than now.</param>
+    public async Task<LoginSession> StartAsync(HttpContext context, string userSysId, string[] amr, CancellationToken cancellationToken,
+        DateTimeOffset? authenticatedAt = null)
     {
         var value = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
@@ -60,7 +62,7 @@ public sealed class Sessions(NpgsqlDataSource dataSource, Issuer issuer, Microso
             IdHash = Hash(value),
             Sid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
             UserSysId = userSysId,
-            AuthTime = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).UtcDateTime,
+            AuthTime = DateTimeOffset.FromUnixTimeSeconds(Math.Min(now.ToUnixTimeSeconds(), authenticatedAt?.ToUnixTimeSeconds() ?? long.MaxValue)).UtcDateTime,
             Amr = amr,
             ExpiresAt = (now + options.Value.Lifetime).UtcDateTime,
         };

@@ -81,6 +81,12 @@ public sealed class TokenAdmission(EdgeSettings settings, JwksCache jwks, Valida
             return Admission.Refused("Only this issuer's tokens are accepted on the admin APIs.");
         }
 
+        if (RefreshTokens.IsOwn(token))
+        {
+            // One of our refresh tokens sent as a bearer token: never passed on to anyone.
+            return Admission.Refused("A refresh token is not an access token.");
+        }
+
         return await federated.ValidateAsync(token, remoteAddress?.ToString(), cancellationToken) is { } identity
             ? new Admission(new AdmittedCaller(identity), null)
             : Admission.Refused(Invalid);

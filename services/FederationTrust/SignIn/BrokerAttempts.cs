@@ -40,14 +40,14 @@ public sealed class BrokerAttempts(NpgsqlDataSource dataSource)
         }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Spends the attempt its state names: null when unknown, spent before or expired.</summary>
-    public async Task<BrokerAttempt?> TakeAsync(string state, CancellationToken cancellationToken)
+    /// <summary>Spends the attempt its state names, for the browser that began it: null when unknown, spent before, expired or another browser's.</summary>
+    public async Task<BrokerAttempt?> TakeAsync(string state, byte[] browserBinding, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<BrokerAttempt>(new CommandDefinition("""
-            DELETE FROM broker_attempt WHERE state_hash = @hash AND expires_at > now()
+            DELETE FROM broker_attempt WHERE state_hash = @hash AND browser_binding = @browserBinding AND expires_at > now()
             RETURNING trust_id, browser_binding, pending_request, client_id, nonce, code_verifier, redirect_uri, max_age, expires_at
-            """, new { hash = Hash(state) }, cancellationToken: cancellationToken));
+            """, new { hash = Hash(state), browserBinding }, cancellationToken: cancellationToken));
     }
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)

@@ -66,32 +66,30 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
 
         var secrets = BrokerSecrets.New();
         var redirectUri = BrokeredSignIn.RedirectUri(_issuer, trust.Name);
-        int? maxAge = request.MaxAge >= 0 ? request.MaxAge : null;
+        var maxAge = BrokeredSignIn.Freshness([.. request.Prompt], request.MaxAge >= 0 ? request.MaxAge : null);
         await attempts.AddAsync(secrets.State, new BrokerAttempt
         {
             TrustId = trust.Id, BrowserBinding = request.BrowserBinding.ToByteArray(), PendingRequest = request.PendingRequest,
             ClientId = request.ClientId.Length == 0 ? null : request.ClientId, Nonce = secrets.Nonce, CodeVerifier = secrets.CodeVerifier,
-            RedirectUri = redirectUri, MaxAge = settings.PassPrompt ? maxAge : null, ExpiresAt = (time.GetUtcNow() + BrokerAttempts.Lifetime).UtcDateTime,
+            RedirectUri = redirectUri, MaxAge = maxAge, ExpiresAt = (time.GetUtcNow() + BrokerAttempts.Lifetime).UtcDateTime,
         }, cancellationToken);
         return new BeginSignInReply
         {
             AuthorizationUrl = BrokeredSignIn.AuthorizationUrl(authorizationEndpoint, clientId, redirectUri, secrets, settings, [.. request.Prompt], maxAge,
-                request.LoginHint),
+                request.LoginHint, BrokeredSignIn.ScopeFor(trust.UserClaim)),
         };
     }
 
     public async Task<CompleteSignInReply> CompleteAsync(CompleteSignInRequest request, CancellationToken cancellationToken)
     {
         var trust = await trusts.FindByNameAsync(request.Trust, cancellationToken);
-        var attempt = request.State.Length is > 0 and <= 512 ? await attempts.TakeAsync(request.State, cancellationToken) : null;
+        // Spent only by the browser that began it: another browser's answer (a leaked state) cancels nothing.
+        var attempt = request.State.Length is > 0 and <= 512 && request.BrowserBinding.Length == SHA256.HashSizeInBytes
+            ? await attempts.TakeAsync(request.State, request.BrowserBinding.ToByteArray(), cancellationToken)
+            : null;
         if (attempt is null)
         {
-            return await RefuseAsync(request, trust, null, "the state is unknown, spent or expired", cancellationToken);
-        }
-
-        if (!CryptographicOperations.FixedTimeEquals(attempt.BrowserBinding, request.BrowserBinding.Span))
-        {
-            return await RefuseAsync(request, trust, null, "the answer came in another browser than the one that began the sign-in", cancellationToken);
+            return await RefuseAsync(request, trust, null, "the state is unknown, spent, expired or another browser's", cancellationToken);
         }
 
         if (trust is null || trust.Id != attempt.TrustId)
@@ -151,6 +149,7 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
         var reply = new CompleteSignInReply
         {
             Ok = true, PendingRequest = attempt.PendingRequest, UserSysId = user.SysId, UserName = user.UserName, DisplayName = trust.ShownName,
+            AuthTime = BrokeredSignIn.AuthTime(checkedToken.Token)?.ToUnixTimeSeconds() ?? 0,
         };
         reply.Amr.AddRange(BrokeredSignIn.Methods(checkedToken.Token));
         return reply;
@@ -198,7 +197,7 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
             return (null, null, $"the ID token: {result.Reason}");
         }
 
-        return BrokeredSignIn.IdTokenProblem(result.Claims!.Token, attempt.Nonce, clientId, attempt.MaxAge, time.GetUtcNow(), TimeSpan.FromSeconds(trust.ClockSkew))
+        return BrokeredSignIn.IdTokenProblem(result.Claims!.Token, attempt.Nonce, clientId, attempt.MaxAge, time.GetUtcNow())
             is { } problem ? (null, null, problem) : (result.Claims, result.UserClaimValue, null);
     }
 

@@ -6,7 +6,11 @@ using OAuthAspire.ServiceDefaults.Security;
 namespace OAuthAspire.FederationTrust.Trusts;
 
 /// <summary>A provider's endpoint could not answer (down, slow, unreadable): nothing can be concluded from it.</summary>
-public sealed class ProviderUnavailableException(string message) : Exception(message);
+/// <param name="fresh">False when no call was made (the endpoint failed moments ago): not worth another audit row.</param>
+public sealed class ProviderUnavailableException(string message, bool fresh = true) : Exception(message)
+{
+    public bool Fresh { get; } = fresh;
+}
 
 /// <summary>
 /// Calls to a trusted provider's endpoints as our client there (introspection, the token endpoint
@@ -24,7 +28,15 @@ public sealed class ProviderCalls(IConfiguration configuration, ProviderSecrets 
         CancellationToken cancellationToken)
     {
         var clientId = trust.ProviderClientId ?? throw new ProviderUnavailableException("the trust has no provider client");
-        var secret = secrets.Open(trust);
+        string secret;
+        try
+        {
+            secret = secrets.Open(trust);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new ProviderUnavailableException("the stored provider client secret cannot be opened (was federation-trust's key-encryption key changed?); save the trust with its secret again");
+        }
         var form = parameters.ToList();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

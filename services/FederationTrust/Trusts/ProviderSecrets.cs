@@ -20,7 +20,8 @@ public sealed class ProviderSecrets(IConfiguration configuration)
 
     /// <summary>
     /// The trust with its provider secret settled: the one given, sealed; else the stored one while the
-    /// client id stays the same; none without a provider client. Otherwise (field, why not).
+    /// client id and where it is sent (issuer, metadata, introspection endpoint) stay the same; none
+    /// without a provider client. Otherwise (field, why not).
     /// </summary>
     public (TrustRecord Trust, (string Field, string Problem)? Problem) Settle(TrustRecord trust, ProviderClientDto? given, TrustRecord? existing)
     {
@@ -41,8 +42,10 @@ public sealed class ProviderSecrets(IConfiguration configuration)
                 : (trust with { ProviderClientSecret = _box.Value.Seal(Encoding.UTF8.GetBytes(secret), trust.Id.ToString()) }, null);
         }
 
-        return existing is { ProviderClientSecret: { } kept } && existing.ProviderClientId == trust.ProviderClientId
+        // Kept only while it would go where it went before: the same client at the same provider's same endpoints.
+        return existing is { ProviderClientSecret: { } kept } && existing.ProviderClientId == trust.ProviderClientId && existing.Issuer == trust.Issuer
+               && existing.MetadataUrl == trust.MetadataUrl && existing.IntrospectionEndpoint == trust.IntrospectionEndpoint
             ? (trust with { ProviderClientSecret = kept }, null)
-            : (trust, ("providerClient.clientSecret", "is required (a save without one keeps the stored secret while the client id stays the same)"));
+            : (trust, ("providerClient.clientSecret", "is required (a save without one keeps the stored secret while the client id, issuer, metadata URL and introspection endpoint stay the same)"));
     }
 }

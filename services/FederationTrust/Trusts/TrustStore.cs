@@ -6,9 +6,14 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// <summary>A provider's subject linked to the local user its mutable claim first named.</summary>
 public sealed record SubjectLink
 {
+    public const string ByToken = "token";
+    public const string BySignIn = "sign_in";
+
     public string Issuer { get; init; } = "";
     public string Subject { get; init; } = "";
     public string UserSysId { get; init; } = "";
+    /// <summary><see cref="ByToken"/> or <see cref="BySignIn"/>: how the link was made.</summary>
+    public string LinkedBy { get; init; } = ByToken;
 }
 
 /// <summary>Reads and writes trusts, subject links, one-time jtis and the accepted-token ledger.</summary>
@@ -85,28 +90,37 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
     public static async Task<bool> DeleteAsync(NpgsqlTransaction tx, Guid id, CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition("DELETE FROM trust WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)) == 1;
 
-    /// <summary>The user a provider's subject is linked to, if any.</summary>
-    public async Task<string?> LinkedUserAsync(Guid trustId, string issuer, string subject, CancellationToken cancellationToken)
+    /// <summary>The link of a provider's subject, if any.</summary>
+    public async Task<SubjectLink?> LinkOfAsync(Guid trustId, string issuer, string subject, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT user_sys_id FROM subject_link WHERE trust_id = @trustId AND issuer = @issuer AND subject = @subject",
+        return await connection.QuerySingleOrDefaultAsync<SubjectLink>(new CommandDefinition(
+            "SELECT issuer, subject, user_sys_id, linked_by FROM subject_link WHERE trust_id = @trustId AND issuer = @issuer AND subject = @subject",
             new { trustId, issuer, subject }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Whether the user is linked to a subject of another trust (a sign-in by a stable claim must not take it).</summary>
+    public async Task<bool> LinkedElsewhereAsync(Guid trustId, string userSysId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM subject_link WHERE user_sys_id = @userSysId AND trust_id <> @trustId)",
+            new { trustId, userSysId }, cancellationToken: cancellationToken));
+    }
+
     /// <returns>False when the subject is linked already, or the user is linked to another subject of the trust.</returns>
-    public static async Task<bool> TryLinkAsync(NpgsqlTransaction tx, Guid trustId, string issuer, string subject, string userSysId,
+    public static async Task<bool> TryLinkAsync(NpgsqlTransaction tx, Guid trustId, string issuer, string subject, string userSysId, string linkedBy,
         CancellationToken cancellationToken) =>
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO subject_link (trust_id, issuer, subject, user_sys_id) VALUES (@trustId, @issuer, @subject, @userSysId)
+            INSERT INTO subject_link (trust_id, issuer, subject, user_sys_id, linked_by) VALUES (@trustId, @issuer, @subject, @userSysId, @linkedBy)
             ON CONFLICT DO NOTHING
-            """, new { trustId, issuer, subject, userSysId }, tx, cancellationToken: cancellationToken)) == 1;
+            """, new { trustId, issuer, subject, userSysId, linkedBy }, tx, cancellationToken: cancellationToken)) == 1;
 
     /// <returns>The link removed; null when the user was linked to no subject of the trust.</returns>
     public static async Task<SubjectLink?> UnlinkAsync(NpgsqlTransaction tx, Guid trustId, string userSysId, CancellationToken cancellationToken) =>
         await tx.Connection!.QuerySingleOrDefaultAsync<SubjectLink>(new CommandDefinition(
-            "DELETE FROM subject_link WHERE trust_id = @trustId AND user_sys_id = @userSysId RETURNING issuer, subject, user_sys_id",
+            "DELETE FROM subject_link WHERE trust_id = @trustId AND user_sys_id = @userSysId RETURNING issuer, subject, user_sys_id, linked_by",
             new { trustId, userSysId }, tx, cancellationToken: cancellationToken));
 
     /// <returns>False when this jti was used before with the trust.</returns>

@@ -16,34 +16,45 @@ namespace OAuthAspire.FederationTrust.Users;
 /// tokens of the subject map to the linked user whatever the claim says, and no other subject can
 /// take it (<see cref="FederatedUsers"/>). The user must be active and, unless the trust allows
 /// it, hold no administrative role. With automatic creation, an unknown subject becomes an active
-/// user with no password and no roles (so it can reach APIs, never sign in here or administer anything).
+/// user with no password and no roles: it can reach APIs and sign in through the provider (never
+/// with a password here), and administers nothing.
 /// </summary>
 public sealed class UserMapping(IServiceProvider services, TrustStore store, IAuditSink audit)
 {
     /// <param name="signIn">
-    /// A sign-in on our login page, not a token: an existing user is found by the link or a stable
-    /// claim only (<see cref="FederatedUsers.SignInLookup"/>), and automatic creation never falls
-    /// back to an existing account of the same name.
+    /// A sign-in on our login page, not a token: an existing user is found by a link a sign-in made or
+    /// by a stable claim only (<see cref="FederatedUsers.SignInLookup"/>), never one linked to another
+    /// trust's subject; automatic creation never falls back to an existing account of the same name;
+    /// and the subject is always linked to its user, stable claim or not.
     /// </param>
     public async Task<(User? User, string? Refusal)> ResolveAsync(TrustRecord trust, string issuer, string subject, string claimValue,
         CancellationToken cancellationToken, bool signIn = false)
     {
         var settings = trust.Settings;
-        var linking = FederatedUsers.LinksBySubject(settings);
-        var linked = linking ? await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken) : null;
-        var lookup = signIn ? FederatedUsers.SignInLookup(settings, linked, claimValue) : FederatedUsers.Lookup(settings, linked, claimValue);
+        var linking = signIn || FederatedUsers.LinksBySubject(settings);
+        var link = linking ? await store.LinkOfAsync(trust.Id, issuer, subject, cancellationToken) : null;
+        if (signIn && link is { LinkedBy: not SubjectLink.BySignIn })
+        {
+            return (null, "the subject was linked by an API token naming the user by its claim; a sign-in never takes such a link (an administrator may unlink it)");
+        }
+
+        var lookup = signIn
+            ? FederatedUsers.SignInLookup(settings, link?.UserSysId, link is not null, claimValue)
+            : FederatedUsers.Lookup(settings, link?.UserSysId, claimValue);
         var directory = services.GetRequiredService<DirectoryClient>();
         var found = lookup is var (field, value)
             ? await directory.FindUserAsync(new FindUserRequest { Field = field, Value = value }, cancellationToken: cancellationToken)
             : new UserReply { Found = false };
-        if (!found.Found && linked is null && trust.AutoProvision)
+        var created = false;
+        if (!found.Found && link is null && trust.AutoProvision)
         {
             found = await CreateAsync(directory, trust, claimValue, takeExisting: !signIn, cancellationToken);
+            created = found.Found;
         }
 
         if (!found.Found)
         {
-            return (null, linked is not null ? "the linked user no longer exists"
+            return (null, link is not null ? "the linked user no longer exists"
                 : lookup is null ? $"no user is linked to this subject, and a sign-in never takes an existing account by its {trust.UserClaim}"
                 : $"no user with {trust.UserField} = the token's {trust.UserClaim}");
         }
@@ -54,17 +65,23 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
             return (null, refusal);
         }
 
-        return linked is null && linking && await LinkAsync(trust, issuer, subject, user, cancellationToken) is { } linkRefusal
+        if (signIn && link is null && !created && await store.LinkedElsewhereAsync(trust.Id, user.SysId, cancellationToken))
+        {
+            return (null, $"the user the {trust.UserClaim} names is linked to a subject of another trust");
+        }
+
+        return link is null && linking && await LinkAsync(trust, issuer, subject, user, signIn ? SubjectLink.BySignIn : SubjectLink.ByToken, cancellationToken)
+            is { } linkRefusal
             ? (null, linkRefusal)
             : (user, null);
     }
 
     /// <summary>Links the subject to the user its claim named, audited with the link; null when linked.</summary>
-    private async Task<string?> LinkAsync(TrustRecord trust, string issuer, string subject, User user, CancellationToken cancellationToken)
+    private async Task<string?> LinkAsync(TrustRecord trust, string issuer, string subject, User user, string linkedBy, CancellationToken cancellationToken)
     {
         var linked = await store.DataSource.InTransactionAsync(async tx =>
         {
-            if (!await TrustStore.TryLinkAsync(tx, trust.Id, issuer, subject, user.SysId, cancellationToken))
+            if (!await TrustStore.TryLinkAsync(tx, trust.Id, issuer, subject, user.SysId, linkedBy, cancellationToken))
             {
                 return false;
             }
@@ -77,7 +94,7 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
         }, cancellationToken);
 
         // Refused by the one-subject-per-user rule, or a concurrent first call linked the subject.
-        return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, await store.LinkedUserAsync(trust.Id, issuer, subject, cancellationToken));
+        return linked ? null : FederatedUsers.LinkRefusal(trust.Settings, user.SysId, (await store.LinkOfAsync(trust.Id, issuer, subject, cancellationToken))?.UserSysId);
     }
 
     /// <param name="takeExisting">A user of that name created meanwhile (by a concurrent first call) is the one; never for a sign-in, where it may be anyone's.</param>

@@ -93,9 +93,13 @@ public sealed class ExternalTokenValidation(TrustCatalog trusts, TrustStore stor
         }
         catch (ProviderUnavailableException e)
         {
-            var refused = await RefuseAsync(request, trust, trust.Issuer, $"introspection unavailable: {e.Message}", cancellationToken);
-            refused.Unavailable = true;
-            return refused;
+            // Neither accepted nor refused; audited when a call failed, not for each token turned away while the endpoint rests.
+            if (e.Fresh)
+            {
+                await RefuseAsync(request, trust, trust.Issuer, $"introspection unavailable: {e.Message}", cancellationToken);
+            }
+
+            return new ValidateExternalTokenReply { Valid = false, Unavailable = true, Reason = $"introspection unavailable: {e.Message}", TrustName = trust.Name };
         }
 
         var result = outcome.Result;

@@ -17,7 +17,8 @@ public sealed record IntrospectionOutcome(IntrospectionResult Result, DateTimeOf
 /// there (<see cref="ProviderCalls"/>); any answer but a 2xx with JSON is "unavailable". Answers are reused for the trust's cache time
 /// and never past the token's expiry; refusals for 10 s at most, so replaying a bad token costs no
 /// call. Answers are keyed by a hash of the trust and the token and dropped by any trust change.
-/// While an endpoint fails, it is not called again for 5 s: every token of that trust is then
+/// A 400-class answer about one token (malformed, too long) refuses that token only. While an endpoint
+/// fails otherwise (down, slow, 401/403 for our client, 429, 5xx), it is not called again for 5 s: every token of that trust is then
 /// "unavailable" at once (a 503 upstream), never waited on and never accepted without an answer.
 /// </summary>
 public sealed class ProviderIntrospection : IInvalidatable
@@ -64,7 +65,7 @@ public sealed class ProviderIntrospection : IInvalidatable
 
         if (_failing.TryGetValue(trust.Id, out var failing) && failing.Until > _time.GetUtcNow())
         {
-            throw new ProviderUnavailableException(failing.Problem);
+            throw new ProviderUnavailableException(failing.Problem, fresh: false);
         }
 
         try
@@ -98,9 +99,13 @@ public sealed class ProviderIntrospection : IInvalidatable
             : (await _keys.MetadataAsync(trust, cancellationToken))?.IntrospectionEndpoint
               ?? throw new ProviderUnavailableException("the provider's metadata names no usable introspection_endpoint (or could not be fetched)");
         var (status, body) = await _calls.PostAsync(trust, endpoint, [new("token", token), new("token_type_hint", "access_token")], cancellationToken);
-        return status is >= 200 and < 300 && body is { } answer
-            ? answer
-            : throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(body is null ? " without JSON" : "")}");
+        return status switch
+        {
+            >= 200 and < 300 when body is { } answer => answer,
+            // The endpoint refused this one token (malformed, too long): a refusal of it, not an outage of the trust.
+            400 or 404 or 413 or 414 or 422 => JsonSerializer.SerializeToElement(new { active = false }),
+            _ => throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(body is null ? " without JSON" : "")}"),
+        };
     }
 
     private static string KeyOf(TrustRecord trust, string token) =>

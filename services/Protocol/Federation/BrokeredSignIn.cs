@@ -11,7 +11,7 @@ public sealed record SignInSettings
     public string DisplayName { get; init; } = "";
     /// <summary>Forward the login page's user name (or the client's login_hint) as login_hint.</summary>
     public bool LoginHint { get; init; }
-    /// <summary>Forward the client's prompt (login, consent, select_account) and max_age.</summary>
+    /// <summary>Forward the client's prompt (login, consent, select_account); max_age (and freshness for prompt=login) is forwarded always.</summary>
     public bool PassPrompt { get; init; }
     /// <summary>Home-realm discovery: users whose name ends with @one of these sign in here only, never with a local password.</summary>
     public IReadOnlyList<string> EmailDomains { get; init; } = [];
@@ -52,12 +52,28 @@ public static class BrokeredSignIn
     public static string RedirectUri(string issuer, string trustName) =>
         $"{issuer.TrimEnd('/')}{Discovery.MetadataBuilder.Paths.FederatedLogin}/{Uri.EscapeDataString(trustName)}/callback";
 
+    /// <summary>
+    /// How fresh the provider's sign-in must be: the client's <c>max_age</c>, 0 when it asked
+    /// <c>prompt=login</c>; null when it asked neither. Always sent, and checked on the ID token:
+    /// our ID token's auth_time is the provider's, so a stale sign-in there must not look fresh here.
+    /// </summary>
+    public static int? Freshness(IReadOnlyList<string> prompt, int? maxAge) => prompt.Contains("login") ? 0 : maxAge is >= 0 ? maxAge : null;
+
+    /// <summary>What to ask the provider for: openid, and the claim the trust maps by when only a scope brings it.</summary>
+    public static string ScopeFor(string userClaim) => userClaim switch
+    {
+        ExternalTokens.EmailClaim => "openid email",
+        "preferred_username" or "upn" => "openid profile",
+        _ => "openid",
+    };
+
+    /// <param name="maxAge">The freshness asked (<see cref="Freshness"/>): sent whatever the trust's settings.</param>
     public static string AuthorizationUrl(string authorizationEndpoint, string clientId, string redirectUri, BrokerSecrets secrets, SignInSettings settings,
-        IReadOnlyList<string> prompt, int? maxAge, string? loginHint)
+        IReadOnlyList<string> prompt, int? maxAge, string? loginHint, string scope = "openid")
     {
         var query = new List<KeyValuePair<string, string>>
         {
-            new("response_type", "code"), new("client_id", clientId), new("redirect_uri", redirectUri), new("scope", "openid"),
+            new("response_type", "code"), new("client_id", clientId), new("redirect_uri", redirectUri), new("scope", scope),
             new("state", secrets.State), new("nonce", secrets.Nonce), new("code_challenge", secrets.CodeChallenge), new("code_challenge_method", "S256"),
         };
         if (settings.PassPrompt && prompt.Where(ForwardedPrompts.Contains).ToArray() is { Length: > 0 } forwarded)
@@ -65,7 +81,7 @@ public static class BrokeredSignIn
             query.Add(new("prompt", string.Join(' ', forwarded)));
         }
 
-        if (settings.PassPrompt && maxAge is >= 0)
+        if (maxAge is >= 0)
         {
             query.Add(new("max_age", maxAge.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
@@ -85,28 +101,41 @@ public static class BrokeredSignIn
         : responseIssuer == trustIssuer ? null
         : "the response's iss is another issuer's (mix-up)";
 
-    /// <summary>The ID token's own sign-in claims: the nonce we sent, <c>azp</c> our client when present, and a recent enough sign-in when max_age was asked.</summary>
+    /// <summary>Provider and relying-party clocks differ by this much at most when freshness is checked.</summary>
+    public static readonly TimeSpan FreshnessTolerance = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The ID token's own sign-in claims: the nonce we sent, <c>azp</c> our client when present (and
+    /// present when the token has several audiences, OpenID Connect Core §2), and a recent enough
+    /// sign-in (<c>auth_time</c>) when freshness was asked.
+    /// </summary>
     public static string? IdTokenProblem(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken idToken, string expectedNonce, string clientId, int? maxAge,
-        DateTimeOffset now, TimeSpan skew)
+        DateTimeOffset now)
     {
         if (!idToken.TryGetPayloadValue<string>("nonce", out var nonce) || !FixedTimeEquals(nonce, expectedNonce))
         {
             return "the ID token's nonce is not the one sent";
         }
 
-        if (idToken.TryGetPayloadValue<string>("azp", out var azp) && azp != clientId)
+        var hasAzp = idToken.TryGetPayloadValue<string>("azp", out var azp);
+        if (hasAzp && azp != clientId)
         {
             return "the ID token's azp is another client";
+        }
+
+        if (!hasAzp && idToken.Audiences.Count() > 1)
+        {
+            return "the ID token has several audiences and no azp";
         }
 
         if (maxAge is >= 0)
         {
             if (!idToken.TryGetPayloadValue<long>("auth_time", out var authTime))
             {
-                return "max_age was asked and the ID token has no auth_time";
+                return "freshness was asked and the ID token has no auth_time";
             }
 
-            if (DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(authTime, 0, 253402300799)).AddSeconds(maxAge.Value) + skew < now)
+            if (DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(authTime, 0, 253402300799)).AddSeconds(maxAge.Value) + FreshnessTolerance < now)
             {
                 return "the provider's sign-in is older than max_age";
             }
@@ -114,6 +143,10 @@ public static class BrokeredSignIn
 
         return null;
     }
+
+    /// <summary>When the provider authenticated the user (its <c>auth_time</c>), if it says.</summary>
+    public static DateTimeOffset? AuthTime(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken idToken) =>
+        idToken.TryGetPayloadValue<long>("auth_time", out var authTime) ? DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(authTime, 0, 253402300799)) : null;
 
     /// <summary>The provider's <c>amr</c> values registered by RFC 8176 (others are the provider's own words: dropped).</summary>
     public static string[] Methods(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken idToken) =>

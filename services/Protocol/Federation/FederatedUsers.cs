@@ -24,13 +24,16 @@ public static class FederatedUsers
         linkedUserSysId is not null && LinksBySubject(trust) ? ("sys_id", linkedUserSysId) : (trust.UserField, claimValue);
 
     /// <summary>
-    /// Signing in through the provider: by the link when the subject has one; else by a stable claim
-    /// (an administrator's arranged mapping, e.g. user_name = the provider's oid); never by a mutable
-    /// one (an address): an existing local account is not handed to whoever the provider says owns
-    /// its email. Null: no existing user may be looked up (only automatic creation can follow).
+    /// Signing in through the provider: by the subject's link when a sign-in made it; else by a stable
+    /// claim (an administrator's arranged mapping, e.g. user_name = the provider's oid); never by a
+    /// mutable one (an address): an existing local account is not handed to whoever the provider says
+    /// owns its email. A link an API token made is never taken either: its user was named by the
+    /// token's claim, perhaps an address another tenant claimed. Null: no existing user may be looked
+    /// up (only automatic creation can follow).
     /// </summary>
-    public static (string Field, string Value)? SignInLookup(TrustSettings trust, string? linkedUserSysId, string claimValue) =>
-        linkedUserSysId is not null && LinksBySubject(trust) ? ("sys_id", linkedUserSysId)
+    /// <param name="linkedBySignIn">Whether the subject's link (when there is one) was made by a sign-in.</param>
+    public static (string Field, string Value)? SignInLookup(TrustSettings trust, string? linkedUserSysId, bool linkedBySignIn, string claimValue) =>
+        linkedUserSysId is not null ? (linkedBySignIn ? ("sys_id", linkedUserSysId) : null)
         : LinksBySubject(trust) ? null
         : (trust.UserField, claimValue);
 

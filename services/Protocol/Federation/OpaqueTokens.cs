@@ -15,7 +15,8 @@ public sealed record OpaqueTokenSettings
 
     /// <summary>
     /// Which opaque tokens are this trust's: those starting with the prefix (the longest matching
-    /// prefix wins). Empty: every opaque token no other trust's prefix takes; one trust at most.
+    /// prefix wins). Required: no trust takes every token, so nothing else (one of our own, another
+    /// provider's) is ever sent to this provider.
     /// </summary>
     public string Prefix { get; init; } = "";
 
@@ -44,7 +45,7 @@ public sealed record IntrospectionResult(AssertionFailure Failure, string Detail
 /// Opaque tokens of trusted providers. Which trust a token belongs to is decided from the token
 /// alone, before any call (<see cref="Route{T}"/>): a token is only ever sent to the one provider
 /// whose prefix it carries. The provider's answer (<see cref="Check"/>) must say <c>active: true</c>
-/// (JSON true, nothing else), name an audience or <c>client_id</c> the trust accepts, carry
+/// (JSON true, nothing else), not be a refresh token's or a sender-constrained token's (<c>cnf</c>), name an audience or <c>client_id</c> the trust accepts, carry
 /// <c>exp</c> (within <see cref="ExternalTokens.MaxLifetime"/>) and <c>sub</c>, name the trust's
 /// issuer when it names one, and hold the trust's user claim. A userinfo endpoint is never asked: it
 /// proves only that the token is good for some client of the provider, not for one of ours.
@@ -53,7 +54,11 @@ public static class OpaqueTokens
 {
     public const int DefaultCacheSeconds = 60;
     public const int MaxCacheSeconds = 300;
+    public const int MinPrefixLength = 3;
     public const int MaxPrefixLength = 64;
+
+    /// <summary>Longer tokens are no provider's: never sent anywhere.</summary>
+    public const int MaxTokenLength = 4096;
 
     /// <summary>A JWS or JWE in compact form goes the JWT way; anything else is opaque.</summary>
     public static bool IsJwt(string token)
@@ -74,9 +79,14 @@ public static class OpaqueTokens
         }
     }
 
-    /// <summary>The trust whose prefix is the longest that starts the token; null when none takes it.</summary>
+    /// <summary>
+    /// The trust whose prefix is the longest that starts the token; null when none takes it, and for
+    /// one of our own tokens (<see cref="Tokens.RefreshTokens.OwnPrefix"/>) or an oversized one.
+    /// </summary>
     public static T? Route<T>(IEnumerable<T> trusts, Func<T, string> prefixOf, string token) where T : class =>
-        trusts.Where(t => token.StartsWith(prefixOf(t), StringComparison.Ordinal)).MaxBy(t => prefixOf(t).Length);
+        Tokens.RefreshTokens.IsOwn(token) || token.Length > MaxTokenLength
+            ? null
+            : trusts.Where(t => prefixOf(t).Length > 0 && token.StartsWith(prefixOf(t), StringComparison.Ordinal)).MaxBy(t => prefixOf(t).Length);
 
     /// <summary>Null when the opaque-token settings hold, else (field, why not).</summary>
     public static (string Field, string Problem)? Problem(OpaqueTokenSettings opaque, string? providerClientId, Func<string, string?> urlProblem)
@@ -91,9 +101,12 @@ public static class OpaqueTokens
             return ("opaqueTokens.introspectionEndpoint", url);
         }
 
-        if (opaque.Prefix.Length > MaxPrefixLength || opaque.Prefix.Any(c => c is <= ' ' or > '~'))
+        if (opaque.Prefix.Length is < MinPrefixLength or > MaxPrefixLength || opaque.Prefix.Any(c => c is <= ' ' or > '~')
+            || opaque.Prefix.StartsWith(Tokens.RefreshTokens.OwnPrefix, StringComparison.Ordinal)
+            || Tokens.RefreshTokens.OwnPrefix.StartsWith(opaque.Prefix, StringComparison.Ordinal))
         {
-            return ("opaqueTokens.prefix", $"at most {MaxPrefixLength} printable ASCII characters");
+            return ("opaqueTokens.prefix", $"is required: {MinPrefixLength}-{MaxPrefixLength} printable ASCII characters the provider's tokens start with, "
+                + $"outside this issuer's own '{Tokens.RefreshTokens.OwnPrefix}'");
         }
 
         return opaque.CacheSeconds is < 0 or > MaxCacheSeconds ? ("opaqueTokens.cacheSeconds", $"must be 0-{MaxCacheSeconds}") : null;
@@ -109,6 +122,18 @@ public static class OpaqueTokens
         if (!answer.TryGetProperty("active", out var active) || active.ValueKind != JsonValueKind.True)
         {
             return new IntrospectionResult(AssertionFailure.Inactive, "the provider says the token is not active");
+        }
+
+        // An access token only: not a refresh token the provider also introspects; and not a sender-constrained
+        // one (cnf), whose proof of possession nobody here checks.
+        if (Text(answer, "token_type") is { } tokenType && tokenType.Contains("refresh", StringComparison.OrdinalIgnoreCase))
+        {
+            return new IntrospectionResult(AssertionFailure.WrongType, "the provider says it is a refresh token");
+        }
+
+        if (answer.TryGetProperty("cnf", out _))
+        {
+            return new IntrospectionResult(AssertionFailure.WrongType, "a sender-constrained token (cnf): its proof of possession cannot be checked here");
         }
 
         var issuer = Text(answer, "iss");

@@ -16,11 +16,22 @@ public enum RefreshDecision
 
 /// <summary>
 /// Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2): opaque 256-bit random values, stored hashed,
-/// rotated on every use, grouped in a family that expires a fixed time after its first issue.
+/// rotated on every use, grouped in a family that expires a fixed time after its first issue. They
+/// begin with <see cref="Prefix"/>, in the namespace <see cref="OwnPrefix"/> that no trusted
+/// provider's opaque-token prefix may touch: one of ours sent as a bearer token by mistake is
+/// refused at the edge, never sent to a provider's introspection endpoint.
 /// </summary>
 public static class RefreshTokens
 {
-    public static string New() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+    /// <summary>The start of every opaque token this issuer hands out.</summary>
+    public const string OwnPrefix = "oaa_";
+
+    public const string Prefix = OwnPrefix + "rt_";
+
+    public static string New() => Prefix + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>One of ours by its form (legacy refresh tokens, from before the prefix, are not recognised: they expire with their families).</summary>
+    public static bool IsOwn(string token) => token.StartsWith(OwnPrefix, StringComparison.Ordinal);
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 

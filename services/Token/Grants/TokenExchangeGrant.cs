@@ -18,7 +18,7 @@ namespace OAuthAspire.Token.Grants;
 /// opaque access token (introspected at the provider) for our access token for the mapped user. The client must be bound to the trust that issued
 /// the token, and the token must have been issued to one of the trust's accepted clients (checked
 /// by federation-trust), so no client converts a token another app received. Scopes are limited
-/// by the trust and by the client. No refresh token.
+/// by the trust and by the client; the token expires no later than the subject token. No refresh token.
 /// </summary>
 public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver scopes, AccessTokenIssuer issuer, IAuditSink audit, Issuer issuerId,
     TokenSettings settings, TokenTargets targets)
@@ -91,8 +91,15 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
         }
 
         granted = target.Scopes;
+        // Never outlives the token it was exchanged for (nor, so, a revocation at its provider by much).
+        var lifespan = TimeSpan.FromSeconds(Math.Min((long)client.AccessTokenLifespan.TotalSeconds, subject.ExpiresAt - issuer.Now.ToUnixTimeSeconds()));
+        if (lifespan <= TimeSpan.Zero)
+        {
+            return GrantOutcome.Refuse(ProtocolError.InvalidRequest("The subject token was not accepted."), "the subject token expires now");
+        }
+
         var content = request.Bind(AccessToken.Describe(issuerId, target.Audience, client.ClientId, subject.UserSysId, granted, subject.Roles,
-            client.AccessTokenLifespan, issuer.Now, subject.UserName));
+            lifespan, issuer.Now, subject.UserName));
         var actor = new AuditActor(subject.UserSysId, subject.UserName, client.ClientId);
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
         await using var tx = await connection.BeginTransactionAsync(request.Aborted);
@@ -103,7 +110,7 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
             RemoteAddress = request.RemoteAddress,
         }, request.Aborted);
         await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)client.AccessTokenLifespan.TotalSeconds, content.Scope,
+        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)lifespan.TotalSeconds, content.Scope,
             IssuedTokenType: TokenExchange.AccessTokenType));
     }
 }
