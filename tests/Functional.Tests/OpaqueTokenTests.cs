@@ -193,15 +193,21 @@ public sealed class OpaqueTokenTests(SystemFixture system)
         await using var queue = await AuditQueue.BindAsync((await system.App.GetConnectionStringAsync("rabbitmq"))!);
         await using var provider = await TestKeyServer.StartAsync();
         var trust = await TrustAsync(provider, secret: "not-the-secret");
+        // The same by client_secret_post, which the provider refuses with a 400 invalid_client: still our client's fault, not the token's.
+        await using var other = await TestKeyServer.StartAsync();
+        var posting = await TrustAsync(other, secret: "not-the-secret", authMethod: "client_secret_post");
         var (subject, _) = await LocalUserAsync();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await CallAsync(provider.IssueOpaque(trust.Prefix, subject, trust.ClientId))).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await CallAsync(other.IssueOpaque(posting.Prefix, subject, posting.ClientId))).StatusCode);
 
-        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "ExternalTokenRefused" && e.GetProperty("trust").GetString() == trust.Name,
+        var events = await queue.ReadUntilAsync(e => e.GetProperty("type").GetString() == "ExternalTokenRefused" && e.GetProperty("trust").GetString() == posting.Name,
             TimeSpan.FromSeconds(10));
         var refused = events.Single(e => e.GetProperty("type").GetString() == "ExternalTokenRefused" && e.GetProperty("trust").GetString() == trust.Name);
         Assert.Contains("answered 401", refused.GetProperty("reason").GetString());
         Assert.DoesNotContain("not-the-secret", refused.GetRawText());
+        var refusedPost = events.Single(e => e.GetProperty("type").GetString() == "ExternalTokenRefused" && e.GetProperty("trust").GetString() == posting.Name);
+        Assert.Contains("answered 400 error=invalid_client", refusedPost.GetProperty("reason").GetString());
     }
 
     private sealed record Trust(string Name, string ClientId, string Prefix);

@@ -125,7 +125,8 @@ public sealed class TestKeyServer : IAsyncDisposable
             var form = await context.Request.ReadFormAsync();
             if (!server.Authenticated(context.Request.Headers.Authorization.ToString(), form))
             {
-                return Results.Json(new { error = "invalid_client" }, statusCode: 401);
+                // RFC 6749 §5.2: 401 when the client authenticated by header, else 400 may do.
+                return Results.Json(new { error = "invalid_client" }, statusCode: form.ContainsKey("client_secret") ? 400 : 401);
             }
 
             Interlocked.Increment(ref server.Introspections);

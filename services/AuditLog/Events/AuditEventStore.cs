@@ -23,10 +23,10 @@ public sealed class AuditEventStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Waits until this replica holds the one ingest lock (a session advisory lock, released when the
-    /// returned connection closes, the process included): replicas serve queries alike, but only one
-    /// follows the stream, so the work is not done twice.
+    /// returned lock is disposed, or its connection or process dies): replicas serve queries alike,
+    /// but only one follows the stream, so the work is not done twice.
     /// </summary>
-    public async Task<NpgsqlConnection> TakeIngestLockAsync(Action standingBy, CancellationToken cancellationToken)
+    public async Task<IngestLock> TakeIngestLockAsync(Action standingBy, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
@@ -37,7 +37,7 @@ public sealed class AuditEventStore(NpgsqlDataSource dataSource)
                 await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext('oauthaspire audit ingest'))", connection);
                 if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
                 {
-                    return connection;
+                    return new IngestLock(connection);
                 }
 
                 if (!announced)
@@ -53,6 +53,25 @@ public sealed class AuditEventStore(NpgsqlDataSource dataSource)
         {
             await connection.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The ingest lock held: released before its connection goes back to the pool, where it would otherwise stay held while idle.</summary>
+    public sealed class IngestLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The connection is gone, and the lock with its session.
+            }
+
+            await connection.DisposeAsync();
         }
     }
 

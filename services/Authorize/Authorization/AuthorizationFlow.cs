@@ -48,7 +48,9 @@ public sealed class AuthorizationFlow(PendingAuthorizations pendings, Sessions.S
         var loginNeeded = user is not { Active: true }
             || (request.Prompt.Contains("login") && pending.LoginDoneAt is null)
             || (hint.Hint is { } expected && expected.Subject != user.SysId && pending.LoginDoneAt is null)
-            || (session is not null && !IdToken.SatisfiesMaxAge(new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)), request.MaxAge, now));
+            // A sign-in made for this very request satisfies max_age: through a provider, its auth_time (the provider's) was checked against it there.
+            || (session is not null && pending.LoginDoneAt is null
+                && !IdToken.SatisfiesMaxAge(new DateTimeOffset(DateTime.SpecifyKind(session.AuthTime, DateTimeKind.Utc)), request.MaxAge, now));
         if (loginNeeded)
         {
             return request.Prompt.Contains("none")

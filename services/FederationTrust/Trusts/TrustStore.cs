@@ -8,12 +8,17 @@ public sealed record SubjectLink
 {
     public const string ByToken = "token";
     public const string BySignIn = "sign_in";
+    /// <summary>The user was created for this subject (automatic creation), by either path.</summary>
+    public const string ByCreation = "created";
 
     public string Issuer { get; init; } = "";
     public string Subject { get; init; } = "";
     public string UserSysId { get; init; } = "";
-    /// <summary><see cref="ByToken"/> or <see cref="BySignIn"/>: how the link was made.</summary>
+    /// <summary><see cref="ByToken"/>, <see cref="BySignIn"/> or <see cref="ByCreation"/>: how the link was made.</summary>
     public string LinkedBy { get; init; } = ByToken;
+
+    /// <summary>A sign-in may follow it: not one an API token made by naming an existing user by its claim.</summary>
+    public bool SignInMayFollow => LinkedBy is BySignIn or ByCreation;
 }
 
 /// <summary>Reads and writes trusts, subject links, one-time jtis and the accepted-token ledger.</summary>
@@ -99,12 +104,16 @@ public sealed class TrustStore(NpgsqlDataSource dataSource)
             new { trustId, issuer, subject }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Whether the user is linked to a subject of another trust (a sign-in by a stable claim must not take it).</summary>
+    /// <summary>
+    /// Whether the user belongs to a subject of another trust, by a sign-in or a creation (a sign-in by
+    /// a stable claim must not take it). Links API tokens made do not count: anyone whose token names
+    /// the user's address could make one, and must not lock the user out.
+    /// </summary>
     public async Task<bool> LinkedElsewhereAsync(Guid trustId, string userSysId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM subject_link WHERE user_sys_id = @userSysId AND trust_id <> @trustId)",
+            "SELECT EXISTS (SELECT 1 FROM subject_link WHERE user_sys_id = @userSysId AND trust_id <> @trustId AND linked_by IN ('sign_in', 'created'))",
             new { trustId, userSysId }, cancellationToken: cancellationToken));
     }
 

@@ -33,9 +33,9 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
         var settings = trust.Settings;
         var linking = signIn || FederatedUsers.LinksBySubject(settings);
         var link = linking ? await store.LinkOfAsync(trust.Id, issuer, subject, cancellationToken) : null;
-        if (signIn && link is { LinkedBy: not SubjectLink.BySignIn })
+        if (signIn && link is { SignInMayFollow: false })
         {
-            return (null, "the subject was linked by an API token naming the user by its claim; a sign-in never takes such a link (an administrator may unlink it)");
+            return (null, "the subject was linked by an API token naming an existing user by its claim; a sign-in never takes such a link");
         }
 
         var lookup = signIn
@@ -70,7 +70,8 @@ public sealed class UserMapping(IServiceProvider services, TrustStore store, IAu
             return (null, $"the user the {trust.UserClaim} names is linked to a subject of another trust");
         }
 
-        return link is null && linking && await LinkAsync(trust, issuer, subject, user, signIn ? SubjectLink.BySignIn : SubjectLink.ByToken, cancellationToken)
+        var linkedBy = created ? SubjectLink.ByCreation : signIn ? SubjectLink.BySignIn : SubjectLink.ByToken;
+        return link is null && linking && await LinkAsync(trust, issuer, subject, user, linkedBy, cancellationToken)
             is { } linkRefusal
             ? (null, linkRefusal)
             : (user, null);

@@ -17,7 +17,7 @@ public sealed record IntrospectionOutcome(IntrospectionResult Result, DateTimeOf
 /// there (<see cref="ProviderCalls"/>); any answer but a 2xx with JSON is "unavailable". Answers are reused for the trust's cache time
 /// and never past the token's expiry; refusals for 10 s at most, so replaying a bad token costs no
 /// call. Answers are keyed by a hash of the trust and the token and dropped by any trust change.
-/// A 400-class answer about one token (malformed, too long) refuses that token only. While an endpoint
+/// A 400-class answer about one token (malformed, too long; not about our client) refuses that token only. While an endpoint
 /// fails otherwise (down, slow, 401/403 for our client, 429, 5xx), it is not called again for 5 s: every token of that trust is then
 /// "unavailable" at once (a 503 upstream), never waited on and never accepted without an answer.
 /// </summary>
@@ -99,14 +99,19 @@ public sealed class ProviderIntrospection : IInvalidatable
             : (await _keys.MetadataAsync(trust, cancellationToken))?.IntrospectionEndpoint
               ?? throw new ProviderUnavailableException("the provider's metadata names no usable introspection_endpoint (or could not be fetched)");
         var (status, body) = await _calls.PostAsync(trust, endpoint, [new("token", token), new("token_type_hint", "access_token")], cancellationToken);
+        var error = body is { ValueKind: JsonValueKind.Object } b && b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         return status switch
         {
             >= 200 and < 300 when body is { } answer => answer,
-            // The endpoint refused this one token (malformed, too long): a refusal of it, not an outage of the trust.
-            400 or 404 or 413 or 414 or 422 => JsonSerializer.SerializeToElement(new { active = false }),
-            _ => throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(body is null ? " without JSON" : "")}"),
+            // The endpoint refused this one token (malformed, too long): a refusal of it, not an outage of the trust. A 400 about
+            // our client (invalid_client, RFC 6749 §5.2) is an outage, as is a 404 (the wrong endpoint).
+            400 or 413 or 414 or 422 when error is null or "invalid_request" => JsonSerializer.SerializeToElement(new { active = false }),
+            _ => throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(error is null ? "" : $" error={Short(error)}")}"
+                + (body is null ? " without JSON" : "")),
         };
     }
+
+    private static string Short(string value) => value.Length > 64 ? value[..64] : value;
 
     private static string KeyOf(TrustRecord trust, string token) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{trust.Id:N}\n{token}")));

@@ -31,9 +31,9 @@ public static class FederatedUsers
     /// token's claim, perhaps an address another tenant claimed. Null: no existing user may be looked
     /// up (only automatic creation can follow).
     /// </summary>
-    /// <param name="linkedBySignIn">Whether the subject's link (when there is one) was made by a sign-in.</param>
-    public static (string Field, string Value)? SignInLookup(TrustSettings trust, string? linkedUserSysId, bool linkedBySignIn, string claimValue) =>
-        linkedUserSysId is not null ? (linkedBySignIn ? ("sys_id", linkedUserSysId) : null)
+    /// <param name="signInMayFollow">Whether the subject's link (when there is one) was made by a sign-in or a creation for the subject.</param>
+    public static (string Field, string Value)? SignInLookup(TrustSettings trust, string? linkedUserSysId, bool signInMayFollow, string claimValue) =>
+        linkedUserSysId is not null ? (signInMayFollow ? ("sys_id", linkedUserSysId) : null)
         : LinksBySubject(trust) ? null
         : (trust.UserField, claimValue);
 

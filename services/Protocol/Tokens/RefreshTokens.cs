@@ -23,7 +23,7 @@ public enum RefreshDecision
 /// </summary>
 public static class RefreshTokens
 {
-    /// <summary>The start of every opaque token this issuer hands out.</summary>
+    /// <summary>Kept for this issuer's own opaque bearer-looking values (refresh tokens so far): no trust's opaque-token prefix may touch it.</summary>
     public const string OwnPrefix = "oaa_";
 
     public const string Prefix = OwnPrefix + "rt_";

@@ -91,7 +91,7 @@ public sealed class TokenExchangeGrant(IServiceProvider services, ScopeResolver 
         }
 
         granted = target.Scopes;
-        // Never outlives the token it was exchanged for (nor, so, a revocation at its provider by much).
+        // Never outlives the token it was exchanged for (a revocation at the provider before then is not seen: the issued token stands).
         var lifespan = TimeSpan.FromSeconds(Math.Min((long)client.AccessTokenLifespan.TotalSeconds, subject.ExpiresAt - issuer.Now.ToUnixTimeSeconds()));
         if (lifespan <= TimeSpan.Zero)
         {
