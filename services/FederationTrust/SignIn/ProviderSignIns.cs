@@ -104,7 +104,7 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
 
         if (request.Error.Length > 0)
         {
-            return await RefuseAsync(request, trust, attempt, $"the provider answered error={Short(request.Error)}", cancellationToken);
+            return await RefuseAsync(request, trust, attempt, $"the provider answered error={ProviderCalls.Short(request.Error)}", cancellationToken);
         }
 
         var metadata = await keys.MetadataAsync(trust, cancellationToken);
@@ -166,8 +166,8 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
                 cancellationToken);
             if (status is < 200 or >= 300)
             {
-                var error = body is { ValueKind: JsonValueKind.Object } b && b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-                return (null, $"{ProviderCalls.Shown(tokenEndpoint)} answered {status}{(error is null ? "" : $" error={Short(error)}")}");
+                var error = ProviderCalls.ErrorOf(body);
+                return (null, $"{ProviderCalls.Shown(tokenEndpoint)} answered {status}{(error is null ? "" : $" error={ProviderCalls.Short(error)}")}");
             }
 
             return body is { ValueKind: JsonValueKind.Object } answer && answer.TryGetProperty("id_token", out var idToken) && idToken.ValueKind == JsonValueKind.String
@@ -204,7 +204,7 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
     private async Task<CompleteSignInReply> RefuseAsync(CompleteSignInRequest request, TrustRecord? trust, BrokerAttempt? attempt, string reason,
         CancellationToken cancellationToken)
     {
-        await audit.WriteAsync(new FederatedSignInRefused(trust?.Name ?? Short(request.Trust), attempt?.ClientId)
+        await audit.WriteAsync(new FederatedSignInRefused(trust?.Name ?? ProviderCalls.Short(request.Trust), attempt?.ClientId)
         {
             Actor = attempt?.ClientId is { } client ? AuditActor.Client(client) : AuditActor.None,
             Outcome = AuditOutcome.Failure,
@@ -214,9 +214,6 @@ public sealed class ProviderSignIns(TrustCatalog trusts, ProviderKeys keys, Prov
         // The pending request only to the browser that began the sign-in: it may try again there.
         return new CompleteSignInReply { Ok = false, Reason = reason, PendingRequest = attempt?.PendingRequest ?? "", DisplayName = trust?.ShownName ?? "" };
     }
-
-    // Values the provider (or whoever forged the answer) chose go into the audit trail cut short.
-    private static string Short(string value) => value.Length > 64 ? value[..64] : value;
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

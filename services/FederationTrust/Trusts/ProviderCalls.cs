@@ -72,6 +72,13 @@ public sealed class ProviderCalls(IConfiguration configuration, ProviderSecrets 
         }
     }
 
+    /// <summary>The OAuth <c>error</c> of an answer's JSON body (RFC 6749 §5.2), if it names one.</summary>
+    public static string? ErrorOf(JsonElement? body) =>
+        body is { ValueKind: JsonValueKind.Object } b && b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
+    /// <summary>A value the provider (or whoever forged its answer) chose, cut short for logs and the audit trail.</summary>
+    public static string Short(string value) => value.Length > 64 ? value[..64] : value;
+
     /// <summary>The endpoint without its query, for logs and the audit trail.</summary>
     public static string Shown(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : "the endpoint";
 

@@ -10,7 +10,12 @@ namespace OAuthAspire.FederationTrust.Trusts;
 /// </summary>
 public sealed class TrustCatalog(TrustStore store)
 {
-    private readonly CachedLookup<int, IReadOnlyList<TrustRecord>> _all = new(async (_, ct) => await store.ListAsync(ct));
+    // Every trust, and the same by issuer: a provider's JWT finds its trust with one dictionary read.
+    private readonly CachedLookup<int, (IReadOnlyList<TrustRecord> All, IReadOnlyDictionary<string, TrustRecord> ByIssuer)> _all = new(async (_, ct) =>
+    {
+        var all = await store.ListAsync(ct);
+        return (all, all.ToDictionary(t => t.Issuer, StringComparer.Ordinal));
+    });
 
     /// <summary>Any trust change may move any issuer: drop them all.</summary>
     public static IReadOnlyList<CacheInvalidation> InvalidatedBy { get; } =
@@ -20,17 +25,17 @@ public sealed class TrustCatalog(TrustStore store)
         InvalidateOn<TrustDeleted>.All((TrustCatalog c) => c._all),
     ];
 
-    public async ValueTask<IReadOnlyList<TrustRecord>> AllAsync(CancellationToken cancellationToken) => await _all.GetAsync(0, cancellationToken);
+    public async ValueTask<IReadOnlyList<TrustRecord>> AllAsync(CancellationToken cancellationToken) => (await _all.GetAsync(0, cancellationToken)).All;
 
     public async ValueTask<TrustRecord?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
-        (await _all.GetAsync(0, cancellationToken)).FirstOrDefault(t => t.Name == name);
+        (await AllAsync(cancellationToken)).FirstOrDefault(t => t.Name == name);
 
     public async ValueTask<TrustRecord?> FindByIssuerAsync(string issuer, CancellationToken cancellationToken) =>
-        (await _all.GetAsync(0, cancellationToken)).FirstOrDefault(t => t.Issuer == issuer);
+        (await _all.GetAsync(0, cancellationToken)).ByIssuer.GetValueOrDefault(issuer);
 
     /// <summary>The trust an opaque token belongs to: of those taking opaque tokens, the one whose prefix is the longest that starts it.</summary>
     public async ValueTask<TrustRecord?> FindOpaqueAsync(string token, CancellationToken cancellationToken) =>
-        OpaqueTokens.Route((await _all.GetAsync(0, cancellationToken)).Where(t => t.OpaquePrefix is not null), t => t.OpaquePrefix!, token);
+        OpaqueTokens.Route((await AllAsync(cancellationToken)).Where(t => t.OpaquePrefix is not null), t => t.OpaquePrefix!, token);
 
     public void Invalidate() => _all.Clear();
 }

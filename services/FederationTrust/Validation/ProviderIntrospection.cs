@@ -99,19 +99,17 @@ public sealed class ProviderIntrospection : IInvalidatable
             : (await _keys.MetadataAsync(trust, cancellationToken))?.IntrospectionEndpoint
               ?? throw new ProviderUnavailableException("the provider's metadata names no usable introspection_endpoint (or could not be fetched)");
         var (status, body) = await _calls.PostAsync(trust, endpoint, [new("token", token), new("token_type_hint", "access_token")], cancellationToken);
-        var error = body is { ValueKind: JsonValueKind.Object } b && b.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        var error = ProviderCalls.ErrorOf(body);
         return status switch
         {
             >= 200 and < 300 when body is { } answer => answer,
             // The endpoint refused this one token (malformed, too long): a refusal of it, not an outage of the trust. A 400 about
             // our client (invalid_client, RFC 6749 §5.2) is an outage, as is a 404 (the wrong endpoint).
             400 or 413 or 414 or 422 when error is null or "invalid_request" => JsonSerializer.SerializeToElement(new { active = false }),
-            _ => throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(error is null ? "" : $" error={Short(error)}")}"
+            _ => throw new ProviderUnavailableException($"{ProviderCalls.Shown(endpoint)} answered {status}{(error is null ? "" : $" error={ProviderCalls.Short(error)}")}"
                 + (body is null ? " without JSON" : "")),
         };
     }
-
-    private static string Short(string value) => value.Length > 64 ? value[..64] : value;
 
     private static string KeyOf(TrustRecord trust, string token) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{trust.Id:N}\n{token}")));
