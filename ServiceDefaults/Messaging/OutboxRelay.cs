@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults.Data;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -59,7 +60,6 @@ internal sealed class OutboxRelay(
 
     private const string MarkSentSql = "UPDATE outbox SET sent_at = now(), streamed = true WHERE id = ANY($1)";
     private const string MarkStreamedSql = "UPDATE outbox SET streamed = true WHERE id = ANY($1)";
-    private const string CleanupSql = "DELETE FROM outbox WHERE sent_at < now() - $1";
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -281,9 +281,16 @@ internal sealed class OutboxRelay(
         }
 
         _nextCleanup = DateTimeOffset.UtcNow.AddHours(1);
-        await using var command = new NpgsqlCommand(CleanupSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Retention });
-        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        // In batches: each a short statement, so no long transaction holds the table (or the WAL) for the writers.
+        int deleted = 0, batch;
+        do
+        {
+            batch = await BatchedPurge.DeleteBatchAsync(connection, "outbox", "sent_at < now() - $1", cancellationToken,
+                new NpgsqlParameter<TimeSpan> { TypedValue = _options.Retention });
+            deleted += batch;
+        }
+        while (batch == BatchedPurge.BatchSize);
+
         if (deleted > 0)
         {
             logger.LogInformation("Audit outbox: deleted {Count} sent row(s) older than {Retention}", deleted, _options.Retention);

@@ -123,7 +123,7 @@ public static class Comparison
             }
 
             // OpenIddict, with its default PostgreSQL token storage and with storage off, at 64 connections.
-            var postgres = (await system.App.GetConnectionStringAsync("tokendb"))!.Replace("Database=token", "Database=openiddict_bench", StringComparison.Ordinal);
+            var postgres = await Targets.PeerDatabaseAsync(system, "openiddict_bench");
             foreach (var storage in new[] { true, false })
             {
                 await using var openIddict = await OpenIddictPeer.StartAsync(root, postgres, storage);
@@ -301,7 +301,7 @@ public static class Comparison
         new("GET", url, headers.ToDictionary(h => h.Name, h => h.Value));
 
     /// <summary>The service processes (not their `dotnet run` wrappers), by resource name.</summary>
-    private static async Task<Dictionary<string, int>> ServicePidsAsync(SystemFixture system)
+    internal static async Task<Dictionary<string, int>> ServicePidsAsync(SystemFixture system)
     {
         var notifications = system.App.Services.GetRequiredService<ResourceNotificationService>();
         var pids = new Dictionary<string, int>();
@@ -318,7 +318,7 @@ public static class Comparison
         return pids;
     }
 
-    private static async Task<string> CommitAsync(string root)
+    internal static async Task<string> CommitAsync(string root)
     {
         var start = new ProcessStartInfo("git", "rev-parse --short HEAD") { WorkingDirectory = root, RedirectStandardOutput = true };
         using var git = Process.Start(start)!;
@@ -327,7 +327,7 @@ public static class Comparison
         return commit;
     }
 
-    private static string Root()
+    internal static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -4,16 +4,32 @@ using System.Net.Sockets;
 
 namespace OAuthAspire.Bench.Throughput;
 
-/// <summary>node oidc-provider, installed from npm into bench/peers/oidc-provider and run on a free port.</summary>
-public sealed class OidcProviderPeer(Process process, Uri url) : PeerProcess(process, url)
+/// <summary>
+/// node oidc-provider, installed from npm into bench/peers/oidc-provider and run on a free port; with
+/// a PostgreSQL connection string it stores grants, codes, refresh tokens and opaque access tokens
+/// there (one committed statement each, <c>server.mjs</c>), otherwise in its own memory.
+/// </summary>
+public sealed class OidcProviderPeer(Process process, Uri url, bool durable) : PeerProcess(process, url)
 {
     public const string ClientId = "bench-client";
     public const string ClientSecret = "bench-secret-0123456789abcdef0123456789abcdef";
+    public const string WebClientId = "bench-web";
+    public const string RedirectUri = "https://app.example.test/callback";
+    public const string OpaqueResource = "urn:oauthaspire:bench-opaque";
 
-    public static async Task<OidcProviderPeer> StartAsync(string root)
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(2) };
+
+    /// <summary>The PKCE verifier of every minted code.</summary>
+    public string Verifier { get; } = Protocol.Tokens.RefreshTokens.New() + "-bench-peer";
+
+    /// <summary>Whether grants, codes and refresh tokens are committed to PostgreSQL.</summary>
+    public bool Durable { get; } = durable;
+
+    /// <param name="postgres">An Npgsql connection string for its storage; null for its in-memory adapter.</param>
+    public static async Task<OidcProviderPeer> StartAsync(string root, string? postgres = null)
     {
         var directory = Path.Combine(root, "bench", "peers", "oidc-provider");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "oidc-provider")))
+        if (!Directory.Exists(Path.Combine(directory, "node_modules", "oidc-provider")) || !Directory.Exists(Path.Combine(directory, "node_modules", "pg")))
         {
             Console.WriteLine("Installing oidc-provider from npm...");
             using var npm = Process.Start(new ProcessStartInfo("npm", "install --no-audit --no-fund --loglevel=error") { WorkingDirectory = directory })!;
@@ -25,9 +41,61 @@ public sealed class OidcProviderPeer(Process process, Uri url) : PeerProcess(pro
         }
 
         var port = FreePort();
-        var start = new ProcessStartInfo("node") { WorkingDirectory = directory, ArgumentList = { "server.mjs", port.ToString(), ClientId, ClientSecret } };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = directory, ArgumentList = { "server.mjs", port.ToString(), ClientId, ClientSecret, postgres ?? "-" } };
         start.Environment["NODE_ENV"] = "production";
-        return new OidcProviderPeer(await StartAsync(start, "oidc-provider"), new Uri($"http://127.0.0.1:{port}"));
+        return new OidcProviderPeer(await StartAsync(start, "oidc-provider"), new Uri($"http://127.0.0.1:{port}"), postgres is not null);
+    }
+
+    /// <summary>Codes for bench-web, minted by the peer's bench endpoint (it has no login page here), 10,000 per call at most.</summary>
+    public async Task<string[]> CodesAsync(int count)
+    {
+        var codes = new List<string>(count);
+        while (codes.Count < count)
+        {
+            var batch = Math.Min(10_000, count - codes.Count);
+            using var response = await Http.PostAsync(new Uri(Url, $"/bench/codes?count={batch}&verifier={Verifier}"), null);
+            response.EnsureSuccessStatusCode();
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            codes.AddRange(json.RootElement.GetProperty("codes").EnumerateArray().Select(c => c.GetString()!));
+        }
+
+        return [.. codes];
+    }
+
+    /// <summary>The form of a code redemption without its code.</summary>
+    public string CodeRedemptionPrefix => $"grant_type=authorization_code&redirect_uri={Uri.EscapeDataString(RedirectUri)}&code_verifier={Verifier}&code=";
+
+    /// <summary>Redeems fresh codes for <paramref name="count"/> refresh tokens, each the head of its own grant.</summary>
+    public async Task<string[]> RefreshTokensAsync(int count, string webSecret)
+    {
+        var tokens = new List<string>();
+        foreach (var code in await CodesAsync(count))
+        {
+            tokens.Add((await TokenAsync(WebClientId, webSecret, CodeRedemptionPrefix + Uri.EscapeDataString(code))).GetProperty("refresh_token").GetString()!);
+        }
+
+        return [.. tokens];
+    }
+
+    /// <summary>An opaque, stored client-credentials token: oidc-provider introspects only the tokens it stores, not its JWTs.</summary>
+    public async Task<string> OpaqueTokenAsync() =>
+        (await TokenAsync(ClientId, ClientSecret, $"grant_type=client_credentials&resource={Uri.EscapeDataString(OpaqueResource)}")).GetProperty("access_token").GetString()!;
+
+    private async Task<System.Text.Json.JsonElement> TokenAsync(string clientId, string secret, string form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Url, "/token"))
+        {
+            Content = new StringContent(form, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Protocol.Clients.ClientAuthentication.EncodeBasic(clientId, secret));
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"oidc-provider's token endpoint answered {(int)response.StatusCode}: {body}");
+        }
+
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.Clone();
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using OAuthAspire.Testing;
@@ -59,13 +58,14 @@ public sealed class UserGrants : IDisposable
     /// <summary>Mints <paramref name="count"/> codes through GET /oauth/authorize, 16 at a time.</summary>
     public async Task<string[]> CodesAsync(int count)
     {
-        var codes = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
+        // By index: the array is in the order the codes were minted (16 at a time), oldest first.
+        var codes = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             using var response = await _session.GetAsync(_authorizeUrl, ct);
-            codes.Add(FormBrowser.RedirectParameters(response, out var redirect)["code"]);
+            codes[i] = FormBrowser.RedirectParameters(response, out _)["code"];
         });
-        return [.. codes];
+        return codes;
     }
 
     /// <summary>Redeems fresh codes for <paramref name="count"/> refresh tokens (each the head of its own family).</summary>

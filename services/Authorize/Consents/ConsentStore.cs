@@ -35,7 +35,7 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource)
                 SET scopes = ARRAY(SELECT DISTINCT unnest(consent.scopes || EXCLUDED.scopes) ORDER BY 1), granted_at = now()
             """, new { userSysId, clientId, scopes = scopes.ToArray() }, tx, cancellationToken: cancellationToken));
 
-    private const string Matching = "(@userSysId::char(32) IS NULL OR user_sys_id = @userSysId::char(32)) AND (@clientId::text IS NULL OR client_id = @clientId)";
+    private const string Matching = "(@userSysId::text IS NULL OR user_sys_id = @userSysId) AND (@clientId::text IS NULL OR client_id = @clientId)";
 
     /// <summary>The consents of a user, of a client, of both or of everyone, newest first.</summary>
     public async Task<Page<ConsentRecord>> ListAsync(string? userSysId, string? clientId, Paging paging, CancellationToken cancellationToken)

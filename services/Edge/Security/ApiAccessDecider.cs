@@ -29,7 +29,7 @@ public sealed class ApiAccessDecider(ApiPolicySnapshot policies, EdgeSettings se
     {
         var started = Stopwatch.GetTimestamp();
         var (set, cached) = await policies.GetAsync(cancellationToken);
-        var api = adminApi ? null : ApiPolicies.Find(set.Policies, path);
+        var api = adminApi ? null : set.Index.Find(path);
         if (caller.Audience is { } audience && !ResourceIndicators.Admits(api, audience, settings.Audience))
         {
             return (api, null);

@@ -152,7 +152,7 @@ public sealed class ApiGate(RequestDelegate next, TokenAdmission admission, ApiA
 
         try
         {
-            return MetadataUrlOf(ApiPolicies.Find((await policies.GetAsync(cancellationToken)).Set.Policies, path));
+            return MetadataUrlOf((await policies.GetAsync(cancellationToken)).Set.Index.Find(path));
         }
         catch (Exception e) when (Dependencies.Away(e) && !cancellationToken.IsCancellationRequested)
         {

@@ -10,7 +10,11 @@ namespace OAuthAspire.Edge.Security;
 
 /// <summary>The API policies and active scopes the edge decides from, without a call per request.</summary>
 /// <param name="Audiences">Every audience this issuer's access tokens may have: the default one and each API's resource identifier (RFC 8707).</param>
-public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Policies, IReadOnlySet<string> ActiveScopes, string[] Audiences);
+public sealed record ApiPolicySet(IReadOnlyList<Protocol.Policies.ApiPolicy> Policies, IReadOnlySet<string> ActiveScopes, string[] Audiences)
+{
+    /// <summary>The policies by base path: a call finds its API in a look-up per path segment.</summary>
+    public ApiPolicyIndex Index { get; } = new(Policies);
+}
 
 /// <summary>
 /// The current <see cref="ApiPolicySet"/>: loaded from scope-policy once, kept for a bounded time

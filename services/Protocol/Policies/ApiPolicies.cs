@@ -37,22 +37,7 @@ public static class ApiPolicies
             return ApiDecision.Open;
         }
 
-        ApiRule? best = null;
-        var bestScore = (-1, -1, -1);
-        foreach (var rule in policy.Rules)
-        {
-            // HEAD is GET without the body (RFC 9110 §9.3.2): a GET rule covers it.
-            if ((rule.Methods.Count == 0 || rule.Methods.Contains(method) || (method == "HEAD" && rule.Methods.Contains("GET")))
-                && PathPattern.Matches(rule.Resource, path))
-            {
-                var score = Specificity(rule);
-                if (score.CompareTo(bestScore) > 0)
-                {
-                    (best, bestScore) = (rule, score);
-                }
-            }
-        }
-
+        var best = policy.RuleTree.Best(method, path);
         if (scopes.Contains(UserAccount))
         {
             return new ApiDecision(true, best?.Scopes ?? [], policy.Name, "useraccount passes every API policy");
@@ -84,7 +69,7 @@ public static class ApiPolicies
     }
 
     /// <summary>More literal segments first, then fewer wildcards, then rules naming their methods.</summary>
-    private static (int, int, int) Specificity(ApiRule rule)
+    internal static (int, int, int) Specificity(ApiRule rule)
     {
         var segments = rule.Resource.Split('/', StringSplitOptions.RemoveEmptyEntries);
         return (segments.Count(s => s is not ("*" or "**")), -segments.Count(s => s is "*" or "**") * 2 - (segments.LastOrDefault() == "**" ? 1 : 0),

@@ -10,4 +10,7 @@ public sealed record ApiPolicy(string Name, string BasePath, IReadOnlyList<ApiRu
 {
     /// <summary>Every scope a rule of this API names: what a token for it keeps (<see cref="Resources.ResourceIndicators.Narrow"/>).</summary>
     public IReadOnlySet<string> Scopes { get; } = Rules.SelectMany(r => r.Scopes).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The rules by path segment: a decision walks the call's path, not every rule.</summary>
+    public ApiRuleTree RuleTree { get; } = new(Rules);
 }

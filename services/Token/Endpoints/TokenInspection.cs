@@ -10,7 +10,7 @@ namespace OAuthAspire.Token.Endpoints;
 /// Decides whether one of our access tokens is still good: signed by a published key, of type
 /// at+jwt, for our default audience or an API's (RFC 8707), unexpired, not revoked, not cut off with its user or client, and its client still active.
 /// </summary>
-public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenTargets targets, RevocationStore revocations, CutOffStore cutOffs,
+public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenTargets targets, RevocationStore revocations,
     RegisteredClients clients)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
@@ -20,13 +20,12 @@ public sealed class TokenInspection(SigningKeys keys, Issuer issuer, TokenTarget
     public async Task<AccessTokenContent?> ActiveAsync(string token, CancellationToken cancellationToken)
     {
         var validation = await _validator.ValidateAsync(token, issuer.Value, await targets.AudiencesAsync(cancellationToken), keys.ValidationKeys, ClockSkew);
-        if (!validation.IsValid || await revocations.IsRevokedAsync(validation.Token!.Jti, cancellationToken)
-            || await cutOffs.RefusesAsync(validation.Token, cancellationToken))
+        if (!validation.IsValid || await revocations.RefusesAsync(validation.Token!, cancellationToken))
         {
             return null;
         }
 
-        return await clients.FindAsync(validation.Token.ClientId, cancellationToken) is { Active: true } ? validation.Token : null;
+        return await clients.FindAsync(validation.Token!.ClientId, cancellationToken) is { Active: true } ? validation.Token : null;
     }
 
     /// <summary>

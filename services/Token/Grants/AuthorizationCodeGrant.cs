@@ -1,4 +1,6 @@
+using Npgsql;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Contracts.Grpc.Directory;
 using OAuthAspire.Protocol;
 using OAuthAspire.Protocol.Authorization;
 using OAuthAspire.Protocol.Errors;
@@ -11,9 +13,10 @@ using OAuthAspire.Token.Users;
 namespace OAuthAspire.Token.Grants;
 
 /// <summary>
-/// RFC 6749 §4.1.3 with RFC 7636: exchanges a code for tokens, once. The code's row is locked for
-/// the whole exchange, so of two concurrent redemptions one succeeds and the other, arriving
-/// second, is a replay: it is refused and revokes what the first issued (RFC 6749 §4.1.2).
+/// RFC 6749 §4.1.3 with RFC 7636: exchanges a code for tokens, once. An unspent code is read without
+/// a lock and spent in the group commit that writes its tokens, only if no one spent it first; a
+/// code found spent, or lost to a concurrent redemption, is decided again with its row locked: a
+/// replay, refused, revoking what the first redemption issued (RFC 6749 §4.1.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, AuthorizationCodes codes, RefreshTokenStore refreshTokens, UserDirectory users, IdTokenIssuer idTokens,
     IAuditSink audit, Issuer issuerId, TokenTargets targets, TimeProvider time)
@@ -33,10 +36,21 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
         }
 
         var hash = AuthorizationCodes.Hash(code);
+        var unlocked = await AuthorizationCodes.FindAsync(issuer.DataSource, hash, request.Aborted);
+        if (unlocked is null)
+        {
+            return GrantOutcome.Refuse(Invalid, "unknown code");
+        }
+
+        if (unlocked.RedeemedAt is null && await RedeemAsync(unlocked, hash, verifier, request, null) is { } outcome)
+        {
+            return outcome;
+        }
+
         await using var connection = await issuer.DataSource.OpenConnectionAsync(request.Aborted);
         await using var tx = await connection.BeginTransactionAsync(request.Aborted);
         var row = await AuthorizationCodes.LockAsync(tx, hash, request.Aborted);
-        var invalid = ProtocolError.InvalidGrant("The authorization code is invalid, expired or already used.");
+        var invalid = Invalid;
         if (row is null)
         {
             return GrantOutcome.Refuse(invalid, "unknown code");
@@ -61,6 +75,16 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
             return GrantOutcome.Refuse(invalid, "code replayed");
         }
 
+        return await RedeemAsync(row, hash, verifier, request, tx) ?? GrantOutcome.Refuse(invalid, "code spent concurrently");
+    }
+
+    private static ProtocolError Invalid => ProtocolError.InvalidGrant("The authorization code is invalid, expired or already used.");
+
+    /// <param name="tx">The transaction holding the code's row locked; null to spend it in the group commit.</param>
+    /// <returns>Null when, in the group commit, a concurrent redemption spent the code first.</returns>
+    private async Task<GrantOutcome?> RedeemAsync(AuthorizationCodeRow row, byte[] hash, string? verifier, TokenRequest request, NpgsqlTransaction? tx)
+    {
+        var invalid = Invalid;
         // Failures below leave the code unused (the transaction rolls back): only its client,
         // with the right redirect URI and verifier, can spend it.
         var failure = row switch
@@ -98,19 +122,36 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
             return GrantOutcome.Refuse(targetError);
         }
 
-        await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
         // A refresh token when the client may use them: a new family, bound to this grant.
-        var (content, token, refreshToken, actor) = await SignedInGrant.IssueAsync(tx, issuer, issuerId, request, user, target, GrantTypes.AuthorizationCode, hash,
-            new SignIn(row.Scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr));
-        await audit.WriteAsync(tx, new CodeRedeemed(row.ClientId, user.SysId, AuthorizationCodes.Id(hash), content.Jti)
-            { Actor = actor, RemoteAddress = request.RemoteAddress }, request.Aborted);
-        // OpenID Connect: the sign-in as it happened (auth time, session, methods) and the request's nonce.
+        var signIn = new SignIn(row.Scopes, row.Resources, row.AuthTime, row.SessionId, row.Amr);
+        if (tx is not null)
+        {
+            await AuthorizationCodes.MarkRedeemedAsync(tx, hash, request.Aborted);
+            var grant = await SignedInGrant.IssueAsync(tx, issuer, issuerId, request, user, target, GrantTypes.AuthorizationCode, hash, signIn);
+            await audit.WriteAsync(tx, Redeemed(row, hash, grant, request), request.Aborted);
+            var answer = Answer(grant, row, user, request);
+            await tx.CommitAsync(request.Aborted);
+            return answer;
+        }
+
+        var (prepared, issue) = SignedInGrant.Prepare(issuer, issuerId, request, user, target, GrantTypes.AuthorizationCode, hash, signIn, new GrantChange { RedeemsCode = hash });
+        // Everything is signed before the commit: once the code is spent, nothing may fail.
+        var issued = Answer(prepared, row, user, request);
+        return await issuer.CommitAsync(issue with { Change = issue.Change! with { Event = AccessTokenIssuer.Traced(Redeemed(row, hash, prepared, request)) } },
+            request.Aborted) ? issued : null;
+    }
+
+    /// <summary>The answer, with an ID token when openid was granted: the sign-in as it happened (auth time, session, methods) and the request's nonce.</summary>
+    private GrantOutcome Answer(SignedInGrant grant, AuthorizationCodeRow row, User user, TokenRequest request)
+    {
         var idToken = row.Scopes.Contains("openid")
-            ? idTokens.Issue(user, request.Client, new DateTimeOffset(DateTime.SpecifyKind(row.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), row.Nonce, token,
+            ? idTokens.Issue(user, request.Client, new DateTimeOffset(DateTime.SpecifyKind(row.AuthTime ?? DateTime.UtcNow, DateTimeKind.Utc)), row.Nonce, grant.AccessToken,
                 row.SessionId, row.Amr)
             : null;
-        await tx.CommitAsync(request.Aborted);
-        return new GrantOutcome.Issued(new TokenResponse(token, request.TokenType, (long)request.Client.AccessTokenLifespan.TotalSeconds, content.Scope,
-            RefreshToken: refreshToken, IdToken: idToken));
+        return new GrantOutcome.Issued(new TokenResponse(grant.AccessToken, request.TokenType, (long)request.Client.AccessTokenLifespan.TotalSeconds, grant.Content.Scope,
+            RefreshToken: grant.RefreshToken, IdToken: idToken));
     }
+
+    private static CodeRedeemed Redeemed(AuthorizationCodeRow row, byte[] hash, SignedInGrant grant, TokenRequest request) =>
+        new(row.ClientId, grant.Content.Subject, AuthorizationCodes.Id(hash), grant.Content.Jti) { Actor = grant.Actor, RemoteAddress = request.RemoteAddress };
 }

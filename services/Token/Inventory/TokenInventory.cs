@@ -119,8 +119,7 @@ public sealed class TokenInventory(NpgsqlDataSource dataSource)
 
         if (query.SubjectId is not null)
         {
-            // A family's user_sys_id is char(32): compared as such, its index serves.
-            sql.Append(alias == "f" ? $" AND {subject} = @SubjectId::char(32)" : $" AND {subject} = @SubjectId");
+            sql.Append($" AND {subject} = @SubjectId");
         }
 
         if (query.After is not null)

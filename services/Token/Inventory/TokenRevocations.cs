@@ -81,7 +81,7 @@ public sealed class TokenRevocations(NpgsqlDataSource dataSource, RevocationStor
             var families = (await tx.Connection!.QueryAsync<Guid>(new CommandDefinition($"""
                 UPDATE refresh_family SET revoked_at = now(), revoked_reason = @reason
                 WHERE family_id IN (SELECT family_id FROM refresh_family
-                    WHERE {(byUser ? "user_sys_id = @id::char(32)" : "client_id = @id")} AND revoked_at IS NULL AND expires_at > now()
+                    WHERE {(byUser ? "user_sys_id = @id" : "client_id = @id")} AND revoked_at IS NULL AND expires_at > now()
                     ORDER BY family_id FOR UPDATE)
                 RETURNING family_id
                 """, new { id, reason = Reason }, tx, cancellationToken: cancellationToken))).AsList();

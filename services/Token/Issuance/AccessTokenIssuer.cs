@@ -30,6 +30,20 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
         return token;
     }
 
+    /// <summary>
+    /// Signs a token whose record, with what its grant changes (<see cref="GrantChange"/>), is
+    /// committed with concurrent ones by <see cref="CommitAsync"/>: a code redemption or refresh read without a lock.
+    /// </summary>
+    public (string Token, PendingIssue Issue) Prepare(AccessTokenContent content, string grantType, string? remoteAddress, AuditActor actor,
+        byte[]? codeHash, Guid? familyId, GrantChange change)
+    {
+        var (token, issue) = Sign(content, grantType, remoteAddress, actor, codeHash, familyId);
+        return (token, issue with { Change = change with { Event = change.Event is { } own ? Traced(own) : null } });
+    }
+
+    /// <returns>False when a concurrent request spent the code or refresh token first: nothing was written, the token must not be handed out.</returns>
+    public Task<bool> CommitAsync(PendingIssue issue, CancellationToken cancellationToken) => batcher.CommitAsync(issue, cancellationToken);
+
     /// <summary>Issues within the caller's transaction (a code redemption commits with its token).</summary>
     /// <param name="codeHash">The code it was issued for (a replayed code revokes it).</param>
     /// <param name="familyId">The refresh family it belongs to (a reused refresh token revokes it).</param>
@@ -53,9 +67,15 @@ public sealed class AccessTokenIssuer(SigningKeys keys, IOptions<KeyOptions> key
             {
                 Actor = actor,
                 RemoteAddress = remoteAddress,
-                // The batch writer runs outside this request's trace: name it now.
                 TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
                 TraceParent = System.Diagnostics.Activity.Current?.Id,
             }, codeHash, familyId, content.Cnf?.Jkt, content.Cnf?.X5tS256));
     }
+
+    /// <summary>An event the batch writer will write, named with this request's trace now (the writer runs outside it).</summary>
+    public static AuditEvent Traced(AuditEvent auditEvent) => auditEvent with
+    {
+        TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
+        TraceParent = System.Diagnostics.Activity.Current?.Id,
+    };
 }

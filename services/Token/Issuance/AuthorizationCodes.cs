@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults.Data;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -80,13 +81,23 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
         return code;
     }
 
+    private const string Select = """
+        SELECT code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge, code_challenge_method,
+               session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at, dpop_jkt, resources
+        FROM authorization_code WHERE code_hash = @hash
+        """;
+
     /// <summary>Locks the code's row for the caller's transaction: concurrent redemptions queue behind it.</summary>
     public static Task<AuthorizationCodeRow?> LockAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<AuthorizationCodeRow>(new CommandDefinition("""
-            SELECT code_hash, client_id, user_sys_id, redirect_uri, redirect_uri_sent, scopes, code_challenge, code_challenge_method,
-                   session_id, auth_time, amr, nonce, acr, expires_at, redeemed_at, dpop_jkt, resources
-            FROM authorization_code WHERE code_hash = @hash FOR UPDATE
-            """, new { hash }, tx, cancellationToken: cancellationToken));
+        tx.Connection!.QuerySingleOrDefaultAsync<AuthorizationCodeRow>(new CommandDefinition(Select + " FOR UPDATE", new { hash }, tx,
+            cancellationToken: cancellationToken));
+
+    /// <summary>Reads the code without a lock: the group commit spends it only if it is still unspent then (<see cref="GrantChange.RedeemsCode"/>).</summary>
+    public static async Task<AuthorizationCodeRow?> FindAsync(NpgsqlDataSource dataSource, byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AuthorizationCodeRow>(new CommandDefinition(Select, new { hash }, cancellationToken: cancellationToken));
+    }
 
     public static Task MarkRedeemedAsync(NpgsqlTransaction tx, byte[] hash, CancellationToken cancellationToken) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition("UPDATE authorization_code SET redeemed_at = now() WHERE code_hash = @hash",
@@ -117,10 +128,8 @@ public sealed class AuthorizationCodes(NpgsqlDataSource dataSource, IAuditSink a
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Kept a day after expiry so a late replay is still recognised and revokes what it must.
-        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM authorization_code WHERE expires_at < now() - interval '1 day'",
-            cancellationToken: cancellationToken));
+        return await BatchedPurge.DeleteAsync(dataSource, "authorization_code", "expires_at < now() - interval '1 day'", cancellationToken);
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

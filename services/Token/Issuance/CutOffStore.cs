@@ -18,17 +18,6 @@ public sealed class CutOffStore(NpgsqlDataSource dataSource)
             """, new { kind, id, at = issuedBefore.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>True when a cut-off of the token's user or client covers its issue time.</summary>
-    public async Task<bool> RefusesAsync(AccessTokenContent token, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            SELECT EXISTS (SELECT 1 FROM token_cut_off
-                WHERE ((subject_kind = 'user' AND subject_id = @Subject) OR (subject_kind = 'client' AND subject_id = @ClientId))
-                  AND floor(extract(epoch FROM issued_before)) >= @iat)
-            """, new { token.Subject, token.ClientId, iat = token.IssuedAt.ToUnixTimeSeconds() }, cancellationToken: cancellationToken));
-    }
-
     public async Task<IReadOnlyList<(string Kind, string Id, DateTime IssuedBefore)>> CurrentAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

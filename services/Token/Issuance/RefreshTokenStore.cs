@@ -1,3 +1,4 @@
+using OAuthAspire.ServiceDefaults.Data;
 using Dapper;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
@@ -84,6 +85,19 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
         var rotatedAt = await tx.Connection!.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
             "SELECT rotated_at FROM refresh_token WHERE token_hash = @hash", new { hash }, tx, cancellationToken: cancellationToken));
         return new RefreshTokenRow(hash, rotatedAt, family);
+    }
+
+    /// <summary>The token and its family without a lock: the group commit rotates it only if still unused and the family live (<see cref="GrantChange"/>).</summary>
+    public async Task<RefreshTokenRow?> FindAsync(string token, CancellationToken cancellationToken)
+    {
+        var hash = RefreshTokens.Hash(token);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DateTime?, RefreshFamily, RefreshTokenRow>(new CommandDefinition("""
+            SELECT t.rotated_at, f.family_id, f.client_id, f.user_sys_id, f.scopes, f.grant_type, f.auth_time, f.session_id, f.amr, f.expires_at, f.revoked_at,
+                   f.dpop_jkt, f.mtls_x5t, f.resources
+            FROM refresh_token t JOIN refresh_family f ON f.family_id = t.family_id WHERE t.token_hash = @hash
+            """, new { hash }, cancellationToken: cancellationToken), (rotatedAt, family) => new RefreshTokenRow(hash, rotatedAt, family), splitOn: "family_id");
+        return rows.FirstOrDefault();
     }
 
     /// <summary>Binds an unbound family to a DPoP key (RFC 9449 §5); its row is locked by the caller's transaction.</summary>
@@ -192,10 +206,8 @@ public sealed class RefreshTokenStore(NpgsqlDataSource dataSource, IAuditSink au
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM refresh_family WHERE expires_at < now() - interval '1 day';
-            DELETE FROM used_jti WHERE expires_at < now();
-            """, cancellationToken: cancellationToken));
+        // A family's tokens go with it (ON DELETE CASCADE).
+        return await BatchedPurge.DeleteAsync(dataSource, "refresh_family", "expires_at < now() - interval '1 day'", cancellationToken)
+            + await BatchedPurge.DeleteAsync(dataSource, "used_jti", "expires_at < now()", cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using OAuthAspire.Contracts.Audit;
+using OAuthAspire.Protocol.Tokens;
 using OAuthAspire.ServiceDefaults.Audit;
 using OAuthAspire.ServiceDefaults.Data;
 
@@ -9,11 +10,16 @@ namespace OAuthAspire.Token.Issuance;
 /// <summary>Revoked access tokens by id, kept until they would have expired anyway.</summary>
 public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audit)
 {
-    public async Task<bool> IsRevokedAsync(string jti, CancellationToken cancellationToken)
+    /// <summary>True when the token is revoked, or a cut-off of its user or client covers its issue time: one round trip.</summary>
+    public async Task<bool> RefusesAsync(AccessTokenContent token, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM revoked_token WHERE jti = @jti)", new { jti }, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM revoked_token WHERE jti = @Jti)
+                OR EXISTS (SELECT 1 FROM token_cut_off
+                    WHERE ((subject_kind = 'user' AND subject_id = @Subject) OR (subject_kind = 'client' AND subject_id = @ClientId))
+                      AND floor(extract(epoch FROM issued_before)) >= @iat)
+            """, new { token.Jti, token.Subject, token.ClientId, iat = token.IssuedAt.ToUnixTimeSeconds() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Revokes once: a repeated revocation changes nothing and raises no second event.</summary>
@@ -80,10 +86,7 @@ public sealed class RevocationStore(NpgsqlDataSource dataSource, IAuditSink audi
     /// <summary>Forgets token records and revocations once the tokens are past expiry.</summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM revoked_token WHERE expires_at < now() - interval '10 minutes';
-            DELETE FROM issued_token WHERE expires_at < now() - interval '1 day';
-            """, cancellationToken: cancellationToken));
+        return await BatchedPurge.DeleteAsync(dataSource, "revoked_token", "expires_at < now() - interval '10 minutes'", cancellationToken)
+            + await BatchedPurge.DeleteAsync(dataSource, "issued_token", "expires_at < now() - interval '1 day'", cancellationToken);
     }
 }
