@@ -153,5 +153,5 @@ public sealed class AuthorizationCodeGrant(AccessTokenIssuer issuer, Authorizati
     }
 
     private static CodeRedeemed Redeemed(AuthorizationCodeRow row, byte[] hash, SignedInGrant grant, TokenRequest request) =>
-        new(row.ClientId, grant.Content.Subject, AuthorizationCodes.Id(hash), grant.Content.Jti) { Actor = grant.Actor, RemoteAddress = request.RemoteAddress };
+        new CodeRedeemed(row.ClientId, grant.Content.Subject, AuthorizationCodes.Id(hash), grant.Content.Jti) { Actor = grant.Actor, RemoteAddress = request.RemoteAddress };
 }
