@@ -107,12 +107,7 @@ public static class Targets
 
             // ES256 access tokens: a second system, against the same peer's RS256.
             await system.DisposeAsync();
-            system = new UnlimitedSystem("ES256");
-            Console.WriteLine("Starting the system with ES256 access tokens...");
-            await system.InitializeAsync();
-            api = new TestApi(system);
-            (clientId, secret) = await api.CreateClientAsync(["useraccount"]);
-            var es256 = Comparison.Token(new Uri(system.EdgeUrl, "/oauth/token"), clientId, secret, "grant_type=client_credentials");
+            (system, var es256) = await Comparison.Es256SystemAsync();
             var ours256 = new Contender("ours ES256", true, new Dictionary<string, Prepare> { [Contest.ClientCredentials] = (_, _) => Task.FromResult(new Prepared(es256, null)) });
             await Contest.RunAsync(system, ours256, Contest.ClientCredentials, 64, TimeSpan.FromSeconds(15), 0);
             results.AddRange(await Contest.AlternateAsync(system, [ours256, contenders[1]], Contest.ClientCredentials, 64, duration, rounds));
