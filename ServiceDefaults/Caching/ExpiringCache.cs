@@ -7,11 +7,18 @@ namespace OAuthAspire.ServiceDefaults.Caching;
 /// scope decisions). Entries are dropped by invalidation events within a second of a change;
 /// the lifetime bounds staleness if an event is ever missed, and <see cref="CacheEpoch"/> cuts it to a
 /// second while the broker is away and drops every entry when events can be heard again.
+/// Concurrent misses of one key share one load: an entry expiring under load costs one call, not one per request.
 /// </summary>
 public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity = CachedLookup.DefaultCapacity) where TKey : notnull
 {
+    /// <summary>The longest a shared load may run: no caller's cancellation ends it, so something must.</summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
+    private readonly ConcurrentDictionary<TKey, Loading> _loading = new();
+    private readonly Lock _trimming = new();
     private long _generation;
+    private long _stamp;
 
     public int Count => _entries.Count;
 
@@ -27,43 +34,16 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         return false;
     }
 
-    public async ValueTask<TValue> GetOrAddAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, CancellationToken cancellationToken)
-    {
-        if (TryGet(key, out var cached))
-        {
-            return cached;
-        }
-
-        // A load that began before an invalidation must not store its (possibly stale) result.
-        var generation = Interlocked.Read(ref _generation);
-        var epoch = CacheEpoch.Current;
-        var value = await load(key, cancellationToken);
-        Set(key, value, generation, epoch);
-        return value;
-    }
+    public ValueTask<TValue> GetOrAddAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, CancellationToken cancellationToken) =>
+        TryGet(key, out var cached) ? new ValueTask<TValue>(cached) : LoadAsync(key, load, null, cancellationToken);
 
     /// <summary>
     /// Like <see cref="GetOrAddAsync(TKey, Func{TKey, CancellationToken, Task{TValue}}, CancellationToken)"/>, with a
     /// lifetime per value (capped by the cache's own); a null lifetime keeps the value out of the cache.
     /// </summary>
-    public async ValueTask<TValue> GetOrAddAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?> lifetimeOf,
-        CancellationToken cancellationToken)
-    {
-        if (TryGet(key, out var cached))
-        {
-            return cached;
-        }
-
-        var generation = Interlocked.Read(ref _generation);
-        var epoch = CacheEpoch.Current;
-        var value = await load(key, cancellationToken);
-        if (lifetimeOf(value) is { } ttl && ttl > TimeSpan.Zero)
-        {
-            Set(key, value, generation, epoch, ttl < lifetime ? ttl : lifetime);
-        }
-
-        return value;
-    }
+    public ValueTask<TValue> GetOrAddAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?> lifetimeOf,
+        CancellationToken cancellationToken) =>
+        TryGet(key, out var cached) ? new ValueTask<TValue>(cached) : LoadAsync(key, load, lifetimeOf, cancellationToken);
 
     public void Set(TKey key, TValue value) => Set(key, value, Interlocked.Read(ref _generation), CacheEpoch.Current);
 
@@ -79,23 +59,108 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         _entries.Clear();
     }
 
+    private async ValueTask<TValue> LoadAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?>? lifetimeOf,
+        CancellationToken cancellationToken)
+    {
+        // A load that began before an invalidation (or a change of epoch) is joined by nobody who asks after it.
+        var generation = Interlocked.Read(ref _generation);
+        var epoch = CacheEpoch.Current;
+        var mine = new Loading(generation, epoch, new TaskCompletionSource<TValue>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var running = _loading.AddOrUpdate(key, mine, (_, other) => other.Generation == generation && other.Epoch == epoch ? other : mine);
+        if (ReferenceEquals(running, mine))
+        {
+            _ = RunAsync(key, load, lifetimeOf, mine);
+        }
+
+        // Each caller waits with its own token; one going away leaves the load to the others.
+        return await running.Result.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?>? lifetimeOf, Loading loading)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(LoadTimeout);
+            var value = await load(key, timeout.Token);
+            if (lifetimeOf is null)
+            {
+                Set(key, value, loading.Generation, loading.Epoch);
+            }
+            else if (lifetimeOf(value) is { } ttl && ttl > TimeSpan.Zero)
+            {
+                Set(key, value, loading.Generation, loading.Epoch, ttl < lifetime ? ttl : lifetime);
+            }
+
+            _loading.TryRemove(KeyValuePair.Create(key, loading));
+            loading.Result.SetResult(value);
+        }
+        catch (Exception e)
+        {
+            // Failures are not remembered: the next miss tries again.
+            _loading.TryRemove(KeyValuePair.Create(key, loading));
+            loading.Result.SetException(e);
+        }
+    }
+
     private void Set(TKey key, TValue value, long generation, long epoch, TimeSpan? ttlOverride = null)
     {
-        // A load that spanned a change of epoch may have missed an event: keep it out.
+        // A load that spanned a change of epoch or an invalidation may have missed an event: keep it out.
         if (generation != Interlocked.Read(ref _generation) || epoch != CacheEpoch.Current)
         {
             return;
         }
 
-        if (_entries.Count >= capacity)
+        if (_entries.Count >= capacity && !_entries.ContainsKey(key))
         {
-            // Crude but bounded: the working set refills within one lifetime.
-            _entries.Clear();
+            Trim();
         }
 
         var ttl = CacheEpoch.Cap(ttlOverride ?? lifetime);
-        _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds, epoch);
+        _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds, epoch, Interlocked.Increment(ref _stamp));
     }
 
-    private readonly record struct Entry(TValue Value, long Expires, long Epoch);
+    /// <summary>
+    /// Makes room: drops what has expired, and if that is not a quarter of the cache, the oldest half.
+    /// Bounded by count, and a working set near the bound keeps its newer half rather than starting from empty.
+    /// </summary>
+    private void Trim()
+    {
+        lock (_trimming)
+        {
+            if (_entries.Count < capacity)
+            {
+                return;
+            }
+
+            var now = Environment.TickCount64;
+            var current = CacheEpoch.Current;
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.Expires <= now || entry.Epoch != current)
+                {
+                    _entries.TryRemove(KeyValuePair.Create(key, entry));
+                }
+            }
+
+            if (_entries.Count <= capacity * 3 / 4)
+            {
+                return;
+            }
+
+            var stamps = _entries.Values.Select(e => e.Stamp).ToArray();
+            Array.Sort(stamps);
+            var cut = stamps[stamps.Length / 2];
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.Stamp < cut)
+                {
+                    _entries.TryRemove(KeyValuePair.Create(key, entry));
+                }
+            }
+        }
+    }
+
+    private readonly record struct Entry(TValue Value, long Expires, long Epoch, long Stamp);
+
+    private sealed record Loading(long Generation, long Epoch, TaskCompletionSource<TValue> Result);
 }

@@ -208,4 +208,88 @@ public class CachedLookupTests
         Assert.False(things.Lookup.TryGet("a-copy", out _));
         Assert.True(things.Lookup.TryGet("b", out _));
     }
+    /// <summary>64 requests missing the same key at once (an entry expired under load) make one call, not 64.</summary>
+    [Fact]
+    public async Task ConcurrentMissesOfOneKeyShareOneLoad()
+    {
+        CacheEpoch.Regained();
+        var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var things = new Things(_ => answer.Task);
+
+        var waiting = Enumerable.Range(0, 64).Select(_ => things.Lookup.GetAsync("a", CancellationToken.None).AsTask()).ToArray();
+        answer.SetResult("A");
+
+        Assert.All(await Task.WhenAll(waiting), value => Assert.Equal("A", value));
+        Assert.Equal(1, things.Loads);
+        Assert.True(things.Lookup.TryGet("a", out _));
+    }
+
+    [Fact]
+    public async Task AMissAfterAnInvalidationDoesNotJoinTheLoadBeforeIt()
+    {
+        CacheEpoch.Regained();
+        var first = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var things = new Things(_ => Interlocked.Increment(ref calls) == 1 ? first.Task : Task.FromResult<string?>("fresh"));
+        using var provider = Container(things);
+
+        var before = things.Lookup.GetAsync("a", CancellationToken.None);
+        Deliver(provider, new ThingChanged("a"));
+        var after = things.Lookup.GetAsync("a", CancellationToken.None);
+        first.SetResult("stale");
+
+        Assert.Equal("stale", await before);
+        Assert.Equal("fresh", await after);
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task ACallerGoingAwayDoesNotFailTheOthersSharingItsLoad()
+    {
+        CacheEpoch.Regained();
+        var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var things = new Things(_ => answer.Task);
+        using var gone = new CancellationTokenSource();
+
+        var leaving = things.Lookup.GetAsync("a", gone.Token).AsTask();
+        var staying = things.Lookup.GetAsync("a", CancellationToken.None).AsTask();
+        await gone.CancelAsync();
+        answer.SetResult("A");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.Equal("A", await staying);
+        Assert.Equal(1, things.Loads);
+    }
+
+    [Fact]
+    public async Task AFailedLoadIsNotRememberedAndTheNextMissTriesAgain()
+    {
+        CacheEpoch.Regained();
+        var calls = 0;
+        var things = new Things(_ => Interlocked.Increment(ref calls) == 1
+            ? Task.FromException<string?>(new InvalidOperationException("away"))
+            : Task.FromResult<string?>("back"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => things.Lookup.GetAsync("a", CancellationToken.None).AsTask());
+        Assert.Equal("back", await things.Lookup.GetAsync("a", CancellationToken.None));
+    }
+
+    /// <summary>A full cache makes room by dropping its oldest entries, not all of them: the working set is not lost at once.</summary>
+    [Fact]
+    public void AFullCacheDropsItsOldestEntriesNotEverything()
+    {
+        CacheEpoch.Regained();
+        var cache = new ExpiringCache<int, int>(TimeSpan.FromMinutes(1), capacity: 100);
+        for (var i = 0; i < 100; i++)
+        {
+            cache.Set(i, i);
+        }
+
+        cache.Set(100, 100);
+
+        Assert.InRange(cache.Count, 2, 100);
+        Assert.True(cache.TryGet(100, out _));
+        Assert.True(cache.TryGet(99, out _));
+        Assert.False(cache.TryGet(0, out _));
+    }
 }

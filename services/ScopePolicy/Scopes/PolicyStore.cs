@@ -58,8 +58,12 @@ public sealed class PolicyStore(NpgsqlDataSource dataSource, Issuer issuer)
     private ApiPolicy[] Read(IEnumerable<(string Name, string BasePath, string Rules, string? Resource, bool AcceptDefaultAudience)> rows) =>
         rows.Select(r => new ApiPolicy(r.Name, r.BasePath, Deserialize(r.Rules), r.Resource ?? DefaultResource(r.BasePath), r.AcceptDefaultAudience)).ToArray();
 
-    public async Task<ApiPolicy?> FindAsync(string name, CancellationToken cancellationToken) =>
-        (await ListAsync(cancellationToken)).FirstOrDefault(p => p.Name == name);
+    public async Task<ApiPolicy?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return Read(await connection.QueryAsync<(string, string, string, string?, bool)>(new CommandDefinition($"{Select} WHERE name = @name",
+            new { name }, cancellationToken: cancellationToken))).FirstOrDefault();
+    }
 
     /// <summary>Names of the policies linking <paramref name="scope"/>.</summary>
     public static async Task<IReadOnlyList<string>> LinkingAsync(NpgsqlTransaction tx, string scope, CancellationToken cancellationToken) =>

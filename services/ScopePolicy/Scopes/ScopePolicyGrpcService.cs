@@ -49,7 +49,7 @@ public sealed class ScopePolicyGrpcService(ScopeStore scopes, PolicyStore polici
     [AllowedCallers(ServiceNames.Authorize, ServiceNames.Token)]
     public override async Task<ResolveGrantedScopesReply> ResolveGrantedScopes(ResolveGrantedScopesRequest request, ServerCallContext context)
     {
-        var active = (await scopes.ListAsync(includeInactive: false, context.CancellationToken)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var active = await scopes.ActiveAmongAsync(request.Requested.Concat(request.Allowed).Concat(request.Defaults), context.CancellationToken);
         var decision = ScopeDecision.Decide(request.Requested, request.Allowed, request.Defaults, active);
         var reply = new ResolveGrantedScopesReply { Ok = decision.Granted };
         reply.Granted.AddRange(decision.Scopes);

@@ -22,6 +22,16 @@ public sealed class ScopeStore(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>Which of <paramref name="names"/> exist and are active: a decision reads the scopes it names, not every scope.</summary>
+    public async Task<HashSet<string>> ActiveAmongAsync(IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM scope WHERE name = ANY(@names) AND active", new { names = names.Distinct(StringComparer.Ordinal).ToArray() },
+            cancellationToken: cancellationToken));
+        return rows.ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task<ScopeRow?> FindAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
