@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Grpc.Core;
 
 namespace OAuthAspire.ServiceDefaults.Caching;
 
@@ -65,7 +66,7 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         // A load that began before an invalidation (or a change of epoch) is joined by nobody who asks after it.
         var generation = Interlocked.Read(ref _generation);
         var epoch = CacheEpoch.Current;
-        var mine = new Loading(generation, epoch, new TaskCompletionSource<TValue>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var mine = new Loading(generation, epoch, new TaskCompletionSource<(TValue, bool)>(TaskCreationOptions.RunContinuationsAsynchronously));
         var running = _loading.AddOrUpdate(key, mine, (_, other) => other.Generation == generation && other.Epoch == epoch ? other : mine);
         if (ReferenceEquals(running, mine))
         {
@@ -73,50 +74,64 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
         }
 
         // Each caller waits with its own token; one going away leaves the load to the others.
-        return await running.Result.Task.WaitAsync(cancellationToken);
+        var (value, kept) = await running.Result.Task.WaitAsync(cancellationToken);
+        if (kept || ReferenceEquals(running, mine))
+        {
+            return value;
+        }
+
+        // A value that may not be kept (a one-time token's check, an answer not to be reused) is each caller's own: ask again.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(LoadTimeout);
+        return await load(key, timeout.Token);
     }
 
     private async Task RunAsync(TKey key, Func<TKey, CancellationToken, Task<TValue>> load, Func<TValue, TimeSpan?>? lifetimeOf, Loading loading)
     {
+        using var timeout = new CancellationTokenSource(LoadTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(LoadTimeout);
             var value = await load(key, timeout.Token);
-            if (lifetimeOf is null)
+            var ttl = lifetimeOf is null ? lifetime : lifetimeOf(value) is { } own && own > TimeSpan.Zero ? (own < lifetime ? own : lifetime) : (TimeSpan?)null;
+            if (ttl is { } kept)
             {
-                Set(key, value, loading.Generation, loading.Epoch);
-            }
-            else if (lifetimeOf(value) is { } ttl && ttl > TimeSpan.Zero)
-            {
-                Set(key, value, loading.Generation, loading.Epoch, ttl < lifetime ? ttl : lifetime);
+                Set(key, value, loading.Generation, loading.Epoch, kept);
             }
 
             _loading.TryRemove(KeyValuePair.Create(key, loading));
-            loading.Result.SetResult(value);
+            loading.Result.SetResult((value, ttl is not null));
         }
         catch (Exception e)
         {
-            // Failures are not remembered: the next miss tries again.
+            // Failures are not remembered: the next miss tries again. A load that ran out of time is a dependency that did not answer.
             _loading.TryRemove(KeyValuePair.Create(key, loading));
-            loading.Result.SetException(e);
+            loading.Result.SetException(timeout.IsCancellationRequested && e is OperationCanceledException or RpcException
+                ? new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {LoadTimeout.TotalSeconds} s"))
+                : e);
         }
     }
 
     private void Set(TKey key, TValue value, long generation, long epoch, TimeSpan? ttlOverride = null)
     {
-        // A load that spanned a change of epoch or an invalidation may have missed an event: keep it out.
-        if (generation != Interlocked.Read(ref _generation) || epoch != CacheEpoch.Current)
-        {
-            return;
-        }
-
         if (_entries.Count >= capacity && !_entries.ContainsKey(key))
         {
             Trim();
         }
 
+        // A load that spanned a change of epoch or an invalidation may have missed an event: keep it out,
+        // and check again once written, should the invalidation come between the check and the write.
+        if (generation != Interlocked.Read(ref _generation) || epoch != CacheEpoch.Current)
+        {
+            return;
+        }
+
         var ttl = CacheEpoch.Cap(ttlOverride ?? lifetime);
-        _entries[key] = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds, epoch, Interlocked.Increment(ref _stamp));
+        var entry = new Entry(value, Environment.TickCount64 + (long)ttl.TotalMilliseconds, epoch, Interlocked.Increment(ref _stamp));
+        _entries[key] = entry;
+        if (generation != Interlocked.Read(ref _generation) || epoch != CacheEpoch.Current)
+        {
+            _entries.TryRemove(KeyValuePair.Create(key, entry));
+        }
     }
 
     /// <summary>
@@ -162,5 +177,6 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan lifetime, int capacity 
 
     private readonly record struct Entry(TValue Value, long Expires, long Epoch, long Stamp);
 
-    private sealed record Loading(long Generation, long Epoch, TaskCompletionSource<TValue> Result);
+    /// <param name="Result">The value, and whether it was kept: one that was not is not shared.</param>
+    private sealed record Loading(long Generation, long Epoch, TaskCompletionSource<(TValue Value, bool Kept)> Result);
 }

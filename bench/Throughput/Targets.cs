@@ -223,7 +223,7 @@ public static class Targets
         return Save(root, "curves", report.ToString());
     }
 
-    /// <summary>A scenario's throughput and p99 charts, written under bench/results/charts; their markdown links.</summary>
+    /// <summary>A scenario's throughput and p99 charts, written under bench/results/charts; their markdown links, relative to the report beside them in bench/results.</summary>
     /// <param name="series">The series of a measure (requests/s or p99 ms) taken from a run.</param>
     internal static string Draw(string root, string prefix, string scenario, string against, bool logX, Func<Func<WrkResult, double>, List<ChartSeries>> series)
     {
@@ -233,7 +233,7 @@ public static class Targets
         {
             var file = $"{prefix}-{slug}-{what}.svg";
             Charts.Write(Path.Combine(root, "bench", "results", "charts", file), Charts.LineChart($"{scenario}: {unit} against {against}", against, unit, series(value), logX));
-            links.AppendLine(CultureInfo.InvariantCulture, $"![{scenario}, {what} against {against}](results/charts/{file})");
+            links.AppendLine(CultureInfo.InvariantCulture, $"![{scenario}, {what} against {against}](charts/{file})");
         }
 
         return links.ToString();

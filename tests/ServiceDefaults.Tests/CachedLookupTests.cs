@@ -208,6 +208,7 @@ public class CachedLookupTests
         Assert.False(things.Lookup.TryGet("a-copy", out _));
         Assert.True(things.Lookup.TryGet("b", out _));
     }
+
     /// <summary>64 requests missing the same key at once (an entry expired under load) make one call, not 64.</summary>
     [Fact]
     public async Task ConcurrentMissesOfOneKeyShareOneLoad()
@@ -259,6 +260,25 @@ public class CachedLookupTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
         Assert.Equal("A", await staying);
         Assert.Equal(1, things.Loads);
+    }
+
+    /// <summary>A value not to be kept (a one-time token's check) is each caller's own: two at once make two calls, as they did before loads were shared.</summary>
+    [Fact]
+    public async Task AValueThatMayNotBeKeptIsNotSharedEither()
+    {
+        CacheEpoch.Regained();
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loads = 0;
+        var lookup = new CachedLookup<string, string>((_, _) => Interlocked.Increment(ref loads) == 1 ? answer.Task : Task.FromResult("second use"),
+            lifetimeOf: _ => null);
+
+        var first = lookup.GetAsync("one-time", CancellationToken.None).AsTask();
+        var second = lookup.GetAsync("one-time", CancellationToken.None).AsTask();
+        answer.SetResult("first use");
+
+        Assert.Equal("first use", await first);
+        Assert.Equal("second use", await second);
+        Assert.Equal(2, loads);
     }
 
     [Fact]
