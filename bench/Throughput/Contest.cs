@@ -90,10 +90,21 @@ public static class Contest
                 await Comparison.OutboxDrainedAsync(system);
             }
 
-            var result = await Wrk.RunAsync(contender.Name, scenario, prepared.Request, connections, length, run);
+            WrkResult result;
             if (contender.Ours)
             {
-                await Comparison.OutboxDrainedAsync(system);
+                // PostgreSQL's counters until the outbox is empty again: the relay's and the audit log's writes for the run count too.
+                var (measured, postgres) = await PgWorkMeter.DuringAsync(system, async () =>
+                {
+                    var wrk = await Wrk.RunAsync(contender.Name, scenario, prepared.Request, connections, length, run);
+                    await Comparison.OutboxDrainedAsync(system);
+                    return wrk;
+                }, r => r.Requests);
+                result = measured with { Postgres = postgres };
+            }
+            else
+            {
+                result = await Wrk.RunAsync(contender.Name, scenario, prepared.Request, connections, length, run);
             }
 
             contender.Codes?.Observed(result, scenario);
@@ -132,7 +143,7 @@ public static class Contest
     }
 
     public static string Line(WrkResult r) =>
-        $"{r.Target,-14} {r.Scenario,-30} c={r.Connections,-3} run {r.Run}: {r.PerSecond,8:F0}/s  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,7:F2} ms  non-2xx {r.Non2xx}  socket errors {r.SocketErrors}";
+        $"{r.Target,-14} {r.Scenario,-30} c={r.Connections,-3} run {r.Run}: {r.PerSecond,8:F0}/s  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,7:F2} ms  non-2xx {r.Non2xx}  socket errors {r.SocketErrors}" + (r.Postgres is { } postgres ? "\n    " + postgres : "");
 
     public static double Median(IEnumerable<double> values)
     {

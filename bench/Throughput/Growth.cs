@@ -39,6 +39,7 @@ public static class Growth
             await system.InitializeAsync();
             try
             {
+                await PgWorkMeter.ApplySettingsAsync(system);
                 var seeding = fraction > 0 ? await DataSeed.SeedAsync(system, fraction, Console.Out) : TimeSpan.Zero;
                 var coldStart = await RestartServicesAsync(system);
                 Console.WriteLine($"Every service restarted and healthy in {coldStart.TotalSeconds:F1} s");
@@ -258,6 +259,12 @@ public static class Growth
         text.AppendLine(CultureInfo.InvariantCulture, $"# Issue 25 cost as the data grows, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {Comparison.CommitAsync(root).GetAwaiter().GetResult()}");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"`bench/throughput {duration.TotalSeconds:F0} {rounds} growth`: a fresh system per size, seeded by `bench/Throughput/DataSeed.cs` (100 % = 100,000 clients, 100,000 users, 1,000 API policies with 10,000 rules, 1,000,000 token records of which half expired, 100,000 live refresh families, 10,000 revocations).");
+        if (Environment.GetEnvironmentVariable("BENCH_PG_SETTINGS") is { Length: > 0 } settings)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"PostgreSQL settings tried in this run (`BENCH_PG_SETTINGS`): `{settings}`.");
+        }
+
         text.AppendLine();
         text.AppendLine("| data | seeding | every service restarted, healthy after |\n|---|---:|---:|");
         foreach (var size in sizes)
@@ -289,6 +296,23 @@ public static class Growth
                 string Versus(double value, double reference) => double.IsNaN(value) || double.IsNaN(reference) ? "–" : (value / reference).ToString("P0", CultureInfo.InvariantCulture);
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"| {scenario} | {size.Fraction:P0} | {now.Rate:F0} | {now.P99:F1} | {(double.IsNaN(now.Peer) ? "–" : now.Peer.ToString("F0", CultureInfo.InvariantCulture))} | {(double.IsNaN(now.Ratio) ? "–" : now.Ratio.ToString("F2", CultureInfo.InvariantCulture))} | {Versus(now.Rate, empty.Value.Rate)} | {Versus(now.P99, empty.Value.P99)} | {Versus(now.Ratio, empty.Value.Ratio)} |");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("PostgreSQL's work per request of ours (medians of the rounds, from pg_stat_wal and pg_stat_database, the run and its audit relay until the outbox is empty): WAL bytes, full-page images (an index page written whole on its first change after a checkpoint), data blocks read from outside its buffer cache and found in it:");
+        text.AppendLine();
+        text.AppendLine("| scenario | data | WAL bytes | full-page images | blocks read | blocks hit |\n|---|---|---:|---:|---:|---:|");
+        foreach (var scenario in Targets.Scenarios)
+        {
+            foreach (var size in sizes)
+            {
+                var measured = size.Results.Where(r => r.Scenario == scenario && r.Target == "ours" && r.Run > 0 && r.Postgres is not null).Select(r => r.Postgres!).ToList();
+                if (measured.Count > 0)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {scenario} | {size.Fraction:P0} | {Contest.Median(measured.Select(m => m.WalBytes)):F0} | {Contest.Median(measured.Select(m => m.FullPageImages)):F2} | {Contest.Median(measured.Select(m => m.BlocksRead)):F2} | {Contest.Median(measured.Select(m => m.BlocksHit)):F0} |");
+                }
             }
         }
 

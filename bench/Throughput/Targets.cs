@@ -27,12 +27,7 @@ public static class Targets
     /// </summary>
     public static async Task<string> PeerDatabaseAsync(SystemFixture system, string database)
     {
-        var admin = new NpgsqlConnectionStringBuilder((await system.App.GetConnectionStringAsync("tokendb"))!)
-        {
-            Username = "postgres",
-            Password = await system.ParameterAsync("postgres-password"),
-            Database = "postgres",
-        };
+        var admin = new NpgsqlConnectionStringBuilder(await AdminConnectionStringAsync(system));
         await using (var db = NpgsqlDataSource.Create(admin.ConnectionString))
         await using (var create = db.CreateCommand($"CREATE DATABASE {database}"))
         {
@@ -48,6 +43,15 @@ public static class Targets
         admin.Database = database;
         return admin.ConnectionString;
     }
+
+    /// <summary>The server's superuser on its maintenance database: for the bench's own reads of the server's counters.</summary>
+    public static async Task<string> AdminConnectionStringAsync(SystemFixture system) =>
+        new NpgsqlConnectionStringBuilder((await system.App.GetConnectionStringAsync("tokendb"))!)
+        {
+            Username = "postgres",
+            Password = await system.ParameterAsync("postgres-password"),
+            Database = "postgres",
+        }.ConnectionString;
 
     public static async Task<string> RunTargetsAsync(string root, TimeSpan duration, int rounds)
     {

@@ -7,6 +7,9 @@ namespace OAuthAspire.Bench.Throughput;
 public sealed record WrkResult(string Target, string Scenario, int Connections, int Run, long Requests, double Seconds, double P50Ms, double P99Ms, long Non2xx, long SocketErrors)
 {
     public double PerSecond => Requests / Seconds;
+
+    /// <summary>PostgreSQL's work per request, where the run measured it (ours in the growth and targets runs).</summary>
+    public PgWork? Postgres { get; init; }
 }
 
 /// <summary>What wrk sends: a method, a path, headers and a body, written out as its Lua script.</summary>
