@@ -71,3 +71,6 @@ DeveloperCommands.AddLinks(edge, () => system.IssuerUrl);
 DeveloperCommands.AddCommands(token, authorize, () => system.IssuerUrl, bootstrapClientId, bootstrapClientSecret);
 
 builder.Build().Run();
+
+// Publish mode with Deploy:Kubernetes:Output: the Kubernetes deployment, from the manifest just written (deploy/generate).
+OAuthAspire.AppHost.Deployment.KubernetesDeployment.WriteIfAsked(builder, args);

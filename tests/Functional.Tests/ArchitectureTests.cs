@@ -1,7 +1,4 @@
 using System.Text.RegularExpressions;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using OAuthAspire.ServiceDefaults;
 
 namespace OAuthAspire.Functional.Tests;
@@ -16,12 +13,6 @@ public sealed partial class ArchitectureTests
 {
     private static readonly string Root = FindRoot();
 
-    /// <summary>Built once for the tests here (each build runs the AppHost's Program.cs).</summary>
-    private static readonly Lazy<Task<AppHostGraph>> Model = new(BuildModelAsync);
-
-    /// <summary>The type Aspire gives the relationship that <c>WithReference</c> records (its KnownRelationshipTypes is internal).</summary>
-    private const string ReferenceRelationship = "Reference";
-
     /// <summary>One edge of the README's diagram, in the one form it is written in: four spaces, caller, <c>--&gt;</c>, callee.</summary>
     [GeneratedRegex(@"^    (?<caller>[a-z][a-z-]*) --> (?<callee>[a-z][a-z-]*)$")]
     private static partial Regex EdgeLine();
@@ -30,7 +21,7 @@ public sealed partial class ArchitectureTests
     public async Task TheAppHostReferencesExactlyTheServicesTheReadmeSaysEachCalls()
     {
         var readme = ReadmeEdges();
-        var model = await Model.Value;
+        var model = await AppHostModel.GetAsync();
 
         var missing = readme.Except(model.References).Select(Show).Order(StringComparer.Ordinal).ToArray();
         var extra = model.References.Except(readme).Select(Show).Order(StringComparer.Ordinal).ToArray();
@@ -43,7 +34,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public async Task EveryCallBetweenServicesWaitsForItsCalleeAndNoWaitIsWithoutACall()
     {
-        var model = await Model.Value;
+        var model = await AppHostModel.GetAsync();
 
         // The graph is acyclic, so every caller can start after its callees. The APIs behind the edge
         // are outside the system: the issuer starts without them (a call to one that is down is a 503).
@@ -58,7 +49,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public async Task TheCallGraphHasNoCycle()
     {
-        var model = await Model.Value;
+        var model = await AppHostModel.GetAsync();
 
         // The README's edges, and the model's references and waits: a cycle in any would need a call back.
         var edges = ReadmeEdges().Concat(model.References).Concat(model.Waits).ToHashSet();
@@ -123,53 +114,6 @@ public sealed partial class ArchitectureTests
         Assert.True(wrong.Count == 0, "README.md's graph: " + string.Join("; ", wrong));
         Assert.NotEmpty(edges);
         return edges;
-    }
-
-    /// <summary>Which project references (service discovery) which, and which waits at start for which.</summary>
-    private sealed record AppHostGraph(HashSet<(string Caller, string Callee)> References, HashSet<(string Caller, string Callee)> Waits);
-
-    /// <summary>
-    /// The graph of the AppHost's model, built as the system tests build it, never started. Databases,
-    /// broker logins and parameters are not projects, so they drop out.
-    /// </summary>
-    private static async Task<AppHostGraph> BuildModelAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-        [
-            // As SystemFixture: nothing machine-wide is named, and nothing is created as nothing starts.
-            $"--Infrastructure:DataDirectory={Path.Combine(Path.GetTempPath(), $"oauthaspire-model-{Guid.NewGuid():N}")}",
-            "--Infrastructure:PostgresPort=0",
-            "--Infrastructure:RabbitMqPort=0",
-            "--Edge:Port=0",
-        ], timeout.Token);
-
-        var references = new HashSet<(string Caller, string Callee)>();
-        var waits = new HashSet<(string Caller, string Callee)>();
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            foreach (var relationship in project.Annotations.OfType<ResourceRelationshipAnnotation>())
-            {
-                // Every service is told the issuer, the edge's URL, which Aspire records as a reference
-                // to the edge too; nothing calls the edge (it serves no RPC), so those are not calls.
-                if (relationship.Type == ReferenceRelationship && relationship.Resource is ProjectResource callee
-                    && callee.Name != project.Name && callee.Name != ServiceNames.Edge)
-                {
-                    references.Add((project.Name, callee.Name));
-                }
-            }
-
-            foreach (var wait in project.Annotations.OfType<WaitAnnotation>())
-            {
-                if (wait.Resource is ProjectResource callee)
-                {
-                    waits.Add((project.Name, callee.Name));
-                }
-            }
-        }
-
-        Assert.NotEmpty(references);
-        return new AppHostGraph(references, waits);
     }
 
     /// <summary>The edges left once every service nothing calls is taken away, again and again (Kahn): none unless there is a cycle.</summary>

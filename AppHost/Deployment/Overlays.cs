@@ -1,0 +1,154 @@
+using k8s.Models;
+using ServiceNames = OAuthAspire.ServiceDefaults.ServiceNames;
+
+namespace OAuthAspire.AppHost.Deployment;
+
+/// <summary>An overlay: its kustomization and the files beside it.</summary>
+public sealed record Overlay(Dictionary<string, object> Kustomization, IReadOnlyDictionary<string, string> Files);
+
+/// <summary>
+/// <c>dev</c>: one replica of everything (a laptop's cluster), the operators' clusters with one
+/// instance, the issuer on http://localhost:8080 (a port-forward to the edge). <c>production</c>:
+/// the configured replicas, three-instance PostgreSQL and three-node RabbitMQ clusters, TLS at the
+/// ingress for the public host. <c>production-external</c>: the same with managed PostgreSQL and
+/// RabbitMQ by connection string instead of the operators.
+/// </summary>
+public static class Overlays
+{
+    public static IEnumerable<(string Name, Overlay Overlay)> All(PublishedModel model, KubernetesSettings settings)
+    {
+        yield return ("dev", Dev(model, settings));
+        yield return ("production", Production(model, settings, ["cloudnative-pg", "rabbitmq-operator"]));
+        yield return ("production-external", Production(model, settings, ["external-services"]));
+    }
+
+    private static Overlay Dev(PublishedModel model, KubernetesSettings settings)
+    {
+        var services = model.Projects.Keys.Order(StringComparer.Ordinal).ToList();
+        var kustomization = Common(settings, ["cloudnative-pg", "rabbitmq-operator"], "http://localhost:8080");
+        kustomization["images"] = services.Select(s => new Dictionary<string, object> { ["name"] = $"oauthaspire/{s}", ["newTag"] = "dev" }).ToList();
+        kustomization["replicas"] = services.Select(s => new Dictionary<string, object> { ["name"] = s, ["count"] = Workloads.ReplicasOf(s, settings.DevReplicas) }).ToList();
+        var patches = new List<object>();
+        patches.AddRange(services.Where(Workloads.Scales).Select(s => new V2HorizontalPodAutoscaler
+        {
+            ApiVersion = "autoscaling/v2",
+            Kind = "HorizontalPodAutoscaler",
+            Metadata = new V1ObjectMeta { Name = s },
+            Spec = new V2HorizontalPodAutoscalerSpec { MinReplicas = settings.DevReplicas, MaxReplicas = Math.Max(settings.DevReplicas, 2), ScaleTargetRef = new V2CrossVersionObjectReference { Kind = "Deployment", Name = s } },
+        }));
+        // The edge's share of the rate limits follows its replicas.
+        patches.Add(new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = new V1ObjectMeta { Name = ServiceNames.Edge },
+            Spec = new V1DeploymentSpec
+            {
+                Template = new V1PodTemplateSpec
+                {
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = ServiceNames.Edge, Env = [Objects.Env("RateLimits__Replicas", Workloads.Count(settings.DevReplicas))] }] },
+                },
+            },
+        });
+        patches.Add(StateComponents.Custom("postgresql.cnpg.io/v1", "Cluster", StateComponents.Postgres, new()
+        {
+            ["instances"] = 1,
+            ["storage"] = new Dictionary<string, object> { ["size"] = "1Gi" },
+        }));
+        patches.Add(StateComponents.Custom("rabbitmq.com/v1beta1", "RabbitmqCluster", StateComponents.RabbitMq, new()
+        {
+            ["replicas"] = 1,
+            ["persistence"] = new Dictionary<string, object> { ["storage"] = "1Gi" },
+            ["resources"] = new Dictionary<string, object>
+            {
+                ["requests"] = new Dictionary<string, object> { ["cpu"] = "100m", ["memory"] = "512Mi" },
+                ["limits"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "512Mi" },
+            },
+        }));
+        patches.Add(StateComponents.Custom("rabbitmq.com/v1beta1", "Queue", "audit-stream", new()
+        {
+            ["arguments"] = new Dictionary<string, object> { ["x-initial-cluster-size"] = 1 },
+        }));
+
+        kustomization["patches"] = new List<object> { new Dictionary<string, object> { ["path"] = "patches.yaml" } };
+        return new Overlay(kustomization, new Dictionary<string, string>
+        {
+            ["namespace.yaml"] = KubernetesDeployment.Yaml(Namespace(settings)),
+            ["patches.yaml"] = KubernetesDeployment.Documents(patches),
+        });
+    }
+
+    private static Overlay Production(PublishedModel model, KubernetesSettings settings, string[] components)
+    {
+        var kustomization = Common(settings, components, $"https://{settings.Host}");
+        kustomization["images"] = model.Projects.Keys.Order(StringComparer.Ordinal)
+            .Select(s => new Dictionary<string, object> { ["name"] = $"oauthaspire/{s}", ["newName"] = $"{settings.Registry}/{s}", ["newTag"] = settings.ImageTag }).ToList();
+        var ingress = new V1Ingress
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "Ingress",
+            Metadata = new V1ObjectMeta { Name = "oauthaspire" },
+            Spec = new V1IngressSpec
+            {
+                // The certificate is the operator's Secret (or cert-manager's); the issuer is this host.
+                Tls = [new V1IngressTLS { Hosts = [settings.Host], SecretName = "oauthaspire-edge-tls" }],
+                Rules =
+                [
+                    new V1IngressRule
+                    {
+                        Host = settings.Host,
+                        Http = new V1HTTPIngressRuleValue
+                        {
+                            Paths =
+                            [
+                                new V1HTTPIngressPath
+                                {
+                                    Path = "/",
+                                    PathType = "Prefix",
+                                    Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = ServiceNames.Edge, Port = new V1ServiceBackendPort { Name = "http" } } },
+                                },
+                            ],
+                        },
+                    },
+                ],
+            },
+        };
+        kustomization["patches"] = new List<object> { new Dictionary<string, object> { ["path"] = "ingress.yaml" } };
+        return new Overlay(kustomization, new Dictionary<string, string>
+        {
+            ["namespace.yaml"] = KubernetesDeployment.Yaml(Namespace(settings)),
+            ["ingress.yaml"] = KubernetesDeployment.Yaml(ingress),
+        });
+    }
+
+    private static Dictionary<string, object> Common(KubernetesSettings settings, string[] components, string issuer)
+    {
+        var kustomization = KubernetesDeployment.Kustomization("Kustomization", ["namespace.yaml", "../../base"]);
+        kustomization["namespace"] = settings.Namespace;
+        kustomization["components"] = components.Select(c => $"../../components/{c}").ToList();
+        // The issuer every service states; telemetry (OTEL_EXPORTER_OTLP_ENDPOINT) and the edge's
+        // trusted proxies (Edge__TrustedProxies) are optional keys of the same ConfigMap.
+        kustomization["configMapGenerator"] = new List<object>
+        {
+            new Dictionary<string, object> { ["name"] = PodEnvironment.Settings, ["literals"] = new List<string> { $"issuer={issuer}" } },
+        };
+        return kustomization;
+    }
+
+    /// <summary>The namespace, held to the restricted Pod Security Standard by admission (enforced for our pods' settings, warned for the rest).</summary>
+    private static V1Namespace Namespace(KubernetesSettings settings) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Namespace",
+        Metadata = new V1ObjectMeta
+        {
+            Name = settings.Namespace,
+            Labels = new Dictionary<string, string>
+            {
+                ["pod-security.kubernetes.io/enforce"] = "baseline",
+                ["pod-security.kubernetes.io/warn"] = "restricted",
+                ["pod-security.kubernetes.io/audit"] = "restricted",
+            },
+        },
+    };
+}
