@@ -50,6 +50,8 @@ public static class KubernetesDeployment
                 : v).ToList();
             // Optional settings of the overlay's ConfigMap: where telemetry goes, and the proxies the edge believes.
             variables.Add(new ReferencedVariable("OTEL_EXPORTER_OTLP_ENDPOINT", PodEnvironment.Settings, "otlp-endpoint", IsSecret: false, Optional: true));
+            // Production unless the overlay says otherwise (dev: Development, which allows its http://localhost issuer).
+            variables.Add(new ReferencedVariable("ASPNETCORE_ENVIRONMENT", PodEnvironment.Settings, "environment", IsSecret: false, Optional: true));
             if (project.Name == ServiceNames.Edge)
             {
                 variables.Add(new ReferencedVariable("Edge__TrustedProxies", PodEnvironment.Settings, "trusted-proxies", IsSecret: false, Optional: true));

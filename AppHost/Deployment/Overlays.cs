@@ -25,7 +25,8 @@ public static class Overlays
     private static Overlay Dev(PublishedModel model, KubernetesSettings settings)
     {
         var services = model.Projects.Keys.Order(StringComparer.Ordinal).ToList();
-        var kustomization = Common(settings, ["cloudnative-pg", "rabbitmq-operator"], "http://localhost:8080");
+        // An http issuer is accepted on a loopback host in Development only (a port-forward to the edge).
+        var kustomization = Common(settings, ["cloudnative-pg", "rabbitmq-operator"], "http://localhost:8080", "environment=Development");
         kustomization["images"] = services.Select(s => new Dictionary<string, object> { ["name"] = $"oauthaspire/{s}", ["newTag"] = "dev" }).ToList();
         kustomization["replicas"] = services.Select(s => new Dictionary<string, object> { ["name"] = s, ["count"] = Workloads.ReplicasOf(s, settings.DevReplicas) }).ToList();
         var patches = new List<object>();
@@ -121,16 +122,16 @@ public static class Overlays
         });
     }
 
-    private static Dictionary<string, object> Common(KubernetesSettings settings, string[] components, string issuer)
+    private static Dictionary<string, object> Common(KubernetesSettings settings, string[] components, string issuer, params string[] more)
     {
         var kustomization = KubernetesDeployment.Kustomization("Kustomization", ["namespace.yaml", "../../base"]);
         kustomization["namespace"] = settings.Namespace;
         kustomization["components"] = components.Select(c => $"../../components/{c}").ToList();
-        // The issuer every service states; telemetry (OTEL_EXPORTER_OTLP_ENDPOINT) and the edge's
-        // trusted proxies (Edge__TrustedProxies) are optional keys of the same ConfigMap.
+        // The issuer every service states; the environment (ASPNETCORE_ENVIRONMENT), telemetry
+        // (otlp-endpoint) and the edge's trusted proxies (trusted-proxies) are optional keys.
         kustomization["configMapGenerator"] = new List<object>
         {
-            new Dictionary<string, object> { ["name"] = PodEnvironment.Settings, ["literals"] = new List<string> { $"issuer={issuer}" } },
+            new Dictionary<string, object> { ["name"] = PodEnvironment.Settings, ["literals"] = more.Prepend($"issuer={issuer}").ToList() },
         };
         return kustomization;
     }

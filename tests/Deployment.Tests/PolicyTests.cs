@@ -110,9 +110,10 @@ public sealed partial class PolicyTests
             }
         }
 
-        // The only data is the overlay's settings: the issuer, nothing secret.
+        // The only data is the overlay's settings: the issuer (and dev's environment), nothing secret.
         var settings = Assert.Single(rendered.All<V1ConfigMap>("ConfigMap"));
-        Assert.Equal(["issuer"], settings.Data.Keys);
+        Assert.Equal(overlay == "dev" ? ["environment", "issuer"] : ["issuer"], settings.Data.Keys.Order());
+        Assert.StartsWith(overlay == "dev" ? "http://localhost:" : "https://", settings.Data["issuer"], StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"(Password=(?!\$\()|amqps?://[^:/]+:(?!\$\())", RegexOptions.IgnoreCase)]
