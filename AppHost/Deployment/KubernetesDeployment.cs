@@ -48,6 +48,9 @@ public static class KubernetesDeployment
                 // Each edge replica enforces its share of the limits: the share follows the replicas deployed.
                 ? limit with { Value = Workloads.Count(settings.Replicas) }
                 : v).ToList();
+            // A caller's next identity key, trusted beside its current one while it rotates (README: key rotation).
+            variables.AddRange(variables.OfType<ReferencedVariable>().Where(v => v.Name.StartsWith("ServiceIdentity__Trusted__", StringComparison.Ordinal) && v.Name.EndsWith("__0", StringComparison.Ordinal)).ToList()
+                .Select(v => v with { Name = v.Name[..^1] + "1", Key = v.Key.Replace("-public", "-next-public", StringComparison.Ordinal), Optional = true }));
             // Optional settings of the overlay's ConfigMap: where telemetry goes, and the proxies the edge believes.
             variables.Add(new ReferencedVariable("OTEL_EXPORTER_OTLP_ENDPOINT", PodEnvironment.Settings, "otlp-endpoint", IsSecret: false, Optional: true));
             // Production unless the overlay says otherwise (dev: Development, which allows its http://localhost issuer).
