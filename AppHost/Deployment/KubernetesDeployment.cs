@@ -75,7 +75,7 @@ public static class KubernetesDeployment
         }
 
         files["base/network-policies.yaml"] = Documents(NetworkPolicies.For(model, settings));
-        files["base/ingress.yaml"] = Documents([Ingress(model)]);
+        files["base/ingress.yaml"] = Documents([Ingress(settings)]);
         files["base/kustomization.yaml"] = Yaml(Kustomization("Kustomization", [.. baseResources, "network-policies.yaml", "ingress.yaml"]));
 
         var publishers = ServiceNames.All.Where(brokers.ContainsKey).Order(StringComparer.Ordinal).ToList();
@@ -137,13 +137,20 @@ public static class KubernetesDeployment
     }
 
     /// <summary>Only the edge is exposed: its HTTP port behind the ingress controller, which terminates TLS.</summary>
-    private static V1Ingress Ingress(PublishedModel model) => new()
+    private static V1Ingress Ingress(KubernetesSettings settings) => new()
     {
         ApiVersion = "networking.k8s.io/v1",
         Kind = "Ingress",
-        Metadata = new V1ObjectMeta { Name = "oauthaspire", Labels = Workloads.Labels(ServiceNames.Edge) },
+        Metadata = new V1ObjectMeta
+        {
+            Name = "oauthaspire",
+            Labels = Workloads.Labels(ServiceNames.Edge),
+            // Redirects to the authorize endpoint and its cookies make headers larger than nginx's 4k default.
+            Annotations = new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/proxy-buffer-size"] = "16k" },
+        },
         Spec = new V1IngressSpec
         {
+            IngressClassName = settings.IngressClass,
             Rules =
             [
                 new V1IngressRule

@@ -29,6 +29,12 @@ public sealed record KubernetesSettings
 
     public string IngressClass { get; init; } = "nginx";
 
+    /// <summary>
+    /// The addresses the ingress controller's pods connect from (the cluster's pod network), whose
+    /// X-Forwarded-For the edge believes in production: narrow it to your pod CIDR.
+    /// </summary>
+    public string TrustedProxies { get; init; } = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
+
     /// <summary>The public host name in the production overlay (the issuer is https://Host).</summary>
     public string Host { get; init; } = "auth.example.com";
 

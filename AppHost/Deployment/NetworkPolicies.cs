@@ -26,8 +26,8 @@ public static partial class NetworkPolicies
         ServiceNames.Edge, ServiceNames.Authorize, ServiceNames.Token, ServiceNames.ClientRegistry, ServiceNames.FederationTrust, ServiceNames.Console,
     };
 
-    /// <summary>Addresses inside a cluster's usual networks: "outside" excludes them, so those calls cannot reach a pod.</summary>
-    private static readonly string[] Private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+    /// <summary>Private, shared and link-local addresses (pods, nodes, cloud metadata): "outside" excludes them.</summary>
+    private static readonly string[] Private = ["10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"];
 
     public static IReadOnlyList<Call> Calls(PublishedModel model)
     {

@@ -28,7 +28,7 @@ public static class Overlays
         // An http issuer is accepted on a loopback host in Development only (a port-forward to the edge).
         var kustomization = Common(settings, ["cloudnative-pg", "rabbitmq-operator"], "http://localhost:8080", "environment=Development");
         kustomization["images"] = services.Select(s => new Dictionary<string, object> { ["name"] = $"oauthaspire/{s}", ["newTag"] = "dev" }).ToList();
-        kustomization["replicas"] = services.Select(s => new Dictionary<string, object> { ["name"] = s, ["count"] = Workloads.ReplicasOf(s, settings.DevReplicas) }).ToList();
+        kustomization["replicas"] = services.Where(s => !Workloads.Scales(s)).Select(s => new Dictionary<string, object> { ["name"] = s, ["count"] = Workloads.ReplicasOf(s, settings.DevReplicas) }).ToList();
         var patches = new List<object>();
         patches.AddRange(services.Where(Workloads.Scales).Select(s => new V2HorizontalPodAutoscaler
         {
@@ -55,6 +55,11 @@ public static class Overlays
         {
             ["instances"] = 1,
             ["storage"] = new Dictionary<string, object> { ["size"] = "1Gi" },
+            ["resources"] = new Dictionary<string, object>
+            {
+                ["requests"] = new Dictionary<string, object> { ["cpu"] = "100m", ["memory"] = "512Mi" },
+                ["limits"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "512Mi" },
+            },
         }));
         patches.Add(StateComponents.Custom("rabbitmq.com/v1beta1", "RabbitmqCluster", StateComponents.RabbitMq, new()
         {
@@ -81,7 +86,9 @@ public static class Overlays
 
     private static Overlay Production(PublishedModel model, KubernetesSettings settings, string[] components)
     {
-        var kustomization = Common(settings, components, $"https://{settings.Host}");
+        // Behind the ingress controller the edge sees its address: it believes X-Forwarded-For from those
+        // addresses only (its NetworkPolicy lets in nothing but the controller's namespace).
+        var kustomization = Common(settings, components, $"https://{settings.Host}", $"trusted-proxies={settings.TrustedProxies}");
         kustomization["images"] = model.Projects.Keys.Order(StringComparer.Ordinal)
             .Select(s => new Dictionary<string, object> { ["name"] = $"oauthaspire/{s}", ["newName"] = $"{settings.Registry}/{s}", ["newTag"] = settings.ImageTag }).ToList();
         var ingress = new V1Ingress

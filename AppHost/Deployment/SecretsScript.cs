@@ -33,6 +33,8 @@ public static partial class SecretsScript
         }
 
         var parameters = secrets.Values.SelectMany(k => k).Concat(configKeys.Select(PrivateOf)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var names = secrets.Keys.Concat(databases.Keys.Select(PodEnvironment.DatabaseSecretOf))
+            .Concat(brokers.Keys.Append(BrokerProvisioning.AuditorUser).Select(PodEnvironment.BrokerSecretOf)).Order(StringComparer.Ordinal);
         var script = new StringBuilder();
         script.Append($$"""
             #!/usr/bin/env bash
@@ -40,21 +42,26 @@ public static partial class SecretsScript
             # Creates, once, every Secret and the ConfigMap of public keys the manifests reference, in
             # namespace $NAMESPACE (default {{settings.Namespace}}), with fresh random values and keys. It stops if
             # any of them exists already: these values encrypt data at rest and sign tokens, so they are
-            # rotated one at a time (README: key rotation), never regenerated wholesale.
+            # rotated one at a time (README: key rotation), never regenerated wholesale. Values go from
+            # files in a private temporary directory (removed on exit) to kubectl, never on a command line.
             #   DRY_RUN=1                 print the objects (as YAML) instead of creating them
             #   EXTERNAL_POSTGRES_HOST=h  also write each service's connection-string (production-external)
             #   EXTERNAL_RABBITMQ_HOST=h  also write each service's broker uri (amqps, port 5671)
             # Needs kubectl and openssl.
             set -euo pipefail
+            shopt -s inherit_errexit
+            umask 077
             ns=${NAMESPACE:-{{settings.Namespace}}}
+            work=$(mktemp -d)
+            trap 'rm -rf "$work"' EXIT
             random() { openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | head -c 40; }
             # PKCS#8, as the services read it (genpkey alone writes EC keys in the older SEC1 form).
             ec_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl pkcs8 -topk8 -nocrypt -outform DER | openssl base64 -A; }
-            public_of() { printf '%s' "$1" | openssl base64 -d -A | openssl pkey -inform DER -pubout -outform DER | openssl base64 -A; }
+            public_of() { openssl base64 -d -A < "$1" | openssl pkey -inform DER -pubout -outform DER | openssl base64 -A; }
             object() { kubectl create --dry-run=client -o yaml -n "$ns" "$@"; echo ---; }
             labelled() { local label=$1; shift; kubectl create --dry-run=client -o yaml -n "$ns" "$@" | kubectl label --local -f - -o yaml "$label"; echo ---; }
 
-            names=({{string.Join(' ', secrets.Keys.Concat(databases.Keys.Select(PodEnvironment.DatabaseSecretOf)).Concat(brokers.Keys.Append(BrokerProvisioning.AuditorUser).Select(PodEnvironment.BrokerSecretOf)).Order(StringComparer.Ordinal))}})
+            names=({{string.Join(' ', names)}})
             if [ "${DRY_RUN:-}" != 1 ]; then
               for name in "${names[@]}"; do
                 if kubectl get secret "$name" -n "$ns" >/dev/null 2>&1; then
@@ -68,41 +75,68 @@ public static partial class SecretsScript
             """);
         foreach (var parameter in parameters)
         {
-            script.AppendLine($"{Shell(parameter)}=$({(IsKey(parameter) ? "ec_key" : "random")})");
+            // Each value straight into its file: a tool that fails stops the script (set -e, pipefail).
+            script.AppendLine($"{(IsKey(parameter) ? "ec_key" : "random")} > \"$work/{parameter}\"");
         }
 
-        script.AppendLine();
-        script.AppendLine("objects=$(");
-        foreach (var (secret, keys) in secrets)
+        foreach (var key in configKeys)
         {
-            script.AppendLine($"  object secret generic {secret} {string.Join(' ', keys.Select(k => $"--from-literal={k}=\"${Shell(k)}\""))}");
+            script.AppendLine($"public_of \"$work/{PrivateOf(key)}\" > \"$work/{key}\"");
         }
 
         foreach (var (service, logins) in databases.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             var login = logins[0];
-            var password = $"db_{Shell(service)}";
-            script.AppendLine($"  {password}=$(random)");
-            script.AppendLine($"  labelled cnpg.io/reload=true secret generic {PodEnvironment.DatabaseSecretOf(service)} --type=kubernetes.io/basic-auth --from-literal=username={login.Role} --from-literal=password=\"${password}\" \\");
-            script.AppendLine($"    ${{EXTERNAL_POSTGRES_HOST:+\"--from-literal=connection-string=Host=$EXTERNAL_POSTGRES_HOST;Port=5432;Username={login.Role};Password=${password};Database={login.Database};SSL Mode=VerifyFull\"}}");
+            script.AppendLine($"random > \"$work/{service}-db\"");
+            script.AppendLine($"printf '%s' {login.Role} > \"$work/{service}-db-user\"");
+            script.AppendLine($"if [ -n \"${{EXTERNAL_POSTGRES_HOST:-}}\" ]; then");
+            script.AppendLine($"  password=$(cat \"$work/{service}-db\")");
+            script.AppendLine($"  printf '%s' \"Host=$EXTERNAL_POSTGRES_HOST;Port=5432;Username={login.Role};Password=$password;Database={login.Database};SSL Mode=VerifyFull\" > \"$work/{service}-db-connection\"");
+            script.AppendLine("fi");
         }
 
-        foreach (var (service, login) in brokers.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => (b.Key, b.Value[0].Login)).Append((BrokerProvisioning.AuditorUser, BrokerProvisioning.AuditorUser)))
+        var brokerLogins = brokers.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => (Service: b.Key, b.Value[0].Login))
+            .Append((Service: BrokerProvisioning.AuditorUser, Login: BrokerProvisioning.AuditorUser)).ToList();
+        foreach (var (service, login) in brokerLogins)
         {
-            var password = $"broker_{Shell(service)}";
-            script.AppendLine($"  {password}=$(random)");
-            script.AppendLine($"  labelled rabbitmq.com/topology-operator=true secret generic {PodEnvironment.BrokerSecretOf(service)} --from-literal=username={login} --from-literal=password=\"${password}\" \\");
-            script.AppendLine($"    ${{EXTERNAL_RABBITMQ_HOST:+\"--from-literal=uri=amqps://{login}:${password}@$EXTERNAL_RABBITMQ_HOST:5671/\"}}");
+            script.AppendLine($"random > \"$work/{service}-broker\"");
+            script.AppendLine($"printf '%s' {login} > \"$work/{service}-broker-user\"");
+            script.AppendLine($"if [ -n \"${{EXTERNAL_RABBITMQ_HOST:-}}\" ]; then");
+            script.AppendLine($"  password=$(cat \"$work/{service}-broker\")");
+            script.AppendLine($"  printf '%s' \"amqps://{login}:$password@$EXTERNAL_RABBITMQ_HOST:5671/\" > \"$work/{service}-broker-uri\"");
+            script.AppendLine("fi");
         }
 
-        script.AppendLine($"  object configmap {PodEnvironment.Parameters} {string.Join(' ', configKeys.Select(k => $"--from-literal={k}=\"$(public_of \"${Shell(PrivateOf(k))}\")\""))}");
-        script.AppendLine(")");
+        script.AppendLine();
+        script.AppendLine("{");
+        foreach (var (secret, keys) in secrets)
+        {
+            script.AppendLine($"  object secret generic {secret} {string.Join(' ', keys.Select(k => $"--from-file={k}=\"$work/{k}\""))}");
+        }
+
+        foreach (var service in databases.Keys.Order(StringComparer.Ordinal))
+        {
+            script.AppendLine($"  labelled cnpg.io/reload=true secret generic {PodEnvironment.DatabaseSecretOf(service)} --type=kubernetes.io/basic-auth \\");
+            script.AppendLine($"    --from-file=username=\"$work/{service}-db-user\" --from-file=password=\"$work/{service}-db\" \\");
+            script.AppendLine($"    ${{EXTERNAL_POSTGRES_HOST:+--from-file=connection-string=\"$work/{service}-db-connection\"}}");
+        }
+
+        foreach (var (service, _) in brokerLogins)
+        {
+            script.AppendLine($"  labelled rabbitmq.com/topology-operator=true secret generic {PodEnvironment.BrokerSecretOf(service)} \\");
+            script.AppendLine($"    --from-file=username=\"$work/{service}-broker-user\" --from-file=password=\"$work/{service}-broker\" \\");
+            script.AppendLine($"    ${{EXTERNAL_RABBITMQ_HOST:+--from-file=uri=\"$work/{service}-broker-uri\"}}");
+        }
+
+        script.AppendLine($"  object configmap {PodEnvironment.Parameters} {string.Join(' ', configKeys.Select(k => $"--from-file={k}=\"$work/{k}\""))}");
+        script.AppendLine("} > \"$work/objects.yaml\"");
         script.AppendLine();
         script.AppendLine("""
             if [ "${DRY_RUN:-}" = 1 ]; then
-              printf '%s\n' "$objects"
+              cat "$work/objects.yaml"
             else
-              printf '%s\n' "$objects" | kubectl apply -n "$ns" -f - >/dev/null
+              # create, not apply: it never overwrites, and keeps no copy of the values in an annotation.
+              kubectl create -n "$ns" -f "$work/objects.yaml" >/dev/null
               echo "Created ${#names[@]} Secrets and ConfigMap oauthaspire-parameters in $ns."
             fi
             """);
@@ -116,8 +150,6 @@ public static partial class SecretsScript
     private static string PrivateOf(string configKey) => PublicKey().Match(configKey) is { Success: true } match
         ? match.Groups["private"].Value
         : throw new NotSupportedException($"The parameter '{configKey}' has no value the script can make: give it a default in the AppHost.");
-
-    private static string Shell(string name) => name.Replace('-', '_');
 
     [GeneratedRegex("^(?<private>service-key-[a-z-]+)-public$")]
     private static partial Regex PublicKey();

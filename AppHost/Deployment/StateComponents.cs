@@ -41,6 +41,13 @@ public static class StateComponents
             {
                 ["instances"] = 3,
                 ["storage"] = new Dictionary<string, object> { ["size"] = "20Gi" },
+                // Guaranteed-size pods (never evicted first), one instance per Kubernetes node where there are enough.
+                ["resources"] = new Dictionary<string, object>
+                {
+                    ["requests"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "2Gi" },
+                    ["limits"] = new Dictionary<string, object> { ["cpu"] = "2", ["memory"] = "2Gi" },
+                },
+                ["affinity"] = new Dictionary<string, object> { ["enablePodAntiAffinity"] = true, ["topologyKey"] = "kubernetes.io/hostname" },
                 ["postgresql"] = new Dictionary<string, object>
                 {
                     // Checkpoints far apart and compressed full-page images: right after a checkpoint every
@@ -110,6 +117,25 @@ public static class StateComponents
             {
                 ["replicas"] = 3,
                 ["persistence"] = new Dictionary<string, object> { ["storage"] = "20Gi" },
+                // One node per Kubernetes node where there are enough: a node lost takes one replica of the stream.
+                ["affinity"] = new Dictionary<string, object>
+                {
+                    ["podAntiAffinity"] = new Dictionary<string, object>
+                    {
+                        ["preferredDuringSchedulingIgnoredDuringExecution"] = new List<object>
+                        {
+                            new Dictionary<string, object>
+                            {
+                                ["weight"] = 100,
+                                ["podAffinityTerm"] = new Dictionary<string, object>
+                                {
+                                    ["topologyKey"] = "kubernetes.io/hostname",
+                                    ["labelSelector"] = new Dictionary<string, object> { ["matchLabels"] = RabbitMqPods },
+                                },
+                            },
+                        },
+                    },
+                },
                 ["resources"] = new Dictionary<string, object>
                 {
                     ["requests"] = new Dictionary<string, object> { ["cpu"] = "500m", ["memory"] = "1Gi" },
@@ -181,8 +207,15 @@ public static class StateComponents
             ingress:
             [
                 NetworkPolicies.Ingress([.. clients.Select(s => NetworkPolicies.Peer(pod: Workloads.Selector(s)))], [5672]),
-                // Auditors' readers, wherever they run, carry this label.
-                NetworkPolicies.Ingress([new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector(), PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["oauthaspire.io/audit-reader"] = "true" } } }], [5672]),
+                // Auditors' readers: pods labelled so, in a namespace the cluster's administrator labelled so.
+                NetworkPolicies.Ingress(
+                [
+                    new V1NetworkPolicyPeer
+                    {
+                        NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["oauthaspire.io/audit-readers"] = "true" } },
+                        PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["oauthaspire.io/audit-reader"] = "true" } },
+                    },
+                ], [5672]),
                 // Clustering between the nodes: epmd, distribution, stream replication, CLI.
                 new V1NetworkPolicyIngressRule
                 {
@@ -234,7 +267,8 @@ public static class StateComponents
             foreach (var broker in brokers.GetValueOrDefault(service) ?? [])
             {
                 variables.Add(Objects.FromSecret(broker.Name, PodEnvironment.BrokerSecretOf(service), "uri"));
-                ports.AddRange([5671, 5672]);
+                // amqps only: the uri create-secrets writes.
+                ports.Add(5671);
             }
 
             patches[service] = Patch(service, variables);

@@ -117,9 +117,10 @@ public static class Workloads
             Ports = [.. Ports(project).Select(p => new V1ContainerPort { ContainerPort = p.Port, Name = p.Name, Protocol = "TCP" })],
             Env = [.. variables.Where(v => v is LiteralVariable or ReferencedVariable).Select(PodEnvironment.ToEnvVar)],
             // Ready when every dependency answers; alive while the process does (a database outage
-            // takes a pod out of its Service, it does not restart it). Migrations run at start: the
-            // startup probe gives them a minute.
-            StartupProbe = Probe("/alive", periodSeconds: 2, failureThreshold: 30),
+            // takes a pod out of its Service, it does not restart it). A service waits for its
+            // database and migrates it before it listens: the startup probe gives that ten minutes
+            // (a new PostgreSQL cluster takes minutes to elect its primary).
+            StartupProbe = Probe("/alive", periodSeconds: 2, failureThreshold: 300),
             ReadinessProbe = Probe("/health", periodSeconds: 10, failureThreshold: 3),
             LivenessProbe = Probe("/alive", periodSeconds: 10, failureThreshold: 3),
             Resources = new V1ResourceRequirements
@@ -137,6 +138,8 @@ public static class Workloads
                 Capabilities = new V1Capabilities { Drop = ["ALL"] },
             },
             VolumeMounts = mounts,
+            // Taken out of the Service's endpoints and the ingress's upstreams before it stops listening.
+            Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = 5 } } },
         };
 
         return new V1Deployment
@@ -146,7 +149,8 @@ public static class Workloads
             Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
             Spec = new V1DeploymentSpec
             {
-                Replicas = replicas,
+                // An autoscaled Deployment leaves its count to the autoscaler (an apply would reset it).
+                Replicas = Scales(name) ? null : replicas,
                 Selector = new V1LabelSelector { MatchLabels = Selector(name) },
                 // The console's volume is mounted by one pod at a time.
                 Strategy = name == ServiceNames.Console

@@ -23,7 +23,7 @@ public sealed class SchemaValidationTests
     public async Task TheValidatorRefusesWhatTheApiServerWould()
     {
         var rendered = await Repository.RenderAsync("production");
-        var deployment = rendered.First(o => o.Kind == "Deployment").Yaml.Replace("  replicas:", "  replicass:", StringComparison.Ordinal);
+        var deployment = rendered.Single(o => o.Kind == "Deployment" && o.Name == "edge").Yaml.Replace("  replicas:", "  replicass:", StringComparison.Ordinal);
         var cluster = rendered.Single(o => o.Kind == "Cluster").Yaml.Replace("  instances: 3", "  instances: \"three\"", StringComparison.Ordinal);
         var queue = rendered.Single(o => o.Kind == "Queue").Yaml.Replace("  durable: true", "  durabel: true", StringComparison.Ordinal);
         var (exit, output, _) = await ValidateAsync(string.Join("---\n", deployment, cluster, queue));

@@ -78,6 +78,34 @@ public sealed class SecretsScriptTests
         Assert.True(Text(first["oauthaspire-token-db"], "password").Length >= 32);
     }
 
+    [Fact]
+    public async Task AFailingToolStopsTheScriptBeforeAnythingIsMade()
+    {
+        // An openssl that fails: no empty password or key may ever reach a Secret.
+        var tools = Directory.CreateTempSubdirectory("oauthaspire-tools-").FullName;
+        try
+        {
+            var openssl = Path.Combine(tools, "openssl");
+            await File.WriteAllTextAsync(openssl, "#!/bin/sh\nexit 1\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(openssl, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+
+            var (exit, output, _) = await Repository.RunAsync("bash", [Path.Combine(Repository.Kubernetes, "create-secrets")], environment: new Dictionary<string, string>
+            {
+                ["DRY_RUN"] = "1",
+                ["PATH"] = $"{tools}:{Environment.GetEnvironmentVariable("PATH")}",
+            });
+            Assert.NotEqual(0, exit);
+            Assert.DoesNotContain("kind: Secret", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
     private static async Task<(Dictionary<string, V1Secret> Secrets, V1ConfigMap Parameters)> RunAsync()
     {
         var (exit, output, error) = await Repository.RunAsync("bash", [Path.Combine(Repository.Kubernetes, "create-secrets")], environment: new Dictionary<string, string>
