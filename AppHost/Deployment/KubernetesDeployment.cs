@@ -151,22 +151,23 @@ public static class KubernetesDeployment
         Spec = new V1IngressSpec
         {
             IngressClassName = settings.IngressClass,
-            Rules =
+            Rules = [EdgeRule(host: null)],
+        },
+    };
+
+    /// <summary>Every path of a host (or of any host) to the edge's HTTP port.</summary>
+    public static V1IngressRule EdgeRule(string? host) => new()
+    {
+        Host = host,
+        Http = new V1HTTPIngressRuleValue
+        {
+            Paths =
             [
-                new V1IngressRule
+                new V1HTTPIngressPath
                 {
-                    Http = new V1HTTPIngressRuleValue
-                    {
-                        Paths =
-                        [
-                            new V1HTTPIngressPath
-                            {
-                                Path = "/",
-                                PathType = "Prefix",
-                                Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = ServiceNames.Edge, Port = new V1ServiceBackendPort { Name = "http" } } },
-                            },
-                        ],
-                    },
+                    Path = "/",
+                    PathType = "Prefix",
+                    Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = ServiceNames.Edge, Port = new V1ServiceBackendPort { Name = "http" } } },
                 },
             ],
         },

@@ -100,25 +100,7 @@ public static class Overlays
             {
                 // The certificate is the operator's Secret (or cert-manager's); the issuer is this host.
                 Tls = [new V1IngressTLS { Hosts = [settings.Host], SecretName = "oauthaspire-edge-tls" }],
-                Rules =
-                [
-                    new V1IngressRule
-                    {
-                        Host = settings.Host,
-                        Http = new V1HTTPIngressRuleValue
-                        {
-                            Paths =
-                            [
-                                new V1HTTPIngressPath
-                                {
-                                    Path = "/",
-                                    PathType = "Prefix",
-                                    Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = ServiceNames.Edge, Port = new V1ServiceBackendPort { Name = "http" } } },
-                                },
-                            ],
-                        },
-                    },
-                ],
+                Rules = [KubernetesDeployment.EdgeRule(settings.Host)],
             },
         };
         kustomization["patches"] = new List<object> { new Dictionary<string, object> { ["path"] = "ingress.yaml" } };
