@@ -117,6 +117,32 @@ public sealed partial class PolicyTests
         Assert.StartsWith(overlay == "dev" ? "http://localhost:" : "https://", settings.Data["issuer"], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("production")]
+    public async Task EachDatabaseLoginReachesOnlyItsOwnDatabaseOverVerifiedTls(string overlay)
+    {
+        var rendered = await Repository.RenderAsync(overlay);
+        var cluster = k8s.KubernetesYaml.Deserialize<Dictionary<string, object>>(rendered.Single(o => o.Kind == "Cluster").Yaml);
+        var rules = ((List<object>)Map(Map(cluster["spec"])["postgresql"])["pg_hba"]).Cast<string>().ToList();
+        var databases = rendered.Where(o => o.Kind == "Database").Select(o => Map(k8s.KubernetesYaml.Deserialize<Dictionary<string, object>>(o.Yaml)["spec"]))
+            .ToDictionary(d => (string)d["owner"], d => (string)d["name"]);
+        Assert.NotEmpty(databases);
+        // Its own database over TLS, then nothing for anyone (the operator's own rules come before these).
+        Assert.Equal([.. databases.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"hostssl {d.Value} {d.Key} all scram-sha-256"), "host all all all reject"], rules);
+        foreach (var deployment in rendered.All<V1Deployment>("Deployment"))
+        {
+            foreach (var connection in deployment.Spec.Template.Spec.Containers.SelectMany(c => c.Env ?? []).Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Name != "ConnectionStrings__rabbitmq"))
+            {
+                Assert.Contains("SSL Mode=VerifyFull;Root Certificate=", connection.Value, StringComparison.Ordinal);
+                var owner = databases.Single(d => connection.Value.Contains($"Database={d.Value};", StringComparison.Ordinal)).Key;
+                Assert.Contains($"Username={owner};", connection.Value, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static Dictionary<object, object> Map(object value) => (Dictionary<object, object>)value;
+
     [GeneratedRegex(@"(Password=(?!\$\()|amqps?://[^:/]+:(?!\$\())", RegexOptions.IgnoreCase)]
     private static partial Regex LiteralCredential();
 

@@ -64,6 +64,7 @@ public sealed class SecretsScriptTests
         // A key two services share has one value (the token service reads what client-registry encrypts).
         Assert.Equal(Text(secrets["oauthaspire-token"], "key-encryption-key"), Text(secrets["oauthaspire-client-registry"], "key-encryption-key"));
         Assert.Equal(Text(secrets["oauthaspire-edge"], "user-name-hash-key"), Text(secrets["oauthaspire-directory"], "user-name-hash-key"));
+        Assert.Equal(Text(secrets["oauthaspire-client-registry"], "console-client-secret"), Text(secrets["oauthaspire-console"], "console-client-secret"));
         Assert.Contains("Host=pg.example.net;", Text(secrets["oauthaspire-token-db"], "connection-string"), StringComparison.Ordinal);
         Assert.StartsWith("amqps://token:", Text(secrets["oauthaspire-token-broker"], "uri"), StringComparison.Ordinal);
     }
