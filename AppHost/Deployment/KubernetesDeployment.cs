@@ -42,6 +42,7 @@ public static class KubernetesDeployment
         var databases = new Dictionary<string, DatabaseVariable[]>(StringComparer.Ordinal);
         var brokers = new Dictionary<string, BrokerVariable[]>(StringComparer.Ordinal);
         var baseResources = new List<string>();
+        var everyVariable = new List<PodVariable>();
         foreach (var project in model.Projects.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var variables = environment.For(project).Select(v => v is LiteralVariable { Name: "RateLimits__Replicas" } limit
@@ -70,6 +71,7 @@ public static class KubernetesDeployment
                 brokers[project.Name] = broker;
             }
 
+            everyVariable.AddRange(variables);
             files[$"base/{project.Name}.yaml"] = Documents(Workloads.For(project, variables, settings));
             baseResources.Add($"{project.Name}.yaml");
         }
@@ -109,7 +111,7 @@ public static class KubernetesDeployment
             }
         }
 
-        files["create-secrets"] = SecretsScript.For(model, databases, brokers, settings);
+        files["create-secrets"] = SecretsScript.For(everyVariable, databases, brokers, settings);
 
         WriteFiles(output, files);
     }

@@ -55,21 +55,13 @@ public static class Overlays
         {
             ["instances"] = 1,
             ["storage"] = new Dictionary<string, object> { ["size"] = "1Gi" },
-            ["resources"] = new Dictionary<string, object>
-            {
-                ["requests"] = new Dictionary<string, object> { ["cpu"] = "100m", ["memory"] = "512Mi" },
-                ["limits"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "512Mi" },
-            },
+            ["resources"] = StateComponents.Resources(cpuRequest: "100m", cpuLimit: "1", memory: "512Mi"),
         }));
         patches.Add(StateComponents.Custom("rabbitmq.com/v1beta1", "RabbitmqCluster", StateComponents.RabbitMq, new()
         {
             ["replicas"] = 1,
             ["persistence"] = new Dictionary<string, object> { ["storage"] = "1Gi" },
-            ["resources"] = new Dictionary<string, object>
-            {
-                ["requests"] = new Dictionary<string, object> { ["cpu"] = "100m", ["memory"] = "512Mi" },
-                ["limits"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "512Mi" },
-            },
+            ["resources"] = StateComponents.Resources(cpuRequest: "100m", cpuLimit: "1", memory: "512Mi"),
         }));
         patches.Add(StateComponents.Custom("rabbitmq.com/v1beta1", "Queue", "audit-stream", new()
         {

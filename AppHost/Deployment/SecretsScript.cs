@@ -12,23 +12,20 @@ namespace OAuthAspire.AppHost.Deployment;
 /// </summary>
 public static partial class SecretsScript
 {
-    public static string For(PublishedModel model, IReadOnlyDictionary<string, DatabaseVariable[]> databases, IReadOnlyDictionary<string, BrokerVariable[]> brokers, KubernetesSettings settings)
+    /// <param name="variables">Every service's pod variables; the optional ones are made by nobody.</param>
+    public static string For(IEnumerable<PodVariable> variables, IReadOnlyDictionary<string, DatabaseVariable[]> databases, IReadOnlyDictionary<string, BrokerVariable[]> brokers, KubernetesSettings settings)
     {
-        var environment = new PodEnvironment(model);
         var secrets = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         var configKeys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var project in model.Projects.Values)
+        foreach (var variable in variables.OfType<ReferencedVariable>().Where(v => !v.Optional))
         {
-            foreach (var variable in environment.For(project).OfType<ReferencedVariable>())
+            if (variable.IsSecret)
             {
-                if (variable.IsSecret)
-                {
-                    (secrets.TryGetValue(variable.Source, out var keys) ? keys : secrets[variable.Source] = new SortedSet<string>(StringComparer.Ordinal)).Add(variable.Key);
-                }
-                else if (variable.Source == PodEnvironment.Parameters)
-                {
-                    configKeys.Add(variable.Key);
-                }
+                (secrets.TryGetValue(variable.Source, out var keys) ? keys : secrets[variable.Source] = new SortedSet<string>(StringComparer.Ordinal)).Add(variable.Key);
+            }
+            else if (variable.Source == PodEnvironment.Parameters)
+            {
+                configKeys.Add(variable.Key);
             }
         }
 
@@ -87,24 +84,15 @@ public static partial class SecretsScript
         foreach (var (service, logins) in databases.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             var login = logins[0];
-            script.AppendLine($"random > \"$work/{service}-db\"");
-            script.AppendLine($"printf '%s' {login.Role} > \"$work/{service}-db-user\"");
-            script.AppendLine($"if [ -n \"${{EXTERNAL_POSTGRES_HOST:-}}\" ]; then");
-            script.AppendLine($"  password=$(cat \"$work/{service}-db\")");
-            script.AppendLine($"  printf '%s' \"Host=$EXTERNAL_POSTGRES_HOST;Port=5432;Username={login.Role};Password=$password;Database={login.Database};SSL Mode=VerifyFull\" > \"$work/{service}-db-connection\"");
-            script.AppendLine("fi");
+            Login(script, $"{service}-db", login.Role, "EXTERNAL_POSTGRES_HOST",
+                $"Host=$EXTERNAL_POSTGRES_HOST;Port=5432;Username={login.Role};Password=$password;Database={login.Database};SSL Mode=VerifyFull");
         }
 
         var brokerLogins = brokers.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => (Service: b.Key, b.Value[0].Login))
             .Append((Service: BrokerProvisioning.AuditorUser, Login: BrokerProvisioning.AuditorUser)).ToList();
         foreach (var (service, login) in brokerLogins)
         {
-            script.AppendLine($"random > \"$work/{service}-broker\"");
-            script.AppendLine($"printf '%s' {login} > \"$work/{service}-broker-user\"");
-            script.AppendLine($"if [ -n \"${{EXTERNAL_RABBITMQ_HOST:-}}\" ]; then");
-            script.AppendLine($"  password=$(cat \"$work/{service}-broker\")");
-            script.AppendLine($"  printf '%s' \"amqps://{login}:$password@$EXTERNAL_RABBITMQ_HOST:5671/\" > \"$work/{service}-broker-uri\"");
-            script.AppendLine("fi");
+            Login(script, $"{service}-broker", login, "EXTERNAL_RABBITMQ_HOST", $"amqps://{login}:$password@$EXTERNAL_RABBITMQ_HOST:5671/");
         }
 
         script.AppendLine();
@@ -125,7 +113,7 @@ public static partial class SecretsScript
         {
             script.AppendLine($"  labelled rabbitmq.com/topology-operator=true secret generic {PodEnvironment.BrokerSecretOf(service)} \\");
             script.AppendLine($"    --from-file=username=\"$work/{service}-broker-user\" --from-file=password=\"$work/{service}-broker\" \\");
-            script.AppendLine($"    ${{EXTERNAL_RABBITMQ_HOST:+--from-file=uri=\"$work/{service}-broker-uri\"}}");
+            script.AppendLine($"    ${{EXTERNAL_RABBITMQ_HOST:+--from-file=uri=\"$work/{service}-broker-connection\"}}");
         }
 
         script.AppendLine($"  object configmap {PodEnvironment.Parameters} {string.Join(' ', configKeys.Select(k => $"--from-file={k}=\"$work/{k}\""))}");
@@ -141,6 +129,21 @@ public static partial class SecretsScript
             fi
             """);
         return script.ToString();
+    }
+
+    /// <summary>
+    /// A login's files: <c>{file}</c> a fresh password, <c>{file}-user</c> its user, and with a managed
+    /// server (<paramref name="hostVariable"/> set) <c>{file}-connection</c>, the whole connection
+    /// (<paramref name="connection"/>, in which <c>$password</c> is the password).
+    /// </summary>
+    private static void Login(StringBuilder script, string file, string user, string hostVariable, string connection)
+    {
+        script.AppendLine($"random > \"$work/{file}\"");
+        script.AppendLine($"printf '%s' {user} > \"$work/{file}-user\"");
+        script.AppendLine($"if [ -n \"${{{hostVariable}:-}}\" ]; then");
+        script.AppendLine($"  password=$(cat \"$work/{file}\")");
+        script.AppendLine($"  printf '%s' \"{connection}\" > \"$work/{file}-connection\"");
+        script.AppendLine("fi");
     }
 
     /// <summary>The services' identity keys and audit keys are EC P-256 private keys (base64 PKCS#8).</summary>

@@ -42,11 +42,7 @@ public static class StateComponents
                 ["instances"] = 3,
                 ["storage"] = new Dictionary<string, object> { ["size"] = "20Gi" },
                 // Guaranteed-size pods (never evicted first), one instance per Kubernetes node where there are enough.
-                ["resources"] = new Dictionary<string, object>
-                {
-                    ["requests"] = new Dictionary<string, object> { ["cpu"] = "1", ["memory"] = "2Gi" },
-                    ["limits"] = new Dictionary<string, object> { ["cpu"] = "2", ["memory"] = "2Gi" },
-                },
+                ["resources"] = Resources(cpuRequest: "1", cpuLimit: "2", memory: "2Gi"),
                 ["affinity"] = new Dictionary<string, object> { ["enablePodAntiAffinity"] = true, ["topologyKey"] = "kubernetes.io/hostname" },
                 ["postgresql"] = new Dictionary<string, object>
                 {
@@ -136,11 +132,7 @@ public static class StateComponents
                         },
                     },
                 },
-                ["resources"] = new Dictionary<string, object>
-                {
-                    ["requests"] = new Dictionary<string, object> { ["cpu"] = "500m", ["memory"] = "1Gi" },
-                    ["limits"] = new Dictionary<string, object> { ["cpu"] = "2", ["memory"] = "1Gi" },
-                },
+                ["resources"] = Resources(cpuRequest: "500m", cpuLimit: "2", memory: "1Gi"),
             }),
             // Audit events: each service's exchange, bound to the one every event reaches, which feeds the stream.
             Custom("rabbitmq.com/v1beta1", "Exchange", "audit-all", new()
@@ -310,6 +302,13 @@ public static class StateComponents
             Ingress = ingress,
             Egress = egress,
         },
+    };
+
+    /// <summary>A state server's resources: its memory requested as much as its limit (never evicted first).</summary>
+    public static Dictionary<string, object> Resources(string cpuRequest, string cpuLimit, string memory) => new(StringComparer.Ordinal)
+    {
+        ["requests"] = new Dictionary<string, object> { ["cpu"] = cpuRequest, ["memory"] = memory },
+        ["limits"] = new Dictionary<string, object> { ["cpu"] = cpuLimit, ["memory"] = memory },
     };
 
     /// <summary>A custom resource as plain data, in the field order written.</summary>
